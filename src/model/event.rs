@@ -104,7 +104,10 @@ impl FromStr for EventKind {
             .find(|k| k.as_str() == s)
             .ok_or_else(|| {
                 let names: Vec<_> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-                format!("unknown event kind {s:?}, expected one of {}", names.join(", "))
+                format!(
+                    "unknown event kind {s:?}, expected one of {}",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -291,6 +294,9 @@ mod tests {
             assert_eq!(k.as_str().parse::<EventKind>().unwrap(), k);
             assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()));
         }
-        assert!("reopened".parse::<EventKind>().unwrap_err().contains("detected"));
+        assert!("reopened"
+            .parse::<EventKind>()
+            .unwrap_err()
+            .contains("detected"));
     }
 }

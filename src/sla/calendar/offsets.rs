@@ -28,7 +28,11 @@ pub struct OffsetTimeline {
 
 pub fn offset_at(tz: Tz, utc: Secs) -> Secs {
     match DateTime::from_timestamp(utc, 0) {
-        Some(t) => i64::from(tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()),
+        Some(t) => i64::from(
+            tz.offset_from_utc_datetime(&t.naive_utc())
+                .fix()
+                .local_minus_utc(),
+        ),
         None => 0,
     }
 }
@@ -130,7 +134,10 @@ mod tests {
             ]
         );
         let day = spans(ny, "2026-11-01 00:00", "2026-11-02 00:00");
-        assert_eq!(day, vec![(utc("2026-11-01 04:00"), utc("2026-11-02 05:00"))]);
+        assert_eq!(
+            day,
+            vec![(utc("2026-11-01 04:00"), utc("2026-11-02 05:00"))]
+        );
     }
 
     #[test]
