@@ -3,7 +3,8 @@
 //! A clock runs from its start until its stop event, minus the pauses whose reason
 //! the policy lets stop it. Its deadline is the instant the budget runs out; it is
 //! breached when its stop (or `now`, while it runs) comes after the deadline, so a
-//! response just after a 17:00 deadline is late even if no working time passed.
+//! response just after a 17:00 deadline is late even if no working time passed —
+//! unless a pause that stops the clock covers the whole time since the deadline.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -149,6 +150,18 @@ pub fn clocks(facts: &Facts, policy: &Policy, cal: &Calendar, now: DateTime<Utc>
         .collect()
 }
 
+/// Whether pauses that stop `metric` cover all of `[from, to)`: a clock frozen right at
+/// its deadline is not late while the pause lasts.
+fn paused_through(facts: &Facts, policy: &Policy, metric: Metric, from: Micros, to: Micros) -> bool {
+    let mut covered = from;
+    for p in facts.pauses.iter().filter(|p| policy.stops(&p.reason, metric)) {
+        if p.from <= covered {
+            covered = covered.max(p.to.unwrap_or(Micros::MAX));
+        }
+    }
+    covered >= to
+}
+
 fn stop_of(facts: &Facts, metric: Metric) -> Option<Micros> {
     match metric {
         Metric::Acknowledge => [
@@ -205,7 +218,9 @@ fn clock(
             target,
         };
         let m = w.measure(facts, policy, metric);
-        let late = m.deadline.is_some_and(|d| end > d);
+        let late = m
+            .deadline
+            .is_some_and(|d| end > d && !paused_through(facts, policy, metric, d, end));
         if late {
             breaches += 1;
             first_breach = first_breach.or(m.deadline);
