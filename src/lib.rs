@@ -1,2 +1,4 @@
+pub mod cli;
+pub mod config;
 pub mod model;
 pub mod sla;

@@ -1,0 +1,41 @@
+//! The command line: `slawatch [COMMAND]`. Each command lives in its own module.
+
+mod calendar_cmd;
+mod input;
+mod sla_cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "slawatch",
+    version,
+    about = "Terminal operator console for live SLA monitoring"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Business-calendar arithmetic: when is a budget due, how much working time passed.
+    #[command(subcommand)]
+    Calendar(calendar_cmd::CalendarCmd),
+    /// SLA clocks of tickets from an events file.
+    #[command(subcommand)]
+    Sla(sla_cmd::SlaCmd),
+}
+
+/// Runs the command; the error is printed by `main` and turns into exit status 1.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
+        Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Loading configuration files (calendars, policies) into the SLA core's types.
+//!
+//! The core stays pure; this layer reads files and reports every problem with its
+//! file, line and what was expected, so the program never starts half-configured.
+
+pub mod calendars;
+pub mod duration;
+mod error;
+mod ics;
+pub mod policies;
+
+pub use calendars::load_calendars;
+pub use error::{ConfigError, ConfigErrors};
+pub use policies::load_policies;

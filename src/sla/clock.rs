@@ -1,0 +1,243 @@
+//! SLA clocks measured from a ticket's facts: elapsed working time, deadline, state.
+//!
+//! A clock runs from its start until its stop event, minus the pauses whose reason
+//! the policy lets stop it. Its deadline is the instant the budget runs out; it is
+//! breached when its stop (or `now`, while it runs) comes after the deadline, so a
+//! response just after a 17:00 deadline is late even if no working time passed.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::calendar::{Calendar, Micros};
+use super::facts::Facts;
+use super::policy::{Metric, Policy, PriorityChange};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    Running,
+    Paused,
+    Met,
+    Breached,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Clock {
+    pub metric: Metric,
+    pub state: ClockState,
+    pub target: Micros,
+    pub elapsed: Micros,
+    /// `target - elapsed`; negative once overdue.
+    pub remaining: Micros,
+    /// The deadline: projected while running, fixed once breached; none while paused
+    /// (it moves) or once met.
+    pub due: Option<Micros>,
+    pub breached_at: Option<Micros>,
+    pub paused_reason: Option<String>,
+    /// Breached cycles (client updates) or 0/1 for the other metrics.
+    pub breaches: u32,
+    pub started_at: Micros,
+    pub stopped_at: Option<Micros>,
+}
+
+impl Clock {
+    pub fn percent(&self) -> f64 {
+        if self.target <= 0 {
+            return if self.elapsed > 0 { 100.0 } else { 0.0 };
+        }
+        self.elapsed as f64 * 100.0 / self.target as f64
+    }
+
+    pub fn is_breached(&self) -> bool {
+        self.state == ClockState::Breached
+    }
+
+    /// Still ticking or waiting on a pause: the clocks an agent can still act on.
+    pub fn is_live(&self) -> bool {
+        matches!(self.state, ClockState::Running | ClockState::Paused)
+            || (self.state == ClockState::Breached && self.stopped_at.is_none())
+    }
+
+    pub fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.due.and_then(DateTime::from_timestamp_micros)
+    }
+}
+
+/// One measurement window `[start, end)` with the pauses that apply to it.
+struct Window<'a> {
+    cal: &'a Calendar,
+    start: Micros,
+    /// The stop event, or `now` while running.
+    end: Micros,
+    stopped: bool,
+    target: Micros,
+}
+
+struct Measure {
+    elapsed: Micros,
+    deadline: Option<Micros>,
+    paused_reason: Option<String>,
+}
+
+impl Window<'_> {
+    fn measure(&self, facts: &Facts, policy: &Policy, metric: Metric) -> Measure {
+        let mut acc = 0;
+        let mut deadline = None;
+        let mut cursor = self.start;
+        let mut paused_reason = None;
+        let step = |a: Micros, b: Micros, acc: &mut Micros, deadline: &mut Option<Micros>| {
+            if a >= b {
+                return;
+            }
+            let e = self.cal.elapsed_micros(a, b);
+            if deadline.is_none() && *acc + e >= self.target {
+                *deadline = self.cal.due_micros(a, self.target - *acc);
+            }
+            *acc += e;
+        };
+        for p in facts
+            .pauses
+            .iter()
+            .filter(|p| policy.stops(&p.reason, metric))
+        {
+            let to = p.to.unwrap_or(Micros::MAX);
+            if to <= cursor || p.from >= self.end {
+                continue;
+            }
+            step(cursor, p.from.max(cursor), &mut acc, &mut deadline);
+            cursor = to.max(cursor);
+            if to >= self.end && !self.stopped {
+                paused_reason = Some(p.reason.clone());
+            }
+            if cursor >= self.end {
+                break;
+            }
+        }
+        if cursor < self.end {
+            step(cursor, self.end, &mut acc, &mut deadline);
+        }
+        // Still running with budget left: project from here.
+        if deadline.is_none() && !self.stopped && paused_reason.is_none() {
+            deadline = self.cal.due_micros(self.end.max(cursor), self.target - acc);
+        }
+        Measure {
+            elapsed: acc,
+            deadline,
+            paused_reason,
+        }
+    }
+}
+
+/// Measures every clock the policy keeps for this ticket's priority, as of `now`.
+pub fn clocks(facts: &Facts, policy: &Policy, cal: &Calendar, now: DateTime<Utc>) -> Vec<Clock> {
+    let now = now.timestamp_micros();
+    Metric::ALL
+        .into_iter()
+        .filter_map(|metric| {
+            // Under `restart`, a clock that stopped before the last change keeps the
+            // verdict of the priority it ran under.
+            let stop = stop_of(facts, metric).filter(|&s| s <= now);
+            let priority = match (policy.priority_change, facts.last_priority_change, stop) {
+                (PriorityChange::Restart, Some(change), Some(stop)) if stop <= change => {
+                    facts.priority_at(stop)
+                }
+                _ => facts.priority,
+            };
+            let target = policy.target(priority, metric)?;
+            Some(clock(facts, policy, cal, metric, target, now))
+        })
+        .collect()
+}
+
+fn stop_of(facts: &Facts, metric: Metric) -> Option<Micros> {
+    match metric {
+        Metric::Acknowledge => [
+            facts.first_response_at,
+            facts.restored_at,
+            facts.resolved_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min(),
+        Metric::ClientUpdate | Metric::Restore => facts.restored_at,
+        Metric::Resolve => facts.resolved_at,
+    }
+}
+
+fn clock(
+    facts: &Facts,
+    policy: &Policy,
+    cal: &Calendar,
+    metric: Metric,
+    target: Micros,
+    now: Micros,
+) -> Clock {
+    let stop = stop_of(facts, metric).filter(|&s| s <= now);
+    let restart = match (policy.priority_change, facts.last_priority_change) {
+        (PriorityChange::Restart, Some(change)) if stop.is_none_or(|s| s > change) => Some(change),
+        _ => None,
+    };
+    // Cycle starts: one for most clocks; every client update starts a new one.
+    let mut starts = vec![restart.unwrap_or(facts.detected_at)];
+    if metric == Metric::ClientUpdate {
+        let from = starts[0];
+        starts.extend(
+            facts
+                .client_updates
+                .iter()
+                .copied()
+                .filter(|&u| u > from && stop.is_none_or(|s| u < s)),
+        );
+    }
+    let mut breaches = 0;
+    let mut first_breach = None;
+    let mut last = None;
+    for (i, &start) in starts.iter().enumerate() {
+        let (end, stopped) = match starts.get(i + 1) {
+            Some(&next) => (next, true),
+            None => stop.map_or((now, false), |s| (s, true)),
+        };
+        let w = Window {
+            cal,
+            start,
+            end,
+            stopped,
+            target,
+        };
+        let m = w.measure(facts, policy, metric);
+        let late = m.deadline.is_some_and(|d| end > d);
+        if late {
+            breaches += 1;
+            first_breach = first_breach.or(m.deadline);
+        }
+        last = Some((start, m, late));
+    }
+    let (started_at, m, late) = last.expect("at least one cycle");
+    let state = if late || (stop.is_some() && breaches > 0) {
+        ClockState::Breached
+    } else if stop.is_some() {
+        ClockState::Met
+    } else if m.paused_reason.is_some() {
+        ClockState::Paused
+    } else {
+        ClockState::Running
+    };
+    let due = match state {
+        ClockState::Running => m.deadline,
+        ClockState::Breached if late => m.deadline,
+        _ => None,
+    };
+    Clock {
+        metric,
+        state,
+        target,
+        elapsed: m.elapsed,
+        remaining: target - m.elapsed,
+        due,
+        breached_at: first_breach,
+        paused_reason: m.paused_reason,
+        breaches,
+        started_at,
+        stopped_at: stop,
+    }
+}
