@@ -19,7 +19,9 @@ const N: usize = 4096;
 
 fn workload(seed: u64) -> Vec<(i64, i64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let year_start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().timestamp_micros();
+    let year_start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .timestamp_micros();
     (0..N)
         .map(|_| {
             let start = year_start + rng.gen_range(0..365 * 86_400i64) * 1_000_000;
@@ -66,7 +68,14 @@ fn calendars(c: &mut Criterion) {
 
 /// 100,000 open tickets of about ten events each, spread over the shipped policies.
 fn ticket_histories(now: DateTime<Utc>) -> Vec<Vec<Event>> {
-    let customers = ["acme-telecom", "nordlink", "globex", "initech", "stark", "wayne"];
+    let customers = [
+        "acme-telecom",
+        "nordlink",
+        "globex",
+        "initech",
+        "stark",
+        "wayne",
+    ];
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     (0..100_000)
         .map(|i| {
@@ -106,7 +115,9 @@ fn ticket_histories(now: DateTime<Utc>) -> Vec<Vec<Event>> {
 fn evaluation(c: &mut Criterion) {
     let cals = load_calendars(Path::new("assets/calendars.toml")).unwrap();
     let pols = load_policies(Path::new("assets/policies.toml"), &cals).unwrap();
-    let now = DateTime::parse_from_rfc3339("2026-03-04T12:00:00Z").unwrap().with_timezone(&Utc);
+    let now = DateTime::parse_from_rfc3339("2026-03-04T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
     let histories = ticket_histories(now);
     let mut g = c.benchmark_group("sla");
     g.sample_size(10);
@@ -119,11 +130,16 @@ fn evaluation(c: &mut Criterion) {
         })
     });
     // The part a console tick needs once facts are cached: the clocks alone.
-    let facts: Vec<Facts> = histories.iter().map(|h| Facts::fold(h, now).unwrap()).collect();
+    let facts: Vec<Facts> = histories
+        .iter()
+        .map(|h| Facts::fold(h, now).unwrap())
+        .collect();
     g.bench_function("clocks-from-cached-facts/100k", |b| {
         b.iter(|| {
             for f in &facts {
-                let p = pols.select(&f.customer, f.service.as_deref(), f.priority).unwrap();
+                let p = pols
+                    .select(&f.customer, f.service.as_deref(), f.priority)
+                    .unwrap();
                 let cal = cals.get(&p.calendar).unwrap();
                 black_box(slawatch::sla::clock::clocks(f, p, cal, now));
             }

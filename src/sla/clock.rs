@@ -152,9 +152,19 @@ pub fn clocks(facts: &Facts, policy: &Policy, cal: &Calendar, now: DateTime<Utc>
 
 /// Whether pauses that stop `metric` cover all of `[from, to)`: a clock frozen right at
 /// its deadline is not late while the pause lasts.
-fn paused_through(facts: &Facts, policy: &Policy, metric: Metric, from: Micros, to: Micros) -> bool {
+fn paused_through(
+    facts: &Facts,
+    policy: &Policy,
+    metric: Metric,
+    from: Micros,
+    to: Micros,
+) -> bool {
     let mut covered = from;
-    for p in facts.pauses.iter().filter(|p| policy.stops(&p.reason, metric)) {
+    for p in facts
+        .pauses
+        .iter()
+        .filter(|p| policy.stops(&p.reason, metric))
+    {
         if p.from <= covered {
             covered = covered.max(p.to.unwrap_or(Micros::MAX));
         }

@@ -74,7 +74,11 @@ struct History(Vec<Event>);
 impl History {
     fn new(customer: &str, priority: &str, at: &str) -> History {
         let mut h = History(Vec::new());
-        h.push("detected", at, json!({"priority": priority, "customer": customer}));
+        h.push(
+            "detected",
+            at,
+            json!({"priority": priority, "customer": customer}),
+        );
         h
     }
 
@@ -127,7 +131,10 @@ fn stop_exactly_at_deadline_is_met_and_after_it_is_breached() {
     h.push("acknowledged", "2026-03-02T08:15:00Z", json!({}));
     let sla = h.eval("recompute", "2026-03-02T10:00:00Z");
     assert_eq!(clock(&sla, Metric::Acknowledge).state, ClockState::Met);
-    assert_eq!(clock(&sla, Metric::Acknowledge).stopped_at, Some(us("2026-03-02T08:15:00Z")));
+    assert_eq!(
+        clock(&sla, Metric::Acknowledge).stopped_at,
+        Some(us("2026-03-02T08:15:00Z"))
+    );
 
     // Business hours: due at 17:00 closing; a response at 17:30 is late although no
     // working time passed after the deadline.
@@ -160,7 +167,11 @@ fn business_hours_clock_waits_overnight() {
 fn customer_pause_stops_only_the_clocks_its_reason_names() {
     let mut h = History::new("acme", "P1", "2026-03-02T08:00:00Z");
     h.push("acknowledged", "2026-03-02T08:05:00Z", json!({}))
-        .push("paused", "2026-03-02T09:00:00Z", json!({"reason": "customer"}));
+        .push(
+            "paused",
+            "2026-03-02T09:00:00Z",
+            json!({"reason": "customer"}),
+        );
     let sla = h.eval("recompute", "2026-03-02T11:00:00Z");
     let restore = clock(&sla, Metric::Restore);
     assert_eq!(restore.state, ClockState::Paused);
@@ -182,7 +193,11 @@ fn customer_pause_stops_only_the_clocks_its_reason_names() {
 
     // A vendor pause stops nothing: the clock keeps running through it.
     let mut h = History::new("acme", "P1", "2026-03-02T08:00:00Z");
-    h.push("paused", "2026-03-02T09:00:00Z", json!({"reason": "vendor"}));
+    h.push(
+        "paused",
+        "2026-03-02T09:00:00Z",
+        json!({"reason": "vendor"}),
+    );
     let sla = h.eval("recompute", "2026-03-02T11:00:00Z");
     assert_eq!(clock(&sla, Metric::Restore).state, ClockState::Running);
     assert_eq!(clock(&sla, Metric::Restore).elapsed, 180 * M);
@@ -191,7 +206,11 @@ fn customer_pause_stops_only_the_clocks_its_reason_names() {
 #[test]
 fn breach_during_a_pause_stays_breached() {
     let mut h = History::new("acme", "P1", "2026-03-02T08:00:00Z");
-    h.push("paused", "2026-03-02T13:00:00Z", json!({"reason": "customer"}));
+    h.push(
+        "paused",
+        "2026-03-02T13:00:00Z",
+        json!({"reason": "customer"}),
+    );
     let sla = h.eval("recompute", "2026-03-02T14:00:00Z");
     let restore = clock(&sla, Metric::Restore);
     assert_eq!(restore.state, ClockState::Breached);
@@ -202,8 +221,16 @@ fn breach_during_a_pause_stays_breached() {
 #[test]
 fn client_update_clock_restarts_at_every_update() {
     let mut h = History::new("acme", "P1", "2026-03-02T08:00:00Z");
-    h.push("client_update", "2026-03-02T08:50:00Z", json!({"channel": "email"}))
-        .push("client_update", "2026-03-02T10:00:00Z", json!({"channel": "phone"})); // 70 min: late
+    h.push(
+        "client_update",
+        "2026-03-02T08:50:00Z",
+        json!({"channel": "email"}),
+    )
+    .push(
+        "client_update",
+        "2026-03-02T10:00:00Z",
+        json!({"channel": "phone"}),
+    ); // 70 min: late
     let sla = h.eval("recompute", "2026-03-02T10:30:00Z");
     let cu = clock(&sla, Metric::ClientUpdate);
     assert_eq!(cu.state, ClockState::Running);
@@ -217,7 +244,10 @@ fn client_update_clock_restarts_at_every_update() {
     // Once restored, the clock stops: breached overall because one cycle was late.
     h.push("restored", "2026-03-02T10:40:00Z", json!({}));
     let sla = h.eval("recompute", "2026-03-02T12:00:00Z");
-    assert_eq!(clock(&sla, Metric::ClientUpdate).state, ClockState::Breached);
+    assert_eq!(
+        clock(&sla, Metric::ClientUpdate).state,
+        ClockState::Breached
+    );
     assert_eq!(clock(&sla, Metric::Restore).state, ClockState::Met);
 }
 
@@ -225,11 +255,18 @@ fn client_update_clock_restarts_at_every_update() {
 fn priority_change_recompute_measures_from_start_with_the_new_target() {
     let mut h = History::new("acme", "P3", "2026-03-02T08:00:00Z");
     h.push("acknowledged", "2026-03-02T09:00:00Z", json!({}))
-        .push("priority_changed", "2026-03-02T10:00:00Z", json!({"priority": "P1"}));
+        .push(
+            "priority_changed",
+            "2026-03-02T10:00:00Z",
+            json!({"priority": "P1"}),
+        );
     let sla = h.eval("recompute", "2026-03-02T11:00:00Z");
     assert_eq!(sla.facts.priority.to_string(), "P1");
     // P1 restore is 4 h from 08:00.
-    assert_eq!(clock(&sla, Metric::Restore).due, Some(us("2026-03-02T12:00:00Z")));
+    assert_eq!(
+        clock(&sla, Metric::Restore).due,
+        Some(us("2026-03-02T12:00:00Z"))
+    );
     // The acknowledgement after 60 min now misses P1's 15 min target.
     assert_eq!(clock(&sla, Metric::Acknowledge).state, ClockState::Breached);
 }
@@ -238,7 +275,11 @@ fn priority_change_recompute_measures_from_start_with_the_new_target() {
 fn priority_change_restart_starts_running_clocks_anew() {
     let mut h = History::new("acme", "P3", "2026-03-02T08:00:00Z");
     h.push("acknowledged", "2026-03-02T09:00:00Z", json!({}))
-        .push("priority_changed", "2026-03-02T10:00:00Z", json!({"priority": "P1"}));
+        .push(
+            "priority_changed",
+            "2026-03-02T10:00:00Z",
+            json!({"priority": "P1"}),
+        );
     let sla = h.eval("restart", "2026-03-02T11:00:00Z");
     let restore = clock(&sla, Metric::Restore);
     assert_eq!(restore.started_at, us("2026-03-02T10:00:00Z"));
@@ -254,8 +295,16 @@ fn priority_change_restart_starts_running_clocks_anew() {
 fn resolve_stops_everything_and_future_events_are_ignored() {
     let mut h = History::new("acme", "P1", "2026-03-02T08:00:00Z");
     h.push("acknowledged", "2026-03-02T08:10:00Z", json!({}))
-        .push("paused", "2026-03-02T09:00:00Z", json!({"reason": "customer"}))
-        .push("resolved", "2026-03-02T10:00:00Z", json!({"root_cause": "fibre cut"}));
+        .push(
+            "paused",
+            "2026-03-02T09:00:00Z",
+            json!({"reason": "customer"}),
+        )
+        .push(
+            "resolved",
+            "2026-03-02T10:00:00Z",
+            json!({"root_cause": "fibre cut"}),
+        );
     let sla = h.eval("recompute", "2026-03-03T10:00:00Z");
     assert!(!sla.facts.is_open());
     assert!(sla.clocks.iter().all(|c| c.state == ClockState::Met));
