@@ -65,9 +65,9 @@ impl CalendarArg {
     }
 }
 
+type Answer = Result<String, (&'static str, String)>;
+
 pub fn run(cmd: CalendarCmd) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     match cmd {
         CalendarCmd::Due {
             cal,
@@ -76,30 +76,17 @@ pub fn run(cmd: CalendarCmd) -> anyhow::Result<()> {
             batch,
         } => {
             let cal = cal.load()?;
-            match batch {
-                Some(path) => batch_rows(
-                    &path,
-                    &mut out,
-                    "id,due",
-                    &["id", "start", "minutes"],
-                    |row| {
-                        let start = parse_instant(row[1]).map_err(|e| ("start", e))?;
-                        let budget = parse_minutes(row[2]).map_err(|e| ("minutes", e))?;
-                        due_text(&cal, start, budget).map_err(|e| ("minutes", e))
-                    },
-                )?,
-                None => {
-                    let start = parse_instant(&start.unwrap_or_default())
-                        .map_err(|e| anyhow!("--start: {e}"))?;
-                    let budget = parse_minutes(&minutes.unwrap_or_default())
-                        .map_err(|e| anyhow!("--minutes: {e}"))?;
-                    writeln!(
-                        out,
-                        "{}",
-                        due_text(&cal, start, budget).map_err(|e| anyhow!(e))?
-                    )?;
-                }
-            }
+            answer(
+                batch,
+                [start, minutes],
+                "id,due",
+                ["id", "start", "minutes"],
+                |s, m| {
+                    let start = parse_instant(s).map_err(|e| ("start", e))?;
+                    let budget = parse_minutes(m).map_err(|e| ("minutes", e))?;
+                    due_text(&cal, start, budget).map_err(|e| ("minutes", e))
+                },
+            )
         }
         CalendarCmd::Elapsed {
             cal,
@@ -108,30 +95,37 @@ pub fn run(cmd: CalendarCmd) -> anyhow::Result<()> {
             batch,
         } => {
             let cal = cal.load()?;
-            match batch {
-                Some(path) => batch_rows(
-                    &path,
-                    &mut out,
-                    "id,minutes",
-                    &["id", "from", "to"],
-                    |row| {
-                        let from = parse_instant(row[1]).map_err(|e| ("from", e))?;
-                        let to = parse_instant(row[2]).map_err(|e| ("to", e))?;
-                        elapsed_text(&cal, from, to).map_err(|e| ("to", e))
-                    },
-                )?,
-                None => {
-                    let from = parse_instant(&from.unwrap_or_default())
-                        .map_err(|e| anyhow!("--from: {e}"))?;
-                    let to =
-                        parse_instant(&to.unwrap_or_default()).map_err(|e| anyhow!("--to: {e}"))?;
-                    writeln!(
-                        out,
-                        "{}",
-                        elapsed_text(&cal, from, to).map_err(|e| anyhow!(e))?
-                    )?;
-                }
-            }
+            answer(
+                batch,
+                [from, to],
+                "id,minutes",
+                ["id", "from", "to"],
+                |f, t| {
+                    let from = parse_instant(f).map_err(|e| ("from", e))?;
+                    let to = parse_instant(t).map_err(|e| ("to", e))?;
+                    elapsed_text(&cal, from, to).map_err(|e| ("to", e))
+                },
+            )
+        }
+    }
+}
+
+/// One answer from the two single-value flags (named like the columns), or a batch.
+fn answer(
+    batch: Option<PathBuf>,
+    single: [Option<String>; 2],
+    header: &str,
+    columns: [&str; 3],
+    f: impl Fn(&str, &str) -> Answer,
+) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    match batch {
+        Some(path) => batch_rows(&path, &mut out, header, &columns, |row| f(row[1], row[2]))?,
+        None => {
+            let [a, b] = single.map(Option::unwrap_or_default);
+            let value = f(&a, &b).map_err(|(field, why)| anyhow!("--{field}: {why}"))?;
+            writeln!(out, "{value}")?;
         }
     }
     out.flush()?;
@@ -172,7 +166,7 @@ fn batch_rows(
     out: &mut impl Write,
     header: &str,
     columns: &[&str; 3],
-    mut answer: impl FnMut(&[&str; 3]) -> Result<String, (&'static str, String)>,
+    mut answer: impl FnMut(&[&str; 3]) -> Answer,
 ) -> anyhow::Result<()> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;

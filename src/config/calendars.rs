@@ -62,13 +62,7 @@ pub fn load_calendars(path: &Path) -> Result<Calendars, ConfigErrors> {
 /// Parses a calendars file's text; `path` names it in errors and anchors `holiday_files`.
 pub fn parse_calendars(path: &Path, text: &str) -> Result<Calendars, ConfigErrors> {
     let mut r = Reporter::new(path, text);
-    let file: File = match toml::from_str(text) {
-        Ok(f) => f,
-        Err(e) => {
-            r.toml(&e);
-            return Err(ConfigErrors(r.errors));
-        }
-    };
+    let file: File = r.parse_toml()?;
     if file.calendar.is_empty() {
         r.at(
             0..0,

@@ -94,11 +94,12 @@ impl<'a> Reporter<'a> {
         }
     }
 
-    /// A TOML syntax or shape error, located by its span.
-    pub fn toml(&mut self, e: &toml::de::Error) {
-        let message = e.message().trim().to_owned();
-        let err = self.error(e.span().or(Some(0..0)), message);
-        self.errors.push(err);
+    /// Deserializes the whole text; a syntax or shape error is located by its span.
+    pub fn parse_toml<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigErrors> {
+        toml::from_str(self.text).map_err(|e| {
+            let message = e.message().trim().to_owned();
+            ConfigErrors(vec![self.error(e.span().or(Some(0..0)), message)])
+        })
     }
 
     pub fn finish(self) -> Result<(), ConfigErrors> {

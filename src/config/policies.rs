@@ -81,13 +81,7 @@ pub fn parse_policies(
     calendars: &Calendars,
 ) -> Result<Policies, ConfigErrors> {
     let mut r = Reporter::new(path, text);
-    let file: File = match toml::from_str(text) {
-        Ok(f) => f,
-        Err(e) => {
-            r.toml(&e);
-            return Err(ConfigErrors(r.errors));
-        }
-    };
+    let file: File = r.parse_toml()?;
     if file.policy.is_empty() {
         r.at(0..0, "no policies: expected at least one [[policy]] table");
     }

@@ -123,6 +123,9 @@ mod tests {
         changed.actor = "mallory".into();
         assert_ne!(h0, chain_hash(GENESIS_HASH, &changed));
         // A known answer guards the format: changing it would orphan every stored chain.
-        assert_eq!(h0, "6da8119a9572aa68efab9cddc90d95c4c8f84862c93342adca197633d2a764fe");
+        assert_eq!(
+            h0,
+            "6da8119a9572aa68efab9cddc90d95c4c8f84862c93342adca197633d2a764fe"
+        );
     }
 }
