@@ -1,11 +1,12 @@
 //! A ticket's history folded into the facts its clocks are measured from.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::calendar::Micros;
 use crate::model::{Event, EventKind, Priority};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pause {
     pub from: Micros,
     /// `None` while the pause lasts.
@@ -13,7 +14,7 @@ pub struct Pause {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Escalation {
     pub level: u8,
     pub to: String,
@@ -23,7 +24,7 @@ pub struct Escalation {
 }
 
 /// Everything the clocks and the console need to know about one ticket as of `now`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Facts {
     pub ticket: String,
     pub customer: String,

@@ -1,0 +1,129 @@
+//! The SQLite schema: numbered migrations recorded in `schema_migrations`, and the
+//! marker (`PRAGMA application_id`) that tells a slawatch store from any other file.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// "SLAW" in ASCII.
+pub const APPLICATION_ID: i32 = 0x534C_4157;
+
+/// (version, what it does, SQL). Versions are 1, 2, 3…; never edit a shipped one.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "event log and ticket projection",
+    r#"
+    CREATE TABLE events (
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT    NOT NULL UNIQUE,
+        ticket      TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        at          INTEGER NOT NULL,  -- microseconds since the Unix epoch, UTC
+        recorded_at INTEGER NOT NULL,
+        actor       TEXT    NOT NULL,
+        payload     TEXT    NOT NULL,  -- compact JSON object
+        prev_hash   TEXT    NOT NULL,
+        hash        TEXT    NOT NULL
+    );
+    CREATE INDEX events_by_ticket ON events (ticket, seq);
+    CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: record a correction as a new event'); END;
+    CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: record a correction as a new event'); END;
+
+    -- A cache of each ticket's current state, rebuilt from `events` at will.
+    CREATE TABLE tickets (
+        ticket   TEXT    PRIMARY KEY,
+        head     TEXT    NOT NULL,
+        events   INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        open     INTEGER NOT NULL,
+        facts    TEXT              -- JSON of sla::Facts over the whole history; NULL if it does not fold
+    ) WITHOUT ROWID;
+    CREATE INDEX tickets_open ON tickets (open, ticket);
+    "#,
+)];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Brings a connection's database to the latest schema, or says why it cannot.
+/// A store already at the latest version is only read, so read-only files open.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    if version(conn, path)? == Some(LATEST) {
+        return Ok(());
+    }
+    // Under the write lock, look again: another process may have just created it.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(err)?;
+    let current = match version(&tx, path)? {
+        Some(v) => v,
+        None => {
+            tx.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID};
+                 CREATE TABLE schema_migrations (
+                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);"
+            ))
+            .map_err(err)?;
+            0
+        }
+    };
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        tx.execute_batch(sql).map_err(err)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, datetime('now'))",
+            rusqlite::params![version, name],
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)
+}
+
+/// The schema version of a slawatch store, `None` for an empty database, or why the
+/// file is not a store this program can use.
+fn version(conn: &Connection, path: &Path) -> Result<Option<i64>, StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    let app_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(err)?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let not_a_store = |why: String| StoreError::NotAStore {
+        path: path.to_path_buf(),
+        why,
+    };
+    match (app_id, tables) {
+        (0, 0) => Ok(None),
+        (APPLICATION_ID, _) => {
+            let v: i64 = conn
+                .query_row(
+                    "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            if v > LATEST {
+                return Err(StoreError::NewerSchema {
+                    path: path.to_path_buf(),
+                    found: v,
+                    supported: LATEST,
+                });
+            }
+            Ok(Some(v))
+        }
+        (0, n) => Err(not_a_store(format!(
+            "an SQLite database with {n} table(s) of another program"
+        ))),
+        (other, _) => Err(not_a_store(format!(
+            "an SQLite database of another program (application_id {other:#x})"
+        ))),
+    }
+}

@@ -1,0 +1,485 @@
+//! The embedded store: one SQLite file in WAL mode, shared safely by several processes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
+
+use super::{
+    schema, verify, Appended, Changes, Expect, OpenEvents, OpenTickets, Seq, Store, StoreError,
+    StoredEvent, TicketRow, VerifyReport,
+};
+use crate::model::{canonical, chain_hash, Event, EventKind, GENESIS_HASH};
+
+/// How long a writer waits for another process's write lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const EVENT_COLUMNS: &str =
+    "seq, id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash";
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed, with its directory) the store at `path` for reading
+    /// and writing, bringing its schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Self::open_with(path, flags)
+    }
+
+    /// Opens an existing store without ever writing to it (export, verify).
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::NotAStore {
+                path: path.to_path_buf(),
+                why: "no such file".into(),
+            });
+        }
+        Self::open_with(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+    }
+
+    fn open_with(path: &Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
+        let err = |e| StoreError::from_sqlite(path, e);
+        let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+            // WAL lets readers (consoles) run while a writer commits; FULL makes every
+            // committed event survive a power cut, not only a process crash.
+            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+                .map_err(err)?;
+            conn.execute_batch("PRAGMA synchronous = FULL")
+                .map_err(err)?;
+        }
+        schema::migrate(&mut conn, path)?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |e| StoreError::from_sqlite(&self.path, e)
+    }
+
+    /// Recomputes every projection row from the log (the projection is only a cache).
+    /// Returns the number of tickets.
+    pub fn rebuild_projection(&mut self) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let err = |e| StoreError::from_sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute("DELETE FROM tickets", []).map_err(err)?;
+        let tickets: Vec<String> = {
+            let mut stmt = tx
+                .prepare("SELECT DISTINCT ticket FROM events")
+                .map_err(err)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+            rows.collect::<Result<_, _>>().map_err(err)?
+        };
+        for t in &tickets {
+            refresh_projection(&tx, &path, t)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(tickets.len())
+    }
+
+    /// Runs `sql` (selecting [`EVENT_COLUMNS`]) and decodes every row.
+    fn query_events(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        query_events(&self.conn, &self.path, sql, params, f)
+    }
+
+    fn write<T>(
+        &mut self,
+        body: impl FnOnce(&Transaction, &Path) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let err = |e| StoreError::from_sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let out = body(&tx, &path)?;
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+}
+
+impl Store for SqliteStore {
+    fn append(&mut self, event: &Event, expect: Expect<'_>) -> Result<Appended, StoreError> {
+        let event = event.clone().normalized();
+        check(0, &event)?;
+        self.write(|tx, path| {
+            let appended = append_in(tx, path, &event, expect)?;
+            if appended.new {
+                refresh_projection(tx, path, &event.ticket)?;
+            }
+            Ok(appended)
+        })
+    }
+
+    fn append_all(&mut self, events: &[Event]) -> Result<usize, StoreError> {
+        let events: Vec<Event> = events.iter().map(|e| e.clone().normalized()).collect();
+        for (i, e) in events.iter().enumerate() {
+            check(i, e)?;
+        }
+        self.write(|tx, path| {
+            let mut touched = BTreeSet::new();
+            let mut new = 0;
+            for e in &events {
+                if append_in(tx, path, e, Expect::Any)?.new {
+                    new += 1;
+                    touched.insert(e.ticket.as_str());
+                }
+            }
+            for t in touched {
+                refresh_projection(tx, path, t)?;
+            }
+            Ok(new)
+        })
+    }
+
+    fn history(&self, ticket: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut out = Vec::new();
+        self.query_events(
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE ticket = ?1 ORDER BY seq"),
+            [ticket],
+            &mut |e| {
+                out.push(e);
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    fn open_tickets(&self) -> Result<OpenTickets, StoreError> {
+        let err = self.err();
+        // One read transaction, so the rows and the cursor describe the same moment.
+        let tx = self.conn.unchecked_transaction().map_err(&err)?;
+        let cursor = max_seq(&tx).map_err(&err)?;
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT ticket, head, events, last_seq, open, facts FROM tickets WHERE open = 1",
+            )
+            .map_err(&err)?;
+        let mut rows = stmt.query([]).map_err(&err)?;
+        let mut tickets = Vec::new();
+        while let Some(row) = rows.next().map_err(&err)? {
+            tickets.push(decode_ticket(row, &self.path)?);
+        }
+        Ok(OpenTickets { tickets, cursor })
+    }
+
+    fn open_events(&self) -> Result<OpenEvents, StoreError> {
+        let err = self.err();
+        let tx = self.conn.unchecked_transaction().map_err(&err)?;
+        let cursor = max_seq(&tx).map_err(&err)?;
+        let mut events = Vec::new();
+        query_events(
+            &tx,
+            &self.path,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events
+                 WHERE ticket IN (SELECT ticket FROM tickets WHERE open = 1) AND seq <= ?1
+                 ORDER BY seq"
+            ),
+            [cursor],
+            &mut |e| {
+                events.push(e);
+                Ok(())
+            },
+        )?;
+        Ok(OpenEvents { events, cursor })
+    }
+
+    fn changes_since(&self, cursor: Seq, limit: usize) -> Result<Changes, StoreError> {
+        let mut events = Vec::new();
+        self.query_events(
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"),
+            params![cursor, i64::try_from(limit).unwrap_or(i64::MAX)],
+            &mut |e| {
+                events.push(e);
+                Ok(())
+            },
+        )?;
+        let cursor = events.last().map_or(cursor, |e| e.seq);
+        Ok(Changes { events, cursor })
+    }
+
+    fn for_each_event(
+        &self,
+        ticket: Option<&str>,
+        f: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match ticket {
+            Some(t) => self.query_events(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE ticket = ?1 ORDER BY seq"),
+                [t],
+                f,
+            ),
+            None => self.query_events(
+                &format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"),
+                [],
+                f,
+            ),
+        }
+    }
+
+    fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let err = self.err();
+        let tx = self.conn.unchecked_transaction().map_err(&err)?;
+        let mut stored: HashMap<String, Result<TicketRow, String>> = HashMap::new();
+        {
+            let mut stmt = tx
+                .prepare("SELECT ticket, head, events, last_seq, open, facts FROM tickets")
+                .map_err(&err)?;
+            let mut rows = stmt.query([]).map_err(&err)?;
+            while let Some(row) = rows.next().map_err(&err)? {
+                // An unreadable projection row is a finding, not a reason to stop.
+                let ticket: String = row.get(0).map_err(&err)?;
+                let decoded = decode_ticket(row, &self.path).map_err(|e| e.to_string());
+                stored.insert(ticket, decoded);
+            }
+        }
+        let mut checker = verify::Checker::new(stored);
+        let mut stmt = tx
+            .prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events ORDER BY ticket, seq"
+            ))
+            .map_err(&err)?;
+        let mut rows = stmt.query([]).map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            match decode_event(row) {
+                Ok(Ok(e)) => checker.event(e),
+                Ok(Err((seq, ticket, why))) => checker.unreadable(seq, ticket, why),
+                Err(e) => return Err(err(e)),
+            }
+        }
+        Ok(checker.finish())
+    }
+}
+
+/// Rejects what must never be stored, naming the event and field.
+fn check(index: usize, e: &Event) -> Result<(), StoreError> {
+    e.validate().map_err(|error| StoreError::Invalid {
+        index,
+        id: e.id.clone(),
+        ticket: e.ticket.clone(),
+        error,
+    })
+}
+
+fn append_in(
+    tx: &Transaction,
+    path: &Path,
+    event: &Event,
+    expect: Expect<'_>,
+) -> Result<Appended, StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    let mut existing = None;
+    query_events(
+        tx,
+        path,
+        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"),
+        [&event.id],
+        &mut |e| {
+            existing = Some(e);
+            Ok(())
+        },
+    )?;
+    if let Some(stored) = existing {
+        if canonical::canonical_bytes(&stored.event) != canonical::canonical_bytes(event) {
+            return Err(StoreError::IdConflict {
+                id: event.id.clone(),
+                ticket: stored.event.ticket,
+            });
+        }
+        return Ok(Appended { stored, new: false });
+    }
+    let head: String = tx
+        .prepare_cached("SELECT hash FROM events WHERE ticket = ?1 ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut s| s.query_row([&event.ticket], |r| r.get(0)).optional())
+        .map_err(err)?
+        .unwrap_or_else(|| GENESIS_HASH.to_owned());
+    if let Expect::Head(expected) = expect {
+        if expected != head {
+            return Err(StoreError::StaleHead {
+                ticket: event.ticket.clone(),
+                expected: expected.to_owned(),
+                actual: head,
+            });
+        }
+    }
+    let hash = chain_hash(&head, event);
+    let payload = serde_json::to_string(&event.payload).expect("a JSON map always serialises");
+    tx.prepare_cached(
+        "INSERT INTO events (id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            event.id,
+            event.ticket,
+            event.kind.as_str(),
+            event.at.timestamp_micros(),
+            event.recorded_at.timestamp_micros(),
+            event.actor,
+            payload,
+            head,
+            hash,
+        ])
+    })
+    .map_err(err)?;
+    Ok(Appended {
+        stored: StoredEvent {
+            seq: tx.last_insert_rowid(),
+            event: event.clone(),
+            prev_hash: head,
+            hash,
+        },
+        new: true,
+    })
+}
+
+/// Rewrites one ticket's projection row from its history.
+fn refresh_projection(tx: &Transaction, path: &Path, ticket: &str) -> Result<(), StoreError> {
+    let mut history = Vec::new();
+    query_events(
+        tx,
+        path,
+        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE ticket = ?1 ORDER BY seq"),
+        [ticket],
+        &mut |e| {
+            history.push(e);
+            Ok(())
+        },
+    )?;
+    let row = TicketRow::from_history(ticket, &history);
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO tickets (ticket, head, events, last_seq, open, facts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            row.ticket,
+            row.head,
+            row.events,
+            row.last_seq,
+            row.open,
+            row.facts_json()
+        ])
+    })
+    .map_err(|e| StoreError::from_sqlite(path, e))?;
+    Ok(())
+}
+
+fn max_seq(conn: &Connection) -> rusqlite::Result<Seq> {
+    conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))
+}
+
+fn query_events(
+    conn: &Connection,
+    path: &Path,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    let mut stmt = conn.prepare_cached(sql).map_err(err)?;
+    let mut rows = stmt.query(params).map_err(err)?;
+    while let Some(row) = rows.next().map_err(err)? {
+        let event =
+            decode_event(row)
+                .map_err(err)?
+                .map_err(|(seq, _, why)| StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    seq,
+                    why,
+                })?;
+        f(event)?;
+    }
+    Ok(())
+}
+
+/// A row of [`EVENT_COLUMNS`]; the inner error is (seq, ticket, what is wrong).
+fn decode_event(row: &Row) -> rusqlite::Result<Result<StoredEvent, (Seq, String, String)>> {
+    let seq: Seq = row.get(0)?;
+    let ticket: String = row.get(2)?;
+    let kind: String = row.get(3)?;
+    let payload: String = row.get(7)?;
+    let instant = |col: usize, name: &str| -> rusqlite::Result<Result<DateTime<Utc>, String>> {
+        let us: i64 = row.get(col)?;
+        Ok(DateTime::from_timestamp_micros(us).ok_or(format!("`{name}` {us} is out of range")))
+    };
+    let (at, recorded_at) = (instant(4, "at")?, instant(5, "recorded_at")?);
+    let decoded = (|| {
+        Ok(StoredEvent {
+            seq,
+            event: Event {
+                id: row.get(1).map_err(|e| e.to_string())?,
+                ticket: ticket.clone(),
+                kind: kind.parse::<EventKind>()?,
+                at: at?,
+                recorded_at: recorded_at?,
+                actor: row.get(6).map_err(|e| e.to_string())?,
+                payload: serde_json::from_str(&payload)
+                    .map_err(|e| format!("payload is not a JSON object: {e}"))?,
+            },
+            prev_hash: row.get(8).map_err(|e| e.to_string())?,
+            hash: row.get(9).map_err(|e| e.to_string())?,
+        })
+    })();
+    Ok(decoded.map_err(|why: String| (seq, ticket, why)))
+}
+
+fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    let last_seq: Seq = row.get(3).map_err(err)?;
+    let facts: Option<String> = row.get(5).map_err(err)?;
+    Ok(TicketRow {
+        ticket: row.get(0).map_err(err)?,
+        head: row.get(1).map_err(err)?,
+        events: row.get(2).map_err(err)?,
+        last_seq,
+        open: row.get(4).map_err(err)?,
+        facts: match facts {
+            None => None,
+            Some(json) => Some(
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    seq: last_seq,
+                    why: format!("projection facts unreadable: {e}"),
+                })?,
+            ),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests;

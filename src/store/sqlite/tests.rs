@@ -1,0 +1,388 @@
+use chrono::TimeZone;
+use serde_json::json;
+
+use super::*;
+use crate::model::Payload;
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
+}
+
+fn ev(
+    id: &str,
+    ticket: &str,
+    kind: EventKind,
+    t: DateTime<Utc>,
+    payload: serde_json::Value,
+) -> Event {
+    let payload: Payload = serde_json::from_value(payload).unwrap();
+    Event {
+        id: id.into(),
+        ticket: ticket.into(),
+        kind,
+        at: t,
+        recorded_at: t,
+        actor: "alice".into(),
+        payload,
+    }
+}
+
+fn detected(id: &str, ticket: &str) -> Event {
+    ev(
+        id,
+        ticket,
+        EventKind::Detected,
+        at(8, 0),
+        json!({"priority": "P1", "customer": "acme-telecom", "title": "LOS on LDN-FRA-7"}),
+    )
+}
+
+fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("nested/dir/s.db")).unwrap();
+    (dir, s)
+}
+
+#[test]
+fn appends_chain_per_ticket_and_are_idempotent() {
+    let (_d, mut s) = store();
+    let a = s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    assert!(a.new);
+    assert_eq!(a.stored.prev_hash, GENESIS_HASH);
+    assert_eq!(a.stored.hash, chain_hash(GENESIS_HASH, &a.stored.event));
+    let b = s.append(&detected("e2", "T-2"), Expect::Any).unwrap();
+    assert_eq!(b.stored.prev_hash, GENESIS_HASH, "chains are per ticket");
+    let ack = ev("e3", "T-1", EventKind::Acknowledged, at(8, 5), json!({}));
+    let c = s.append(&ack, Expect::Head(&a.stored.hash)).unwrap();
+    assert_eq!(c.stored.prev_hash, a.stored.hash);
+
+    let again = s.append(&ack, Expect::Any).unwrap();
+    assert!(!again.new);
+    assert_eq!(again.stored, c.stored);
+    assert_eq!(s.history("T-1").unwrap().len(), 2);
+    assert_eq!(
+        s.append_all(&[detected("e1", "T-1"), ack.clone()]).unwrap(),
+        0
+    );
+
+    let mut changed = ack.clone();
+    changed.actor = "mallory".into();
+    let e = s.append(&changed, Expect::Any).unwrap_err();
+    assert!(matches!(e, StoreError::IdConflict { .. }), "{e}");
+    assert!(e.to_string().contains("\"e3\""), "{e}");
+}
+
+#[test]
+fn a_stale_head_is_rejected_with_the_actual_head() {
+    let (_d, mut s) = store();
+    let a = s
+        .append(&detected("e1", "T-1"), Expect::Head(GENESIS_HASH))
+        .unwrap();
+    s.append(
+        &ev("e2", "T-1", EventKind::Acknowledged, at(8, 1), json!({})),
+        Expect::Any,
+    )
+    .unwrap();
+    let late = ev(
+        "e3",
+        "T-1",
+        EventKind::Note,
+        at(8, 2),
+        json!({"text": "hi"}),
+    );
+    match s.append(&late, Expect::Head(&a.stored.hash)).unwrap_err() {
+        StoreError::StaleHead {
+            ticket,
+            expected,
+            actual,
+        } => {
+            assert_eq!(ticket, "T-1");
+            assert_eq!(expected, a.stored.hash);
+            assert_eq!(actual, s.history("T-1").unwrap()[1].hash);
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(s.history("T-1").unwrap().len(), 2, "nothing stored");
+}
+
+#[test]
+fn a_batch_with_one_invalid_event_stores_nothing() {
+    let (_d, mut s) = store();
+    let bad = ev("e2", "T-1", EventKind::Paused, at(9, 0), json!({}));
+    let e = s.append_all(&[detected("e1", "T-1"), bad]).unwrap_err();
+    assert!(matches!(e, StoreError::Invalid { index: 1, .. }), "{e}");
+    assert!(e.to_string().contains("payload.reason"), "{e}");
+    assert_eq!(s.changes_since(0, 10).unwrap().events.len(), 0);
+    // A conflict found half-way through the transaction rolls the first part back too.
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    let mut conflicting = detected("e1", "T-1");
+    conflicting.actor = "bob".into();
+    let e = s
+        .append_all(&[detected("e9", "T-9"), conflicting])
+        .unwrap_err();
+    assert!(matches!(e, StoreError::IdConflict { .. }), "{e}");
+    assert!(s.history("T-9").unwrap().is_empty());
+}
+
+#[test]
+fn change_feed_returns_only_what_is_new_with_a_cursor() {
+    let (_d, mut s) = store();
+    s.append_all(&[detected("e1", "T-1"), detected("e2", "T-2")])
+        .unwrap();
+    let first = s.changes_since(0, 100).unwrap();
+    assert_eq!(first.events.len(), 2);
+    assert_eq!(
+        s.changes_since(first.cursor, 100).unwrap(),
+        Changes {
+            events: vec![],
+            cursor: first.cursor
+        }
+    );
+    s.append(
+        &ev("e3", "T-2", EventKind::Acknowledged, at(8, 3), json!({})),
+        Expect::Any,
+    )
+    .unwrap();
+    s.append(
+        &ev("e4", "T-1", EventKind::Acknowledged, at(8, 4), json!({})),
+        Expect::Any,
+    )
+    .unwrap();
+    let page = s.changes_since(first.cursor, 1).unwrap();
+    assert_eq!(
+        page.events
+            .iter()
+            .map(|e| e.event.id.as_str())
+            .collect::<Vec<_>>(),
+        ["e3"]
+    );
+    let rest = s.changes_since(page.cursor, 100).unwrap();
+    assert_eq!(
+        rest.events
+            .iter()
+            .map(|e| e.event.id.as_str())
+            .collect::<Vec<_>>(),
+        ["e4"]
+    );
+}
+
+#[test]
+fn open_tickets_come_from_the_projection_and_exclude_resolved_ones() {
+    let (_d, mut s) = store();
+    s.append_all(&[
+        detected("e1", "T-1"),
+        detected("e2", "T-2"),
+        ev(
+            "e3",
+            "T-2",
+            EventKind::Resolved,
+            at(9, 0),
+            json!({"root_cause": "fibre cut"}),
+        ),
+        ev(
+            "e4",
+            "T-3",
+            EventKind::Note,
+            at(9, 0),
+            json!({"text": "before detection"}),
+        ),
+    ])
+    .unwrap();
+    let open = s.open_tickets().unwrap();
+    assert_eq!(open.cursor, 4);
+    let mut names: Vec<_> = open.tickets.iter().map(|t| t.ticket.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["T-1", "T-3"]);
+    let t1 = open.tickets.iter().find(|t| t.ticket == "T-1").unwrap();
+    assert_eq!(t1.facts.as_ref().unwrap().customer, "acme-telecom");
+    assert!(open
+        .tickets
+        .iter()
+        .find(|t| t.ticket == "T-3")
+        .unwrap()
+        .facts
+        .is_none());
+    let events = s.open_events().unwrap();
+    assert_eq!(
+        events
+            .events
+            .iter()
+            .map(|e| e.event.id.as_str())
+            .collect::<Vec<_>>(),
+        ["e1", "e4"]
+    );
+}
+
+#[test]
+fn stored_rows_cannot_be_updated_or_deleted() {
+    let (_d, mut s) = store();
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    let e = s
+        .conn
+        .execute("UPDATE events SET actor = 'x'", [])
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    assert!(s.conn.execute("DELETE FROM events", []).is_err());
+}
+
+#[test]
+fn verify_names_the_first_broken_event_of_each_ticket() {
+    let (_d, mut s) = store();
+    s.append_all(&[
+        detected("e1", "T-1"),
+        ev("e2", "T-1", EventKind::Acknowledged, at(8, 1), json!({})),
+        ev("e3", "T-1", EventKind::Note, at(8, 2), json!({"text": "a"})),
+        detected("e4", "T-2"),
+    ])
+    .unwrap();
+    let ok = s.verify().unwrap();
+    assert!(ok.is_ok(), "{:?}", ok.problems);
+    assert_eq!((ok.tickets, ok.events), (2, 4));
+
+    // Someone with raw SQL access goes around the triggers and back-dates an event.
+    s.conn
+        .execute_batch(
+            "DROP TRIGGER events_are_append_only_update;
+             UPDATE events SET at = at - 3600000000 WHERE id = 'e2';",
+        )
+        .unwrap();
+    let report = s.verify().unwrap();
+    assert_eq!(report.problems.len(), 2, "{:#?}", report.problems);
+    let chain = &report.problems[0];
+    assert_eq!(
+        (chain.ticket.as_str(), chain.event_id.as_deref()),
+        ("T-1", Some("e2"))
+    );
+    assert!(chain.what.contains("does not match its hash"), "{chain}");
+    // The cached facts were folded from the original acknowledgement time.
+    assert!(
+        report.problems[1].what.contains("projection is stale"),
+        "{}",
+        report.problems[1]
+    );
+
+    // A rebuilt projection agrees with the (tampered) log; the chain stays broken.
+    s.rebuild_projection().unwrap();
+    let report = s.verify().unwrap();
+    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    assert_eq!(report.problems[0].event_id.as_deref(), Some("e2"));
+}
+
+#[test]
+fn verify_catches_a_stale_projection() {
+    let (_d, mut s) = store();
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    s.conn.execute("UPDATE tickets SET open = 0", []).unwrap();
+    let report = s.verify().unwrap();
+    assert_eq!(report.problems.len(), 1);
+    assert!(
+        report.problems[0]
+            .what
+            .contains("open false should be true"),
+        "{}",
+        report.problems[0]
+    );
+    s.conn.execute("DELETE FROM tickets", []).unwrap();
+    assert!(s.verify().unwrap().problems[0].what.contains("no row"));
+    assert_eq!(s.rebuild_projection().unwrap(), 1);
+    assert!(s.verify().unwrap().is_ok());
+}
+
+#[test]
+fn files_that_are_not_stores_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("notes.txt");
+    std::fs::write(
+        &junk,
+        "this is not a database, it is a shopping list\n".repeat(50),
+    )
+    .unwrap();
+    let e = SqliteStore::open(&junk).err().unwrap();
+    assert!(matches!(e, StoreError::NotAStore { .. }), "{e}");
+    assert!(e.to_string().contains("notes.txt"), "{e}");
+
+    let other = dir.path().join("other.db");
+    Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE songs (title TEXT)")
+        .unwrap();
+    let e = SqliteStore::open(&other).err().unwrap();
+    assert!(e.to_string().contains("another program"), "{e}");
+
+    let newer = dir.path().join("newer.db");
+    drop(SqliteStore::open(&newer).unwrap());
+    Connection::open(&newer)
+        .unwrap()
+        .execute(
+            "INSERT INTO schema_migrations VALUES (99, 'from the future', '2030-01-01')",
+            [],
+        )
+        .unwrap();
+    let e = SqliteStore::open(&newer).err().unwrap();
+    assert!(
+        matches!(e, StoreError::NewerSchema { found: 99, .. }),
+        "{e}"
+    );
+    assert!(SqliteStore::open_read_only(&newer).is_err());
+
+    let missing = SqliteStore::open_read_only(&dir.path().join("missing.db"))
+        .err()
+        .unwrap();
+    assert!(missing.to_string().contains("no such file"), "{missing}");
+}
+
+#[test]
+fn a_full_disk_stores_nothing_and_says_so() {
+    let (_d, mut s) = store();
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    let pages: i64 = s
+        .conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    s.conn
+        .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+        .unwrap();
+    let big = "x".repeat(20_000);
+    let events: Vec<_> = (0..20)
+        .map(|i| {
+            ev(
+                &format!("n{i}"),
+                "T-1",
+                EventKind::Note,
+                at(9, i),
+                json!({"text": big}),
+            )
+        })
+        .collect();
+    let e = s.append_all(&events).unwrap_err();
+    assert!(matches!(e, StoreError::DiskFull { .. }), "{e}");
+    assert!(e.to_string().contains("nothing of this write was stored"));
+    assert_eq!(s.history("T-1").unwrap().len(), 1);
+    assert!(s.verify().unwrap().is_ok());
+}
+
+#[test]
+fn a_read_only_store_reads_but_refuses_writes() {
+    let (d, mut s) = store();
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    drop(s);
+    let mut ro = SqliteStore::open_read_only(&d.path().join("nested/dir/s.db")).unwrap();
+    assert_eq!(ro.history("T-1").unwrap().len(), 1);
+    let e = ro.append(&detected("e2", "T-2"), Expect::Any).unwrap_err();
+    assert!(matches!(e, StoreError::ReadOnly { .. }), "{e}");
+}
+
+#[test]
+fn float_payloads_survive_the_round_trip_bit_for_bit() {
+    let (_d, mut s) = store();
+    let e = ev(
+        "e1",
+        "T-1",
+        EventKind::Note,
+        at(9, 0),
+        json!({"text": "loss", "ratio": 0.1 + 0.2, "tiny": 5e-324, "big": 1.7976931348623157e308}),
+    );
+    s.append(&e, Expect::Any).unwrap();
+    assert!(s.verify().unwrap().is_ok());
+    assert_eq!(s.history("T-1").unwrap()[0].event, e);
+}
