@@ -4,6 +4,8 @@ mod calendar_cmd;
 mod input;
 mod sla_cmd;
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -13,8 +15,21 @@ use clap::{Parser, Subcommand};
     about = "Terminal operator console for live SLA monitoring"
 )]
 pub struct Cli {
+    /// The store file (default: slawatch.db in the platform data directory).
+    #[arg(long, global = true, env = "SLAWATCH_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The store this invocation works on.
+    pub fn store_path(&self) -> anyhow::Result<PathBuf> {
+        match &self.db {
+            Some(p) => Ok(p.clone()),
+            None => Ok(crate::store::default_path()?),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
