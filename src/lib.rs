@@ -3,3 +3,4 @@ pub mod config;
 pub mod model;
 pub mod sla;
 pub mod store;
+pub mod tui;
