@@ -22,6 +22,9 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
+#[cfg(test)]
+pub(crate) mod testkit;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
