@@ -3,6 +3,7 @@
 mod calendar_cmd;
 mod input;
 mod sla_cmd;
+mod verify_cmd;
 
 use std::path::PathBuf;
 
@@ -40,13 +41,17 @@ pub enum Command {
     /// SLA clocks of tickets from an events file.
     #[command(subcommand)]
     Sla(sla_cmd::SlaCmd),
+    /// Recompute every ticket's hash chain and the projection; exit 1 on any problem.
+    Verify(verify_cmd::VerifyArgs),
 }
 
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = cli.store_path();
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
+        Some(Command::Verify(args)) => verify_cmd::run(args, &db?),
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
