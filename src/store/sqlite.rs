@@ -1,6 +1,6 @@
 //! The embedded store: one SQLite file in WAL mode, shared safely by several processes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -63,7 +63,7 @@ impl SqliteStore {
             // committed event survive a power cut, not only a process crash.
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
                 .map_err(err)?;
-            conn.execute_batch("PRAGMA synchronous = FULL")
+            conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824")
                 .map_err(err)?;
         }
         schema::migrate(&mut conn, path)?;
@@ -200,21 +200,28 @@ impl Store for SqliteStore {
         let err = self.err();
         let tx = self.conn.unchecked_transaction().map_err(&err)?;
         let cursor = max_seq(&tx).map_err(&err)?;
+        let open: HashSet<String> = {
+            let mut stmt = tx
+                .prepare("SELECT ticket FROM tickets WHERE open = 1")
+                .map_err(&err)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(&err)?;
+            rows.collect::<Result<_, _>>().map_err(&err)?
+        };
+        // One pass in log order, filtered here: SQLite would sort the whole open set
+        // to answer `ticket IN (...) ORDER BY seq`, which costs more than the scan.
+        let mut stmt = tx
+            .prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE seq <= ?1 ORDER BY seq"
+            ))
+            .map_err(&err)?;
+        let mut rows = stmt.query([cursor]).map_err(&err)?;
         let mut events = Vec::new();
-        query_events(
-            &tx,
-            &self.path,
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events
-                 WHERE ticket IN (SELECT ticket FROM tickets WHERE open = 1) AND seq <= ?1
-                 ORDER BY seq"
-            ),
-            [cursor],
-            &mut |e| {
-                events.push(e);
-                Ok(())
-            },
-        )?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let ticket = row.get_ref(2).map_err(&err)?.as_str().unwrap_or_default();
+            if open.contains(ticket) {
+                events.push(decoded(row, &self.path)?);
+            }
+        }
         Ok(OpenEvents { events, cursor })
     }
 
@@ -414,17 +421,19 @@ fn query_events(
     let mut stmt = conn.prepare_cached(sql).map_err(err)?;
     let mut rows = stmt.query(params).map_err(err)?;
     while let Some(row) = rows.next().map_err(err)? {
-        let event =
-            decode_event(row)
-                .map_err(err)?
-                .map_err(|(seq, _, why)| StoreError::Corrupt {
-                    path: path.to_path_buf(),
-                    seq,
-                    why,
-                })?;
-        f(event)?;
+        f(decoded(row, path)?)?;
     }
     Ok(())
+}
+
+fn decoded(row: &Row, path: &Path) -> Result<StoredEvent, StoreError> {
+    decode_event(row)
+        .map_err(|e| StoreError::from_sqlite(path, e))?
+        .map_err(|(seq, _, why)| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            seq,
+            why,
+        })
 }
 
 /// A row of [`EVENT_COLUMNS`]; the inner error is (seq, ticket, what is wrong).
