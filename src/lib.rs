@@ -1,5 +1,6 @@
 pub mod cli;
 pub mod config;
+pub mod formats;
 pub mod model;
 pub mod sla;
 pub mod store;

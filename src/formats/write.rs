@@ -1,0 +1,68 @@
+//! Export: JSON lines and CSV that the readers take back unchanged.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::model::canonical::instant;
+use crate::model::{Event, Payload};
+
+pub const CSV_COLUMNS: [&str; 7] = [
+    "id",
+    "ticket",
+    "kind",
+    "at",
+    "recorded_at",
+    "actor",
+    "payload",
+];
+
+/// One line of JSON lines output, fields in the order a reader scans them.
+#[derive(Serialize)]
+struct Line<'a> {
+    id: &'a str,
+    ticket: &'a str,
+    kind: &'a str,
+    at: String,
+    recorded_at: String,
+    actor: &'a str,
+    payload: &'a Payload,
+}
+
+/// One event per line; instants as RFC 3339 UTC with six fractional digits.
+pub fn write_jsonl<W: Write>(events: &[Event], out: W) -> io::Result<()> {
+    let mut out = io::BufWriter::new(out);
+    for e in events {
+        let line = Line {
+            id: &e.id,
+            ticket: &e.ticket,
+            kind: e.kind.as_str(),
+            at: instant(e.at),
+            recorded_at: instant(e.recorded_at),
+            actor: &e.actor,
+            payload: &e.payload,
+        };
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// A header row and one row per event, with the payload as compact JSON in its cell.
+pub fn write_csv<W: Write>(events: &[Event], out: W) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_COLUMNS)?;
+    for e in events {
+        let payload = serde_json::to_string(&e.payload)?;
+        w.write_record([
+            e.id.as_str(),
+            &e.ticket,
+            e.kind.as_str(),
+            &instant(e.at),
+            &instant(e.recorded_at),
+            &e.actor,
+            &payload,
+        ])?;
+    }
+    w.flush()
+}
