@@ -1,6 +1,8 @@
 //! The command line: `slawatch [COMMAND]`. Each command lives in its own module.
 
 mod calendar_cmd;
+mod export_cmd;
+mod import_cmd;
 mod input;
 mod sla_cmd;
 mod verify_cmd;
@@ -41,6 +43,10 @@ pub enum Command {
     /// SLA clocks of tickets from an events file.
     #[command(subcommand)]
     Sla(sla_cmd::SlaCmd),
+    /// Validate event or ticket files completely, then store all of them or nothing.
+    Import(import_cmd::ImportArgs),
+    /// Write the stored events (or one ticket's) as JSON lines or CSV.
+    Export(export_cmd::ExportArgs),
     /// Recompute every ticket's hash chain and the projection; exit 1 on any problem.
     Verify(verify_cmd::VerifyArgs),
 }
@@ -51,6 +57,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
+        Some(Command::Import(args)) => import_cmd::run(args, &db?),
+        Some(Command::Export(args)) => export_cmd::run(args, &db?),
         Some(Command::Verify(args)) => verify_cmd::run(args, &db?),
         None => {
             use clap::CommandFactory;

@@ -59,6 +59,16 @@ impl SqliteStore {
         let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+            // SQLite quietly opens a write-protected file read-only; say so now rather
+            // than at the first write.
+            if conn
+                .is_readonly(rusqlite::DatabaseName::Main)
+                .map_err(err)?
+            {
+                return Err(StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                });
+            }
             // WAL lets readers (consoles) run while a writer commits; FULL makes every
             // committed event survive a power cut, not only a process crash.
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
