@@ -145,27 +145,14 @@ fn ticket(
     anchor: Micros,
 ) -> Ticket {
     let c = &CUSTOMERS[ci];
-    let (priority, targets, calendar) = loop {
-        let p = Priority::new(weighted(rng, &PRIORITY_WEIGHTS)).expect("P1..P4");
-        let policy = policies
-            .select(c.name, None, p)
-            .expect("the shipped policies end with a default");
-        let target = |m| policy.target(p, m);
-        let (Some(acknowledge), Some(resolve)) =
-            (target(Metric::Acknowledge), target(Metric::Resolve))
-        else {
-            continue;
-        };
-        let t = Targets {
-            acknowledge,
-            client_update: target(Metric::ClientUpdate),
-            restore: target(Metric::Restore),
-            resolve,
-        };
-        if scenario.fits(&t) {
-            break (p, t, policy.calendar.as_str());
-        }
-    };
+    // The priorities whose targets can carry this story, drawn by their weights.
+    let fitting: Vec<(u8, u32)> = PRIORITY_WEIGHTS
+        .into_iter()
+        .filter(|&(p, _)| targets_of(policies, c, p).is_some_and(|(t, _)| scenario.fits(&t)))
+        .collect();
+    let level = weighted(rng, &fitting);
+    let priority = Priority::new(level).expect("P1..P4");
+    let (targets, calendar) = targets_of(policies, c, level).expect("checked above");
     let cal = calendars
         .get(calendar)
         .expect("shipped policies name shipped calendars");
@@ -212,6 +199,21 @@ fn ticket(
         detected_at,
         events,
     }
+}
+
+/// The SLA targets of a customer's tickets at a priority, and the policy's calendar;
+/// `None` if the policy keeps no acknowledge or resolve clock there.
+fn targets_of<'p>(policies: &'p Policies, c: &Customer, level: u8) -> Option<(Targets, &'p str)> {
+    let p = Priority::new(level)?;
+    let policy = policies.select(c.name, None, p)?;
+    let target = |m| policy.target(p, m);
+    let t = Targets {
+        acknowledge: target(Metric::Acknowledge)?,
+        client_update: target(Metric::ClientUpdate),
+        restore: target(Metric::Restore),
+        resolve: target(Metric::Resolve)?,
+    };
+    Some((t, policy.calendar.as_str()))
 }
 
 /// An event without ticket or id yet, recorded a few seconds after it happened.
@@ -274,6 +276,6 @@ fn assign_ids(seed: u64, now: DateTime<Utc>, events: &mut [Event]) {
 fn weighted<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, u32)]) -> T {
     items
         .choose_weighted(rng, |(_, w)| *w)
-        .expect("positive weights")
+        .expect("a non-empty list with positive weights")
         .0
 }
