@@ -1,5 +1,6 @@
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod formats;
 pub mod model;
 pub mod sla;
