@@ -334,3 +334,29 @@ fn a_full_disk_keeps_what_was_stored_and_says_so() {
     );
     assert_eq!(stdout.lines().last().map(str::trim), Some("40"), "{stdout}");
 }
+
+#[test]
+fn demo_seeds_a_new_store_deterministically_and_never_mixes_into_one_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["demo", "--seed", "7", "--now", "2026-11-23T15:00:00Z"];
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let out = ok(&a, &args);
+    assert!(out.starts_with("seeded "), "{out}");
+    assert!(out.contains("for 230 tickets (seed 7)"), "{out}");
+    ok(&b, &args);
+    assert_eq!(
+        hashes(&a),
+        hashes(&b),
+        "same seed and now: same events, same chains"
+    );
+    assert!(ok(&a, &["verify"]).starts_with("ok: 230 tickets"));
+    let open = SqliteStore::open_read_only(&a)
+        .unwrap()
+        .open_tickets()
+        .unwrap();
+    assert_eq!(open.tickets.len(), 200);
+    let (_, err) = fails(&a, &args);
+    assert!(err.contains("already holds events"), "{err}");
+    let (_, err) = fails(&dir.path().join("c.db"), &["demo", "--now", "teatime"]);
+    assert!(err.contains("--now"), "{err}");
+}

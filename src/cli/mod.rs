@@ -1,6 +1,7 @@
 //! The command line: `slawatch [COMMAND]`. Each command lives in its own module.
 
 mod calendar_cmd;
+pub mod demo_cmd;
 mod export_cmd;
 mod import_cmd;
 mod input;
@@ -43,6 +44,8 @@ pub enum Command {
     /// SLA clocks of tickets from an events file.
     #[command(subcommand)]
     Sla(sla_cmd::SlaCmd),
+    /// Seed a new store with a realistic NOC data set (about 200 open tickets).
+    Demo(demo_cmd::DemoArgs),
     /// Validate event or ticket files completely, then store all of them or nothing.
     Import(import_cmd::ImportArgs),
     /// Write the stored events (or one ticket's) as JSON lines or CSV.
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
+        Some(Command::Demo(args)) => demo_cmd::run(args, &db?),
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
         Some(Command::Verify(args)) => verify_cmd::run(args, &db?),

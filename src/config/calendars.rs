@@ -61,6 +61,18 @@ pub fn load_calendars(path: &Path) -> Result<Calendars, ConfigErrors> {
 
 /// Parses a calendars file's text; `path` names it in errors and anchors `holiday_files`.
 pub fn parse_calendars(path: &Path, text: &str) -> Result<Calendars, ConfigErrors> {
+    parse_calendars_with(path, text, &|p| std::fs::read_to_string(p))
+}
+
+/// Reads the holiday file at a path (the file system, or files built into the binary).
+pub type ReadFile<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
+/// [`parse_calendars`] with holiday files read by `read`.
+pub fn parse_calendars_with(
+    path: &Path,
+    text: &str,
+    read: ReadFile<'_>,
+) -> Result<Calendars, ConfigErrors> {
     let mut r = Reporter::new(path, text);
     let file: File = r.parse_toml()?;
     if file.calendar.is_empty() {
@@ -72,7 +84,7 @@ pub fn parse_calendars(path: &Path, text: &str) -> Result<Calendars, ConfigError
     let mut out = BTreeMap::new();
     let mut nested = Vec::new();
     for (name, spec) in &file.calendar {
-        if let Some(rules) = rules_of(name, spec, path, &mut r, &mut nested) {
+        if let Some(rules) = rules_of(name, spec, path, read, &mut r, &mut nested) {
             out.insert(name.clone(), Arc::new(Calendar::new(name.clone(), rules)));
         }
     }
@@ -85,6 +97,7 @@ fn rules_of(
     name: &str,
     spec: &Spanned<Spec>,
     path: &Path,
+    read: ReadFile<'_>,
     r: &mut Reporter,
     nested: &mut Vec<super::ConfigError>,
 ) -> Option<Rules> {
@@ -187,7 +200,7 @@ fn rules_of(
     let base_dir = path.parent().unwrap_or(Path::new("."));
     for file in &spec.holiday_files {
         let ics_path = base_dir.join(file.get_ref());
-        match std::fs::read_to_string(&ics_path) {
+        match read(&ics_path) {
             Ok(text) => match ics::parse(&ics_path, &text, tz.unwrap_or(Tz::UTC)) {
                 Ok(days) => {
                     holidays.extend(days.holidays);

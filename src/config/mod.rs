@@ -8,7 +8,9 @@ pub mod duration;
 mod error;
 mod ics;
 pub mod policies;
+mod shipped;
 
 pub use calendars::load_calendars;
 pub use error::{ConfigError, ConfigErrors};
 pub use policies::load_policies;
+pub use shipped::shipped;

@@ -14,16 +14,11 @@ mod timeline;
 #[cfg(test)]
 mod tests;
 
-use std::path::Path;
-use std::sync::OnceLock;
-
 use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::config::calendars::parse_calendars;
-use crate::config::policies::parse_policies;
 use crate::model::{Event, EventKind, Payload, Priority};
 use crate::sla::calendar::{Micros, MICROS_PER_SEC};
 use crate::sla::{Calendars, Metric, Policies};
@@ -75,7 +70,7 @@ const PRIORITY_WEIGHTS: [(u8, u32); 4] = [(1, 5), (2, 20), (3, 45), (4, 30)];
 
 /// The demo data set as of `now`: no event is after `now`.
 pub fn demo_events(seed: u64, now: DateTime<Utc>) -> Vec<Event> {
-    let (policies, calendars) = shipped();
+    let (policies, calendars) = crate::config::shipped();
     let anchor = now.timestamp_micros().div_euclid(MICROS_PER_SEC) * MICROS_PER_SEC;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut tickets: Vec<Ticket> = Vec::new();
@@ -104,29 +99,6 @@ pub fn demo_events(seed: u64, now: DateTime<Utc>) -> Vec<Event> {
     events.sort_by_key(|e| e.at);
     assign_ids(seed, now, &mut events);
     events
-}
-
-/// The shipped policies and calendars, without the calendars' holiday files: the demo
-/// reads no file, and a holiday only makes a business-hours countdown a day longer.
-fn shipped() -> (&'static Policies, &'static Calendars) {
-    static SHIPPED: OnceLock<(Policies, Calendars)> = OnceLock::new();
-    let (p, c) = SHIPPED.get_or_init(|| {
-        let text: String = include_str!("../../assets/calendars.toml")
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("holiday_files"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let cals = parse_calendars(Path::new("assets/calendars.toml"), &text)
-            .expect("the shipped calendars parse");
-        let pols = parse_policies(
-            Path::new("assets/policies.toml"),
-            include_str!("../../assets/policies.toml"),
-            &cals,
-        )
-        .expect("the shipped policies parse");
-        (pols, cals)
-    });
-    (p, c)
 }
 
 struct Ticket {
