@@ -1,5 +1,7 @@
 pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod formats;
 pub mod model;
 pub mod sla;
 pub mod store;

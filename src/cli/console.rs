@@ -4,17 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context};
-use chrono::{DateTime, Utc};
+use anyhow::Context;
+use chrono::Utc;
 
 use super::Cli;
-use crate::model::Event;
-use crate::store::{SqliteStore, Store};
-
-/// The demo data set: about 200 open tickets over 12 customers.
-fn demo_events(seed: u64, now: DateTime<Utc>) -> Vec<Event> {
-    crate::tui::fixture::demo(seed, now)
-}
 
 pub fn run(cli: &Cli, started: Instant) -> anyhow::Result<()> {
     let path = if cli.demo {
@@ -31,23 +24,12 @@ pub fn default_demo_path() -> anyhow::Result<PathBuf> {
     Ok(real.with_file_name("demo.db"))
 }
 
-/// Creates a fresh store seeded with the demo data set. Without `--db` it is
-/// `demo.db` in the data directory, replaced on every run; an explicit `--db` must be
-/// new or empty (a store that holds events is never touched).
+/// Creates a fresh store seeded with the demo data set (`slawatch demo`'s). Without
+/// `--db` it is `demo.db` in the data directory, replaced on every run; an explicit
+/// `--db` must be new or empty (a store that holds events is never touched).
 pub fn demo_store(db: Option<&Path>, seed: u64) -> anyhow::Result<PathBuf> {
     let path = match db {
-        Some(p) => {
-            if p.exists() {
-                let store = SqliteStore::open(p)?;
-                if !store.changes_since(0, 1)?.events.is_empty() {
-                    bail!(
-                        "--demo needs a fresh store, but {} already holds events; remove it or pass another --db",
-                        p.display()
-                    );
-                }
-            }
-            p.to_owned()
-        }
+        Some(p) => p.to_owned(),
         None => {
             let p = default_demo_path()?;
             for suffix in ["", "-wal", "-shm"] {
@@ -61,7 +43,6 @@ pub fn demo_store(db: Option<&Path>, seed: u64) -> anyhow::Result<PathBuf> {
             p
         }
     };
-    let mut store = SqliteStore::open(&path)?;
-    store.append_all(&demo_events(seed, Utc::now()))?;
+    super::demo_cmd::seed(&path, seed, Utc::now())?;
     Ok(path)
 }

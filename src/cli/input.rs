@@ -1,12 +1,8 @@
-//! Parsing and formatting shared by the commands: instants, decimal minutes, event files.
+//! Parsing and formatting shared by the commands: instants and decimal minutes.
 
-use std::path::Path;
-
-use anyhow::{bail, Context};
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 
-use crate::model::Event;
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
 
 pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
@@ -71,33 +67,6 @@ pub fn format_instant(us: Micros, tz: Tz) -> String {
             .to_rfc3339_opts(SecondsFormat::AutoSi, false),
         None => format!("(out of range: {us} µs)"),
     }
-}
-
-/// Reads an events file in JSON lines; every bad line is reported with its number.
-pub fn read_events_jsonl(path: &Path) -> anyhow::Result<Vec<Event>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut events = Vec::new();
-    let mut problems = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Event>(line) {
-            Ok(e) => {
-                let e = e.normalized();
-                match e.validate() {
-                    Ok(()) => events.push(e),
-                    Err(err) => problems.push(format!("{}:{}: {err}", path.display(), i + 1)),
-                }
-            }
-            Err(err) => problems.push(format!("{}:{}: {err}", path.display(), i + 1)),
-        }
-    }
-    if !problems.is_empty() {
-        bail!("{}", problems.join("\n"));
-    }
-    Ok(events)
 }
 
 #[cfg(test)]

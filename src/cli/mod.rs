@@ -2,8 +2,12 @@
 
 mod calendar_cmd;
 pub mod console;
+pub mod demo_cmd;
+mod export_cmd;
+mod import_cmd;
 mod input;
 mod sla_cmd;
+mod verify_cmd;
 
 use std::path::PathBuf;
 
@@ -24,7 +28,7 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
     /// Seed of the demo data set.
-    #[arg(long, default_value_t = 1, requires = "demo")]
+    #[arg(long, default_value_t = 2026, requires = "demo")]
     pub seed: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -48,14 +52,27 @@ pub enum Command {
     /// SLA clocks of tickets from an events file.
     #[command(subcommand)]
     Sla(sla_cmd::SlaCmd),
+    /// Seed a new store with a realistic NOC data set (about 200 open tickets).
+    Demo(demo_cmd::DemoArgs),
+    /// Validate event or ticket files completely, then store all of them or nothing.
+    Import(import_cmd::ImportArgs),
+    /// Write the stored events (or one ticket's) as JSON lines or CSV.
+    Export(export_cmd::ExportArgs),
+    /// Recompute every ticket's hash chain and the projection; exit 1 on any problem.
+    Verify(verify_cmd::VerifyArgs),
 }
 
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let db = cli.store_path();
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
+        Some(Command::Demo(args)) => demo_cmd::run(args, &db?),
+        Some(Command::Import(args)) => import_cmd::run(args, &db?),
+        Some(Command::Export(args)) => export_cmd::run(args, &db?),
+        Some(Command::Verify(args)) => verify_cmd::run(args, &db?),
         None => console::run(&cli, started),
     }
 }

@@ -7,8 +7,9 @@ use anyhow::{anyhow, bail};
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::input::{format_instant, format_minutes, parse_instant, read_events_jsonl};
+use super::input::{format_instant, format_minutes, parse_instant};
 use crate::config::{load_calendars, load_policies};
+use crate::formats::read_file;
 use crate::sla::{evaluate, ClockState};
 
 #[derive(Subcommand, Debug)]
@@ -19,8 +20,8 @@ pub enum SlaCmd {
         policies: PathBuf,
         #[arg(long, value_name = "FILE")]
         calendars: PathBuf,
-        /// Events as JSON lines (see README).
-        #[arg(long, value_name = "FILE.jsonl")]
+        /// Events or tickets: .jsonl, .ndjson, .json or .csv (see README).
+        #[arg(long, value_name = "FILE")]
         events: PathBuf,
         /// The instant to evaluate at (RFC 3339); events after it are ignored.
         #[arg(long)]
@@ -38,7 +39,7 @@ pub fn run(cmd: SlaCmd) -> anyhow::Result<()> {
     let now = parse_instant(&now).map_err(|e| anyhow!("--now: {e}"))?;
     let cals = load_calendars(&calendars).map_err(|e| anyhow!("{e}"))?;
     let pols = load_policies(&policies, &cals).map_err(|e| anyhow!("{e}"))?;
-    let events = read_events_jsonl(&events)?;
+    let events = read_file(&events)?;
     let result = evaluate(&pols, &cals, &events, now);
     let mut out = BufWriter::new(std::io::stdout().lock());
     for t in &result.tickets {

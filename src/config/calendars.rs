@@ -64,14 +64,14 @@ pub fn parse_calendars(path: &Path, text: &str) -> Result<Calendars, ConfigError
     parse_calendars_with(path, text, &|p| std::fs::read_to_string(p))
 }
 
-/// Reads a holiday file named by a calendars file.
+/// Reads the holiday file at a path (the file system, or files built into the binary).
 pub type ReadFile<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
 
-/// [`parse_calendars`] with holiday files read by `read` (embedded assets, tests).
+/// [`parse_calendars`] with holiday files read by `read`.
 pub fn parse_calendars_with(
     path: &Path,
     text: &str,
-    read: ReadFile,
+    read: ReadFile<'_>,
 ) -> Result<Calendars, ConfigErrors> {
     let mut r = Reporter::new(path, text);
     let file: File = r.parse_toml()?;
@@ -97,7 +97,7 @@ fn rules_of(
     name: &str,
     spec: &Spanned<Spec>,
     path: &Path,
-    read: ReadFile,
+    read: ReadFile<'_>,
     r: &mut Reporter,
     nested: &mut Vec<super::ConfigError>,
 ) -> Option<Rules> {

@@ -8,8 +8,9 @@ pub mod duration;
 pub mod error;
 mod ics;
 pub mod policies;
-pub mod shipped;
+mod shipped;
 
 pub use calendars::load_calendars;
 pub use error::{ConfigError, ConfigErrors};
 pub use policies::load_policies;
+pub use shipped::shipped;

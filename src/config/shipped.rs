@@ -1,53 +1,69 @@
-//! The calendars and policies shipped in `assets/`, built into the binary so that it
-//! works from any directory.
+//! The calendars and policies shipped in `assets/`, built into the binary so that the
+//! console, `--demo` and `slawatch demo` work from any directory with no set-up.
 
+use std::io;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use super::calendars::parse_calendars_with;
 use super::policies::parse_policies;
-use super::ConfigErrors;
 use crate::sla::{Calendars, Policies};
 
-pub const CALENDARS: &str = include_str!("../../assets/calendars.toml");
-pub const POLICIES: &str = include_str!("../../assets/policies.toml");
-const HOLIDAY_FILES: [(&str, &str); 1] = [(
-    "us-federal.ics",
-    include_str!("../../assets/us-federal.ics"),
-)];
+pub const CALENDARS_PATH: &str = "assets/calendars.toml";
+pub const POLICIES_PATH: &str = "assets/policies.toml";
 
-pub const CALENDARS_NAME: &str = "assets/calendars.toml (built in)";
-pub const POLICIES_NAME: &str = "assets/policies.toml (built in)";
+/// Every shipped file the calendars and policies refer to, by repository path.
+const FILES: &[(&str, &str)] = &[
+    (CALENDARS_PATH, include_str!("../../assets/calendars.toml")),
+    (POLICIES_PATH, include_str!("../../assets/policies.toml")),
+    (
+        "assets/us-federal.ics",
+        include_str!("../../assets/us-federal.ics"),
+    ),
+];
 
-pub fn calendars() -> Result<Calendars, ConfigErrors> {
-    parse_calendars_with(Path::new(CALENDARS_NAME), CALENDARS, &|p| {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        HOLIDAY_FILES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, text)| (*text).to_owned())
-            .ok_or_else(|| {
-                std::io::Error::new(std::io::ErrorKind::NotFound, "not a built-in holiday file")
-            })
-    })
+fn file(path: &Path) -> io::Result<String> {
+    FILES
+        .iter()
+        .find(|(p, _)| Path::new(p) == path)
+        .map(|(_, text)| (*text).to_owned())
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is not among the shipped files", path.display()),
+            )
+        })
 }
 
-pub fn policies(calendars: &Calendars) -> Result<Policies, ConfigErrors> {
-    parse_policies(Path::new(POLICIES_NAME), POLICIES, calendars)
+/// The shipped calendars and policies, compiled once.
+pub fn shipped() -> (&'static Policies, &'static Calendars) {
+    static SHIPPED: OnceLock<(Policies, Calendars)> = OnceLock::new();
+    let (p, c) = SHIPPED.get_or_init(|| {
+        let text = file(Path::new(CALENDARS_PATH)).expect("listed above");
+        let cals = parse_calendars_with(Path::new(CALENDARS_PATH), &text, &file)
+            .unwrap_or_else(|e| panic!("the shipped calendars must parse: {e}"));
+        let text = file(Path::new(POLICIES_PATH)).expect("listed above");
+        let pols = parse_policies(Path::new(POLICIES_PATH), &text, &cals)
+            .unwrap_or_else(|e| panic!("the shipped policies must parse: {e}"));
+        (pols, cals)
+    });
+    (p, c)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
     #[test]
-    fn shipped_assets_parse_and_match_the_files() {
-        let cals = super::calendars().unwrap();
-        assert!(cals.get("ny-office").is_some());
-        let pols = super::policies(&cals).unwrap();
+    fn shipped_assets_compile_with_their_holiday_files() {
+        let (pols, cals) = shipped();
         assert!(pols.get("carrier-circuits").is_some());
-        let from_files =
-            crate::config::load_calendars(std::path::Path::new("assets/calendars.toml")).unwrap();
-        assert_eq!(
-            cals.names().collect::<Vec<_>>(),
-            from_files.names().collect::<Vec<_>>()
-        );
+        let ny = cals.get("ny-office").unwrap();
+        // Thanksgiving 2026 (Thursday 26 November) comes from us-federal.ics; 15:00 in New York.
+        let thanksgiving_afternoon = Utc.with_ymd_and_hms(2026, 11, 26, 20, 0, 0).unwrap();
+        assert!(!ny.is_working(thanksgiving_afternoon.timestamp_micros()));
+        let day_before = Utc.with_ymd_and_hms(2026, 11, 25, 20, 0, 0).unwrap();
+        assert!(ny.is_working(day_before.timestamp_micros()));
     }
 }

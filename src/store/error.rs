@@ -48,6 +48,11 @@ pub enum StoreError {
         seq: i64,
         why: String,
     },
+    #[error("cannot write the output: {source}")]
+    Output {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("store {path}: {source}")]
     Sqlite {
         path: PathBuf,

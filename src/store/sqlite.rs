@@ -1,6 +1,6 @@
 //! The embedded store: one SQLite file in WAL mode, shared safely by several processes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -59,11 +59,21 @@ impl SqliteStore {
         let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+            // SQLite quietly opens a write-protected file read-only; say so now rather
+            // than at the first write.
+            if conn
+                .is_readonly(rusqlite::DatabaseName::Main)
+                .map_err(err)?
+            {
+                return Err(StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                });
+            }
             // WAL lets readers (consoles) run while a writer commits; FULL makes every
             // committed event survive a power cut, not only a process crash.
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
                 .map_err(err)?;
-            conn.execute_batch("PRAGMA synchronous = FULL")
+            conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824")
                 .map_err(err)?;
         }
         schema::migrate(&mut conn, path)?;
@@ -84,25 +94,21 @@ impl SqliteStore {
     /// Recomputes every projection row from the log (the projection is only a cache).
     /// Returns the number of tickets.
     pub fn rebuild_projection(&mut self) -> Result<usize, StoreError> {
-        let path = self.path.clone();
-        let err = |e| StoreError::from_sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute("DELETE FROM tickets", []).map_err(err)?;
-        let tickets: Vec<String> = {
-            let mut stmt = tx
-                .prepare("SELECT DISTINCT ticket FROM events")
-                .map_err(err)?;
-            let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
-            rows.collect::<Result<_, _>>().map_err(err)?
-        };
-        for t in &tickets {
-            refresh_projection(&tx, &path, t)?;
-        }
-        tx.commit().map_err(err)?;
-        Ok(tickets.len())
+        self.write(|tx, path| {
+            let err = |e| StoreError::from_sqlite(path, e);
+            tx.execute("DELETE FROM tickets", []).map_err(err)?;
+            let tickets: Vec<String> = {
+                let mut stmt = tx
+                    .prepare("SELECT DISTINCT ticket FROM events")
+                    .map_err(err)?;
+                let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+                rows.collect::<Result<_, _>>().map_err(err)?
+            };
+            for t in &tickets {
+                refresh_projection(tx, path, t)?;
+            }
+            Ok(tickets.len())
+        })
     }
 
     /// Runs `sql` (selecting [`EVENT_COLUMNS`]) and decodes every row.
@@ -200,21 +206,28 @@ impl Store for SqliteStore {
         let err = self.err();
         let tx = self.conn.unchecked_transaction().map_err(&err)?;
         let cursor = max_seq(&tx).map_err(&err)?;
+        let open: HashSet<String> = {
+            let mut stmt = tx
+                .prepare("SELECT ticket FROM tickets WHERE open = 1")
+                .map_err(&err)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(&err)?;
+            rows.collect::<Result<_, _>>().map_err(&err)?
+        };
+        // One pass in log order, filtered here: SQLite would sort the whole open set
+        // to answer `ticket IN (...) ORDER BY seq`, which costs more than the scan.
+        let mut stmt = tx
+            .prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE seq <= ?1 ORDER BY seq"
+            ))
+            .map_err(&err)?;
+        let mut rows = stmt.query([cursor]).map_err(&err)?;
         let mut events = Vec::new();
-        query_events(
-            &tx,
-            &self.path,
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events
-                 WHERE ticket IN (SELECT ticket FROM tickets WHERE open = 1) AND seq <= ?1
-                 ORDER BY seq"
-            ),
-            [cursor],
-            &mut |e| {
-                events.push(e);
-                Ok(())
-            },
-        )?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let ticket = row.get_ref(2).map_err(&err)?.as_str().unwrap_or_default();
+            if open.contains(ticket) {
+                events.push(decoded(row, &self.path)?);
+            }
+        }
         Ok(OpenEvents { events, cursor })
     }
 
@@ -414,17 +427,19 @@ fn query_events(
     let mut stmt = conn.prepare_cached(sql).map_err(err)?;
     let mut rows = stmt.query(params).map_err(err)?;
     while let Some(row) = rows.next().map_err(err)? {
-        let event =
-            decode_event(row)
-                .map_err(err)?
-                .map_err(|(seq, _, why)| StoreError::Corrupt {
-                    path: path.to_path_buf(),
-                    seq,
-                    why,
-                })?;
-        f(event)?;
+        f(decoded(row, path)?)?;
     }
     Ok(())
+}
+
+fn decoded(row: &Row, path: &Path) -> Result<StoredEvent, StoreError> {
+    decode_event(row)
+        .map_err(|e| StoreError::from_sqlite(path, e))?
+        .map_err(|(seq, _, why)| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            seq,
+            why,
+        })
 }
 
 /// A row of [`EVENT_COLUMNS`]; the inner error is (seq, ticket, what is wrong).

@@ -12,7 +12,6 @@ use super::board::Board;
 use super::keymap::Keymap;
 use super::state::State;
 use super::update::{update, Effect, Msg, SourceMsg};
-use crate::config::shipped;
 use crate::model::{Event, EventKind, Payload};
 use crate::sla::Facts;
 use crate::store::TicketRow;
@@ -102,9 +101,8 @@ pub fn rows(events: &[Event]) -> Vec<TicketRow> {
 
 /// An empty state (nothing loaded yet) with the shipped configuration.
 pub fn empty_state() -> State {
-    let cals = shipped::calendars().unwrap();
-    let pols = shipped::policies(&cals).unwrap();
-    let board = Board::new(pols, &cals, "alice");
+    let (pols, cals) = crate::config::shipped();
+    let board = Board::new(pols.clone(), cals, "alice");
     let mut s = State::new(
         board,
         Arc::new(Keymap::defaults()),

@@ -1,0 +1,374 @@
+//! Reading the shipped examples, every kind of bad input, and write-then-read round trips.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+use crate::model::canonical::canonical_bytes;
+use crate::model::{EventKind, Payload};
+
+fn read(name: &str, text: &str) -> Result<Vec<Event>, FormatErrors> {
+    read_raw(name, text.as_bytes())
+}
+
+fn read_raw(name: &str, bytes: &[u8]) -> Result<Vec<Event>, FormatErrors> {
+    let path = Path::new(name);
+    read_bytes(path, Format::from_path(path).unwrap(), bytes)
+}
+
+/// The error lines as the user sees them.
+fn errors(name: &str, text: &str) -> Vec<String> {
+    match read(name, text) {
+        Ok(events) => panic!("{name} should fail, read {} events", events.len()),
+        Err(e) => e.to_string().lines().map(str::to_owned).collect(),
+    }
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/examples")
+        .join(name)
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+#[test]
+fn shipped_examples_read_and_evaluate() {
+    let tickets = read_file(example("tickets.csv")).unwrap();
+    assert_eq!(tickets.len(), 12);
+    assert!(tickets.iter().all(|e| e.kind == EventKind::Detected));
+    let events = read_file(example("events.csv")).unwrap();
+    assert!(events.iter().any(|e| e.level() == Some(2)));
+    assert!(events.iter().any(|e| e.text("reason") == Some("customer")));
+    assert!(events.iter().any(|e| e.kind == EventKind::ClientUpdate));
+    let restored = events
+        .iter()
+        .find(|e| e.kind == EventKind::Restored)
+        .unwrap();
+    assert_eq!(restored.payload["client_confirmed"], json!(true));
+    let jsonl = read_file(example("events.jsonl")).unwrap();
+    assert_eq!(jsonl.len(), 9);
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cals = crate::config::load_calendars(&root.join("assets/calendars.toml")).unwrap();
+    let pols = crate::config::load_policies(&root.join("assets/policies.toml"), &cals).unwrap();
+    let all: Vec<Event> = tickets
+        .iter()
+        .chain(&events)
+        .chain(&jsonl)
+        .cloned()
+        .collect();
+    let eval = crate::sla::evaluate(&pols, &cals, &all, t("2026-03-03T12:00:00Z"));
+    assert!(eval.problems.is_empty(), "{:?}", eval.problems);
+    assert_eq!(eval.tickets.len(), 14);
+}
+
+#[test]
+fn importing_twice_gives_the_same_ids() {
+    let a = read_file(example("events.csv")).unwrap();
+    let b = read_file(example("events.csv")).unwrap();
+    assert_eq!(a, b);
+    let ticket_ids: Vec<_> = read_file(example("tickets.csv"))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ticket_ids[0], ticket_detected_id("ACME-4802"));
+}
+
+#[test]
+fn records_without_kind_are_tickets_in_every_format() {
+    let ticket = json!({"ticket": "T-1", "customer": "globex", "priority": "P2",
+        "title": "Exports time out", "detected_at": "2026-03-02T09:00:00Z"});
+    let event = json!({"ticket": "T-1", "kind": "acknowledged", "at": "2026-03-02T09:05:00Z"});
+    let jsonl = format!("{ticket}\n\n{event}\n");
+    let array = serde_json::to_string_pretty(&json!([ticket, event])).unwrap();
+    let sections = json!({"tickets": [ticket], "events": [event]}).to_string();
+    let csv = "ticket,customer,priority,title,detected_at\n\
+               T-1,globex,P2,Exports time out,2026-03-02T09:00:00Z\n";
+    let expected = read("a.jsonl", &jsonl).unwrap();
+    assert_eq!(expected.len(), 2);
+    assert_eq!(read("a.ndjson", &jsonl).unwrap(), expected);
+    assert_eq!(read("a.json", &array).unwrap(), expected);
+    assert_eq!(read("a.JSON", &sections).unwrap(), expected);
+    assert_eq!(read("a.csv", csv).unwrap(), expected[..1]);
+}
+
+#[test]
+fn csv_extra_columns_become_payload_fields() {
+    let csv = "ticket,kind,at,level,to,note,payload\n\
+               T-1,escalated,2026-03-02T09:00:00Z, 2 ,noc-l2,,\"{\"\"ticket_ref\"\":\"\"X\"\"}\"\n";
+    let e = &read("e.csv", csv).unwrap()[0];
+    assert_eq!(
+        serde_json::Value::Object(e.payload.clone()),
+        json!({"level": 2, "to": "noc-l2", "ticket_ref": "X"})
+    );
+    assert_eq!(e.recorded_at, e.at);
+    assert_eq!(e.actor, "");
+}
+
+#[test]
+fn bad_csv_rows_are_all_reported_with_line_and_field() {
+    let csv = "\
+ticket,kind,at,actor,reason,level,to,payload
+T-1,detected,2026-03-02T09:00:00Z,mon,,,,\"{\"\"priority\"\":\"\"P9X\"\",\"\"customer\"\":\"\"c\"\"}\"
+T-1,paused,yesterday,alice,,,,
+T-1,reopened,2026-03-02T09:00:00Z,alice,,,,
+T-1,paused,2026-03-02T09:00:00Z,alice,,,,
+T-1,escalated,2026-03-02T09:00:00Z,alice,,two,noc-l2,
+T-1,note,2026-03-02T09:00:00Z,alice,,,,{not json}
+T-1,note,2026-03-02T09:00:00Z,alice,,,
+\"T-1\",note,2026-03-02T09:00:00Z,alice,x,,,\"{\"\"reason\"\":\"\"y\"\",
+\"\"text\"\":\"\"multi-line cell\"\"}\"
+";
+    assert_eq!(
+        errors("events.csv", csv),
+        [
+            "events.csv:2: field `payload.priority`: expected a priority P1 to P9, found \"P9X\"",
+            "events.csv:3: field `at`: expected an RFC 3339 instant like 2026-03-02T09:00:00Z, found \"yesterday\"",
+            "events.csv:4: field `kind`: unknown event kind \"reopened\", expected one of detected, acknowledged, escalated, client_update, carrier_update, paused, resumed, priority_changed, assigned, restored, resolved, note, penalty, penalty_adjusted",
+            "events.csv:5: field `payload.reason`: required for a `paused` event",
+            "events.csv:6: field `level`: expected a whole number 1 to 9, found \"two\"",
+            "events.csv:7: field `payload`: expected a JSON object like {\"reason\":\"customer\"}, found \"{not json}\" (key must be a string at line 1 column 2)",
+            "events.csv:8: expected 8 cells as in the header, found 7",
+            "events.csv:9: field `reason`: given both as a column and inside the `payload` cell",
+        ]
+    );
+}
+
+#[test]
+fn csv_header_problems() {
+    let err = errors("e.csv", "ticket,kind,actor\nT-1,note,alice\n");
+    assert_eq!(err.len(), 1);
+    assert!(
+        err[0].starts_with("e.csv:1: missing column `at` in the header: an events CSV needs"),
+        "{err:?}"
+    );
+    let err = errors(
+        "t.csv",
+        "ticket,customer,priority,title,sla\nT,c,P1,x,gold\n",
+    );
+    assert!(
+        err[0].starts_with("t.csv:1: missing column `detected_at`"),
+        "{err:?}"
+    );
+    assert!(
+        err[1].starts_with("t.csv:1: unknown column `sla` in a tickets CSV"),
+        "{err:?}"
+    );
+    let err = errors("e.csv", "ticket,kind,at,kind\n");
+    assert_eq!(err, ["e.csv:1: column `kind` appears twice in the header"]);
+}
+
+#[test]
+fn bad_tickets_name_their_fields() {
+    let csv = "ticket,customer,priority,title,detected_at\n\
+               T-1,globex,P0,Exports,2026-03-02T09:00:00Z\n\
+               T-2,,P1,,2026-03-02\n";
+    assert_eq!(
+        errors("tickets.csv", csv),
+        [
+            "tickets.csv:2: field `priority`: expected a priority P1 to P9, found \"P0\"",
+            "tickets.csv:3: field `customer`: missing; this field is required",
+            "tickets.csv:3: field `title`: missing; this field is required",
+            "tickets.csv:3: field `detected_at`: expected an RFC 3339 instant like 2026-03-02T09:00:00Z, found \"2026-03-02\"",
+        ]
+    );
+}
+
+#[test]
+fn json_errors_point_at_the_record() {
+    let text = r#"{
+  "tickets": [
+    {"ticket": "T-1", "customer": "globex", "priority": "P1", "title": "x",
+     "detected_at": "2026-03-02T09:00:00Z"}
+  ],
+  "events": [
+    {"ticket": "T-1", "kind": "acknowledged", "at": "2026-03-02T09:01:00Z"},
+    {"ticket": "T-1", "kind": "escalated", "at": "2026-03-02T09:02:00Z",
+     "payload": {"level": 12, "to": "noc-l2"}},
+    {"ticket": "T-1", "customer": "globex", "kind": "note",
+     "at": "2026-03-02T09:03:00Z", "payload": {"text": "hi"}},
+    [1, 2]
+  ]
+}"#;
+    assert_eq!(
+        errors("in.json", text),
+        [
+            "in.json:8: events[1]: field `payload.level`: expected a whole number 1 to 9",
+            "in.json:10: events[2]: field `customer`: unknown field: an event record has id, ticket, kind, at, recorded_at, actor and payload; kind-specific fields go in `payload`",
+            "in.json:12: events[3]: expected a record (a JSON object), found [1,2]",
+        ]
+    );
+    assert_eq!(
+        errors("in.json", "[\n  {\"ticket\": \"T\",}\n]"),
+        ["in.json:2:18: invalid JSON: key must be a string"]
+    );
+    let err = errors("in.json", "{\"evnts\": []}");
+    assert!(
+        err[0].starts_with("in.json:1:8: unknown field `evnts`, expected `tickets` or `events`"),
+        "{err:?}"
+    );
+    assert_eq!(
+        errors("in.json", "\n  42"),
+        ["in.json:2:3: expected a JSON array of records, or an object {\"tickets\": [...], \"events\": [...]}"]
+    );
+    let err = errors("in.jsonl", "{\"ticket\": \"T\"\n\n[]\n");
+    assert_eq!(
+        err,
+        [
+            "in.jsonl:1:14: invalid JSON: EOF while parsing an object",
+            "in.jsonl:3: expected a record (a JSON object), found []",
+        ]
+    );
+}
+
+#[test]
+fn same_id_with_different_content_names_both_lines() {
+    let line = |text: &str| {
+        json!({"id": "e-1", "ticket": "T-1", "kind": "note", "at": "2026-03-02T09:00:00Z",
+            "payload": {"text": text}})
+        .to_string()
+    };
+    let same = format!("{}\n{}\n", line("a"), line("a"));
+    assert_eq!(
+        read("e.jsonl", &same).unwrap().len(),
+        1,
+        "exact repeats merge"
+    );
+    let differ = format!("{}\n{}\n{}\n", line("a"), line("a"), line("b"));
+    assert_eq!(
+        errors("e.jsonl", &differ),
+        ["e.jsonl:3: field `id`: \"e-1\" is also the id of the event at line 1, with different content"]
+    );
+    let json = format!("[\n{},\n{}\n]", line("a"), line("b"));
+    assert_eq!(
+        errors("e.json", &json),
+        ["e.json:3: [1]: field `id`: \"e-1\" is also the id of the event at line 2 ([0]), with different content"]
+    );
+    let tickets = "ticket,customer,priority,title,detected_at\n\
+                   T-1,globex,P1,x,2026-03-02T09:00:00Z\n\
+                   T-1,globex,P2,x,2026-03-02T09:00:00Z\n";
+    assert!(errors("t.csv", tickets)[0].starts_with("t.csv:3: field `id`:"));
+}
+
+#[test]
+fn file_level_problems() {
+    for name in ["e.csv", "e.json", "e.jsonl"] {
+        assert_eq!(read(name, "").unwrap(), []);
+        assert_eq!(read(name, " \n\n").unwrap(), []);
+    }
+    assert_eq!(read("e.csv", "ticket,kind,at\n").unwrap(), []);
+    assert_eq!(read("e.json", "[]").unwrap(), []);
+
+    let err = read_file("events.xlsx").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "events.xlsx: unknown file type: expected a name ending in .csv, .json, .jsonl or .ndjson"
+    );
+    let err = read_file("/nonexistent/e.csv").unwrap_err();
+    assert!(err
+        .to_string()
+        .starts_with("/nonexistent/e.csv: cannot read:"));
+
+    let latin1 = b"ticket,kind,at,text\nT-1,note,2026-03-02T09:00:00Z,caf\xe9 cr\xe8me\n";
+    let err = read_raw("e.csv", latin1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "e.csv:2:34: not UTF-8 text: invalid byte 0xE9; save the file as UTF-8\n\
+         e.csv:2:38: not UTF-8 text: invalid byte 0xE8; save the file as UTF-8"
+    );
+    let bom = "\u{feff}[{\"ticket\":\"T\",\"kind\":\"resumed\",\"at\":\"2026-03-02T09:00:00Z\"}]";
+    assert_eq!(read("e.json", bom).unwrap().len(), 1);
+}
+
+#[test]
+fn long_error_lists_are_capped() {
+    let mut csv = String::from("ticket,kind,at\n");
+    for _ in 0..60 {
+        csv.push_str("T-1,resumed,never\n");
+    }
+    let err = read("e.csv", &csv).unwrap_err();
+    assert_eq!(err.len(), 60);
+    let text = err.to_string();
+    assert_eq!(text.lines().count(), 51);
+    assert!(text.ends_with("\n... and 10 more"), "{text}");
+}
+
+#[test]
+fn written_files_read_back_with_the_same_canonical_bytes() {
+    let events = read_file(example("events.jsonl")).unwrap();
+    let mut csv = Vec::new();
+    write_csv(&events, &mut csv).unwrap();
+    let text = String::from_utf8(csv.clone()).unwrap();
+    assert!(text.starts_with("id,ticket,kind,at,recorded_at,actor,payload\n"));
+    assert!(text.contains(",2026-03-02T08:00:00.000000Z,"), "{text}");
+    let mut jsonl = Vec::new();
+    write_jsonl(&events, &mut jsonl).unwrap();
+    for (name, bytes) in [("x.csv", csv), ("x.jsonl", jsonl)] {
+        let back = read_raw(name, &bytes).unwrap();
+        assert_eq!(back, events, "{name}");
+    }
+}
+
+fn arb_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[ -~]{0,20}",
+        ".{0,12}",
+        Just("comma, \"quoted\", and\nnewline\r\n".to_owned()),
+        Just("ünïcødé — 日本語 🚨".to_owned()),
+    ]
+}
+
+prop_compose! {
+    fn arb_event()(
+        id in "[a-z0-9-]{1,36}",
+        ticket in "[A-Z]{2,6}-[0-9]{1,5}",
+        actor in arb_text(),
+        text in arb_text(),
+        extra in arb_text(),
+        secs in 1_700_000_000i64..1_900_000_000,
+        micros in 0u32..1_000_000,
+        delay in 0i64..100_000_000,
+        number in any::<i32>(),
+    ) -> Event {
+        let at = DateTime::from_timestamp(secs, micros * 1000).unwrap();
+        let mut payload = Payload::new();
+        payload.insert("text".into(), format!("x{text}").into());
+        payload.insert("nested".into(), json!({"note": extra, "n": number, "ok": [true, null]}));
+        Event {
+            id,
+            ticket,
+            kind: EventKind::Note,
+            at,
+            recorded_at: at + chrono::TimeDelta::microseconds(delay),
+            actor,
+            payload,
+        }
+        .normalized()
+    }
+}
+
+proptest! {
+    #[test]
+    fn round_trip_keeps_canonical_bytes(events in prop::collection::vec(arb_event(), 0..8)) {
+        let mut events = events;
+        events.sort_by(|a, b| a.id.cmp(&b.id));
+        events.dedup_by(|a, b| a.id == b.id);
+        let bytes: Vec<Vec<u8>> = events.iter().map(canonical_bytes).collect();
+        let mut csv = Vec::new();
+        write_csv(&events, &mut csv).unwrap();
+        let mut jsonl = Vec::new();
+        write_jsonl(&events, &mut jsonl).unwrap();
+        for (name, out) in [("p.csv", csv), ("p.jsonl", jsonl)] {
+            let back = read_raw(name, &out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let back: Vec<Vec<u8>> = back.iter().map(canonical_bytes).collect();
+            prop_assert_eq!(&back, &bytes, "{}", name);
+        }
+    }
+}
