@@ -222,3 +222,55 @@ fn overdue_rows_are_unmistakable_without_colour() {
     assert!(row.starts_with(">>"), "{row}");
     assert!(row.contains(" -"), "{row}");
 }
+
+#[test]
+fn escape_sequences_in_ticket_text_never_reach_the_terminal() {
+    use ratatui::backend::CrosstermBackend;
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut s = testkit::state();
+    press(&mut s, "/evil<enter>", now());
+    assert_eq!(s.board.visible().len(), 1);
+    let theme = Theme::new(ThemeName::Dark, false);
+    for (w, h) in [(80, 24), (160, 48)] {
+        update(&mut s, Msg::Resize(w, h), now());
+        let out = Shared::default();
+        let mut t = Terminal::with_options(
+            CrosstermBackend::new(out.clone()),
+            ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+            },
+        )
+        .unwrap();
+        t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+        // The ticket view too, with the hostile title and history.
+        press(&mut s, "<enter>", now());
+        load_history(&mut s);
+        t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+        press(&mut s, "<esc>", now());
+        let bytes = out.0.lock().unwrap().clone();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("pwned"), "the title is shown");
+        assert!(!text.contains("\u{1b}]"), "no OSC (window title) sequence");
+        assert!(!text.contains("\u{1b}[2J"), "no clear-screen");
+        assert!(!text.contains('\u{7}'), "no BEL");
+        assert!(
+            !text.contains('\t') && !text.contains('\r'),
+            "no tab or carriage return"
+        );
+        assert!(
+            !text.contains('\u{9b}') && !text.contains('\u{9d}'),
+            "no C1 controls"
+        );
+    }
+}
