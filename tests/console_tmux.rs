@@ -268,7 +268,7 @@ fn record_escalation_and_client_update_with_keystrokes() {
         .iter()
         .filter(|x| x["kind"] == "escalated" && x["actor"] != "e2e-agent")
         .filter_map(|x| x["payload"]["level"].as_u64())
-        .last()
+        .next_back()
         .unwrap_or(0);
     assert_eq!(e["payload"]["level"].as_u64(), Some((before + 1).min(9)));
     let u = upd[0];
