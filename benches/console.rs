@@ -52,7 +52,12 @@ fn rows(events: &[Event]) -> Vec<(String, Option<Facts>)> {
         by.entry(e.ticket.as_str()).or_default().push(e.clone());
     }
     by.into_iter()
-        .map(|(t, evs)| (t.to_owned(), Facts::fold(&evs, DateTime::<Utc>::MAX_UTC).ok()))
+        .map(|(t, evs)| {
+            (
+                t.to_owned(),
+                Facts::fold(&evs, DateTime::<Utc>::MAX_UTC).ok(),
+            )
+        })
         .collect()
 }
 
@@ -78,7 +83,14 @@ fn state(now: DateTime<Utc>) -> (State, Vec<(String, Option<Facts>)>) {
             facts: f.clone(),
         })
         .collect();
-    update(&mut s, Msg::Source(SourceMsg::Loaded { tickets: rows, cursor: 0 }), now);
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::Loaded {
+            tickets: rows,
+            cursor: 0,
+        }),
+        now,
+    );
     update(&mut s, Msg::Resize(W, H), now);
     (s, tickets)
 }
@@ -133,29 +145,52 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let code = if down { KeyCode::Down } else { KeyCode::Up };
             down = !down;
-            update(&mut s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now);
+            update(
+                &mut s,
+                Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+                now,
+            );
             term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
         })
     });
     let mut i = 0;
-    g.bench_function("change: one ticket re-evaluated and re-sorted + render", |b| {
-        b.iter(|| {
-            i = (i + 7919) % tickets.len();
-            let t = tickets[i].clone();
-            update(&mut s, Msg::Source(SourceMsg::Changed { tickets: vec![t] }), now);
-            term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
-        })
-    });
+    g.bench_function(
+        "change: one ticket re-evaluated and re-sorted + render",
+        |b| {
+            b.iter(|| {
+                i = (i + 7919) % tickets.len();
+                let t = tickets[i].clone();
+                update(
+                    &mut s,
+                    Msg::Source(SourceMsg::Changed { tickets: vec![t] }),
+                    now,
+                );
+                term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
+            })
+        },
+    );
     g.bench_function("filter keystroke over 100k (text)", |b| {
         let mut on = false;
         b.iter(|| {
             on = !on;
             let code = if on { KeyCode::Char('/') } else { KeyCode::Esc };
-            update(&mut s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now);
+            update(
+                &mut s,
+                Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+                now,
+            );
             if on {
-                update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)), now);
+                update(
+                    &mut s,
+                    Msg::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+                    now,
+                );
             } else {
-                update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)), now);
+                update(
+                    &mut s,
+                    Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+                    now,
+                );
             }
             term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
         })

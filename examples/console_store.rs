@@ -9,7 +9,9 @@ use slawatch::store::{SqliteStore, Store};
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("usage: console_store PATH [TICKETS]");
-    let n: usize = args.next().map_or(100_000, |s| s.parse().expect("a number"));
+    let n: usize = args
+        .next()
+        .map_or(100_000, |s| s.parse().expect("a number"));
     let path = std::path::PathBuf::from(path);
     let tmp = path.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
