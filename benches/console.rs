@@ -198,11 +198,15 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("load: first snapshot of 100k into the board", |b| {
         let (pols, cals) = slawatch::config::shipped();
-        b.iter(|| {
-            let mut board = Board::new(pols.clone(), cals, "alice");
-            board.load(tickets.iter().cloned(), now);
-            black_box(board.len())
-        })
+        b.iter_batched(
+            || (Board::new(pols.clone(), cals, "alice"), tickets.clone()),
+            |(mut board, input)| {
+                board.load(input, now);
+                black_box(board.len());
+                board
+            },
+            criterion::BatchSize::LargeInput,
+        )
     });
     g.finish();
 }

@@ -23,6 +23,13 @@ pub enum Command {
     Stop,
 }
 
+/// Rows per chunk of the first snapshot.
+const SNAPSHOT_CHUNK: usize = 8192;
+
+fn open(path: &std::path::Path) -> Result<SqliteStore, String> {
+    SqliteStore::open(path).map_err(|e| e.to_string())
+}
+
 /// How many change-feed events one read takes.
 const BATCH: usize = 5000;
 
@@ -142,12 +149,25 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
     fn poll_inner(&mut self) -> Result<(), String> {
         self.flush_outbox();
         let Some(cursor) = self.cursor else {
-            let snap = self.store()?.open_tickets().map_err(|e| e.to_string())?;
-            self.cursor = Some(snap.cursor);
+            // In chunks: the UI evaluates one while the next is decoded.
+            let out = &self.out;
+            if self.store.is_none() {
+                self.store = Some(open(&self.path)?);
+            }
+            let store = self.store.as_mut().expect("just opened");
+            let cursor = store
+                .open_tickets_chunked(SNAPSHOT_CHUNK, &mut |tickets| {
+                    out(SourceMsg::LoadChunk { tickets });
+                })
+                .map_err(|e| e.to_string())?;
+            self.cursor = Some(cursor);
             self.send(SourceMsg::Loaded {
-                tickets: snap.tickets,
-                cursor: snap.cursor,
+                tickets: Vec::new(),
+                cursor,
             });
+            // Reopen for the small reads from here on: the snapshot touched the whole
+            // file through SQLite's memory map, which would stay resident otherwise.
+            self.store = None;
             return Ok(());
         };
         let mut cursor = cursor;

@@ -27,7 +27,12 @@ pub enum Msg {
 /// What the store worker reports.
 #[derive(Debug)]
 pub enum SourceMsg {
-    /// The first snapshot: every open ticket and the change-feed cursor.
+    /// Part of the first snapshot, as it is read (evaluated at once, shown at `Loaded`).
+    LoadChunk {
+        tickets: Vec<TicketRow>,
+    },
+    /// The first snapshot is complete (with its last rows): every open ticket, and
+    /// the change-feed cursor it is consistent with.
     Loaded {
         tickets: Vec<TicketRow>,
         cursor: Seq,
@@ -109,9 +114,20 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
 fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let now_us = now.timestamp_micros();
     match m {
+        SourceMsg::LoadChunk { tickets } => {
+            if !s.board.is_loading() {
+                s.board.begin_load();
+            }
+            let rows = tickets.into_iter().map(|r| (r.ticket, r.facts));
+            s.board.add_loaded(rows, now, false);
+        }
         SourceMsg::Loaded { tickets, .. } => {
-            s.board
-                .load(tickets.into_iter().map(|r| (r.ticket, r.facts)), now);
+            if !s.board.is_loading() {
+                s.board.begin_load();
+            }
+            let rows = tickets.into_iter().map(|r| (r.ticket, r.facts));
+            s.board.add_loaded(rows, now, true);
+            s.board.finish_load();
             s.source.loaded = true;
             ok(s, now_us);
         }
