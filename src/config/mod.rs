@@ -4,6 +4,7 @@
 //! file, line and what was expected, so the program never starts half-configured.
 
 pub mod calendars;
+pub mod contracts;
 pub mod duration;
 mod error;
 mod ics;
@@ -11,6 +12,7 @@ pub mod policies;
 mod shipped;
 
 pub use calendars::load_calendars;
+pub use contracts::load_contracts;
 pub use error::{ConfigError, ConfigErrors};
 pub use policies::load_policies;
 pub use shipped::shipped;
