@@ -386,10 +386,12 @@ fn count_beyond(op: Operator, actual: u64, bound: u64) -> bool {
 /// Percent with 4 decimals, half-even (display only).
 pub fn percent_of(num: Micros, den: Micros) -> Decimal {
     if den == 0 {
-        return Decimal::ONE_HUNDRED;
+        return Decimal::new(1_000_000, 4);
     }
     let p = Decimal::from(num) * Decimal::ONE_HUNDRED / Decimal::from(den);
-    p.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven)
+    let mut p = p.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven);
+    p.rescale(4);
+    p
 }
 
 fn tier_label(op: Operator, t: &Tier, monthly_fee: Decimal, cur: &str) -> String {
