@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{json, Value};
 
@@ -441,7 +440,7 @@ fn an_adjustment_replaces_the_amount_and_keeps_the_original() {
     assert_eq!(penalty.ticket, "penalties:acme");
     assert_eq!(penalty.text("amount"), Some("1200.00"));
     // Negotiated down to 50 %: 1200.00 → 600.00.
-    let recorded = Book::from_events(env(&k), &[penalty.clone()], now)
+    let recorded = Book::from_events(env(&k), std::slice::from_ref(&penalty), now)
         .recorded
         .remove(0);
     let adj = record::adjustment_event(
@@ -467,5 +466,4 @@ fn an_adjustment_replaces_the_amount_and_keeps_the_original() {
     // The ledger is not a ticket.
     assert_eq!(book.tickets.len(), 1);
     assert!(book.problems.is_empty());
-    let _ = Decimal::ZERO;
 }
