@@ -753,7 +753,12 @@ fn per_ticket(
 }
 
 /// Client-update cycles of the ticket decided in `[start, end)`: (met, late, due of late).
-fn update_cycles(env: Env<'_>, v: &TicketView, start: Micros, end: Micros) -> Vec<(bool, Micros)> {
+pub(crate) fn update_cycles(
+    env: Env<'_>,
+    v: &TicketView,
+    start: Micros,
+    end: Micros,
+) -> Vec<(bool, Micros)> {
     let sla = &v.sla;
     let Some(clock) = sla.clocks.iter().find(|c| c.metric == Metric::ClientUpdate) else {
         return Vec::new();

@@ -21,7 +21,9 @@ pub mod record;
 mod tests;
 
 pub use book::{Adjustment, Book, Env, RecordedPenalty, TicketView};
-// compliance exports below
+pub use compliance::{
+    compliance, Compliance, ContractCompliance, CustomerCompliance, TicketRisk, Tickets,
+};
 pub use contract::{
     ledger_of, Bound, Contract, Contracts, Kpi, Operator, PenaltyRule, Rate, Term, Tier,
     LEDGER_PREFIX,

@@ -13,8 +13,8 @@ use super::*;
 use crate::config::calendars::parse_calendars;
 use crate::config::contracts::parse_contracts;
 use crate::config::policies::parse_policies;
-use crate::model::Event;
-use crate::sla::{Calendars, Policies};
+use crate::model::{Event, Priority};
+use crate::sla::{Calendars, Metric, Policies};
 
 const CALENDARS: &str = r#"
 [calendar.24x7]
@@ -466,4 +466,97 @@ fn an_adjustment_replaces_the_amount_and_keeps_the_original() {
     // The ledger is not a ticket.
     assert_eq!(book.tickets.len(), 1);
     assert!(book.problems.is_empty());
+}
+
+#[test]
+fn compliance_view_with_exposure_forecast_budget_and_marks() {
+    let k = config(&format!(
+        "{}\n[[contract.term]]\nid = \"restore\"\nkpi = \"time_to_restore\"\noperator = \"above\"\nthreshold = \"target\"\nfixed = \"250.00\"\n",
+        contract("12000.00", "UTC", AVAILABILITY_TIERS)
+    ));
+    let mut d = Desk::default();
+    // A-1: 300 min outage on 3 March, restored an hour late (P1 restore target 4h),
+    // no client update within the hour (due 11:00), resolved at 16:00.
+    d.outage("A-1", "P1", "2026-03-03T10:00:00Z", "2026-03-03T15:00:00Z")
+        .event("A-1", "resolved", "2026-03-03T16:00:00Z", json!({}));
+    // A-2: open since 22:00 on 10 March, acknowledged at 22:05: 120 min so far at now.
+    d.detected("A-2", "P1", "2026-03-10T22:00:00Z").event(
+        "A-2",
+        "acknowledged",
+        "2026-03-10T22:05:00Z",
+        json!({}),
+    );
+    // Some other customer's ticket is not acme's business.
+    d.event(
+        "Z-1",
+        "detected",
+        "2026-03-05T00:00:00Z",
+        json!({"priority": "P1", "customer": "zeta"}),
+    );
+    let now = "2026-03-11T00:00:00Z";
+    let book = d.book(&k, now);
+    let view = compliance(env(&k), &k.2, &book, month("2026-03"), Some("acme"));
+    assert!(view.in_progress);
+    assert_eq!(view.customers.len(), 1);
+    let acme = &view.customers[0];
+
+    // Outcomes decided in March: A-1 acknowledge met, client update late (11:00),
+    // restore late (14:00), resolve met; A-2 acknowledge met, client update late
+    // (23:00). 3 met of 6 = 50.00 %.
+    assert_eq!(acme.all.adherence, Some(dec!(50.00)));
+    assert_eq!(acme.all.breaches.count, 3);
+    assert_eq!(acme.all.breaches.ids, ["A-1", "A-2"]);
+    let restore = &acme.all.metrics[Metric::Restore.index()];
+    assert_eq!(
+        (restore.met.count, restore.breached.ids.as_slice()),
+        (0, &["A-1".to_owned()][..])
+    );
+    assert_eq!(acme.priorities.len(), 1);
+    assert_eq!(acme.priorities[0].priority, Priority::new(1));
+    let day3 = &acme.days[2];
+    assert_eq!(day3.date.to_string(), "2026-03-03");
+    assert_eq!((day3.met.count, day3.breached.count), (2, 2));
+    assert_eq!(day3.adherence, Some(dec!(50.00)));
+    assert_eq!(
+        acme.days[9].breaches_by_priority[&Priority::new(1).unwrap()].ids,
+        ["A-2"]
+    );
+
+    let c = &acme.contracts[0];
+    // Outage 300 + 120 = 420 min: (44640 − 420) / 44640 = 99.0591 % → band 2: 1200.00;
+    // restore: A-1 late → 250.00. Exposure 1450.00 = the penalty if A-2 were restored now.
+    assert_eq!(c.now.terms[0].amount, dec!(1200.00));
+    assert_eq!(c.now.terms[1].amount, dec!(250.00));
+    assert_eq!(acme.exposure["EUR"], dec!(1450.00));
+    // In one hour: 480 min → (44640 − 480) / 44640 = 98.9247 % → band 3: 3000.00; A-2's
+    // restore deadline (02:00) is still ahead. 3000.00 + 250.00 = 3250.00.
+    assert_eq!(acme.forecast_1h["EUR"], dec!(3250.00));
+
+    let b = &c.budgets[0];
+    // Budget 44640 × 0.1 % = 44.64 min; used 420; left −375.36.
+    assert_eq!(
+        (b.allowed_minutes, b.used_minutes, b.left_minutes),
+        (dec!(44.64), dec!(420.00), dec!(-375.36))
+    );
+    // Burn rate: (420 / 44.64) / (14400 / 44640) = 29.1666… → 29.17.
+    assert_eq!(b.burn_rate, Some(dec!(29.17)));
+    assert!(b.growing);
+    assert_eq!(b.exhausted_at, None);
+    // Band 3 starts above 446.4 min of outage: 26.4 min from now, at 00:26:24.
+    let next = b.next_band.as_ref().unwrap();
+    assert_eq!((next.band, next.minutes_left), (2, dec!(26.40)));
+    assert_eq!(next.at, Some(t("2026-03-11T00:26:24Z").timestamp_micros()));
+    assert_eq!(b.days[2].outage_minutes, dec!(300.00));
+    assert_eq!(b.days[2].availability, dec!(79.1667)); // (1440 − 300) / 1440
+    assert_eq!(b.days[9].tickets, ["A-2"]);
+
+    // A-2 is the ticket that tips the contract into band 3: marked in the queue.
+    assert_eq!(view.marks.len(), 1);
+    let risk = &view.marks["A-2"][0];
+    assert_eq!((risk.term.as_str(), risk.tips_band), ("availability", true));
+    assert_eq!(
+        (risk.if_restored_now, risk.in_1h),
+        (dec!(1200.00), dec!(3000.00))
+    );
+    assert_eq!((risk.band_now, risk.band_in_1h), (Some(1), Some(2)));
 }
