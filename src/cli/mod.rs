@@ -1,7 +1,9 @@
 //! The command line: `slawatch [COMMAND]`. Each command lives in its own module.
 
 mod calendar_cmd;
+mod config_args;
 pub mod demo_cmd;
+mod evidence_cmd;
 mod export_cmd;
 mod import_cmd;
 mod input;
@@ -52,6 +54,8 @@ pub enum Command {
     Export(export_cmd::ExportArgs),
     /// Recompute every ticket's hash chain and the projection; exit 1 on any problem.
     Verify(verify_cmd::VerifyArgs),
+    /// Write a ticket's evidence package: HTML, Markdown and JSON with every event and hash.
+    Evidence(evidence_cmd::EvidenceArgs),
 }
 
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
@@ -63,7 +67,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Demo(args)) => demo_cmd::run(args, &db?),
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
-        Some(Command::Verify(args)) => verify_cmd::run(args, &db?),
+        Some(Command::Verify(args)) => verify_cmd::run(args, db),
+        Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
