@@ -7,6 +7,7 @@ mod evidence_cmd;
 mod export_cmd;
 mod import_cmd;
 mod input;
+mod penalties_cmd;
 mod sla_cmd;
 mod verify_cmd;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Verify(verify_cmd::VerifyArgs),
     /// Write a ticket's evidence package: HTML, Markdown and JSON with every event and hash.
     Evidence(evidence_cmd::EvidenceArgs),
+    /// A month's penalties per contract; `--record` appends them as events; `adjust` records a negotiated amount.
+    Penalties(Box<penalties_cmd::PenaltiesArgs>),
 }
 
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
         Some(Command::Verify(args)) => verify_cmd::run(args, db),
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
+        Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
