@@ -5,10 +5,10 @@
 
 pub mod calendars;
 pub mod duration;
-mod error;
+pub mod error;
 mod ics;
 pub mod policies;
-mod shipped;
+pub mod shipped;
 
 pub use calendars::load_calendars;
 pub use error::{ConfigError, ConfigErrors};
