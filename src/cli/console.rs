@@ -24,9 +24,9 @@ pub fn default_demo_path() -> anyhow::Result<PathBuf> {
     Ok(real.with_file_name("demo.db"))
 }
 
-/// Creates a fresh store seeded with the demo data set. Without `--db` it is
-/// `demo.db` in the data directory, replaced on every run; an explicit `--db` must be
-/// new or empty (a store that holds events is never touched).
+/// Creates a fresh store seeded with the demo data set (`slawatch demo`'s). Without
+/// `--db` it is `demo.db` in the data directory, replaced on every run; an explicit
+/// `--db` must be new or empty (a store that holds events is never touched).
 pub fn demo_store(db: Option<&Path>, seed: u64) -> anyhow::Result<PathBuf> {
     let path = match db {
         Some(p) => p.to_owned(),

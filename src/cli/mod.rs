@@ -28,7 +28,7 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
     /// Seed of the demo data set.
-    #[arg(long, default_value_t = 1, requires = "demo")]
+    #[arg(long, default_value_t = 2026, requires = "demo")]
     pub seed: u64,
     #[command(subcommand)]
     pub command: Option<Command>,

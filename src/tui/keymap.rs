@@ -323,7 +323,6 @@ impl Keymap {
         files.extend(user);
         let mut errors: Vec<ConfigError> = Vec::new();
         let mut merged: BTreeMap<(Section, Action), Pending> = BTreeMap::new();
-        let mut order: Vec<(Section, Action)> = Vec::new();
         for (fi, &(path, text)) in files.iter().enumerate() {
             let mut r = Reporter::new(path, text);
             let file: File = match r.parse_toml() {
@@ -394,9 +393,6 @@ impl Keymap {
                         }
                     }
                     let line = crate::config::error::line_col(text, aname.span().start).0;
-                    if !merged.contains_key(&(section, action)) {
-                        order.push((section, action));
-                    }
                     merged.insert(
                         (section, action),
                         Pending {
@@ -487,9 +483,9 @@ impl Keymap {
         }
         let mut maps: HashMap<Section, HashMap<Key, Action>> = HashMap::new();
         let mut bindings = Vec::new();
-        for section in Section::ALL {
-            for &(s, action) in order.iter().filter(|(s, _)| *s == section) {
-                let p = &merged[&(s, action)];
+        // In the order of `Action`'s declaration: related actions stay together.
+        {
+            for (&(s, action), p) in &merged {
                 let m = maps.entry(s).or_default();
                 for &(k, _) in &p.keys {
                     m.insert(k, action);

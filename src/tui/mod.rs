@@ -22,16 +22,22 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
+#[cfg(test)]
+pub(crate) mod testkit;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::config::{load_calendars, load_policies, shipped, ConfigError, ConfigErrors};
+use crate::config::policies::parse_policies;
+use crate::config::{load_calendars, load_policies, ConfigError, ConfigErrors};
 use crate::sla::{Calendars, Policies};
 
 pub use keymap::Keymap;
 pub use settings::Settings;
 pub use theme::{Theme, ThemeName};
+
+const SHIPPED_POLICIES: &str = include_str!("../../assets/policies.toml");
 
 /// Everything the console needs from configuration, loaded and checked up front.
 pub struct Config {
@@ -80,15 +86,22 @@ pub fn load_config(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
         .ok();
     let mut sla = None;
     if let Some(s) = &settings {
+        let (shipped_policies, shipped_calendars) = crate::config::shipped();
         let cals = match &s.calendars {
             Some(p) => load_calendars(p),
-            None => shipped::calendars(),
+            None => Ok(shipped_calendars.clone()),
         };
         match cals {
             Ok(cals) => {
-                let pols = match &s.policies {
-                    Some(p) => load_policies(p, &cals),
-                    None => shipped::policies(&cals),
+                let pols = match (&s.policies, &s.calendars) {
+                    (Some(p), _) => load_policies(p, &cals),
+                    (None, None) => Ok(shipped_policies.clone()),
+                    // The shipped policies over the user's calendars.
+                    (None, Some(_)) => parse_policies(
+                        Path::new("assets/policies.toml (built in)"),
+                        SHIPPED_POLICIES,
+                        &cals,
+                    ),
                 };
                 match pols {
                     Ok(p) => sla = Some((p, cals)),

@@ -493,3 +493,7 @@ fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     }
     fx.push(Effect::Append(event));
 }
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

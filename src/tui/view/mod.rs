@@ -314,7 +314,7 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             Action::Help,
             Action::Quit,
         ],
-        View::Help => &[Action::Down, Action::Up, Action::Back, Action::Quit],
+        View::Help => &[Action::PageDown, Action::PageUp, Action::Back, Action::Quit],
     };
     let mut x = area.x + 1;
     // The filter in force, first: what is hidden must never be a surprise.
@@ -377,8 +377,8 @@ fn short_label(a: Action) -> &'static str {
         Action::Help => "help",
         Action::Quit => "quit",
         Action::Back => "back",
-        Action::Down => "down",
-        Action::Up => "up",
+        Action::PageDown => "page down",
+        Action::PageUp => "page up",
         _ => a.as_str(),
     }
 }

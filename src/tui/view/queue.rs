@@ -62,15 +62,15 @@ pub fn columns(w: u16) -> Vec<(Col, usize)> {
     } else {
         vec![
             (Col::Mark, 2),
-            (Col::Priority, 3),
+            (Col::Priority, 2),
             (Col::Id, 10),
-            (Col::Customer, 10),
+            (Col::Customer, 9),
             (Col::Title, 0),
-            (Col::State, 9),
-            (Col::Level, 4),
-            (Col::Metric, 8),
-            (Col::Countdown, 10),
-            (Col::Bar, 9),
+            (Col::State, 7),
+            (Col::Level, 3),
+            (Col::Metric, 7),
+            (Col::Countdown, 9),
+            (Col::Bar, 5),
         ]
     };
     // One space between columns; the title gets what is left.
@@ -84,10 +84,11 @@ pub fn columns(w: u16) -> Vec<(Col, usize)> {
     cols
 }
 
-fn heading(c: Col) -> &'static str {
+fn heading(c: Col, w: usize) -> &'static str {
     match c {
+        Col::Bar if w < 8 => "Used",
         Col::Mark => "",
-        Col::Priority => "Pri",
+        Col::Priority => "P",
         Col::Id => "Ticket",
         Col::Customer => "Customer",
         Col::Title => "Title",
@@ -120,7 +121,7 @@ pub fn draw_list(
     let cols = columns(area.width);
     let mut x = area.x;
     for &(c, w) in &cols {
-        cell(buf, x, area.y, heading(c), w, theme.column_header);
+        cell(buf, x, area.y, heading(c, w), w, theme.column_header);
         x += w as u16 + 1;
     }
     let body = Rect::new(
@@ -316,16 +317,17 @@ fn row(
                         Some(ClockState::Paused) => theme.paused,
                         _ => theme.severity(sev),
                     };
-                    cell(buf, x, y, "", w, sel(base));
-                    bar(
-                        buf,
-                        x,
-                        y,
-                        pct,
-                        w.saturating_sub(6),
-                        sel(fill),
-                        sel(theme.bar_empty),
-                    );
+                    if w < 8 {
+                        let p = if pct >= 999.5 {
+                            ">999%".to_owned()
+                        } else {
+                            format!("{pct:>4.0}%")
+                        };
+                        cell(buf, x, y, &format!("{p:>w$}"), w, sel(fill));
+                    } else {
+                        cell(buf, x, y, "", w, sel(base));
+                        bar(buf, x, y, pct, w - 6, sel(fill), sel(theme.bar_empty));
+                    }
                 } else {
                     cell(buf, x, y, "", w, sel(base));
                 }

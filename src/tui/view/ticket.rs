@@ -109,15 +109,27 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
             put(buf, area.x + 1, y, &parts.join(" · "), w - 1, theme.base);
             y += 1;
             // Clocks.
-            let cols = [
-                ("Clock", 14),
-                ("State", 20),
-                ("Target", 8),
-                ("Elapsed", 10),
-                ("Remaining", 10),
-                ("Due", 17),
-                ("Used", 0),
-            ];
+            let cols = if w >= 120 {
+                [
+                    ("Clock", 14),
+                    ("State", 20),
+                    ("Target", 8),
+                    ("Elapsed", 10),
+                    ("Remaining", 10),
+                    ("Due", 17),
+                    ("Used", 0),
+                ]
+            } else {
+                [
+                    ("Clock", 13),
+                    ("State", 13),
+                    ("Target", 6),
+                    ("Elapsed", 9),
+                    ("Remaining", 10),
+                    ("Due", 16),
+                    ("Used", 0),
+                ]
+            };
             let fixed: usize = cols.iter().map(|c| c.1 + 1).sum();
             let used_w = w.saturating_sub(fixed + 1).max(6);
             let mut x = area.x + 1;
@@ -147,7 +159,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                         c.paused_reason.as_deref().map(clean).unwrap_or_default()
                     ),
                     ClockState::Met => "met".into(),
-                    ClockState::Breached if c.stopped_at.is_some() => "BREACHED (stopped)".into(),
+                    ClockState::Breached if c.stopped_at.is_some() => "BREACHED·done".into(),
                     ClockState::Breached => "BREACHED".into(),
                 };
                 let due = match (c.state, c.due) {
@@ -184,15 +196,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                     cell(buf, x, yy, &text, cw, st);
                     x += cw as u16 + 1;
                 }
-                bar(
-                    buf,
-                    x,
-                    yy,
-                    c.percent(),
-                    used_w.saturating_sub(6).min(24),
-                    style,
-                    theme.bar_empty,
-                );
+                if used_w >= 12 {
+                    let bw = (used_w - 6).min(24);
+                    bar(buf, x, yy, c.percent(), bw, style, theme.bar_empty);
+                } else {
+                    let p = format!("{:>4.0}%", c.percent().min(9999.0));
+                    cell(buf, x, yy, &p, used_w, style);
+                }
             }
             if clocks.is_empty() {
                 put(
