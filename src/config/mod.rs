@@ -7,10 +7,10 @@ pub mod bundle;
 pub mod calendars;
 pub mod contracts;
 pub mod duration;
-mod error;
+pub mod error;
 mod ics;
 pub mod policies;
-mod shipped;
+pub mod shipped;
 
 pub use bundle::{Bundle, Compiled};
 pub use calendars::load_calendars;

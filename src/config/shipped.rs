@@ -9,6 +9,7 @@ use super::calendars::parse_calendars_with;
 use super::contracts::parse_contracts;
 use super::policies::parse_policies;
 use crate::sla::penalty::Contracts;
+use super::ConfigErrors;
 use crate::sla::{Calendars, Policies};
 
 pub const CALENDARS_PATH: &str = "assets/calendars.toml";
@@ -39,16 +40,26 @@ fn file(path: &Path) -> io::Result<String> {
         })
 }
 
+/// The shipped calendars, with the shipped holiday files.
+pub fn calendars() -> Result<Calendars, ConfigErrors> {
+    let text = file(Path::new(CALENDARS_PATH)).expect("listed above");
+    parse_calendars_with(Path::new(CALENDARS_PATH), &text, &file)
+}
+
+/// The shipped policies, checked against the calendars in force (which may be the
+/// user's own).
+pub fn policies(calendars: &Calendars) -> Result<Policies, ConfigErrors> {
+    let text = file(Path::new(POLICIES_PATH)).expect("listed above");
+    parse_policies(Path::new(POLICIES_PATH), &text, calendars)
+}
+
 /// The shipped calendars and policies, compiled once.
 pub fn shipped() -> (&'static Policies, &'static Calendars) {
     static SHIPPED: OnceLock<(Policies, Calendars)> = OnceLock::new();
     let (p, c) = SHIPPED.get_or_init(|| {
-        let text = file(Path::new(CALENDARS_PATH)).expect("listed above");
-        let cals = parse_calendars_with(Path::new(CALENDARS_PATH), &text, &file)
-            .unwrap_or_else(|e| panic!("the shipped calendars must parse: {e}"));
-        let text = file(Path::new(POLICIES_PATH)).expect("listed above");
-        let pols = parse_policies(Path::new(POLICIES_PATH), &text, &cals)
-            .unwrap_or_else(|e| panic!("the shipped policies must parse: {e}"));
+        let cals = calendars().unwrap_or_else(|e| panic!("the shipped calendars must parse: {e}"));
+        let pols =
+            policies(&cals).unwrap_or_else(|e| panic!("the shipped policies must parse: {e}"));
         (pols, cals)
     });
     (p, c)

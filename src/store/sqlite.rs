@@ -94,25 +94,21 @@ impl SqliteStore {
     /// Recomputes every projection row from the log (the projection is only a cache).
     /// Returns the number of tickets.
     pub fn rebuild_projection(&mut self) -> Result<usize, StoreError> {
-        let path = self.path.clone();
-        let err = |e| StoreError::from_sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute("DELETE FROM tickets", []).map_err(err)?;
-        let tickets: Vec<String> = {
-            let mut stmt = tx
-                .prepare("SELECT DISTINCT ticket FROM events")
-                .map_err(err)?;
-            let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
-            rows.collect::<Result<_, _>>().map_err(err)?
-        };
-        for t in &tickets {
-            refresh_projection(&tx, &path, t)?;
-        }
-        tx.commit().map_err(err)?;
-        Ok(tickets.len())
+        self.write(|tx, path| {
+            let err = |e| StoreError::from_sqlite(path, e);
+            tx.execute("DELETE FROM tickets", []).map_err(err)?;
+            let tickets: Vec<String> = {
+                let mut stmt = tx
+                    .prepare("SELECT DISTINCT ticket FROM events")
+                    .map_err(err)?;
+                let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+                rows.collect::<Result<_, _>>().map_err(err)?
+            };
+            for t in &tickets {
+                refresh_projection(tx, path, t)?;
+            }
+            Ok(tickets.len())
+        })
     }
 
     /// Runs `sql` (selecting [`EVENT_COLUMNS`]) and decodes every row.
