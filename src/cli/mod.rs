@@ -9,6 +9,7 @@ mod export_cmd;
 mod import_cmd;
 mod input;
 mod penalties_cmd;
+mod report_cmd;
 mod sla_cmd;
 mod verify_cmd;
 
@@ -67,6 +68,8 @@ pub enum Command {
     Evidence(evidence_cmd::EvidenceArgs),
     /// A month's penalties per contract; `--record` appends them as events; `adjust` records a negotiated amount.
     Penalties(Box<penalties_cmd::PenaltiesArgs>),
+    /// Monthly compliance report: adherence, breaches, penalties and adjustments per customer.
+    Report(report_cmd::ReportArgs),
 }
 
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Verify(args)) => verify_cmd::run(args, db),
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
+        Some(Command::Report(args)) => report_cmd::run(args, &db?),
         None => console::run(&cli, started),
     }
 }

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use super::calendars::parse_calendars_with;
 use super::contracts::parse_contracts;
 use super::policies::parse_policies;
-use crate::sla::penalty::Contracts;
 use super::ConfigErrors;
+use crate::sla::penalty::Contracts;
 use crate::sla::{Calendars, Policies};
 
 pub const CALENDARS_PATH: &str = "assets/calendars.toml";

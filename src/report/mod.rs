@@ -5,4 +5,6 @@
 pub mod evidence;
 mod evidence_html;
 mod evidence_md;
+pub mod monthly;
+mod svg;
 pub mod text;

@@ -41,17 +41,31 @@ pub fn html(s: &str) -> String {
     out
 }
 
-/// Inline Markdown text (also safe in a table cell): Markdown punctuation is
-/// backslash-escaped and `<`, `>`, `&` become entities so no renderer sees raw HTML.
+/// Inline Markdown text (also safe in a table cell): emphasis, code, link and table
+/// punctuation is backslash-escaped, a leading `#`, `-`, `+`, `>` or `1.` cannot start
+/// a heading, list or quote, and `<`, `>`, `&` become entities so no renderer sees raw
+/// HTML.
 pub fn markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in plain(s).chars() {
+    let p = plain(s);
+    let mut out = String::with_capacity(p.len() + 8);
+    // An ordered-list marker at the start: digits then `.` or `)`.
+    let digits = p.bytes().take_while(u8::is_ascii_digit).count();
+    let list_mark =
+        (digits > 0 && matches!(p.as_bytes().get(digits), Some(b'.' | b')'))).then_some(digits);
+    for (i, c) in p.chars().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '~' | '"' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | '-' | '+' | '=' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if list_mark == Some(i) => {
                 out.push('\\');
                 out.push(c);
             }
@@ -86,7 +100,10 @@ mod tests {
         );
         let m = markdown(evil);
         assert!(!m.contains('<') && !m.contains('\n') && !m.contains('\u{1b}'));
-        assert!(m.contains("\\| \\*b\\* \\[l\\]\\(j:x\\)"), "{m}");
+        assert!(m.contains("\\| \\*b\\* \\[l\\](j:x)"), "{m}");
+        assert_eq!(markdown("2026-03 at 99.9 %"), "2026-03 at 99.9 %");
+        assert_eq!(markdown("1. not a list"), "1\\. not a list");
+        assert_eq!(markdown("# not a heading"), "\\# not a heading");
         assert_eq!(
             terminal("a\u{1b}]0;pwned\u{7}b"),
             "a\u{FFFD}]0;pwned\u{FFFD}b"
