@@ -29,7 +29,8 @@ ol.steps li { margin: .15em 0; }
 .problem { border-color: var(--bad); color: var(--bad); }
 footer { margin-top: 2em; color: var(--muted); font-size: 9pt; }
 @page { size: A4; margin: 16mm 14mm; }
-@media print { body { margin: 0; max-width: none; padding: 0; } h2 { break-after: avoid; } a { color: inherit; text-decoration: none; } }
+table.timeline td:first-child { width: 13em; } table.timeline td:nth-child(2) { width: 21em; } table.timeline td:nth-child(3) { width: 6em; }
+@media print { body { margin: 0; max-width: none; padding: 0; font-size: 9pt; } .mono, code { font-size: 7pt; } h2 { break-after: avoid; } a { color: inherit; text-decoration: none; } }
 "#;
 
 fn opt(s: &Option<String>) -> String {
@@ -116,7 +117,7 @@ pub fn render(ev: &Evidence) -> String {
     }
     o.push_str("</table>\n");
 
-    o.push_str("<h2>Timeline</h2>\n<table>\n<tr><th>When</th><th>What</th><th>Who</th><th>Details</th></tr>\n");
+    o.push_str("<h2>Timeline</h2>\n<table class=\"timeline\">\n<tr><th>When</th><th>What</th><th>Who</th><th>Details</th></tr>\n");
     for t in &ev.timeline {
         let recorded = t.recorded_at.as_deref().map_or(String::new(), |r| {
             format!("<br><span class=\"pending\">recorded {}</span>", h(r))

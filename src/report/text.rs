@@ -50,8 +50,10 @@ pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(p.len() + 8);
     // An ordered-list marker at the start: digits then `.` or `)`.
     let digits = p.bytes().take_while(u8::is_ascii_digit).count();
-    let list_mark =
-        (digits > 0 && matches!(p.as_bytes().get(digits), Some(b'.' | b')'))).then_some(digits);
+    let list_mark = (digits > 0
+        && matches!(p.as_bytes().get(digits), Some(b'.' | b')'))
+        && matches!(p.as_bytes().get(digits + 1), None | Some(b' ' | b'\t')))
+    .then_some(digits);
     for (i, c) in p.chars().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
