@@ -264,6 +264,10 @@ fn evidence_package_verifies_on_its_own_and_escapes_hostile_text() {
     assert_eq!(json["chain"]["head"], json["events"][13]["hash"]);
     let penalty = &json["penalties"][0];
     assert_eq!(penalty["amount"], "4800.00");
+    assert_eq!(
+        penalty["exclusions"][0],
+        "2026-03-03T11:00:00+00:00 → 2026-03-03T11:30:00+00:00: 30 min, pause reason `customer`"
+    );
     assert!(penalty["steps"]
         .as_array()
         .unwrap()
@@ -492,4 +496,54 @@ fn demo_data_shows_real_numbers() {
         "{out}"
     );
     ok(&db, &["verify", "--evidence", pkg.to_str().unwrap()]);
+}
+
+#[test]
+fn a_contracts_file_of_ones_own_is_used_and_its_mistakes_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = incident_store(dir.path());
+    let file = dir.path().join("contracts.toml");
+    // One term: 2 % of 10,000.00 per ticket restored later than 4 h on the 24x7
+    // calendar. ACME-1001's restore clock ran 5 h minus the 30 min customer pause that
+    // stops it = 4 h 30 min > 4 h: one breach.
+    std::fs::write(
+        &file,
+        "[[contract]]\nid = \"acme-own\"\ncustomer = \"acme-telecom\"\nmonthly_fee = \"10000.00\"\ncurrency = \"USD\"\ntimezone = \"UTC\"\n\n[[contract.term]]\nid = \"restore\"\nkpi = \"time_to_restore\"\noperator = \"above\"\nthreshold = \"4h\"\ncalendar = \"24x7\"\npercent = \"2\"\n",
+    )
+    .unwrap();
+    let out = ok(
+        &db,
+        &[
+            "penalties",
+            "--month",
+            "2026-03",
+            "--now",
+            NOW,
+            "--contracts",
+            file.to_str().unwrap(),
+        ],
+    );
+    // 10000.00 × 2 / 100 = 200.00
+    assert!(
+        out.contains("acme-own (acme-telecom) 2026-03")
+            && out.contains("total 2026-03: 200.00 USD"),
+        "{out}"
+    );
+    std::fs::write(&file, read(&file).replace("\"10000.00\"", "10000.5")).unwrap();
+    let (_, err) = fails(
+        &db,
+        &[
+            "penalties",
+            "--month",
+            "2026-03",
+            "--contracts",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains(
+            "contracts.toml:4:15: contract `acme-own`: monthly_fee: 10000.5 is a TOML float"
+        ),
+        "{err}"
+    );
 }

@@ -21,7 +21,7 @@ use crate::model::{chain_hash, Event, EventKind, GENESIS_HASH};
 use crate::sla::calendar::Micros;
 use crate::sla::penalty::contract::format_duration;
 use crate::sla::penalty::{
-    evaluate_contract, fmt_instant, Book, Contracts, Env, Month, TermResult, LEDGER_PREFIX,
+    evaluate_contract, fmt_instant, Book, Contracts, Env, Month, TermResult,
 };
 use crate::sla::Metric;
 
@@ -127,6 +127,8 @@ pub struct PenaltyEvidence {
     pub currency: String,
     /// This ticket's line in the calculation.
     pub this_ticket: Option<String>,
+    /// Availability: the stretches of this ticket's outage the contract excludes.
+    pub exclusions: Vec<String>,
     pub tickets: Vec<String>,
     pub steps: Vec<String>,
     /// Why the figure may still change; empty once final.
@@ -423,6 +425,7 @@ pub fn build(
     let penalties = involved(env, contracts, &book, ticket)
         .into_iter()
         .map(|(_, t)| PenaltyEvidence {
+            exclusions: exclusions(contracts, &t, v),
             this_ticket: t
                 .items
                 .iter()
@@ -491,6 +494,36 @@ pub fn build(
         config,
         files: BTreeMap::new(),
     })
+}
+
+/// The pauses an availability term excluded from this ticket's outage, in words.
+fn exclusions(
+    contracts: &Contracts,
+    t: &TermResult,
+    v: &crate::sla::penalty::TicketView,
+) -> Vec<String> {
+    let Some(c) = contracts.get(&t.contract) else {
+        return Vec::new();
+    };
+    let Some(term) = c.terms.iter().find(|x| x.id == t.term) else {
+        return Vec::new();
+    };
+    if term.kpi != crate::sla::penalty::Kpi::Availability {
+        return Vec::new();
+    }
+    let (start, end) = t.period.bounds(c.timezone);
+    let (_, excluded) = crate::sla::penalty::engine::outage_pieces(v, &term.exclude, start, end);
+    excluded
+        .into_iter()
+        .map(|(a, b, why)| {
+            format!(
+                "{} → {}: {} min, pause reason `{why}`",
+                fmt_instant(a, c.timezone),
+                fmt_instant(b, c.timezone),
+                crate::sla::penalty::fmt_minutes(b - a)
+            )
+        })
+        .collect()
 }
 
 fn timeline_entry(
@@ -684,7 +717,7 @@ pub fn verify_dir(dir: &Path) -> PackageReport {
     r.problems.extend(chain_problems(&ev.ticket, &ev.events));
     for (id, chain) in &ev.related {
         r.problems.extend(chain_problems(id, chain));
-        if !id.starts_with(LEDGER_PREFIX) && id == &ev.ticket {
+        if id == &ev.ticket {
             r.problems
                 .push(format!("related chain {id} is the ticket itself"));
         }

@@ -210,6 +210,9 @@ pub fn render(ev: &Evidence) -> String {
         if let Some(t) = &p.this_ticket {
             let _ = writeln!(o, "<p>This ticket: {}</p>", h(t));
         }
+        for x in &p.exclusions {
+            let _ = writeln!(o, "<p>Excluded by the contract: {}</p>", h(x));
+        }
         o.push_str("<ol class=\"steps\">\n");
         for st in &p.steps {
             let _ = writeln!(o, "<li>{}</li>", h(st));

@@ -161,6 +161,9 @@ pub fn render(ev: &Evidence) -> String {
         if let Some(t) = &p.this_ticket {
             let _ = writeln!(o, "This ticket: {}\n", m(t));
         }
+        for x in &p.exclusions {
+            let _ = writeln!(o, "Excluded by the contract: {}\n", m(x));
+        }
         for (i, st) in p.steps.iter().enumerate() {
             let _ = writeln!(o, "{}. {}", i + 1, m(st));
         }

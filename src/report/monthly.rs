@@ -620,3 +620,48 @@ pub fn json(r: &MonthlyReport) -> anyhow::Result<String> {
     s.push('\n');
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Event;
+    use crate::sla::penalty::{compliance, Book, Env};
+
+    #[test]
+    fn hostile_names_are_escaped_in_every_format() {
+        let (policies, calendars) = crate::config::shipped();
+        let env = Env {
+            policies,
+            calendars,
+        };
+        let evil = "<img src=x onerror=alert(1)>|=cmd()\u{1b}[2J";
+        let e: Event = serde_json::from_value(serde_json::json!({
+            "id": "x1", "ticket": "T-<b>1</b>", "kind": "detected", "at": "2026-03-03T10:00:00Z",
+            "payload": {"priority": "P1", "customer": evil}
+        }))
+        .unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-03-05T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let book = Book::from_events(env, &[e.normalized()], now);
+        let cpl = compliance(
+            env,
+            crate::config::shipped_contracts(),
+            &book,
+            "2026-03".parse().unwrap(),
+            Some(evil),
+        );
+        assert_eq!(cpl.customers.len(), 1);
+        let r = MonthlyReport::new(cpl, now);
+        let page = html(&r);
+        assert!(!page.contains("<img") && !page.contains('\u{1b}') && !page.contains("<b>1"));
+        assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        let md = markdown(&r);
+        assert!(!md.contains("<img") && md.contains("\\|=cmd()"));
+        let table = csv(&r).unwrap();
+        assert!(!table.contains('\u{1b}'));
+        assert!(table.contains("T-<b>1</b>"), "CSV keeps text as data");
+        let j = json(&r).unwrap();
+        assert!(serde_json::from_str::<serde_json::Value>(&j).is_ok());
+    }
+}
