@@ -66,6 +66,13 @@ pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
         .map(|h| h.iter().map(|c| c.event.clone()).collect())
         .collect();
     let book = Book::new(env, histories, now);
+    // The figures as the whole store gives them; the package must give the same from
+    // the tickets it carries.
+    let whole: Vec<(String, String, Vec<String>)> =
+        evidence::involved(env, &compiled.contracts, &book, &args.ticket)
+            .into_iter()
+            .map(|(c, t)| (c, t.amount.to_string(), t.steps))
+            .collect();
     let related: BTreeMap<String, Vec<ChainedEvent>> =
         evidence::related_ids(env, &compiled.contracts, &book, &args.ticket)
             .into_iter()
@@ -73,6 +80,14 @@ pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
             .collect();
     let ev = evidence::build(&args.ticket, subject, related, bundle, now)
         .map_err(|e| anyhow::anyhow!("ticket {}: {e}", terminal(&args.ticket)))?;
+    let carried: Vec<(String, String, Vec<String>)> = ev
+        .penalties
+        .iter()
+        .map(|p| (p.contract.clone(), p.amount.clone(), p.steps.clone()))
+        .collect();
+    if carried != whole {
+        bail!("internal error: the package's penalty figures differ from the store's; no package written");
+    }
     let ev = evidence::write_dir(&args.out, ev)
         .with_context(|| format!("cannot write the package into {}", args.out.display()))?;
     println!(
