@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
 
 use super::config_args::{now_arg, ConfigArgs};
-use crate::model::{canonical, Event, EventKind};
+use crate::model::{Event, EventKind};
 use crate::report::text::terminal;
 use crate::sla::penalty::money::{format_money, parse_decimal};
 use crate::sla::penalty::record::{adjustment_event, penalty_event};
@@ -226,12 +226,27 @@ pub fn run(args: PenaltiesArgs, db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The same penalty, whenever it was recorded.
+/// The same penalty, whenever it was recorded and however its calculation was worded:
+/// the figures that decide the amount are equal.
 fn same_penalty(a: &Event, b: &Event) -> bool {
-    let mut b = b.clone();
-    b.recorded_at = a.recorded_at;
-    b.actor.clone_from(&a.actor);
-    canonical::canonical_bytes(a) == canonical::canonical_bytes(&b)
+    const DECISIVE: [&str; 11] = [
+        "contract",
+        "term",
+        "kpi",
+        "period",
+        "operator",
+        "threshold",
+        "actual",
+        "band",
+        "amount",
+        "currency",
+        "tickets",
+    ];
+    a.ticket == b.ticket
+        && a.at == b.at
+        && DECISIVE
+            .iter()
+            .all(|k| a.payload.get(*k) == b.payload.get(*k))
 }
 
 fn adjust(

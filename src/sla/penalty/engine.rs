@@ -444,12 +444,12 @@ fn availability(
         let counting_now = open && pieces.last().is_some_and(|p| p.1 >= v.as_of);
         growing |= counting_now;
         let to = match f.restored_at {
-            Some(t) => fmt_instant(t, tz),
-            None if v.as_of >= end => "not by the end of the month".to_owned(),
+            Some(t) => format!("restored {}", fmt_instant(t, tz)),
+            None if v.as_of >= end => "not restored by the end of the month".to_owned(),
             None => format!("still open at {}", fmt_instant(v.as_of, tz)),
         };
         let mut text = format!(
-            "{} ({}): detected {} → restored {}",
+            "{} ({}): detected {} → {}",
             v.id(),
             f.priority,
             fmt_instant(f.detected_at, tz),
