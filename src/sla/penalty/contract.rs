@@ -325,7 +325,7 @@ mod tests {
         assert_eq!(format_duration(270 * m), "4h30m");
         assert_eq!(format_duration(869_000_000), "14m29s");
         assert_eq!(format_duration(44 * m + 38_400_000), "44m38.4s");
-        assert_eq!(format_duration(3600_000_000 + 15_000_000), "1h15s");
+        assert_eq!(format_duration(3_600_000_000 + 15_000_000), "1h15s");
         assert_eq!(format_duration(0), "0s");
         assert_eq!(format_duration(-90 * m), "-1h30m");
     }
