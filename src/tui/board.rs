@@ -556,8 +556,25 @@ impl Board {
     }
 
     pub fn set_filter(&mut self, f: Filter) {
-        if f != self.filter {
-            self.filter = f;
+        if f == self.filter {
+            return;
+        }
+        // Typing one more character only narrows: filter what is shown, not all.
+        let narrows = !self.frozen
+            && f.text.contains(self.filter.text.as_str())
+            && Filter {
+                text: String::new(),
+                ..f.clone()
+            } == Filter {
+                text: String::new(),
+                ..self.filter.clone()
+            };
+        self.filter = f;
+        if narrows {
+            let visible = std::mem::take(&mut self.visible);
+            self.visible = visible.into_iter().filter(|&i| self.matches(i)).collect();
+            self.version += 1;
+        } else {
             self.refilter();
         }
     }

@@ -322,10 +322,9 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
     let n = list_len(s);
     match s.view {
         View::Queue => {
-            let cur = s.queue.cursor(&s.board, s.board.visible());
-            let row = to(cur, n);
-            let rows = s.board.visible().to_vec();
-            s.queue.select(&s.board, &rows, row);
+            let rows = s.board.visible();
+            let row = to(s.queue.cursor(&s.board, rows), n);
+            s.queue.select(&s.board, rows, row);
         }
         View::Escalations => {
             let cur = s.esc.cursor(&s.board, &s.escalations);
