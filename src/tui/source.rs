@@ -26,8 +26,16 @@ pub enum Command {
 /// Rows per chunk of the first snapshot.
 const SNAPSHOT_CHUNK: usize = 8192;
 
-fn open(path: &std::path::Path) -> Result<SqliteStore, String> {
-    SqliteStore::open(path).map_err(|e| e.to_string())
+/// The store for reading and writing or, when the file cannot be written, for reading
+/// (the console still shows everything; what is recorded waits in the outbox).
+fn open(path: &std::path::Path) -> Result<(SqliteStore, bool), String> {
+    match SqliteStore::open(path) {
+        Ok(s) => Ok((s, false)),
+        Err(StoreError::ReadOnly { .. }) => SqliteStore::open_read_only(path)
+            .map(|s| (s, true))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// How many change-feed events one read takes.
@@ -85,6 +93,7 @@ struct Worker<F> {
     store: Option<SqliteStore>,
     cursor: Option<Seq>,
     outbox: Vec<Event>,
+    read_only: bool,
 }
 
 impl<F: Fn(SourceMsg) -> bool> Worker<F> {
@@ -96,6 +105,7 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
             store: None,
             cursor: None,
             outbox: Vec::new(),
+            read_only: false,
         }
     }
 
@@ -126,7 +136,12 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
 
     fn store(&mut self) -> Result<&mut SqliteStore, String> {
         if self.store.is_none() {
-            self.store = Some(SqliteStore::open(&self.path).map_err(|e| e.to_string())?);
+            let (store, read_only) = open(&self.path)?;
+            if read_only != self.read_only {
+                self.read_only = read_only;
+                self.send(SourceMsg::ReadOnly(read_only));
+            }
+            self.store = Some(store);
         }
         Ok(self.store.as_mut().expect("just opened"))
     }
@@ -150,10 +165,8 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
         self.flush_outbox();
         let Some(cursor) = self.cursor else {
             // In chunks: the UI evaluates one while the next is decoded.
+            self.store()?;
             let out = &self.out;
-            if self.store.is_none() {
-                self.store = Some(open(&self.path)?);
-            }
             let store = self.store.as_mut().expect("just opened");
             let cursor = store
                 .open_tickets_chunked(SNAPSHOT_CHUNK, &mut |tickets| {

@@ -67,6 +67,8 @@ pub enum SourceMsg {
     },
     /// Events recorded here that are still waiting to be stored.
     Unsaved(usize),
+    /// The store can (false) or cannot (true) be written.
+    ReadOnly(bool),
 }
 
 /// What `update` asks the outside world to do.
@@ -206,6 +208,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
             );
         }
         SourceMsg::Unsaved(n) => s.source.unsaved = n,
+        SourceMsg::ReadOnly(r) => s.source.read_only = r,
     }
 }
 
