@@ -78,6 +78,9 @@ pub struct Entry {
     pub facts: Facts,
     pub policy: Option<u16>,
     pub sum: Summary,
+    /// What the text filter searches, lower case: id, customer, title and assignee,
+    /// one per line (so a match never spans two of them).
+    search: Box<str>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -146,16 +149,7 @@ impl Filter {
                 return false;
             }
         }
-        if !self.text.is_empty() {
-            let f = &e.facts;
-            return contains_ci(&f.ticket, &self.text)
-                || contains_ci(&f.customer, &self.text)
-                || contains_ci(&f.title, &self.text)
-                || f.assignee
-                    .as_deref()
-                    .is_some_and(|a| contains_ci(a, &self.text));
-        }
-        true
+        self.text.is_empty() || e.search.contains(self.text.as_str())
     }
 
     /// A short description for the header: `/acme mine breached P1`.
@@ -186,18 +180,6 @@ impl Filter {
             }
         }
         parts.join(" ")
-    }
-}
-
-/// Case-insensitive substring test; `needle` is lower case.
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    if needle.is_ascii() {
-        let (h, n) = (hay.as_bytes(), needle.as_bytes());
-        n.len() <= h.len()
-            && h.windows(n.len())
-                .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
-    } else {
-        hay.to_lowercase().contains(needle)
     }
 }
 
@@ -665,11 +647,21 @@ impl Board {
         if let Some(x) = &mut facts.escalation {
             clean_in_place(&mut x.to);
         }
+        let search = format!(
+            "{}\n{}\n{}\n{}",
+            facts.ticket,
+            facts.customer,
+            facts.title,
+            facts.assignee.as_deref().unwrap_or_default()
+        )
+        .to_lowercase()
+        .into_boxed_str();
         Entry {
             key,
             facts,
             policy,
             sum,
+            search,
         }
     }
 
