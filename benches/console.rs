@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
@@ -212,4 +212,14 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    // `cargo test --all-targets` runs this binary without `--bench`: building 100,000
+    // tickets in a debug build is no test.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("console: run with `cargo bench --bench console` (or scripts/bench-console)");
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
