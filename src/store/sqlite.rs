@@ -496,5 +496,6 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
     })
 }
 
+mod chunked;
 #[cfg(test)]
 mod tests;
