@@ -411,15 +411,15 @@ fn a_nudge_is_claimed_once_per_user_across_connections() {
     let mut b = SqliteStore::open(&dir.path().join("nested/dir/s.db")).unwrap();
     let n = nudge_record("T-1", "percent", 75, 5_000);
     assert_eq!(
-        a.claim_nudges("alice", &[n.clone()]).unwrap(),
+        a.claim_nudges("alice", std::slice::from_ref(&n)).unwrap(),
         [Claim::Claimed]
     );
     assert_eq!(
-        b.claim_nudges("alice", &[n.clone()]).unwrap(),
+        b.claim_nudges("alice", std::slice::from_ref(&n)).unwrap(),
         [Claim::AlreadySent]
     );
     assert_eq!(
-        b.claim_nudges("bob", &[n.clone()]).unwrap(),
+        b.claim_nudges("bob", std::slice::from_ref(&n)).unwrap(),
         [Claim::Claimed]
     );
     // A restart, a clock change: same threshold, other fired_at, still the same nudge.
