@@ -16,6 +16,9 @@ pub mod scheduler;
 pub mod service;
 pub mod thresholds;
 
+#[cfg(test)]
+mod testkit;
+
 pub use desktop::{DesktopEvent, DesktopOptions, DesktopState, Notifier, NudgeAction};
 pub use nudge::{duration, metric_label, Nudge, LATE_AFTER};
 pub use scheduler::Scheduler;

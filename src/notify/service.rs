@@ -468,3 +468,6 @@ impl<C: WallClock> Driver<C> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
