@@ -5,8 +5,10 @@ pub mod demo_cmd;
 mod export_cmd;
 mod import_cmd;
 mod input;
+mod notify_test_cmd;
 mod sla_cmd;
 mod verify_cmd;
+pub mod watch_cmd;
 
 use std::path::PathBuf;
 
@@ -52,6 +54,11 @@ pub enum Command {
     Export(export_cmd::ExportArgs),
     /// Recompute every ticket's hash chain and the projection; exit 1 on any problem.
     Verify(verify_cmd::VerifyArgs),
+    /// Nudge before every SLA deadline with no console: print each nudge and send it as
+    /// a desktop notification.
+    Watch(watch_cmd::WatchArgs),
+    /// Send one desktop notification and report whether a notification server took it.
+    NotifyTest(notify_test_cmd::NotifyTestArgs),
 }
 
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
@@ -64,6 +71,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
         Some(Command::Verify(args)) => verify_cmd::run(args, &db?),
+        Some(Command::Watch(args)) => watch_cmd::run(args, &db?),
+        Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
