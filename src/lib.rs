@@ -6,3 +6,4 @@ pub mod model;
 pub mod notify;
 pub mod sla;
 pub mod store;
+pub mod tui;

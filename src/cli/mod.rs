@@ -1,6 +1,7 @@
 //! The command line: `slawatch [COMMAND]`. Each command lives in its own module.
 
 mod calendar_cmd;
+pub mod console;
 pub mod demo_cmd;
 mod export_cmd;
 mod import_cmd;
@@ -24,6 +25,13 @@ pub struct Cli {
     /// The store file (default: slawatch.db in the platform data directory).
     #[arg(long, global = true, env = "SLAWATCH_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Open the console on a fresh demo data set (at --db if given, which must be new
+    /// or empty; else demo.db in the data directory, replaced on every run).
+    #[arg(long)]
+    pub demo: bool,
+    /// Seed of the demo data set.
+    #[arg(long, default_value_t = 2026, requires = "demo")]
+    pub seed: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -63,6 +71,7 @@ pub enum Command {
 
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let db = cli.store_path();
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
@@ -73,10 +82,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Verify(args)) => verify_cmd::run(args, &db?),
         Some(Command::Watch(args)) => watch_cmd::run(args, &db?),
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(())
-        }
+        None => console::run(&cli, started),
     }
 }

@@ -3,14 +3,18 @@
 //! The core stays pure; this layer reads files and reports every problem with its
 //! file, line and what was expected, so the program never starts half-configured.
 
+pub mod bundle;
 pub mod calendars;
+pub mod contracts;
 pub mod duration;
-mod error;
+pub mod error;
 mod ics;
 pub mod policies;
-mod shipped;
+pub mod shipped;
 
+pub use bundle::{Bundle, Compiled};
 pub use calendars::load_calendars;
+pub use contracts::load_contracts;
 pub use error::{ConfigError, ConfigErrors};
 pub use policies::load_policies;
-pub use shipped::shipped;
+pub use shipped::{shipped, shipped_contracts, shipped_file};

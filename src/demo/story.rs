@@ -336,9 +336,12 @@ impl Writer<'_> {
 
     /// Acknowledged within target (after self-assigning, when detection named no one).
     fn acknowledge(&mut self) -> Micros {
-        let a = self
-            .part(self.t.acknowledge, 0.15, 0.8)
-            .max(2 * MICROS_PER_MIN);
+        let a = self.part(self.t.acknowledge, 0.15, 0.8);
+        self.acknowledge_at(a)
+    }
+
+    fn acknowledge_at(&mut self, a: Micros) -> Micros {
+        let a = a.max(2 * MICROS_PER_MIN);
         let agent = self.cast.agent;
         if !self.cast.assigned {
             self.step(
@@ -426,17 +429,8 @@ impl Writer<'_> {
             self.part(t.acknowledge, 1.1, 1.6)
         } else {
             self.part(t.acknowledge, 0.15, 0.8)
-        }
-        .max(2 * MICROS_PER_MIN);
-        if !self.cast.assigned {
-            self.step(
-                a - MICROS_PER_MIN,
-                EventKind::Assigned,
-                agent,
-                json!({"to": agent}),
-            );
-        }
-        self.step(a, EventKind::Acknowledged, agent, json!({}));
+        };
+        let a = self.acknowledge_at(a);
         let r = self
             .part(t.main(), 0.25, 1.15)
             .min(40 * HOUR)

@@ -18,7 +18,7 @@ use std::path::Path;
 
 pub use error::{FormatError, FormatErrors};
 pub use record::{derived_id, ticket_detected_id, EVENT_FIELDS, TICKET_FIELDS};
-pub use write::{write_csv, write_jsonl, EventWriter, CSV_COLUMNS};
+pub use write::{write_csv, write_jsonl, EventWriter};
 
 use crate::model::canonical::canonical_bytes;
 use crate::model::Event;

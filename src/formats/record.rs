@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::model::canonical::canonical_bytes;
 use crate::model::{Event, EventKind, Payload, Priority};
 
+/// The fields of an event record, in the order exports write them.
 pub const EVENT_FIELDS: [&str; 7] = [
     "id",
     "ticket",

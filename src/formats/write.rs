@@ -4,18 +4,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::EVENT_FIELDS;
 use crate::model::canonical::instant;
 use crate::model::{Event, Payload};
-
-pub const CSV_COLUMNS: [&str; 7] = [
-    "id",
-    "ticket",
-    "kind",
-    "at",
-    "recorded_at",
-    "actor",
-    "payload",
-];
 
 /// One line of JSON lines output, fields in the order a reader scans them.
 #[derive(Serialize)]
@@ -44,7 +35,7 @@ impl<W: Write> EventWriter<W> {
 
     pub fn csv(out: W) -> io::Result<Self> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(CSV_COLUMNS)?;
+        w.write_record(EVENT_FIELDS)?;
         Ok(EventWriter::Csv(Box::new(w)))
     }
 

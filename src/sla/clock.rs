@@ -187,14 +187,44 @@ fn stop_of(facts: &Facts, metric: Metric) -> Option<Micros> {
     }
 }
 
-fn clock(
+/// One measurement cycle of a clock: the whole clock for most metrics, one interval
+/// between client updates for `client_update`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cycle {
+    pub start: Micros,
+    /// The next cycle's start or the stop event; `None` while it runs at `now`.
+    pub end: Option<Micros>,
+    /// The instant the budget ran (or runs) out; `None` while paused or when met with
+    /// budget to spare.
+    pub due: Option<Micros>,
+    pub elapsed: Micros,
+    pub late: bool,
+}
+
+/// Every cycle of `metric`'s clock as of `now`, oldest first, measured against `target`
+/// (the clock's target for this ticket, or any other a contract sets).
+pub fn cycles(
+    facts: &Facts,
+    policy: &Policy,
+    cal: &Calendar,
+    metric: Metric,
+    target: Micros,
+    now: DateTime<Utc>,
+) -> Vec<Cycle> {
+    measure_cycles(facts, policy, cal, metric, target, now.timestamp_micros())
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect()
+}
+
+fn measure_cycles(
     facts: &Facts,
     policy: &Policy,
     cal: &Calendar,
     metric: Metric,
     target: Micros,
     now: Micros,
-) -> Clock {
+) -> Vec<(Cycle, Measure)> {
     let stop = stop_of(facts, metric).filter(|&s| s <= now);
     let restart = match (policy.priority_change, facts.last_priority_change) {
         (PriorityChange::Restart, Some(change)) if stop.is_none_or(|s| s > change) => Some(change),
@@ -212,9 +242,7 @@ fn clock(
                 .filter(|&u| u > from && stop.is_none_or(|s| u < s)),
         );
     }
-    let mut breaches = 0;
-    let mut first_breach = None;
-    let mut last = None;
+    let mut out = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
         let (end, stopped) = match starts.get(i + 1) {
             Some(&next) => (next, true),
@@ -231,13 +259,34 @@ fn clock(
         let late = m
             .deadline
             .is_some_and(|d| end > d && !paused_through(facts, policy, metric, d, end));
-        if late {
-            breaches += 1;
-            first_breach = first_breach.or(m.deadline);
-        }
-        last = Some((start, m, late));
+        out.push((
+            Cycle {
+                start,
+                end: stopped.then_some(end),
+                due: m.deadline,
+                elapsed: m.elapsed,
+                late,
+            },
+            m,
+        ));
     }
-    let (started_at, m, late) = last.expect("at least one cycle");
+    out
+}
+
+fn clock(
+    facts: &Facts,
+    policy: &Policy,
+    cal: &Calendar,
+    metric: Metric,
+    target: Micros,
+    now: Micros,
+) -> Clock {
+    let stop = stop_of(facts, metric).filter(|&s| s <= now);
+    let cycles = measure_cycles(facts, policy, cal, metric, target, now);
+    let breaches = cycles.iter().filter(|(c, _)| c.late).count() as u32;
+    let first_breach = cycles.iter().find(|(c, _)| c.late).and_then(|(c, _)| c.due);
+    let (last, m) = cycles.into_iter().last().expect("at least one cycle");
+    let (started_at, late) = (last.start, last.late);
     let state = if late || (stop.is_some() && breaches > 0) {
         ClockState::Breached
     } else if stop.is_some() {

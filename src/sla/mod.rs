@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod clock;
 pub mod facts;
+pub mod penalty;
 pub mod policy;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,0 +1,48 @@
+//! `slawatch` (no command): the console; `slawatch --demo`: the console on a fresh
+//! demo store.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::Utc;
+
+use super::Cli;
+
+pub fn run(cli: &Cli, started: Instant) -> anyhow::Result<()> {
+    let path = if cli.demo {
+        demo_store(cli.db.as_deref(), cli.seed)?
+    } else {
+        cli.store_path()?
+    };
+    crate::tui::run(&path, started)
+}
+
+/// Where `--demo` puts its store without `--db`: beside the real store, never it.
+pub fn default_demo_path() -> anyhow::Result<PathBuf> {
+    let real = crate::store::default_path()?;
+    Ok(real.with_file_name("demo.db"))
+}
+
+/// Creates a fresh store seeded with the demo data set (`slawatch demo`'s). Without
+/// `--db` it is `demo.db` in the data directory, replaced on every run; an explicit
+/// `--db` must be new or empty (a store that holds events is never touched).
+pub fn demo_store(db: Option<&Path>, seed: u64) -> anyhow::Result<PathBuf> {
+    let path = match db {
+        Some(p) => p.to_owned(),
+        None => {
+            let p = default_demo_path()?;
+            for suffix in ["", "-wal", "-shm"] {
+                let f = PathBuf::from(format!("{}{suffix}", p.display()));
+                if f.exists() {
+                    std::fs::remove_file(&f).with_context(|| {
+                        format!("cannot replace the demo store {}", f.display())
+                    })?;
+                }
+            }
+            p
+        }
+    };
+    super::demo_cmd::seed(&path, seed, Utc::now())?;
+    Ok(path)
+}

@@ -1,0 +1,178 @@
+//! What a key can ask for. Keys map only to these (see `keymap.toml`); `update` gives
+//! them their meaning in the current view.
+
+use serde::{Deserialize, Serialize};
+
+/// The key layers of `keymap.toml`, one per view plus `global` and `form`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// Active in every view (not inside a form).
+    Global,
+    Queue,
+    Ticket,
+    Escalations,
+    Help,
+    /// Inside a modal form or the filter prompt.
+    Form,
+}
+
+impl Section {
+    pub const ALL: [Section; 6] = [
+        Section::Global,
+        Section::Queue,
+        Section::Ticket,
+        Section::Escalations,
+        Section::Help,
+        Section::Form,
+    ];
+    /// The views, each active together with `global`.
+    pub const VIEWS: [Section; 4] = [
+        Section::Queue,
+        Section::Ticket,
+        Section::Escalations,
+        Section::Help,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section::Global => "global",
+            Section::Queue => "queue",
+            Section::Ticket => "ticket",
+            Section::Escalations => "escalations",
+            Section::Help => "help",
+            Section::Form => "form",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Global => "Everywhere",
+            Section::Queue => "Queue",
+            Section::Ticket => "Ticket",
+            Section::Escalations => "Escalations",
+            Section::Help => "Help",
+            Section::Form => "Forms and filter prompt",
+        }
+    }
+}
+
+macro_rules! actions {
+    ($( $variant:ident = $name:literal, $desc:literal, [$($section:ident),*]; )*) => {
+        /// Everything a binding can name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Action { $($variant,)* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name used in `keymap.toml`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Action::$variant => $name,)* }
+            }
+
+            /// One line for the help view.
+            pub fn describe(self) -> &'static str {
+                match self { $(Action::$variant => $desc,)* }
+            }
+
+            /// The sections this action can be bound in.
+            pub fn sections(self) -> &'static [Section] {
+                match self { $(Action::$variant => &[$(Section::$section),*],)* }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit", "quit the console", [Global];
+    Help = "help", "show every key binding", [Global];
+    NextView = "next_view", "next view (queue, escalations, ticket)", [Global];
+    PrevView = "prev_view", "previous view", [Global];
+    Back = "back", "back to the previous view; clear the filter in the queue", [Global];
+    Filter = "filter", "filter by id, customer, title or assignee", [Global];
+    Redraw = "redraw", "redraw the whole screen", [Global];
+    Open = "open", "open the selected ticket", [Queue, Escalations];
+    Up = "up", "move up / scroll up", [Queue, Ticket, Escalations, Help];
+    Down = "down", "move down / scroll down", [Queue, Ticket, Escalations, Help];
+    PageUp = "page_up", "one page up", [Queue, Ticket, Escalations, Help];
+    PageDown = "page_down", "one page down", [Queue, Ticket, Escalations, Help];
+    Top = "top", "first row / oldest event", [Queue, Ticket, Escalations, Help];
+    Bottom = "bottom", "last row / newest event", [Queue, Ticket, Escalations, Help];
+    FilterMine = "filter_mine", "quick filter: assigned to me", [Queue, Escalations];
+    FilterBreached = "filter_breached", "quick filter: breached", [Queue, Escalations];
+    FilterAtRisk = "filter_at_risk", "quick filter: at risk (warning or critical)", [Queue, Escalations];
+    FilterPaused = "filter_paused", "quick filter: paused", [Queue, Escalations];
+    FilterP1 = "filter_p1", "quick filter: priority P1 (toggle)", [Queue, Escalations];
+    FilterP2 = "filter_p2", "quick filter: priority P2 (toggle)", [Queue, Escalations];
+    FilterP3 = "filter_p3", "quick filter: priority P3 (toggle)", [Queue, Escalations];
+    FilterP4 = "filter_p4", "quick filter: priority P4 and lower (toggle)", [Queue, Escalations];
+    ClearFilters = "clear_filters", "clear the text and quick filters", [Queue, Escalations];
+    Sort = "sort", "cycle the sort: urgency, priority, age, last activity", [Queue];
+    GroupByCustomer = "group_by_customer", "group the queue by customer (toggle)", [Queue];
+    Freeze = "freeze", "freeze the queue order (data keeps updating)", [Queue];
+    Acknowledge = "acknowledge", "record: acknowledged", [Queue, Ticket, Escalations];
+    Escalate = "escalate", "record: escalated (level, to whom, note)", [Queue, Ticket, Escalations];
+    ClientUpdate = "client_update", "record: client update (restarts the update clock)", [Queue, Ticket, Escalations];
+    CarrierUpdate = "carrier_update", "record: carrier update", [Queue, Ticket, Escalations];
+    Pause = "pause", "record: pause with a reason / resume", [Queue, Ticket, Escalations];
+    Restored = "restored", "record: service restored", [Queue, Ticket, Escalations];
+    Resolve = "resolve", "record: resolved (root cause)", [Queue, Ticket, Escalations];
+    Note = "note", "record: note", [Queue, Ticket, Escalations];
+    Priority = "priority", "record: priority change", [Queue, Ticket, Escalations];
+    Assign = "assign", "record: assigned", [Queue, Ticket, Escalations];
+    Submit = "submit", "submit the form / apply the filter", [Form];
+    Cancel = "cancel", "close the form / drop the filter", [Form];
+    NextField = "next_field", "next field", [Form];
+    PrevField = "prev_field", "previous field", [Form];
+    ChoiceNext = "choice_next", "next choice in a choice field", [Form];
+    ChoicePrev = "choice_prev", "previous choice in a choice field", [Form];
+}
+
+impl Action {
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.as_str() == s)
+    }
+
+    /// Actions that open a form to record an event.
+    pub fn records(self) -> bool {
+        matches!(
+            self,
+            Action::Acknowledge
+                | Action::Escalate
+                | Action::ClientUpdate
+                | Action::CarrierUpdate
+                | Action::Pause
+                | Action::Restored
+                | Action::Resolve
+                | Action::Note
+                | Action::Priority
+                | Action::Assign
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for &a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+            assert_eq!(
+                serde_json::to_value(a).unwrap(),
+                serde_json::json!(a.as_str())
+            );
+            assert!(!a.sections().is_empty());
+        }
+        for s in Section::ALL {
+            assert_eq!(Section::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The terminal and the event loop: one UI task owns the state; input, the 1 Hz tick,
+//! signals and the store worker feed it messages. It redraws only when something
+//! changed (at most once per 16 ms), each frame in synchronized output, and restores
+//! the terminal on quit, error, panic and SIGTERM/SIGHUP/SIGINT.
+
+use std::io::{self, BufWriter, Stdout, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
+};
+use crossterm::terminal::{
+    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen,
+};
+use crossterm::{cursor, execute, queue};
+use futures::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use tokio::signal::unix::{signal, SignalKind};
+
+use super::source::{Command, Source};
+use super::state::State;
+use super::theme::Theme;
+use super::update::{update, Effect, Msg};
+use super::view;
+
+/// Counts the bytes that reach the terminal (for the per-tick figure).
+pub struct Counting<W> {
+    inner: W,
+    pub bytes: Arc<AtomicU64>,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W> Counting<W> {
+    pub fn new(inner: W) -> Self {
+        Counting {
+            inner,
+            bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+type Term = Terminal<CrosstermBackend<Counting<BufWriter<Stdout>>>>;
+
+/// Leaves the terminal as it was found. Safe to call more than once.
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+}
+
+/// Restores the terminal when dropped, whatever way the loop ends.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn install_panic_hook() {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        prev(info);
+    }));
+}
+
+/// Figures for `scripts/bench-console`, written to `$SLAWATCH_STATS` on exit.
+#[derive(Default, serde::Serialize)]
+pub struct Stats {
+    pub first_frame_ms: Option<f64>,
+    pub first_data_frame_ms: Option<f64>,
+    pub tickets: usize,
+    pub frames: u64,
+    pub bytes: u64,
+    /// Bytes written by frames that only a countdown tick caused.
+    pub tick_frame_bytes: Vec<u64>,
+    /// update + render time of those frames, in microseconds.
+    pub tick_frame_us: Vec<u64>,
+    /// Longest update + render of any frame, in microseconds.
+    pub max_frame_us: u64,
+}
+
+pub struct Console {
+    pub state: State,
+    pub theme: Theme,
+    pub source: (std::path::PathBuf, Duration),
+    pub started: Instant,
+}
+
+pub fn run(c: Console) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(event_loop(c))
+}
+
+async fn event_loop(c: Console) -> anyhow::Result<()> {
+    let Console {
+        mut state,
+        theme,
+        source: (path, poll),
+        started,
+    } = c;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let source = Source::spawn(path, poll, move |m| tx.send(m).is_ok());
+
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+
+    install_panic_hook();
+    terminal::enable_raw_mode()?;
+    let _guard = Guard;
+    let counting = Counting::new(BufWriter::with_capacity(1 << 16, io::stdout()));
+    let bytes = counting.bytes.clone();
+    let mut term: Term = Terminal::new(CrosstermBackend::new(counting))?;
+    execute!(
+        term.backend_mut(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
+    term.clear()?;
+    let size = term.size()?;
+    state.size = (size.width, size.height);
+
+    let mut stats = Stats::default();
+    let mut events = EventStream::new();
+    // Tick on whole seconds of the wall clock, so countdowns change together.
+    let sub = Utc::now().timestamp_subsec_micros();
+    let first = tokio::time::Instant::now()
+        + Duration::from_micros(u64::from(1_000_000 - sub.min(999_999)));
+    let mut tick = tokio::time::interval_at(first, Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let mut dirty = true;
+    let mut only_tick = false;
+    let mut last_draw: Option<Instant> = None;
+    let mut work_started = Instant::now();
+    const FRAME: Duration = Duration::from_millis(16);
+    loop {
+        if dirty {
+            let since = last_draw.map_or(FRAME, |t| t.elapsed());
+            if since >= FRAME {
+                let before = bytes.load(Ordering::Relaxed);
+                draw(&mut term, &state, &theme)?;
+                let written = bytes.load(Ordering::Relaxed) - before;
+                let us = work_started.elapsed().as_micros() as u64;
+                stats.frames += 1;
+                stats.max_frame_us = stats.max_frame_us.max(us);
+                if stats.first_frame_ms.is_none() {
+                    stats.first_frame_ms = Some(started.elapsed().as_secs_f64() * 1e3);
+                }
+                if state.source.loaded && stats.first_data_frame_ms.is_none() {
+                    stats.first_data_frame_ms = Some(started.elapsed().as_secs_f64() * 1e3);
+                    stats.tickets = state.board.len();
+                } else if only_tick && stats.first_data_frame_ms.is_some() {
+                    stats.tick_frame_bytes.push(written);
+                    stats.tick_frame_us.push(us);
+                }
+                dirty = false;
+                only_tick = false;
+                last_draw = Some(Instant::now());
+            }
+        }
+        let wait = if dirty {
+            FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed()))
+        } else {
+            Duration::from_secs(3600)
+        };
+        let mut effects = Vec::new();
+        tokio::select! {
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+            ev = events.next() => {
+                work_started = Instant::now();
+                only_tick = false;
+                match ev {
+                    Some(Ok(TermEvent::Key(k))) => effects = update(&mut state, Msg::Key(k), Utc::now()),
+                    Some(Ok(TermEvent::Paste(p))) => effects = update(&mut state, Msg::Paste(p), Utc::now()),
+                    Some(Ok(TermEvent::Resize(w, h))) => {
+                        effects = update(&mut state, Msg::Resize(w, h), Utc::now());
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(e.into()),
+                    None => break,
+                }
+                dirty = true;
+            }
+            Some(m) = rx.recv() => {
+                work_started = Instant::now();
+                only_tick = false;
+                effects = update(&mut state, Msg::Source(m), Utc::now());
+                // Take whatever else is waiting before drawing.
+                while let Ok(m) = rx.try_recv() {
+                    effects.extend(update(&mut state, Msg::Source(m), Utc::now()));
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                if !dirty {
+                    work_started = Instant::now();
+                    only_tick = true;
+                }
+                effects = update(&mut state, Msg::Tick, Utc::now());
+                dirty = true;
+            }
+            _ = tokio::time::sleep(wait), if dirty => {}
+        }
+        for e in effects {
+            match e {
+                Effect::Append(ev) => source.send(Command::Append(ev)),
+                Effect::LoadHistory(t) => source.send(Command::History(t)),
+                Effect::Bell => {
+                    let _ = term.backend_mut().write_all(b"\x07");
+                }
+                Effect::Redraw => {
+                    term.clear()?;
+                    dirty = true;
+                }
+                Effect::Quit => {}
+            }
+        }
+        if state.quit {
+            break;
+        }
+    }
+    drop(source);
+    drop(_guard);
+    if let Some(path) = std::env::var_os("SLAWATCH_STATS") {
+        stats.bytes = bytes.load(Ordering::Relaxed);
+        std::fs::write(path, serde_json::to_string_pretty(&stats)?)?;
+    }
+    Ok(())
+}
+
+fn draw(term: &mut Term, state: &State, theme: &Theme) -> io::Result<()> {
+    queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.draw(|f| view::render(f, state, theme, Utc::now()))?;
+    execute!(term.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}

@@ -1,0 +1,444 @@
+//! The small modal forms that record one event each, usable with the keyboard alone.
+//!
+//! A form owns its fields and focus; a focused text field takes printable characters
+//! before the keymap's [form] section (submit, cancel, next/previous field, cycle a
+//! choice). Submitting validates, then yields exactly one event signed by the agent.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::board::{Board, Entry};
+use super::sanitize::clean;
+use crate::model::{Event, EventKind, Payload, Priority};
+use crate::sla::Metric;
+
+/// Longest text a field takes, in characters.
+pub const MAX_TEXT: usize = 1000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormKind {
+    Acknowledge,
+    Escalate,
+    ClientUpdate,
+    CarrierUpdate,
+    Pause,
+    Resume,
+    Restored,
+    Resolve,
+    Note,
+    Priority,
+    Assign,
+}
+
+impl FormKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            FormKind::Acknowledge => "Acknowledge",
+            FormKind::Escalate => "Escalate",
+            FormKind::ClientUpdate => "Client update",
+            FormKind::CarrierUpdate => "Carrier update",
+            FormKind::Pause => "Pause the clocks",
+            FormKind::Resume => "Resume the clocks",
+            FormKind::Restored => "Service restored",
+            FormKind::Resolve => "Resolve",
+            FormKind::Note => "Note",
+            FormKind::Priority => "Change priority",
+            FormKind::Assign => "Assign",
+        }
+    }
+
+    pub fn event_kind(self) -> EventKind {
+        match self {
+            FormKind::Acknowledge => EventKind::Acknowledged,
+            FormKind::Escalate => EventKind::Escalated,
+            FormKind::ClientUpdate => EventKind::ClientUpdate,
+            FormKind::CarrierUpdate => EventKind::CarrierUpdate,
+            FormKind::Pause => EventKind::Paused,
+            FormKind::Resume => EventKind::Resumed,
+            FormKind::Restored => EventKind::Restored,
+            FormKind::Resolve => EventKind::Resolved,
+            FormKind::Note => EventKind::Note,
+            FormKind::Priority => EventKind::PriorityChanged,
+            FormKind::Assign => EventKind::Assigned,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldKind {
+    Text {
+        value: String,
+        /// In characters.
+        cursor: usize,
+        required: bool,
+    },
+    /// (payload value, label shown)
+    Choice {
+        options: Vec<(Value, String)>,
+        selected: usize,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The payload key it fills.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+}
+
+impl Field {
+    fn text(name: &'static str, label: &'static str, value: &str, required: bool) -> Field {
+        Field {
+            name,
+            label,
+            kind: FieldKind::Text {
+                value: value.to_owned(),
+                cursor: value.chars().count(),
+                required,
+            },
+        }
+    }
+
+    fn choice(
+        name: &'static str,
+        label: &'static str,
+        options: Vec<(Value, String)>,
+        selected: usize,
+    ) -> Field {
+        Field {
+            name,
+            label,
+            kind: FieldKind::Choice { options, selected },
+        }
+    }
+
+    pub fn is_text(&self) -> bool {
+        matches!(self.kind, FieldKind::Text { .. })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Form {
+    pub kind: FormKind,
+    /// The ticket id as stored.
+    pub ticket: String,
+    /// Sanitised, for the title.
+    pub ticket_label: String,
+    /// One line of context under the title (current level, what a pause stops...).
+    pub context: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub error: Option<String>,
+    /// A field value that would record nothing new (the current priority).
+    unchanged: Option<(&'static str, Value)>,
+}
+
+fn choices<S: AsRef<str>>(items: &[S]) -> Vec<(Value, String)> {
+    items
+        .iter()
+        .map(|s| (json!(s.as_ref()), s.as_ref().to_owned()))
+        .collect()
+}
+
+impl Form {
+    /// The form `kind` for ticket `e`. `Pause` on a paused ticket opens `Resume`.
+    pub fn open(kind: FormKind, e: &Entry, board: &Board, agent: &str) -> Form {
+        let f = &e.facts;
+        let mut kind = kind;
+        if kind == FormKind::Pause && f.current_pause().is_some() {
+            kind = FormKind::Resume;
+        }
+        let mut context = String::new();
+        let fields = match kind {
+            FormKind::Acknowledge => {
+                if let Some(x) = f.escalation.as_ref().filter(|x| !x.acknowledged) {
+                    context = format!(
+                        "acknowledges the level {} escalation to {} too",
+                        x.level, x.to
+                    );
+                } else if f.first_response_at.is_some() {
+                    context = "already acknowledged: records another acknowledgement".into();
+                }
+                vec![Field::text("note", "Note", "", false)]
+            }
+            FormKind::Escalate => {
+                let current = f.escalation.as_ref().map_or(0, |x| x.level);
+                let next = (current + 1).min(9);
+                context = match &f.escalation {
+                    Some(x) => format!("now at level {} (to {})", x.level, x.to),
+                    None => "not escalated yet".into(),
+                };
+                let levels: Vec<(Value, String)> = (1..=9u8)
+                    .map(|l| (json!(l), format!("level {l}")))
+                    .collect();
+                vec![
+                    Field::choice("level", "Level", levels, usize::from(next - 1)),
+                    Field::text("to", "To", "", true),
+                    Field::text("note", "Note", "", false),
+                ]
+            }
+            FormKind::ClientUpdate => {
+                context = "restarts the client-update clock".into();
+                vec![
+                    Field::choice(
+                        "channel",
+                        "Channel",
+                        choices(&["email", "phone", "portal", "chat", "sms"]),
+                        0,
+                    ),
+                    Field::text("message", "Message", "", true),
+                ]
+            }
+            FormKind::CarrierUpdate => vec![
+                Field::text("message", "Message", "", true),
+                Field::text("reference", "Carrier ref", "", false),
+            ],
+            FormKind::Pause => {
+                let reasons: Vec<(Value, String)> = board
+                    .policy(e)
+                    .map(|p| {
+                        p.pause_reasons
+                            .iter()
+                            .map(|(r, ms)| {
+                                let stops: Vec<&str> =
+                                    ms.iter().map(|m| Metric::as_str(*m)).collect();
+                                let label = if stops.is_empty() {
+                                    format!("{} (stops no clock)", clean(r))
+                                } else {
+                                    format!("{} (stops {})", clean(r), stops.join(", "))
+                                };
+                                (json!(r), label)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if reasons.is_empty() {
+                    context = "the ticket's policy lists no pause reasons".into();
+                }
+                vec![
+                    Field::choice("reason", "Reason", reasons, 0),
+                    Field::text("note", "Note", "", false),
+                ]
+            }
+            FormKind::Resume => {
+                if let Some(p) = f.current_pause() {
+                    context = format!("paused: {}", clean(&p.reason));
+                }
+                vec![Field::text("note", "Note", "", false)]
+            }
+            FormKind::Restored => vec![
+                Field::choice(
+                    "verification",
+                    "Verified by",
+                    choices(&["monitoring", "remote test", "field test", "customer"]),
+                    0,
+                ),
+                Field::choice(
+                    "client_confirmed",
+                    "Client confirmed",
+                    vec![(json!(false), "no".into()), (json!(true), "yes".into())],
+                    0,
+                ),
+                Field::text("note", "Note", "", false),
+            ],
+            FormKind::Resolve => {
+                if f.restored_at.is_none() {
+                    context = "not restored yet: resolving also restores".into();
+                }
+                vec![
+                    Field::text("root_cause", "Root cause", "", true),
+                    Field::text("note", "Note", "", false),
+                ]
+            }
+            FormKind::Note => vec![Field::text("text", "Text", "", true)],
+            FormKind::Priority => {
+                context = format!("now {}", f.priority);
+                let options: Vec<(Value, String)> = (1..=4u8)
+                    .filter_map(Priority::new)
+                    .map(|p| (json!(p.to_string()), p.to_string()))
+                    .collect();
+                let selected = usize::from(f.priority.level().min(4) - 1);
+                vec![
+                    Field::choice("priority", "Priority", options, selected),
+                    Field::text("note", "Reason", "", false),
+                ]
+            }
+            FormKind::Assign => {
+                if let Some(a) = &f.assignee {
+                    context = format!("now assigned to {a}");
+                }
+                vec![Field::text("to", "To", agent, true)]
+            }
+        };
+        let focus = fields.iter().position(Field::is_text).unwrap_or(0);
+        let unchanged =
+            (kind == FormKind::Priority).then(|| ("priority", json!(f.priority.to_string())));
+        Form {
+            unchanged,
+            kind,
+            ticket: e.key.clone(),
+            ticket_label: f.ticket.clone(),
+            context,
+            fields,
+            focus,
+            error: None,
+        }
+    }
+
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+
+    pub fn next_field(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + 1) % self.fields.len();
+        }
+    }
+
+    pub fn prev_field(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
+        }
+    }
+
+    /// Cycles the focused choice; on a text field, moves the cursor instead.
+    pub fn cycle(&mut self, forward: bool) {
+        let Some(f) = self.fields.get_mut(self.focus) else {
+            return;
+        };
+        match &mut f.kind {
+            FieldKind::Choice { options, selected } if !options.is_empty() => {
+                let n = options.len();
+                *selected = if forward {
+                    (*selected + 1) % n
+                } else {
+                    (*selected + n - 1) % n
+                };
+            }
+            FieldKind::Text { value, cursor, .. } => {
+                let len = value.chars().count();
+                *cursor = if forward {
+                    (*cursor + 1).min(len)
+                } else {
+                    cursor.saturating_sub(1)
+                };
+            }
+            FieldKind::Choice { .. } => {}
+        }
+    }
+
+    /// Edits the focused text field. Returns false when the focus is not a text field.
+    pub fn edit(&mut self, edit: Edit) -> bool {
+        let Some(Field {
+            kind: FieldKind::Text { value, cursor, .. },
+            ..
+        }) = self.fields.get_mut(self.focus)
+        else {
+            return false;
+        };
+        let byte = |v: &str, c: usize| v.char_indices().nth(c).map_or(v.len(), |(b, _)| b);
+        match edit {
+            Edit::Insert(s) => {
+                let s = clean(&s);
+                let room = MAX_TEXT.saturating_sub(value.chars().count());
+                let s: String = s.chars().take(room).collect();
+                let at = byte(value, *cursor);
+                value.insert_str(at, &s);
+                *cursor += s.chars().count();
+            }
+            Edit::Backspace => {
+                if *cursor > 0 {
+                    let at = byte(value, *cursor - 1);
+                    value.remove(at);
+                    *cursor -= 1;
+                }
+            }
+            Edit::Delete => {
+                if *cursor < value.chars().count() {
+                    let at = byte(value, *cursor);
+                    value.remove(at);
+                }
+            }
+            Edit::Home => *cursor = 0,
+            Edit::End => *cursor = value.chars().count(),
+            Edit::Clear => {
+                value.clear();
+                *cursor = 0;
+            }
+        }
+        self.error = None;
+        true
+    }
+
+    /// The event this form records, or the field at fault (focused, with a message).
+    pub fn submit(&mut self, agent: &str, now: DateTime<Utc>) -> Result<Event, String> {
+        let mut payload = Payload::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            match &f.kind {
+                FieldKind::Text {
+                    value, required, ..
+                } => {
+                    let v = clean(value).trim().to_owned();
+                    if v.is_empty() {
+                        if *required {
+                            self.focus = i;
+                            let msg = format!("{} is required", f.label);
+                            self.error = Some(msg.clone());
+                            return Err(msg);
+                        }
+                    } else {
+                        payload.insert(f.name.into(), Value::String(v));
+                    }
+                }
+                FieldKind::Choice { options, selected } => match options.get(*selected) {
+                    Some((v, _)) => {
+                        payload.insert(f.name.into(), v.clone());
+                    }
+                    None => {
+                        self.focus = i;
+                        let msg = format!("{}: nothing to choose from", f.label);
+                        self.error = Some(msg.clone());
+                        return Err(msg);
+                    }
+                },
+            }
+        }
+        if let Some((name, v)) = &self.unchanged {
+            if payload.get(*name) == Some(v) {
+                self.focus = self
+                    .fields
+                    .iter()
+                    .position(|f| f.name == *name)
+                    .unwrap_or(0);
+                let msg = format!("the ticket is already {}", v.as_str().unwrap_or("that"));
+                self.error = Some(msg.clone());
+                return Err(msg);
+            }
+        }
+        let event = Event::new(
+            self.ticket.clone(),
+            self.kind.event_kind(),
+            now,
+            now,
+            agent,
+            payload,
+        );
+        if let Err(e) = event.validate() {
+            let msg = e.to_string();
+            self.error = Some(msg.clone());
+            return Err(msg);
+        }
+        Ok(event)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    Insert(String),
+    Backspace,
+    Delete,
+    Home,
+    End,
+    Clear,
+}

@@ -1,0 +1,165 @@
+//! The operator console: `slawatch` with no command.
+//!
+//! Layout: `action` (what keys can ask for), `keymap` (layered key bindings),
+//! `settings` (config.toml), `theme`, `sanitize` (untrusted text), `fmt` (durations
+//! and instants), `board` (every open ticket with its SLA summary, sorted and counted
+//! incrementally), `form` (modal forms that record one event each), `state`,
+//! `update` (pure: message -> state changes and effects), `view/*` (pure rendering),
+//! `source` (the store worker thread) and `app` (terminal and event loop).
+
+pub mod action;
+pub mod app;
+pub mod board;
+pub mod fixture;
+pub mod fmt;
+pub mod form;
+pub mod keymap;
+pub mod sanitize;
+pub mod settings;
+pub mod source;
+pub mod state;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+#[cfg(test)]
+pub(crate) mod testkit;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::config::policies::parse_policies;
+use crate::config::{load_calendars, load_policies, ConfigError, ConfigErrors};
+use crate::sla::{Calendars, Policies};
+
+pub use keymap::Keymap;
+pub use settings::Settings;
+pub use theme::{Theme, ThemeName};
+
+const SHIPPED_POLICIES: &str = include_str!("../../assets/policies.toml");
+
+/// Everything the console needs from configuration, loaded and checked up front.
+pub struct Config {
+    pub settings: Settings,
+    pub keymap: Keymap,
+    pub policies: Policies,
+    pub calendars: Calendars,
+    pub dir: Option<PathBuf>,
+}
+
+/// Reads `config.toml` and `keymap.toml` from `dir` (when present) over the shipped
+/// defaults, then the policies and calendars they name. Every problem of every file
+/// is reported, each with file and line.
+pub fn load_config(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
+    let mut errors = Vec::new();
+    let read = |name: &str| -> Result<Option<(PathBuf, String)>, ConfigError> {
+        let Some(dir) = dir else { return Ok(None) };
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some((path, text))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ConfigError {
+                path,
+                line: 0,
+                column: 0,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    };
+    let user_config = read("config.toml").unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let user_keymap = read("keymap.toml").unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let settings = Settings::load(
+        user_config.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
+        settings::login_name(),
+    )
+    .map_err(|e| errors.extend(e.0))
+    .ok();
+    let keymap = Keymap::load(user_keymap.as_ref().map(|(p, t)| (p.as_path(), t.as_str())))
+        .map_err(|e| errors.extend(e.0))
+        .ok();
+    let mut sla = None;
+    if let Some(s) = &settings {
+        let (shipped_policies, shipped_calendars) = crate::config::shipped();
+        let cals = match &s.calendars {
+            Some(p) => load_calendars(p),
+            None => Ok(shipped_calendars.clone()),
+        };
+        match cals {
+            Ok(cals) => {
+                let pols = match (&s.policies, &s.calendars) {
+                    (Some(p), _) => load_policies(p, &cals),
+                    (None, None) => Ok(shipped_policies.clone()),
+                    // The shipped policies over the user's calendars.
+                    (None, Some(_)) => parse_policies(
+                        Path::new("assets/policies.toml (built in)"),
+                        SHIPPED_POLICIES,
+                        &cals,
+                    ),
+                };
+                match pols {
+                    Ok(p) => sla = Some((p, cals)),
+                    Err(e) => errors.extend(e.0),
+                }
+            }
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    match (settings, keymap, sla) {
+        (Some(settings), Some(keymap), Some((policies, calendars))) if errors.is_empty() => {
+            Ok(Config {
+                settings,
+                keymap,
+                policies,
+                calendars,
+                dir: dir.map(Path::to_owned),
+            })
+        }
+        _ => Err(ConfigErrors(errors)),
+    }
+}
+
+/// Opens the console on the store at `store` until the agent quits.
+pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let dir = settings::config_dir();
+    let cfg = load_config(dir.as_deref()).map_err(|e| {
+        anyhow::anyhow!("the console cannot start, its configuration has errors:\n{e}")
+    })?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!("the console needs a terminal (stdin and stdout); for scripts use the subcommands, see `slawatch --help`");
+    }
+    let tz = cfg.settings.zone();
+    let theme = Theme::new(cfg.settings.theme, Theme::no_color_env());
+    let board = board::Board::new(cfg.policies, &cfg.calendars, cfg.settings.agent.clone());
+    let mut state = state::State::new(
+        board,
+        Arc::new(cfg.keymap),
+        cfg.settings.agent.clone(),
+        tz,
+        display_path(store),
+    );
+    state.bell = cfg.settings.bell;
+    state.config_dir = cfg.dir.as_deref().map(display_path);
+    app::run(app::Console {
+        state,
+        theme,
+        source: (store.to_owned(), cfg.settings.poll_interval),
+        started,
+    })
+}
+
+/// A path for the header: the home directory as `~`.
+pub fn display_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && s.starts_with(&home) => format!("~{}", &s[home.len()..]),
+        _ => s,
+    }
+}

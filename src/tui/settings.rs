@@ -1,0 +1,259 @@
+//! The console's `config.toml`: the shipped defaults with the user's file layered over
+//! them, every problem reported with file and line.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::theme::ThemeName;
+use crate::config::duration::parse_duration;
+use crate::config::error::Reporter;
+use crate::config::{ConfigError, ConfigErrors};
+use crate::sla::calendar::MICROS_PER_SEC;
+
+pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
+pub const DEFAULT_CONFIG_NAME: &str = "config.toml (built in)";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub agent: String,
+    pub theme: ThemeName,
+    /// From the file; `None` leaves the choice to the environment (see [`Settings::zone`]).
+    pub timezone: Option<Tz>,
+    pub poll_interval: Duration,
+    pub bell: bool,
+    pub policies: Option<PathBuf>,
+    pub calendars: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    agent: Option<Spanned<String>>,
+    theme: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    poll_interval: Option<Spanned<String>>,
+    bell: Option<bool>,
+    policies: Option<Spanned<String>>,
+    calendars: Option<Spanned<String>>,
+}
+
+impl Settings {
+    /// The built-in settings, with `agent` as the login name.
+    pub fn defaults() -> Settings {
+        Settings::load(None, login_name()).expect("the shipped config.toml is valid")
+    }
+
+    /// The defaults, then the user's file (path and text) over them.
+    pub fn load(user: Option<(&Path, &str)>, login: String) -> Result<Settings, ConfigErrors> {
+        let mut s = Settings {
+            agent: login,
+            theme: ThemeName::Dark,
+            timezone: None,
+            poll_interval: Duration::from_secs(2),
+            bell: true,
+            policies: None,
+            calendars: None,
+        };
+        let mut errors = Vec::new();
+        let default = (Path::new(DEFAULT_CONFIG_NAME), DEFAULT_CONFIG);
+        for (path, text) in std::iter::once(default).chain(user) {
+            if let Err(e) = s.layer(path, text) {
+                errors.extend(e.0);
+            }
+        }
+        if s.agent.trim().is_empty() {
+            errors.push(ConfigError {
+                path: user.map_or_else(|| PathBuf::from(DEFAULT_CONFIG_NAME), |u| u.0.to_owned()),
+                line: 0,
+                column: 0,
+                message: "no agent name: set `agent = \"your name\"` (the login name is unknown)"
+                    .into(),
+            });
+        }
+        if errors.is_empty() {
+            Ok(s)
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+
+    fn layer(&mut self, path: &Path, text: &str) -> Result<(), ConfigErrors> {
+        let mut r = Reporter::new(path, text);
+        let f: File = r.parse_toml()?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        if let Some(a) = f.agent {
+            let clean = super::sanitize::clean(a.get_ref()).trim().to_owned();
+            if clean.is_empty() {
+                r.at(a.span(), "agent must not be empty");
+            } else if clean != *a.get_ref() {
+                r.at(a.span(), "agent must not contain control characters");
+            } else {
+                self.agent = clean;
+            }
+        }
+        if let Some(t) = f.theme {
+            match t.get_ref().parse::<ThemeName>() {
+                Ok(name) => self.theme = name,
+                Err(why) => r.at(t.span(), why),
+            }
+        }
+        if let Some(z) = f.timezone {
+            match z.get_ref().parse::<Tz>() {
+                Ok(tz) => self.timezone = Some(tz),
+                Err(_) => r.at(
+                    z.span(),
+                    format!(
+                        "unknown time zone {:?}: expected an IANA name such as \"Europe/Berlin\"",
+                        z.get_ref()
+                    ),
+                ),
+            }
+        }
+        if let Some(p) = f.poll_interval {
+            match parse_duration(p.get_ref()) {
+                Ok(us) if us >= MICROS_PER_SEC => {
+                    self.poll_interval = Duration::from_micros(us as u64)
+                }
+                Ok(_) => r.at(p.span(), "poll_interval must be at least \"1s\""),
+                Err(why) => r.at(p.span(), format!("poll_interval: {why}")),
+            }
+        }
+        if let Some(b) = f.bell {
+            self.bell = b;
+        }
+        if let Some(p) = f.policies {
+            self.policies = Some(base.join(p.get_ref()));
+        }
+        if let Some(c) = f.calendars {
+            self.calendars = Some(base.join(c.get_ref()));
+        }
+        r.finish()
+    }
+
+    /// The agent's zone: config, then `TZ`, then the system's, then UTC.
+    pub fn zone(&self) -> Tz {
+        self.timezone
+            .or_else(|| {
+                std::env::var("TZ")
+                    .ok()
+                    .and_then(|s| s.trim_start_matches(':').parse().ok())
+            })
+            .or_else(system_zone)
+            .unwrap_or(Tz::UTC)
+    }
+}
+
+/// The login name from `$USER` or `$LOGNAME`, else the password database's name for
+/// this process's user, or empty.
+pub fn login_name() -> String {
+    let name = std::env::var("USER")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| {
+            std::env::var("LOGNAME")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        })
+        .or_else(passwd_name)
+        .unwrap_or_default();
+    super::sanitize::clean(&name).trim().to_owned()
+}
+
+/// The name `/etc/passwd` gives this process's real uid (Linux).
+fn passwd_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let uid_field = f.nth(1)?;
+        (uid_field == uid).then(|| name.to_owned())
+    })
+}
+
+/// The zone `/etc/localtime` links to, or `/etc/timezone` names.
+fn system_zone() -> Option<Tz> {
+    if let Ok(target) = std::fs::read_link("/etc/localtime") {
+        let s = target.to_string_lossy();
+        if let Some(i) = s.find("zoneinfo/") {
+            if let Ok(tz) = s[i + 9..].parse() {
+                return Some(tz);
+            }
+        }
+    }
+    std::fs::read_to_string("/etc/timezone")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+}
+
+/// The platform config directory (`~/.config/slawatch` on Linux).
+pub fn config_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "slawatch").map(|d| d.config_dir().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Settings, ConfigErrors> {
+        Settings::load(Some((Path::new("/cfg/config.toml"), text)), "alice".into())
+    }
+
+    #[test]
+    fn defaults_and_layering() {
+        let d = load("").unwrap();
+        assert_eq!(d.agent, "alice");
+        assert_eq!(d.theme, ThemeName::Dark);
+        assert_eq!(d.poll_interval, Duration::from_secs(2));
+        assert!(d.bell);
+        let s = load(
+            "agent = \"bob\"\ntheme = \"light\"\ntimezone = \"Europe/Berlin\"\npoll_interval = \"5s\"\nbell = false\npolicies = \"p.toml\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.agent, "bob");
+        assert_eq!(s.theme, ThemeName::Light);
+        assert_eq!(s.zone(), chrono_tz::Europe::Berlin);
+        assert_eq!(s.poll_interval, Duration::from_secs(5));
+        assert!(!s.bell);
+        assert_eq!(s.policies.unwrap(), Path::new("/cfg/p.toml"));
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = load("theme = \"solarized\"\n").unwrap_err().to_string();
+        assert!(
+            e.starts_with("/cfg/config.toml:1:9: unknown theme \"solarized\""),
+            "{e}"
+        );
+        let e = load("\ntimezone = \"Mars/Olympus\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/cfg/config.toml:2:12: unknown time zone"),
+            "{e}"
+        );
+        let e = load("poll_interval = \"100ms\"\n").unwrap_err().to_string();
+        assert!(e.contains("/cfg/config.toml:1:"), "{e}");
+        let e = load("poll_interval = \"0s\"\n").unwrap_err().to_string();
+        assert!(e.contains("at least"), "{e}");
+        let e = load("colour = 1\n").unwrap_err().to_string();
+        assert!(
+            e.contains("/cfg/config.toml:1:1: unknown field `colour`"),
+            "{e}"
+        );
+        let e = load("agent = \"  \"\n").unwrap_err().to_string();
+        assert!(e.contains("agent must not be empty"), "{e}");
+        let e = Settings::load(None, String::new()).unwrap_err().to_string();
+        assert!(e.contains("no agent name"), "{e}");
+    }
+}

@@ -1,0 +1,303 @@
+//! Everything the console shows, owned by the UI task and changed only by `update`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::board::Board;
+use super::form::Form;
+use super::keymap::Keymap;
+use super::sanitize::clean;
+use crate::model::{Event, EventKind};
+use crate::sla::calendar::Micros;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Queue,
+    Ticket,
+    Escalations,
+    Help,
+}
+
+impl View {
+    pub fn section(self) -> super::action::Section {
+        use super::action::Section;
+        match self {
+            View::Queue => Section::Queue,
+            View::Ticket => Section::Ticket,
+            View::Escalations => Section::Escalations,
+            View::Help => Section::Help,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Queue => "Queue",
+            View::Ticket => "Ticket",
+            View::Escalations => "Escalations",
+            View::Help => "Help",
+        }
+    }
+}
+
+/// A list selection that follows its ticket when the order changes, and stays at
+/// the same row when the ticket leaves the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListSel {
+    pub key: Option<String>,
+    pub row: usize,
+    /// First row shown (kept in view by the renderer too).
+    pub offset: usize,
+}
+
+impl ListSel {
+    /// The selected row in `rows`.
+    pub fn cursor(&self, board: &Board, rows: &[u32]) -> usize {
+        if rows.is_empty() {
+            return 0;
+        }
+        if let Some(key) = &self.key {
+            if let Some(i) = board.find(key) {
+                if let Some(p) = rows.iter().position(|&r| r == i) {
+                    return p;
+                }
+            }
+        }
+        self.row.min(rows.len() - 1)
+    }
+
+    pub fn select(&mut self, board: &Board, rows: &[u32], row: usize) {
+        if rows.is_empty() {
+            self.key = None;
+            self.row = 0;
+            return;
+        }
+        let row = row.min(rows.len() - 1);
+        self.row = row;
+        self.key = board.entry(rows[row]).map(|e| e.key.clone());
+    }
+}
+
+/// One event of the open ticket's timeline, sanitised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineRow {
+    pub at: Micros,
+    pub actor: String,
+    pub kind: EventKind,
+    pub text: String,
+    /// Submitted from this console, not yet confirmed by the store.
+    pub pending: bool,
+    pub id: String,
+}
+
+impl TimelineRow {
+    pub fn of(e: &Event, pending: bool) -> TimelineRow {
+        TimelineRow {
+            at: e.at.timestamp_micros(),
+            actor: clean(&e.actor),
+            kind: e.kind,
+            text: clean(&event_text(e)),
+            pending,
+            id: e.id.clone(),
+        }
+    }
+}
+
+/// What an event says, in one line.
+pub fn event_text(e: &Event) -> String {
+    let t = |k: &str| e.text(k).unwrap_or_default();
+    let with_note = |s: String| match e.text("note") {
+        Some(n) if !n.trim().is_empty() => {
+            if s.is_empty() {
+                n.to_owned()
+            } else {
+                format!("{s} — {n}")
+            }
+        }
+        _ => s,
+    };
+    match e.kind {
+        EventKind::Detected => {
+            let mut s = format!("{} {}", t("priority"), t("customer"));
+            if let Some(sv) = e.text("service") {
+                s.push_str(&format!(" / {sv}"));
+            }
+            if let Some(title) = e.text("title") {
+                s.push_str(&format!(": {title}"));
+            }
+            if let Some(a) = e.text("assignee") {
+                s.push_str(&format!(" (assigned to {a})"));
+            }
+            s
+        }
+        EventKind::Escalated => with_note(format!(
+            "level {} to {}",
+            e.level().map_or("?".into(), |l| l.to_string()),
+            t("to")
+        )),
+        EventKind::ClientUpdate => {
+            let ch = e
+                .text("channel")
+                .map(|c| format!("[{c}] "))
+                .unwrap_or_default();
+            with_note(format!("{ch}{}", t("message")))
+        }
+        EventKind::CarrierUpdate => {
+            let r = e
+                .text("reference")
+                .map(|r| format!(" (ref {r})"))
+                .unwrap_or_default();
+            with_note(format!("{}{r}", t("message")))
+        }
+        EventKind::Paused => with_note(format!("reason: {}", t("reason"))),
+        EventKind::PriorityChanged => with_note(format!("to {}", t("priority"))),
+        EventKind::Assigned => with_note(format!("to {}", t("to"))),
+        EventKind::Restored => {
+            let mut parts = Vec::new();
+            if let Some(v) = e.text("verification") {
+                parts.push(format!("verified by {v}"));
+            }
+            match e.payload.get("client_confirmed") {
+                Some(serde_json::Value::Bool(true)) => parts.push("client confirmed".into()),
+                Some(serde_json::Value::Bool(false)) => parts.push("client not confirmed".into()),
+                Some(v) => parts.push(format!("client confirmed: {v}")),
+                None => {}
+            }
+            with_note(parts.join(", "))
+        }
+        EventKind::Resolved => with_note(
+            e.text("root_cause")
+                .map(|r| format!("root cause: {r}"))
+                .unwrap_or_default(),
+        ),
+        EventKind::Note => t("text").to_owned(),
+        EventKind::Penalty => format!("{} {} {}", t("kpi"), t("period"), t("amount")),
+        EventKind::PenaltyAdjusted => format!("{} {} {}", t("penalty"), t("amount"), t("reason")),
+        EventKind::Acknowledged | EventKind::Resumed => with_note(String::new()),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TicketPane {
+    pub key: String,
+    pub timeline: Option<Vec<TimelineRow>>,
+    pub error: Option<String>,
+    /// First timeline row shown; `None` follows the newest event.
+    pub scroll: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SourceStatus {
+    /// Where the data comes from, for the header.
+    pub label: String,
+    pub loaded: bool,
+    /// Last successful read of the store.
+    pub last_ok: Option<Micros>,
+    /// A read that started and has not answered yet.
+    pub busy_since: Option<Micros>,
+    pub error: Option<String>,
+    pub failures: u32,
+    /// Events recorded here and not yet stored (kept and retried).
+    pub unsaved: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub at: Micros,
+    pub error: bool,
+}
+
+/// How long a flash message stays in the footer.
+pub const FLASH_FOR: Micros = 6_000_000;
+
+pub struct State {
+    pub board: Board,
+    pub keymap: Arc<Keymap>,
+    pub agent: String,
+    pub tz: Tz,
+    pub bell: bool,
+    pub view: View,
+    /// Where `back` returns to from the ticket and help views.
+    pub return_to: View,
+    pub queue: ListSel,
+    pub esc: ListSel,
+    /// The escalations list, recomputed when the board changes in that view.
+    pub escalations: Vec<u32>,
+    pub esc_version: u64,
+    pub ticket: Option<TicketPane>,
+    pub help_scroll: usize,
+    pub form: Option<Form>,
+    /// The filter prompt's text while it is open.
+    pub prompt: Option<String>,
+    pub source: SourceStatus,
+    pub flash: Option<Flash>,
+    /// Terminal size, from resize events.
+    pub size: (u16, u16),
+    pub quit: bool,
+    /// Where the user's config files are (for the help view).
+    pub config_dir: Option<String>,
+}
+
+impl State {
+    pub fn new(board: Board, keymap: Arc<Keymap>, agent: String, tz: Tz, source: String) -> State {
+        State {
+            board,
+            keymap,
+            agent,
+            tz,
+            bell: false,
+            view: View::Queue,
+            return_to: View::Queue,
+            queue: ListSel::default(),
+            esc: ListSel::default(),
+            escalations: Vec::new(),
+            esc_version: u64::MAX,
+            ticket: None,
+            help_scroll: 0,
+            form: None,
+            prompt: None,
+            source: SourceStatus {
+                label: source,
+                ..SourceStatus::default()
+            },
+            flash: None,
+            size: (80, 24),
+            quit: false,
+            config_dir: None,
+        }
+    }
+
+    pub fn flash(&mut self, text: impl Into<String>, now: DateTime<Utc>, error: bool) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            at: now.timestamp_micros(),
+            error,
+        });
+    }
+
+    /// The ticket the recording keys act on: the open one in the ticket view, else
+    /// the selected row.
+    pub fn target(&self) -> Option<u32> {
+        match self.view {
+            View::Ticket => self.ticket.as_ref().and_then(|t| self.board.find(&t.key)),
+            View::Escalations => {
+                let rows = &self.escalations;
+                (!rows.is_empty()).then(|| rows[self.esc.cursor(&self.board, rows)])
+            }
+            _ => {
+                let rows = self.board.visible();
+                (!rows.is_empty()).then(|| rows[self.queue.cursor(&self.board, rows)])
+            }
+        }
+    }
+
+    /// Keeps derived lists current (call after every change).
+    pub fn refresh(&mut self) {
+        if self.view == View::Escalations && self.esc_version != self.board.version {
+            self.escalations = self.board.escalations();
+            self.esc_version = self.board.version;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Fixtures for the console's tests: a fixed `now`, a state loaded with generated
+//! tickets plus a few hand-made ones (hostile text, wide characters), and helpers to
+//! press keys.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+
+use super::board::Board;
+use super::keymap::Keymap;
+use super::state::State;
+use super::update::{update, Effect, Msg, SourceMsg};
+use crate::model::{Event, EventKind, Payload};
+use crate::sla::Facts;
+use crate::store::TicketRow;
+
+/// Monday 2 March 2026, 15:00 UTC (16:00 in Berlin; 10:00 in New York).
+pub fn now() -> DateTime<Utc> {
+    "2026-03-02T15:00:00Z".parse().unwrap()
+}
+
+pub fn ev(
+    ticket: &str,
+    kind: EventKind,
+    at: DateTime<Utc>,
+    actor: &str,
+    payload: serde_json::Value,
+) -> Event {
+    let payload: Payload = serde_json::from_value(payload).unwrap();
+    let n = at.timestamp_micros() as u64 ^ ticket.len() as u64 ^ kind as u64;
+    Event {
+        id: format!("{ticket}-{}-{n:x}", kind.as_str()),
+        ticket: ticket.into(),
+        kind,
+        at,
+        recorded_at: at,
+        actor: actor.into(),
+        payload,
+    }
+}
+
+/// Hand-made tickets: hostile title, wide and combining characters, a fresh P1.
+pub fn special_events(now: DateTime<Utc>) -> Vec<Event> {
+    let m = |n: i64| now - TimeDelta::minutes(n);
+    vec![
+        ev(
+            "EVIL-1",
+            EventKind::Detected,
+            m(20),
+            "portal",
+            json!({
+            "priority": "P1", "customer": "acme-telecom",
+            "title": "pwned\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred\u{1b}[0m\ttab\r\nline"}),
+        ),
+        ev(
+            "WIDE-1",
+            EventKind::Detected,
+            m(50),
+            "portal",
+            json!({
+            "priority": "P2", "customer": "hooli", "assignee": "山田",
+            "title": "東京の回線で障害が発生 cafe\u{301} 가"}),
+        ),
+        ev("WIDE-1", EventKind::Acknowledged, m(45), "山田", json!({})),
+        ev(
+            "WIDE-1",
+            EventKind::Escalated,
+            m(30),
+            "山田",
+            json!({"level": 2, "to": "core-network", "note": "すぐに"}),
+        ),
+    ]
+}
+
+/// The fixture events: 30 generated tickets and the hand-made ones.
+pub fn events(now: DateTime<Utc>) -> Vec<Event> {
+    let mut all = super::fixture::events(7, now, 30);
+    all.extend(special_events(now));
+    all
+}
+
+/// Rows as the store's projection gives them.
+pub fn rows(events: &[Event]) -> Vec<TicketRow> {
+    let mut by: std::collections::BTreeMap<&str, Vec<Event>> = Default::default();
+    for e in events {
+        by.entry(e.ticket.as_str()).or_default().push(e.clone());
+    }
+    by.into_iter()
+        .map(|(t, evs)| TicketRow {
+            ticket: t.to_owned(),
+            head: String::new(),
+            events: evs.len() as i64,
+            last_seq: 0,
+            open: !evs.iter().any(|e| e.kind == EventKind::Resolved),
+            facts: Facts::fold(&evs, DateTime::<Utc>::MAX_UTC).ok(),
+        })
+        .collect()
+}
+
+/// An empty state (nothing loaded yet) with the shipped configuration.
+pub fn empty_state() -> State {
+    let (pols, cals) = crate::config::shipped();
+    let board = Board::new(pols.clone(), cals, "alice");
+    let mut s = State::new(
+        board,
+        Arc::new(Keymap::defaults()),
+        "alice".into(),
+        chrono_tz::Europe::Berlin,
+        "~/.local/share/slawatch/slawatch.db".into(),
+    );
+    s.config_dir = Some("~/.config/slawatch".into());
+    s
+}
+
+/// A state loaded with `events(now())`, last polled one second before `now()`.
+pub fn state() -> State {
+    let mut s = empty_state();
+    let evs = events(now());
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::Loaded {
+            tickets: rows(&evs),
+            cursor: 0,
+        }),
+        now() - TimeDelta::seconds(1),
+    );
+    s
+}
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Msg {
+    let m = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), m))
+}
+
+/// Presses each key of `keys` (`<enter>`, `<esc>`, `<tab>`, `<down>`... or plain
+/// characters) and returns every effect.
+pub fn press(s: &mut State, keys: &str, now: DateTime<Utc>) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let mut rest = keys;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            if let Some(end) = rest.find('>') {
+                let name = &rest[1..end];
+                let code = match name {
+                    "enter" => KeyCode::Enter,
+                    "esc" => KeyCode::Esc,
+                    "tab" => KeyCode::Tab,
+                    "backtab" => KeyCode::BackTab,
+                    "down" => KeyCode::Down,
+                    "up" => KeyCode::Up,
+                    "left" => KeyCode::Left,
+                    "right" => KeyCode::Right,
+                    "bs" => KeyCode::Backspace,
+                    "pgdn" => KeyCode::PageDown,
+                    _ => panic!("unknown key <{name}>"),
+                };
+                fx.extend(update(s, key(code), now));
+                rest = &rest[end + 1..];
+                continue;
+            }
+        }
+        fx.extend(update(s, ch(c), now));
+        rest = &rest[c.len_utf8()..];
+    }
+    fx
+}

@@ -1,0 +1,499 @@
+//! The pure heart of the console: (state, message, now) -> state changes and effects.
+//! No terminal, no store, no clock: tests drive it key by key.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::{Action, Section};
+use super::board::Filter;
+use super::form::{Edit, Form, FormKind};
+use super::keymap::Key;
+use super::state::{State, TicketPane, TimelineRow, View};
+use crate::model::{Event, EventKind};
+use crate::sla::Facts;
+use crate::store::{Seq, StoredEvent, TicketRow};
+
+/// Everything that reaches the UI task.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The 1 Hz countdown tick.
+    Tick,
+    Source(SourceMsg),
+}
+
+/// What the store worker reports.
+#[derive(Debug)]
+pub enum SourceMsg {
+    /// The first snapshot: every open ticket and the change-feed cursor.
+    Loaded {
+        tickets: Vec<TicketRow>,
+        cursor: Seq,
+    },
+    /// Tickets whose events changed: their facts folded over the whole history
+    /// (`None`: it no longer folds; closed facts: resolved).
+    Changed {
+        tickets: Vec<(String, Option<Facts>)>,
+    },
+    /// A read of the store started (to show a slow store).
+    Busy,
+    /// A read finished well.
+    Polled,
+    Failed {
+        error: String,
+    },
+    History {
+        ticket: String,
+        events: Vec<StoredEvent>,
+    },
+    HistoryFailed {
+        ticket: String,
+        error: String,
+    },
+    Appended {
+        event: Box<Event>,
+    },
+    /// Not stored yet; kept and retried at every poll.
+    AppendFailed {
+        event: Box<Event>,
+        error: String,
+    },
+    /// Events recorded here that are still waiting to be stored.
+    Unsaved(usize),
+}
+
+/// What `update` asks the outside world to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Append(Event),
+    LoadHistory(String),
+    Bell,
+    /// Clear and repaint the whole screen.
+    Redraw,
+    Quit,
+}
+
+pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Key(k) => {
+            // Only presses: terminals that report releases would double every key.
+            if k.kind != KeyEventKind::Release {
+                key(s, k, now, &mut fx);
+            }
+        }
+        Msg::Paste(text) => {
+            if let Some(f) = &mut s.form {
+                f.edit(Edit::Insert(text));
+            } else if let Some(p) = &mut s.prompt {
+                p.push_str(&super::sanitize::clean(&text));
+                let text = p.to_lowercase();
+                set_text_filter(s, text);
+            }
+        }
+        Msg::Resize(w, h) => s.size = (w, h),
+        Msg::Tick => {
+            let breached = s.board.tick(now);
+            if s.bell && !breached.is_empty() {
+                fx.push(Effect::Bell);
+            }
+        }
+        Msg::Source(m) => source(s, m, now, &mut fx),
+    }
+    s.refresh();
+    fx
+}
+
+fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let now_us = now.timestamp_micros();
+    match m {
+        SourceMsg::Loaded { tickets, .. } => {
+            s.board
+                .load(tickets.into_iter().map(|r| (r.ticket, r.facts)), now);
+            s.source.loaded = true;
+            ok(s, now_us);
+        }
+        SourceMsg::Changed { tickets } => {
+            let open = s.ticket.as_ref().map(|t| t.key.clone());
+            if let Some(k) = &open {
+                if tickets.iter().any(|(t, _)| t == k) {
+                    fx.push(Effect::LoadHistory(k.clone()));
+                }
+            }
+            s.board.upsert_many(tickets, now);
+        }
+        SourceMsg::Busy => {
+            s.source.busy_since.get_or_insert(now_us);
+        }
+        SourceMsg::Polled => ok(s, now_us),
+        SourceMsg::Failed { error } => {
+            s.source.busy_since = None;
+            s.source.failures += 1;
+            s.source.error = Some(super::sanitize::clean(&error));
+        }
+        SourceMsg::History { ticket, events } => {
+            if let Some(p) = s.ticket.as_mut().filter(|p| p.key == ticket) {
+                let mut rows: Vec<TimelineRow> = events
+                    .iter()
+                    .map(|e| TimelineRow::of(&e.event, false))
+                    .collect();
+                // Keep what was submitted here and is not in the store yet.
+                if let Some(old) = &p.timeline {
+                    for r in old.iter().filter(|r| r.pending) {
+                        if !events.iter().any(|e| e.event.id == r.id) {
+                            rows.push(r.clone());
+                        }
+                    }
+                }
+                rows.sort_by_key(|r| r.at);
+                p.timeline = Some(rows);
+                p.error = None;
+            }
+        }
+        SourceMsg::HistoryFailed { ticket, error } => {
+            if let Some(p) = s.ticket.as_mut().filter(|p| p.key == ticket) {
+                p.error = Some(super::sanitize::clean(&error));
+            }
+        }
+        SourceMsg::Appended { event } => {
+            let t = s
+                .board
+                .find(&event.ticket)
+                .and_then(|i| s.board.entry(i))
+                .map_or_else(
+                    || super::sanitize::clean(&event.ticket),
+                    |e| e.facts.ticket.clone(),
+                );
+            s.flash(format!("recorded {} on {t}", event.kind), now, false);
+            if let Some(p) = s.ticket.as_mut().filter(|p| p.key == event.ticket) {
+                if let Some(r) = p
+                    .timeline
+                    .as_mut()
+                    .and_then(|rows| rows.iter_mut().find(|r| r.id == event.id))
+                {
+                    r.pending = false;
+                }
+            }
+        }
+        SourceMsg::AppendFailed { event, error } => {
+            s.flash(
+                format!(
+                    "could not store {} on {} yet (kept, will retry): {}",
+                    event.kind,
+                    super::sanitize::clean(&event.ticket),
+                    super::sanitize::clean(&error)
+                ),
+                now,
+                true,
+            );
+        }
+        SourceMsg::Unsaved(n) => s.source.unsaved = n,
+    }
+}
+
+fn ok(s: &mut State, now_us: i64) {
+    s.source.last_ok = Some(now_us);
+    s.source.busy_since = None;
+    s.source.error = None;
+    s.source.failures = 0;
+}
+
+fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let plain = !k
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let Some(key) = Key::from_event(&k) else {
+        return;
+    };
+    // A form takes text first, then its [form] keys.
+    if let Some(form) = &mut s.form {
+        let on_text = form.focused().is_some_and(|f| f.is_text());
+        if on_text {
+            let edit = match k.code {
+                KeyCode::Char(c) if plain => Some(Edit::Insert(c.to_string())),
+                KeyCode::Char('u') if k.modifiers == KeyModifiers::CONTROL => Some(Edit::Clear),
+                KeyCode::Backspace => Some(Edit::Backspace),
+                KeyCode::Delete => Some(Edit::Delete),
+                KeyCode::Home => Some(Edit::Home),
+                KeyCode::End => Some(Edit::End),
+                KeyCode::Left => {
+                    form.cycle(false);
+                    return;
+                }
+                KeyCode::Right => {
+                    form.cycle(true);
+                    return;
+                }
+                _ => None,
+            };
+            if let Some(e) = edit {
+                form.edit(e);
+                return;
+            }
+        }
+        match s.keymap.lookup(Section::Form, key) {
+            Some(Action::Submit) => submit(s, now, fx),
+            Some(Action::Cancel) => s.form = None,
+            Some(Action::NextField) => form.next_field(),
+            Some(Action::PrevField) => form.prev_field(),
+            Some(Action::ChoiceNext) => form.cycle(true),
+            Some(Action::ChoicePrev) => form.cycle(false),
+            _ => {}
+        }
+        return;
+    }
+    if let Some(p) = &mut s.prompt {
+        match k.code {
+            KeyCode::Char(c) if plain => {
+                p.push(c);
+                let text = p.to_lowercase();
+                set_text_filter(s, text);
+                return;
+            }
+            KeyCode::Backspace => {
+                p.pop();
+                let text = p.to_lowercase();
+                set_text_filter(s, text);
+                return;
+            }
+            _ => {}
+        }
+        match s.keymap.lookup(Section::Form, key) {
+            Some(Action::Submit) => s.prompt = None,
+            Some(Action::Cancel) => {
+                s.prompt = None;
+                set_text_filter(s, String::new());
+            }
+            _ => {}
+        }
+        return;
+    }
+    if let Some(a) = s.keymap.lookup(s.view.section(), key) {
+        action(s, a, now, fx);
+    }
+}
+
+fn set_text_filter(s: &mut State, text: String) {
+    let f = Filter {
+        text: text.trim().to_owned(),
+        ..s.board.filter().clone()
+    };
+    s.board.set_filter(f);
+    s.queue.offset = 0;
+}
+
+fn toggle(s: &mut State, change: impl FnOnce(&mut Filter)) {
+    let mut f = s.board.filter().clone();
+    change(&mut f);
+    s.board.set_filter(f);
+}
+
+/// Rows of the list in view, and its selection.
+fn list_len(s: &State) -> usize {
+    match s.view {
+        View::Escalations => s.escalations.len(),
+        _ => s.board.visible().len(),
+    }
+}
+
+fn page(s: &State) -> usize {
+    super::view::list_height(s.size.1).max(1)
+}
+
+fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
+    let n = list_len(s);
+    match s.view {
+        View::Queue => {
+            let cur = s.queue.cursor(&s.board, s.board.visible());
+            let row = to(cur, n);
+            let rows = s.board.visible().to_vec();
+            s.queue.select(&s.board, &rows, row);
+        }
+        View::Escalations => {
+            let cur = s.esc.cursor(&s.board, &s.escalations);
+            let row = to(cur, n);
+            let rows = std::mem::take(&mut s.escalations);
+            s.esc.select(&s.board, &rows, row);
+            s.escalations = rows;
+        }
+        View::Ticket => {
+            let len = s
+                .ticket
+                .as_ref()
+                .and_then(|t| t.timeline.as_ref())
+                .map_or(0, Vec::len);
+            let h = super::view::timeline_height(s.size.1);
+            let max = len.saturating_sub(h);
+            if let Some(t) = &mut s.ticket {
+                let cur = t.scroll.unwrap_or(max).min(max);
+                let next = to(cur, max + 1).min(max);
+                t.scroll = if next >= max { None } else { Some(next) };
+            }
+        }
+        View::Help => {
+            let max =
+                super::view::help::line_count(s).saturating_sub(super::view::list_height(s.size.1));
+            s.help_scroll = to(s.help_scroll, max + 1).min(max);
+        }
+    }
+}
+
+fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let p = page(s);
+    match a {
+        Action::Quit => {
+            s.quit = true;
+            fx.push(Effect::Quit);
+        }
+        Action::Help => {
+            if s.view == View::Help {
+                s.view = s.return_to;
+            } else {
+                if s.view != View::Help {
+                    s.return_to = s.view;
+                }
+                s.view = View::Help;
+                s.help_scroll = 0;
+            }
+        }
+        Action::NextView | Action::PrevView => {
+            let mut cycle = vec![View::Queue, View::Escalations];
+            if s.ticket.is_some() {
+                cycle.push(View::Ticket);
+            }
+            let at = cycle.iter().position(|v| *v == s.view).unwrap_or(0);
+            let n = cycle.len();
+            let next = if a == Action::NextView {
+                (at + 1) % n
+            } else {
+                (at + n - 1) % n
+            };
+            s.view = cycle[next];
+        }
+        Action::Back => match s.view {
+            View::Help => s.view = s.return_to,
+            View::Ticket => {
+                s.view = if s.return_to == View::Escalations {
+                    View::Escalations
+                } else {
+                    View::Queue
+                }
+            }
+            View::Escalations => s.view = View::Queue,
+            View::Queue => {
+                if !s.board.filter().is_empty() {
+                    s.board.set_filter(Filter::default());
+                }
+            }
+        },
+        Action::Filter => {
+            if matches!(s.view, View::Ticket | View::Help) {
+                s.view = View::Queue;
+            }
+            s.prompt = Some(s.board.filter().text.clone());
+        }
+        Action::Redraw => fx.push(Effect::Redraw),
+        Action::Open => {
+            if let Some(i) = s.target() {
+                if let Some(e) = s.board.entry(i) {
+                    let key = e.key.clone();
+                    let same = s.ticket.as_ref().is_some_and(|t| t.key == key);
+                    if !same {
+                        s.ticket = Some(TicketPane {
+                            key: key.clone(),
+                            timeline: None,
+                            error: None,
+                            scroll: None,
+                        });
+                    }
+                    s.return_to = s.view;
+                    s.view = View::Ticket;
+                    fx.push(Effect::LoadHistory(key));
+                }
+            }
+        }
+        Action::Up => move_cursor(s, |c, _| c.saturating_sub(1)),
+        Action::Down => move_cursor(s, |c, n| (c + 1).min(n.saturating_sub(1))),
+        Action::PageUp => move_cursor(s, |c, _| c.saturating_sub(p)),
+        Action::PageDown => move_cursor(s, |c, n| (c + p).min(n.saturating_sub(1))),
+        Action::Top => move_cursor(s, |_, _| 0),
+        Action::Bottom => move_cursor(s, |_, n| n.saturating_sub(1)),
+        Action::FilterMine => toggle(s, |f| f.mine = !f.mine),
+        Action::FilterBreached => toggle(s, |f| f.breached = !f.breached),
+        Action::FilterAtRisk => toggle(s, |f| f.at_risk = !f.at_risk),
+        Action::FilterPaused => toggle(s, |f| f.paused = !f.paused),
+        Action::FilterP1 => toggle(s, |f| f.priorities ^= 1 << 1),
+        Action::FilterP2 => toggle(s, |f| f.priorities ^= 1 << 2),
+        Action::FilterP3 => toggle(s, |f| f.priorities ^= 1 << 3),
+        Action::FilterP4 => toggle(s, |f| f.priorities ^= 1 << 4),
+        Action::ClearFilters => s.board.set_filter(Filter::default()),
+        Action::Sort => {
+            let next = s.board.sort_mode().next();
+            let g = s.board.grouped();
+            s.board.set_sort(next, g);
+            s.flash(format!("sorted by {}", next.label()), now, false);
+        }
+        Action::GroupByCustomer => {
+            let (m, g) = (s.board.sort_mode(), !s.board.grouped());
+            s.board.set_sort(m, g);
+        }
+        Action::Freeze => {
+            let f = !s.board.frozen();
+            s.board.set_frozen(f);
+            s.flash(
+                if f {
+                    "queue order frozen (data still updates)"
+                } else {
+                    "queue order live"
+                },
+                now,
+                false,
+            );
+        }
+        a if a.records() => {
+            let kind = match a {
+                Action::Acknowledge => FormKind::Acknowledge,
+                Action::Escalate => FormKind::Escalate,
+                Action::ClientUpdate => FormKind::ClientUpdate,
+                Action::CarrierUpdate => FormKind::CarrierUpdate,
+                Action::Pause => FormKind::Pause,
+                Action::Restored => FormKind::Restored,
+                Action::Resolve => FormKind::Resolve,
+                Action::Note => FormKind::Note,
+                Action::Priority => FormKind::Priority,
+                _ => FormKind::Assign,
+            };
+            match s.target().and_then(|i| s.board.entry(i)) {
+                Some(e) => s.form = Some(Form::open(kind, e, &s.board, &s.agent)),
+                None => s.flash("no ticket selected", now, true),
+            }
+        }
+        _ => {}
+    }
+}
+
+fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let agent = s.agent.clone();
+    let Some(form) = &mut s.form else { return };
+    let Ok(event) = form.submit(&agent, now) else {
+        return;
+    };
+    let label = form.ticket_label.clone();
+    s.form = None;
+    if let Some(p) = s.ticket.as_mut().filter(|p| p.key == event.ticket) {
+        if let Some(rows) = &mut p.timeline {
+            rows.push(TimelineRow::of(&event, true));
+        }
+    }
+    s.flash(format!("recording {} on {label}…", event.kind), now, false);
+    if event.kind == EventKind::Resolved && s.view == View::Ticket {
+        // The ticket leaves the queue; stay on it until the agent goes back.
+    }
+    fx.push(Effect::Append(event));
+}
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

@@ -1,0 +1,492 @@
+//! Keys -> actions -> events, without a terminal; appends go to a real store.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+
+use super::*;
+use crate::model::EventKind;
+use crate::store::{SqliteStore, Store};
+use crate::tui::board::{Board, Class};
+use crate::tui::state::View;
+use crate::tui::testkit::{self, now, press};
+
+fn appended(fx: &[Effect]) -> Vec<&Event> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Append(ev) => Some(ev),
+            _ => None,
+        })
+        .collect()
+}
+
+fn selected_key(s: &State) -> String {
+    let i = s.target().unwrap();
+    s.board.entry(i).unwrap().key.clone()
+}
+
+/// Performs the effects as the store worker would, feeding the results back.
+fn run_effects(s: &mut State, store: &mut SqliteStore, fx: Vec<Effect>, now: DateTime<Utc>) {
+    for e in fx {
+        match e {
+            Effect::Append(ev) => {
+                store.append(&ev, crate::store::Expect::Any).unwrap();
+                let ticket = ev.ticket.clone();
+                update(
+                    s,
+                    Msg::Source(SourceMsg::Appended {
+                        event: Box::new(ev),
+                    }),
+                    now,
+                );
+                let events: Vec<_> = store
+                    .history(&ticket)
+                    .unwrap()
+                    .into_iter()
+                    .map(|x| x.event)
+                    .collect();
+                let facts = Facts::fold(&events, DateTime::<Utc>::MAX_UTC).ok();
+                update(
+                    s,
+                    Msg::Source(SourceMsg::Changed {
+                        tickets: vec![(ticket, facts)],
+                    }),
+                    now,
+                );
+            }
+            Effect::LoadHistory(t) => {
+                let events = store.history(&t).unwrap();
+                update(
+                    s,
+                    Msg::Source(SourceMsg::History { ticket: t, events }),
+                    now,
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A state and a store holding the same fixture events.
+fn with_store() -> (tempfile::TempDir, SqliteStore, State) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    store.append_all(&testkit::events(now())).unwrap();
+    let mut s = testkit::empty_state();
+    let snap = store.open_tickets().unwrap();
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::Loaded {
+            tickets: snap.tickets,
+            cursor: snap.cursor,
+        }),
+        now(),
+    );
+    (dir, store, s)
+}
+
+#[test]
+fn escalate_with_keys_appends_one_signed_event_that_shows_at_once() {
+    let (_d, mut store, mut s) = with_store();
+    press(&mut s, "j", now());
+    let key = selected_key(&s);
+    let fx = press(&mut s, "enoc-lead<tab>dispatch a splice crew<enter>", now());
+    let evs = appended(&fx);
+    assert_eq!(evs.len(), 1, "{fx:?}");
+    let e = evs[0].clone();
+    assert_eq!(e.kind, EventKind::Escalated);
+    assert_eq!(e.ticket, key);
+    assert_eq!(e.actor, "alice");
+    assert_eq!(e.at, now());
+    assert_eq!(e.recorded_at, now());
+    let was = s
+        .board
+        .entry(s.board.find(&key).unwrap())
+        .unwrap()
+        .facts
+        .escalation
+        .as_ref()
+        .map_or(0, |x| x.level);
+    assert_eq!(
+        e.payload["level"],
+        json!(was + 1),
+        "default level: the next one"
+    );
+    assert_eq!(e.payload["to"], json!("noc-lead"));
+    assert_eq!(e.payload["note"], json!("dispatch a splice crew"));
+    assert!(s.form.is_none());
+    run_effects(&mut s, &mut store, fx, now());
+    let entry = s.board.entry(s.board.find(&key).unwrap()).unwrap();
+    let x = entry.facts.escalation.as_ref().unwrap();
+    assert_eq!(
+        (x.level, x.to.as_str(), x.acknowledged),
+        (was + 1, "noc-lead", false)
+    );
+    let stored = store.history(&key).unwrap();
+    assert_eq!(stored.last().unwrap().event, e);
+    assert!(s
+        .flash
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("recorded escalated"));
+}
+
+#[test]
+fn client_update_picks_channel_and_restarts_the_update_clock() {
+    let (_d, mut store, mut s) = with_store();
+    let key = selected_key(&s);
+    let fx = press(
+        &mut s,
+        "u<backtab><right>Back online, monitoring<enter>",
+        now(),
+    );
+    assert_eq!(
+        appended(&fx).len(),
+        0,
+        "focus moved to the channel: typed into nothing"
+    );
+    // Proper way: the message field is focused first; tab to the channel to change it.
+    press(&mut s, "<esc>", now());
+    let fx = press(
+        &mut s,
+        "uBack online, monitoring<backtab><right><enter>",
+        now(),
+    );
+    let e = appended(&fx)[0].clone();
+    assert_eq!(e.kind, EventKind::ClientUpdate);
+    assert_eq!(e.payload["channel"], json!("phone"));
+    assert_eq!(e.payload["message"], json!("Back online, monitoring"));
+    run_effects(&mut s, &mut store, fx, now());
+    let entry = s.board.entry(s.board.find(&key).unwrap()).unwrap();
+    assert_eq!(
+        entry.facts.client_updates.last(),
+        Some(&now().timestamp_micros())
+    );
+}
+
+#[test]
+fn every_recording_key_opens_its_form_and_records_its_kind() {
+    for (keys, kind) in [
+        ("a<enter>", EventKind::Acknowledged),
+        ("cCarrier ticket opened<enter>", EventKind::CarrierUpdate),
+        ("r<enter>", EventKind::Restored),
+        ("xFibre cut by roadworks<enter>", EventKind::Resolved),
+        ("nCalled the site<enter>", EventKind::Note),
+        ("o<enter>", EventKind::Assigned),
+    ] {
+        let mut s = testkit::state();
+        let key = selected_key(&s);
+        let fx = press(&mut s, keys, now());
+        let evs = appended(&fx);
+        assert_eq!(evs.len(), 1, "{keys}: {fx:?} {:?}", s.form);
+        assert_eq!(evs[0].kind, kind, "{keys}");
+        assert_eq!(evs[0].ticket, key);
+        assert_eq!(evs[0].actor, "alice");
+        evs[0].validate().unwrap();
+    }
+    let mut s = testkit::state();
+    let fx = press(&mut s, "o<enter>", now());
+    assert_eq!(
+        appended(&fx)[0].payload["to"],
+        json!("alice"),
+        "assign defaults to me"
+    );
+    let fx = press(&mut s, "r<tab><right><tab><right><enter>", now());
+    let e = appended(&fx)[0].clone();
+    assert_eq!(e.payload["verification"], json!("remote test"));
+    assert_eq!(e.payload["client_confirmed"], json!(true));
+}
+
+#[test]
+fn pause_offers_the_policy_reasons_and_resume_when_paused() {
+    let mut s = testkit::state();
+    let fx = press(&mut s, "p<backtab><right><enter>", now());
+    let e = appended(&fx)[0].clone();
+    assert_eq!(e.kind, EventKind::Paused);
+    assert_eq!(
+        e.payload["reason"],
+        json!("maintenance"),
+        "customer, maintenance, vendor"
+    );
+    // A paused ticket: `p` resumes.
+    press(&mut s, "Z", now());
+    let t = s.target().unwrap();
+    assert!(s.board.entry(t).unwrap().facts.current_pause().is_some());
+    let fx = press(&mut s, "p<enter>", now());
+    assert_eq!(appended(&fx)[0].kind, EventKind::Resumed);
+}
+
+#[test]
+fn priority_change_refuses_the_current_priority() {
+    let mut s = testkit::state();
+    let fx = press(&mut s, "P<enter>", now());
+    assert!(appended(&fx).is_empty());
+    assert!(s
+        .form
+        .as_ref()
+        .unwrap()
+        .error
+        .as_ref()
+        .unwrap()
+        .contains("already"));
+    let fx = press(&mut s, "<right><enter>", now());
+    let e = appended(&fx)[0].clone();
+    assert_eq!(e.kind, EventKind::PriorityChanged);
+    assert_ne!(e.payload["priority"], json!(null));
+}
+
+#[test]
+fn required_fields_and_cancel_record_nothing() {
+    let mut s = testkit::state();
+    let fx = press(&mut s, "e<enter>", now());
+    assert!(appended(&fx).is_empty());
+    let f = s.form.as_ref().unwrap();
+    assert_eq!(f.error.as_deref(), Some("To is required"));
+    assert_eq!(f.fields[f.focus].name, "to");
+    let fx = press(&mut s, "<esc>", now());
+    assert!(fx.is_empty());
+    assert!(s.form.is_none());
+    // Keys typed into a form are text, not commands.
+    let fx = press(&mut s, "nq?/x<enter>", now());
+    let e = appended(&fx)[0].clone();
+    assert_eq!(e.payload["text"], json!("q?/x"));
+    assert!(!s.quit);
+}
+
+#[test]
+fn typed_text_is_sanitised() {
+    let mut s = testkit::state();
+    let fx = update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('n'),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+        now(),
+    );
+    assert!(fx.is_empty());
+    update(
+        &mut s,
+        Msg::Paste("evil\u{1b}]0;x\u{7}\u{1b}[2J text".into()),
+        now(),
+    );
+    let fx = press(&mut s, "<enter>", now());
+    assert_eq!(appended(&fx)[0].payload["text"], json!("evil text"));
+}
+
+#[test]
+fn filter_prompt_filters_live_and_escape_clears() {
+    let mut s = testkit::state();
+    let all = s.board.visible().len();
+    press(&mut s, "/hooli", now());
+    let n = s.board.visible().len();
+    assert!(n > 0 && n < all);
+    for &i in s.board.visible() {
+        let f = &s.board.entry(i).unwrap().facts;
+        assert!(
+            format!("{} {} {} {:?}", f.ticket, f.customer, f.title, f.assignee)
+                .to_lowercase()
+                .contains("hooli")
+        );
+    }
+    press(&mut s, "<enter>", now());
+    assert!(s.prompt.is_none());
+    assert_eq!(s.board.visible().len(), n, "enter keeps the filter");
+    press(&mut s, "/<esc>", now());
+    assert_eq!(s.board.visible().len(), all);
+    // Case-insensitive, over assignee too; wide text matches.
+    press(&mut s, "/山田<enter>", now());
+    assert_eq!(s.board.visible().len(), 1);
+    press(&mut s, "<esc>", now());
+    assert_eq!(
+        s.board.visible().len(),
+        all,
+        "esc in the queue clears the filter"
+    );
+}
+
+#[test]
+fn quick_filters_combine() {
+    let mut s = testkit::state();
+    let all = s.board.visible().len();
+    press(&mut s, "B", now());
+    let breached = s.board.visible().len();
+    assert_eq!(breached, s.board.counts().breached);
+    press(&mut s, "W", now());
+    assert_eq!(s.board.visible().len(), breached + s.board.counts().at_risk);
+    press(&mut s, "0Z", now());
+    assert_eq!(s.board.visible().len(), s.board.counts().paused);
+    press(&mut s, "01", now());
+    assert!(s
+        .board
+        .visible()
+        .iter()
+        .all(|&i| s.board.entry(i).unwrap().facts.priority.level() == 1));
+    press(&mut s, "0m", now());
+    assert!(s
+        .board
+        .visible()
+        .iter()
+        .all(|&i| s.board.entry(i).unwrap().facts.assignee.as_deref() == Some("alice")));
+    press(&mut s, "0", now());
+    assert_eq!(s.board.visible().len(), all);
+}
+
+#[test]
+fn views_cycle_and_open_loads_the_history() {
+    let mut s = testkit::state();
+    assert_eq!(s.view, View::Queue);
+    press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Escalations);
+    press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Queue, "no ticket open yet");
+    let key = selected_key(&s);
+    let fx = press(&mut s, "<enter>", now());
+    assert_eq!(fx, vec![Effect::LoadHistory(key.clone())]);
+    assert_eq!(s.view, View::Ticket);
+    assert_eq!(
+        selected_key(&s),
+        key,
+        "recording keys act on the open ticket"
+    );
+    press(&mut s, "?", now());
+    assert_eq!(s.view, View::Help);
+    press(&mut s, "<esc>", now());
+    assert_eq!(s.view, View::Ticket);
+    press(&mut s, "<esc>", now());
+    assert_eq!(s.view, View::Queue);
+    let fx = press(&mut s, "q", now());
+    assert_eq!(fx, vec![Effect::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn selection_follows_its_ticket_when_the_order_changes() {
+    let (_d, mut store, mut s) = with_store();
+    press(&mut s, "jjjj", now());
+    let key = selected_key(&s);
+    // Resolve the first row's ticket: everything moves up one; the selection stays put.
+    let first = s.board.entry(s.board.visible()[0]).unwrap().key.clone();
+    let ev = testkit::ev(
+        &first,
+        EventKind::Resolved,
+        now(),
+        "bob",
+        json!({"root_cause": "x"}),
+    );
+    store.append(&ev, crate::store::Expect::Any).unwrap();
+    let events: Vec<_> = store
+        .history(&first)
+        .unwrap()
+        .into_iter()
+        .map(|x| x.event)
+        .collect();
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::Changed {
+            tickets: vec![(
+                first.clone(),
+                Facts::fold(&events, DateTime::<Utc>::MAX_UTC).ok(),
+            )],
+        }),
+        now(),
+    );
+    assert!(
+        s.board.find(&first).is_none(),
+        "resolved tickets leave the queue"
+    );
+    assert_eq!(selected_key(&s), key);
+}
+
+#[test]
+fn tick_reevaluates_only_at_state_changes_and_rings_on_breach() {
+    let mut s = testkit::state();
+    s.bell = true;
+    let next = s.board.next_change().unwrap();
+    let before = s.board.version;
+    // Nothing changes before the next instant.
+    let t = DateTime::from_timestamp_micros(next - 1).unwrap();
+    assert!(update(&mut s, Msg::Tick, t).is_empty());
+    assert_eq!(s.board.version, before);
+    // Walk forward a minute at a time for a day: breaches ring once each.
+    let breached0 = s.board.counts().breached;
+    let mut rings = 0;
+    let mut t = now();
+    for _ in 0..(24 * 60) {
+        t += TimeDelta::minutes(1);
+        rings += update(&mut s, Msg::Tick, t)
+            .iter()
+            .filter(|e| **e == Effect::Bell)
+            .count();
+    }
+    assert!(s.board.counts().breached > breached0);
+    assert!(rings > 0);
+    // After a day of ticks, the board equals one evaluated from scratch at that time.
+    let mut fresh = testkit::empty_state();
+    update(
+        &mut fresh,
+        Msg::Source(SourceMsg::Loaded {
+            tickets: testkit::rows(&testkit::events(now())),
+            cursor: 0,
+        }),
+        t,
+    );
+    assert_eq!(s.board.counts(), fresh.board.counts());
+    assert_eq!(keys(&s.board), keys(&fresh.board));
+}
+
+fn keys(b: &Board) -> Vec<(String, Class)> {
+    b.visible()
+        .iter()
+        .map(|&i| {
+            let e = b.entry(i).unwrap();
+            (e.key.clone(), e.sum.class)
+        })
+        .collect()
+}
+
+#[test]
+fn incremental_order_equals_a_full_sort() {
+    let mut s = testkit::state();
+    let evs = testkit::events(now());
+    let rows = testkit::rows(&evs);
+    // Re-ingest tickets one at a time with an extra event each, in several sort modes.
+    let later = now() + TimeDelta::minutes(3);
+    for (n, r) in rows.iter().enumerate() {
+        let mut mine: Vec<_> = evs
+            .iter()
+            .filter(|e| e.ticket == r.ticket)
+            .cloned()
+            .collect();
+        let kind = [
+            EventKind::Acknowledged,
+            EventKind::ClientUpdate,
+            EventKind::Note,
+        ][n % 3];
+        mine.push(testkit::ev(
+            &r.ticket,
+            kind,
+            later,
+            "bob",
+            json!({"text": "t", "message": "m"}),
+        ));
+        let facts = Facts::fold(&mine, DateTime::<Utc>::MAX_UTC).ok();
+        update(
+            &mut s,
+            Msg::Source(SourceMsg::Changed {
+                tickets: vec![(r.ticket.clone(), facts)],
+            }),
+            later,
+        );
+        if n == 10 {
+            press(&mut s, "s", later);
+        }
+        if n == 20 {
+            press(&mut s, "C", later);
+        }
+    }
+    let incremental = s.board.visible().to_vec();
+    let (m, g) = (s.board.sort_mode(), s.board.grouped());
+    s.board.set_sort(m, g);
+    assert_eq!(s.board.visible(), incremental.as_slice());
+}

@@ -1,0 +1,211 @@
+//! The escalation queue for supervisors: escalated tickets grouped by level (highest
+//! first); within a level unacknowledged, then breached, then longest waiting first.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+
+use super::{cell, metric_short, put};
+use crate::tui::board::Class;
+use crate::tui::fmt;
+use crate::tui::state::State;
+use crate::tui::theme::{severity_mark, Theme};
+
+enum Line {
+    Group {
+        level: u8,
+        count: usize,
+        unack: usize,
+    },
+    Ticket(usize),
+}
+
+fn lines(s: &State) -> Vec<Line> {
+    let mut out = Vec::new();
+    let rows = &s.escalations;
+    let mut r = 0;
+    while r < rows.len() {
+        let level = level_of(s, rows[r]);
+        let end = rows[r..]
+            .iter()
+            .position(|&i| level_of(s, i) != level)
+            .map_or(rows.len(), |p| r + p);
+        let unack = rows[r..end]
+            .iter()
+            .filter(|&&i| {
+                s.board
+                    .entry(i)
+                    .and_then(|e| e.facts.escalation.as_ref())
+                    .is_some_and(|x| !x.acknowledged)
+            })
+            .count();
+        out.push(Line::Group {
+            level,
+            count: end - r,
+            unack,
+        });
+        out.extend((r..end).map(Line::Ticket));
+        r = end;
+    }
+    out
+}
+
+fn level_of(s: &State, i: u32) -> u8 {
+    s.board
+        .entry(i)
+        .and_then(|e| e.facts.escalation.as_ref())
+        .map_or(0, |x| x.level)
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    let w = usize::from(area.width);
+    let wide = w >= 120;
+    let cols: Vec<(&str, usize)> = vec![
+        ("", 2),
+        ("Ack", 5),
+        ("Since", 9),
+        ("To", if wide { 18 } else { 12 }),
+        ("Ticket", if wide { 14 } else { 10 }),
+        ("Customer", if wide { 14 } else { 10 }),
+        ("Title", 0),
+        ("At risk", 8),
+        ("Due in", 10),
+    ];
+    let fixed: usize = cols.iter().map(|c| c.1 + 1).sum();
+    let title_w = w.saturating_sub(fixed).max(6);
+    let cols: Vec<(&str, usize)> = cols
+        .into_iter()
+        .map(|(n, cw)| (n, if n == "Title" { title_w } else { cw }))
+        .collect();
+    let mut x = area.x;
+    for &(name, cw) in &cols {
+        cell(buf, x, area.y, name, cw, theme.column_header);
+        x += cw as u16 + 1;
+    }
+    let body = Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(1),
+    );
+    if s.escalations.is_empty() {
+        let msg = if s.board.filter().is_empty() {
+            "No escalated open tickets."
+        } else {
+            "No escalated ticket matches the filter."
+        };
+        put(buf, body.x + 2, body.y + 1, msg, w - 2, theme.muted);
+        return;
+    }
+    let lines = lines(s);
+    let cur = s.esc.cursor(&s.board, &s.escalations);
+    let cur_line = lines
+        .iter()
+        .position(|l| matches!(l, Line::Ticket(r) if *r == cur))
+        .unwrap_or(0);
+    let h = usize::from(body.height);
+    let mut offset = super::queue::window(s.esc.offset, cur_line, h, lines.len());
+    // Show the group heading above the first selected row of a group.
+    if offset > 0 && offset == cur_line && matches!(lines[offset - 1], Line::Group { .. }) {
+        offset -= 1;
+    }
+    let now_us = now.timestamp_micros();
+    for (n, line) in lines.iter().enumerate().skip(offset).take(h) {
+        let y = body.y + (n - offset) as u16;
+        match *line {
+            Line::Group {
+                level,
+                count,
+                unack,
+            } => {
+                let t = format!(
+                    "Level {level} — {count} ticket{}{}",
+                    if count == 1 { "" } else { "s" },
+                    if unack > 0 {
+                        format!(", {unack} unacknowledged")
+                    } else {
+                        String::new()
+                    }
+                );
+                cell(buf, area.x, y, &t, w, theme.group);
+            }
+            Line::Ticket(r) => {
+                let Some(e) = s.board.entry(s.escalations[r]) else {
+                    continue;
+                };
+                let Some(x) = e.facts.escalation.as_ref() else {
+                    continue;
+                };
+                let selected = r == cur;
+                let breached = e.sum.class == Class::Breached;
+                let base = if breached {
+                    theme.base.add_modifier(Modifier::BOLD)
+                } else {
+                    theme.base
+                };
+                let sel = |st: ratatui::style::Style| {
+                    if selected {
+                        st.patch(theme.selected)
+                    } else {
+                        st
+                    }
+                };
+                let sev = if e.sum.class == Class::Paused {
+                    theme.paused
+                } else {
+                    theme.severity(e.sum.severity)
+                };
+                let cells: Vec<(String, ratatui::style::Style)> = vec![
+                    (
+                        if e.sum.class == Class::Paused {
+                            "||".into()
+                        } else {
+                            severity_mark(e.sum.severity).into()
+                        },
+                        sev,
+                    ),
+                    (
+                        if x.acknowledged {
+                            "ack".into()
+                        } else {
+                            "UNACK".into()
+                        },
+                        if x.acknowledged {
+                            base
+                        } else {
+                            theme.warning.add_modifier(Modifier::BOLD)
+                        },
+                    ),
+                    (format!("{:>8}", fmt::duration(now_us - x.at)), base),
+                    (x.to.clone(), base),
+                    (e.facts.ticket.clone(), base),
+                    (e.facts.customer.clone(), base),
+                    (e.facts.title.clone(), base),
+                    (
+                        e.sum.metric.map_or("", metric_short).to_owned(),
+                        if breached { theme.breached } else { base },
+                    ),
+                    (
+                        match (e.sum.class, e.sum.due) {
+                            (Class::Running | Class::Breached, Some(d)) => {
+                                format!("{:>9}", fmt::countdown(d, now))
+                            }
+                            (Class::Paused, _) => format!("{:>9}", "paused"),
+                            _ => format!("{:>9}", "-"),
+                        },
+                        sev,
+                    ),
+                ];
+                let mut cx = area.x;
+                for ((text, st), &(_, cw)) in cells.iter().zip(&cols) {
+                    cell(buf, cx, y, text, cw, sel(*st));
+                    if cx + (cw as u16) < area.right() {
+                        cell(buf, cx + cw as u16, y, " ", 1, sel(base));
+                    }
+                    cx += cw as u16 + 1;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! A modal form, drawn over the view (cleared first), clamped to the frame.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+use super::{cell, key_of, put};
+use crate::tui::action::{Action, Section};
+use crate::tui::form::{FieldKind, Form};
+use crate::tui::sanitize::width;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+const LABEL_W: u16 = 18;
+
+fn rect(area: Rect, f: &Form) -> Rect {
+    let w = area.width.saturating_sub(4).min(76);
+    let h = (f.fields.len() as u16 * 2 + 6).min(area.height.saturating_sub(2));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height.saturating_sub(h)) / 2,
+        w,
+        h,
+    )
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, s: &State, theme: &Theme) {
+    let r = rect(area, f);
+    Clear.render(r, buf);
+    buf.set_style(r, theme.base);
+    let title = format!(" {} — {} ", f.kind.title(), f.ticket_label);
+    let title =
+        crate::tui::sanitize::truncate(&title, usize::from(r.width.saturating_sub(4))).into_owned();
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title)
+        .title_style(theme.title)
+        .render(r, buf);
+    let inner = Rect::new(
+        r.x + 2,
+        r.y + 1,
+        r.width.saturating_sub(4),
+        r.height.saturating_sub(2),
+    );
+    let w = usize::from(inner.width);
+    let mut y = inner.y;
+    if !f.context.is_empty() {
+        put(buf, inner.x, y, &f.context, w, theme.muted);
+    }
+    y += 1;
+    for (i, field) in f.fields.iter().enumerate() {
+        if y + 1 >= inner.bottom() {
+            break;
+        }
+        let focused = i == f.focus;
+        let label_style = if focused { theme.key } else { theme.base };
+        let marker = if focused { "> " } else { "  " };
+        let required = matches!(field.kind, FieldKind::Text { required: true, .. });
+        let label = format!(
+            "{marker}{}{}",
+            field.label,
+            if required { " *" } else { "" }
+        );
+        cell(buf, inner.x, y, &label, usize::from(LABEL_W), label_style);
+        let vx = inner.x + LABEL_W;
+        let vw = usize::from(inner.width.saturating_sub(LABEL_W));
+        match &field.kind {
+            FieldKind::Text { value, cursor, .. } => {
+                buf.set_style(Rect::new(vx, y, vw as u16, 1), theme.input);
+                let (shown, _) = visible_text(value, *cursor, vw);
+                put(buf, vx, y, &shown, vw, theme.input);
+            }
+            FieldKind::Choice { options, selected } => {
+                let label = options.get(*selected).map_or("(none)", |o| o.1.as_str());
+                let text = format!("‹ {label} ›  {}/{}", selected + 1, options.len());
+                let st = if focused { theme.input } else { theme.base };
+                put(buf, vx, y, &text, vw, st);
+            }
+        }
+        y += 2;
+    }
+    let by = inner.bottom().saturating_sub(1);
+    if let Some(e) = &f.error {
+        put(buf, inner.x, by.saturating_sub(1), e, w, theme.error);
+    }
+    let hint = format!(
+        "{} record · {} cancel · {}/{} field · {}/{} choice",
+        key_of(s, Section::Form, Action::Submit),
+        key_of(s, Section::Form, Action::Cancel),
+        key_of(s, Section::Form, Action::NextField),
+        key_of(s, Section::Form, Action::PrevField),
+        key_of(s, Section::Form, Action::ChoicePrev),
+        key_of(s, Section::Form, Action::ChoiceNext),
+    );
+    put(buf, inner.x, by, &hint, w, theme.muted);
+}
+
+/// The part of `value` that fits in `w` columns with the cursor visible, and the
+/// cursor's column in it.
+fn visible_text(value: &str, cursor: usize, w: usize) -> (String, usize) {
+    let chars: Vec<char> = value.chars().collect();
+    let w = w.max(2) - 1;
+    let cw = |c: &char| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+    let mut start = 0;
+    while chars[start..cursor.min(chars.len())]
+        .iter()
+        .map(cw)
+        .sum::<usize>()
+        > w
+    {
+        start += 1;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in &chars[start..] {
+        if used + cw(c) > w {
+            break;
+        }
+        used += cw(c);
+        out.push(*c);
+    }
+    let col = chars[start..cursor.min(chars.len())].iter().map(cw).sum();
+    (out, col)
+}
+
+pub fn cursor(area: Rect, f: &Form) -> Option<Position> {
+    let field = f.fields.get(f.focus)?;
+    let FieldKind::Text { value, cursor, .. } = &field.kind else {
+        return None;
+    };
+    let r = rect(area, f);
+    let inner = Rect::new(
+        r.x + 2,
+        r.y + 1,
+        r.width.saturating_sub(4),
+        r.height.saturating_sub(2),
+    );
+    let y = inner.y + 1 + 2 * f.focus as u16;
+    if y >= inner.bottom() {
+        return None;
+    }
+    let vw = usize::from(inner.width.saturating_sub(LABEL_W));
+    let (_, col) = visible_text(value, *cursor, vw);
+    let _ = width;
+    Some(Position::new(inner.x + LABEL_W + col as u16, y))
+}

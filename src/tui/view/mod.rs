@@ -1,0 +1,415 @@
+//! Pure rendering: `render(frame, &State, &Theme, now)`. No I/O and no clock here, so
+//! every screen is a snapshot test with a fixed `now`.
+
+pub mod escalations;
+pub mod form;
+pub mod help;
+pub mod queue;
+pub mod ticket;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::Frame;
+
+use super::action::{Action, Section};
+use super::fmt;
+use super::sanitize::{fit, truncate, width};
+use super::state::{State, View, FLASH_FOR};
+use super::theme::Theme;
+
+/// Below this the console only says how large it needs to be.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// Rows of a list view body for a terminal `h` rows high (header 2, column header 1,
+/// footer 1).
+pub fn list_height(h: u16) -> usize {
+    usize::from(h.saturating_sub(4))
+}
+
+/// Timeline rows shown in the ticket view.
+pub fn timeline_height(h: u16) -> usize {
+    usize::from(h.saturating_sub(ticket::FIXED_ROWS))
+}
+
+pub fn render(frame: &mut Frame, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    let area = frame.area();
+    let buf = frame.buffer_mut();
+    draw(buf, area, s, theme, now);
+    // A text field shows the terminal cursor where typing goes.
+    if let Some(pos) = cursor(area, s) {
+        frame.set_cursor_position(pos);
+    }
+}
+
+/// Everything, into a buffer (what `render` does, without the cursor).
+pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(buf, area, theme);
+        return;
+    }
+    buf.set_style(area, theme.base);
+    header(buf, area, s, theme, now);
+    let body = Rect::new(area.x, area.y + 2, area.width, area.height - 3);
+    match s.view {
+        View::Queue => queue::draw(buf, body, s, theme, now),
+        View::Escalations => escalations::draw(buf, body, s, theme, now),
+        View::Ticket => ticket::draw(buf, body, s, theme, now),
+        View::Help => help::draw(buf, body, s, theme),
+    }
+    footer(
+        buf,
+        Rect::new(area.x, area.bottom() - 1, area.width, 1),
+        s,
+        theme,
+        now,
+    );
+    if let Some(f) = &s.form {
+        form::draw(buf, area, f, s, theme);
+    }
+}
+
+fn cursor(area: Rect, s: &State) -> Option<ratatui::layout::Position> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    if let Some(f) = &s.form {
+        return form::cursor(area, f);
+    }
+    s.prompt.as_ref().map(|p| {
+        let x = area.x + 9 + width(p) as u16;
+        ratatui::layout::Position::new(x.min(area.right() - 1), area.bottom() - 1)
+    })
+}
+
+fn too_small(buf: &mut Buffer, area: Rect, theme: &Theme) {
+    buf.set_style(area, theme.base);
+    let lines = [
+        "slawatch needs a larger terminal:".to_owned(),
+        format!("at least {MIN_WIDTH}x{MIN_HEIGHT},"),
+        format!("now {}x{}.", area.width, area.height),
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        if (i as u16) < area.height {
+            let t = truncate(l, usize::from(area.width));
+            buf.set_string(area.x, area.y + i as u16, t, theme.stale);
+        }
+    }
+}
+
+/// Writes `text` at (x, y), cut to `max` columns. Returns the columns used.
+pub(crate) fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, max: usize, style: Style) -> u16 {
+    let t = truncate(text, max);
+    let w = width(&t) as u16;
+    buf.set_stringn(x, y, t, max, style);
+    w
+}
+
+/// A cell of exactly `w` columns.
+pub(crate) fn cell(buf: &mut Buffer, x: u16, y: u16, text: &str, w: usize, style: Style) {
+    buf.set_stringn(x, y, fit(text, w), w, style);
+}
+
+fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    let w = usize::from(area.width);
+    let y = area.y;
+    buf.set_style(Rect::new(area.x, y, area.width, 2), theme.header);
+    // Line 1: name, views, local time and zone.
+    let local = now.with_timezone(&s.tz);
+    let clock = format!(
+        "{} {} {} ",
+        local.format("%a %H:%M:%S"),
+        local.format("%Z"),
+        s.tz.name()
+    );
+    let mut x = area.x;
+    x += put(buf, x, y, " slawatch ", w, theme.header.patch(theme.title));
+    let mut tabs = vec![View::Queue, View::Escalations];
+    if s.ticket.is_some() {
+        tabs.push(View::Ticket);
+    }
+    tabs.push(View::Help);
+    for v in tabs {
+        let label = match v {
+            View::Escalations => {
+                let n = s.board.counts().unacknowledged;
+                if n > 0 {
+                    format!(" Escalations ({n} unack) ")
+                } else {
+                    " Escalations ".to_owned()
+                }
+            }
+            View::Ticket => format!(
+                " Ticket {} ",
+                s.ticket
+                    .as_ref()
+                    .and_then(|t| s.board.find(&t.key))
+                    .and_then(|i| s.board.entry(i))
+                    .map_or("", |e| e.facts.ticket.as_str())
+            ),
+            _ => format!(" {} ", v.title()),
+        };
+        let style = if v == s.view {
+            theme.tab_active
+        } else {
+            theme.header.patch(theme.tab)
+        };
+        let room = usize::from(area.right().saturating_sub(x));
+        if room <= width(&clock) + 2 {
+            break;
+        }
+        x += put(buf, x, y, &label, room - width(&clock) - 1, style);
+    }
+    let cw = width(&clock) as u16;
+    if cw < area.width {
+        buf.set_string(area.right() - cw, y, &clock, theme.header);
+    }
+    // Line 2: counts, then where the data comes from and how fresh it is.
+    let y = y + 1;
+    let c = s.board.counts();
+    let mut x = area.x + 1;
+    let seg = |buf: &mut Buffer, x: &mut u16, text: String, style: Style| {
+        let room = usize::from(area.right().saturating_sub(*x));
+        *x += put(buf, *x, y, &text, room, style);
+    };
+    if s.source.loaded {
+        seg(buf, &mut x, format!("open {}  ", c.open), theme.header);
+        let b = theme.header.patch(if c.breached > 0 {
+            theme.breached
+        } else {
+            theme.header
+        });
+        seg(buf, &mut x, format!("breached {}", c.breached), b);
+        seg(buf, &mut x, "  ".into(), theme.header);
+        let r = theme.header.patch(if c.at_risk > 0 {
+            theme.warning
+        } else {
+            theme.header
+        });
+        seg(buf, &mut x, format!("at risk {}", c.at_risk), r);
+        seg(buf, &mut x, format!("  paused {}", c.paused), theme.header);
+    } else {
+        seg(
+            buf,
+            &mut x,
+            "loading tickets…".into(),
+            theme.header.patch(theme.stale),
+        );
+    }
+    let (fresh, bad) = freshness(s, now);
+    let src = format!("{} · {fresh} ", s.source.label);
+    let room = usize::from(area.right().saturating_sub(x + 3));
+    if room > 10 {
+        let text = truncate_left(&src, room);
+        let tw = width(&text) as u16;
+        let style = if bad {
+            theme.error
+        } else {
+            theme.header.patch(theme.muted)
+        };
+        buf.set_string(area.right() - tw, y, text, style);
+    }
+}
+
+/// How fresh the data is, and whether that is a problem.
+fn freshness(s: &State, now: DateTime<Utc>) -> (String, bool) {
+    let now_us = now.timestamp_micros();
+    let ago = |t: i64| fmt::age(now_us - t);
+    let src = &s.source;
+    let mut out = match (&src.error, src.last_ok) {
+        (Some(e), Some(t)) => (format!("ERROR {e} (last good {} ago)", ago(t)), true),
+        (Some(e), None) => (format!("ERROR {e}"), true),
+        (None, Some(t)) => (format!("updated {} ago", ago(t)), false),
+        (None, None) => ("connecting…".into(), false),
+    };
+    if let Some(b) = src.busy_since.filter(|&b| now_us - b >= 3_000_000) {
+        out = (format!("store slow: waiting {} · {}", ago(b), out.0), true);
+    }
+    if src.unsaved > 0 {
+        out = (format!("{} UNSAVED · {}", src.unsaved, out.0), true);
+    }
+    out
+}
+
+/// The end of `s` in at most `max` columns, `…` in front when cut.
+fn truncate_left(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_owned();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut used = 1;
+    for &c in chars.iter().rev() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > max {
+            break;
+        }
+        used += cw;
+        out.push(c);
+    }
+    out.push('…');
+    out.iter().rev().collect()
+}
+
+fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    let w = usize::from(area.width);
+    if let Some(p) = &s.prompt {
+        let x = area.x + put(buf, area.x, area.y, " filter: ", w, theme.key);
+        buf.set_style(
+            Rect::new(x, area.y, area.width - (x - area.x), 1),
+            theme.input,
+        );
+        put(buf, x, area.y, p, w.saturating_sub(9), theme.input);
+        let hint = format!(
+            " {} keep · {} clear ",
+            key_of(s, Section::Form, Action::Submit),
+            key_of(s, Section::Form, Action::Cancel)
+        );
+        let hw = width(&hint) as u16;
+        if usize::from(hw) + width(p) + 12 < w {
+            buf.set_string(area.right() - hw, area.y, hint, theme.muted);
+        }
+        return;
+    }
+    if let Some(f) = s
+        .flash
+        .as_ref()
+        .filter(|f| now.timestamp_micros() - f.at < FLASH_FOR)
+    {
+        let style = if f.error { theme.error } else { theme.flash };
+        put(buf, area.x, area.y, &format!(" {}", f.text), w, style);
+        return;
+    }
+    let sec = s.view.section();
+    let actions: &[Action] = match s.view {
+        View::Queue | View::Escalations => &[
+            Action::Open,
+            Action::Acknowledge,
+            Action::Escalate,
+            Action::ClientUpdate,
+            Action::Pause,
+            Action::Restored,
+            Action::Resolve,
+            Action::Note,
+            Action::Filter,
+            Action::NextView,
+            Action::Help,
+            Action::Quit,
+        ],
+        View::Ticket => &[
+            Action::Acknowledge,
+            Action::Escalate,
+            Action::ClientUpdate,
+            Action::CarrierUpdate,
+            Action::Pause,
+            Action::Restored,
+            Action::Resolve,
+            Action::Note,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ],
+        View::Help => &[Action::PageDown, Action::PageUp, Action::Back, Action::Quit],
+    };
+    let mut x = area.x + 1;
+    // The filter in force, first: what is hidden must never be a surprise.
+    let f = s.board.filter();
+    if !f.is_empty() && matches!(s.view, View::Queue | View::Escalations) {
+        let text = format!(
+            "filter: {} ({} shown) ",
+            f.describe(),
+            match s.view {
+                View::Escalations => s.escalations.len(),
+                _ => s.board.visible().len(),
+            }
+        );
+        x += put(buf, x, area.y, &text, w.saturating_sub(2), theme.stale);
+    }
+    if s.board.frozen() && s.view == View::Queue {
+        x += put(
+            buf,
+            x,
+            area.y,
+            "FROZEN ",
+            w.saturating_sub(usize::from(x)),
+            theme.stale,
+        );
+    }
+    for &a in actions {
+        let Some(k) = s.keymap.hint(sec, a) else {
+            continue;
+        };
+        let k = k.to_string();
+        let label = short_label(a);
+        let need = (width(&k) + 1 + width(label) + 2) as u16;
+        if x + need > area.right() {
+            break;
+        }
+        x += put(buf, x, area.y, &k, 20, theme.key);
+        x += put(buf, x, area.y, &format!(" {label}  "), 30, theme.muted);
+    }
+}
+
+pub(crate) fn key_of(s: &State, sec: Section, a: Action) -> String {
+    s.keymap
+        .hint(sec, a)
+        .map_or_else(|| "(unbound)".to_owned(), |k| k.to_string())
+}
+
+fn short_label(a: Action) -> &'static str {
+    match a {
+        Action::Open => "open",
+        Action::Acknowledge => "ack",
+        Action::Escalate => "escalate",
+        Action::ClientUpdate => "client upd",
+        Action::CarrierUpdate => "carrier upd",
+        Action::Pause => "pause",
+        Action::Restored => "restored",
+        Action::Resolve => "resolve",
+        Action::Note => "note",
+        Action::Filter => "filter",
+        Action::NextView => "view",
+        Action::Help => "help",
+        Action::Quit => "quit",
+        Action::Back => "back",
+        Action::PageDown => "page down",
+        Action::PageUp => "page up",
+        _ => a.as_str(),
+    }
+}
+
+/// Short names of the metrics for narrow columns.
+pub(crate) fn metric_short(m: crate::sla::Metric) -> &'static str {
+    use crate::sla::Metric;
+    match m {
+        Metric::Acknowledge => "ack",
+        Metric::ClientUpdate => "update",
+        Metric::Restore => "restore",
+        Metric::Resolve => "resolve",
+    }
+}
+
+/// Draws a budget bar of `w` cells for `pct` percent used, then a space and the
+/// percentage (6 more columns).
+pub(crate) fn bar(buf: &mut Buffer, x: u16, y: u16, pct: f64, w: usize, fill: Style, empty: Style) {
+    let cells = ((pct / 100.0) * w as f64).round().clamp(0.0, w as f64) as usize;
+    let cells = if pct > 0.0 && cells == 0 && w > 0 {
+        1
+    } else {
+        cells
+    };
+    buf.set_string(x, y, "█".repeat(cells), fill);
+    buf.set_string(x + cells as u16, y, "░".repeat(w - cells), empty);
+    let p = if pct >= 999.5 {
+        ">999%".to_owned()
+    } else {
+        format!("{pct:>4.0}%")
+    };
+    let x = x + 1;
+    buf.set_string(x + w as u16, y, p, fill);
+}

@@ -1,0 +1,342 @@
+//! The queue: every open ticket, most urgent first.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+use super::{bar, cell, metric_short};
+use crate::sla::clock::ClockState;
+use crate::tui::board::{Board, Class, Entry};
+use crate::tui::fmt;
+use crate::tui::sanitize::clean;
+use crate::tui::state::{ListSel, State};
+use crate::tui::theme::{severity_mark, Theme};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Col {
+    Mark,
+    Priority,
+    Id,
+    Customer,
+    Title,
+    State,
+    Assignee,
+    Level,
+    Metric,
+    Countdown,
+    Bar,
+}
+
+/// Columns and widths for a terminal `w` columns wide; the title takes the rest.
+pub fn columns(w: u16) -> Vec<(Col, usize)> {
+    let w = usize::from(w);
+    let mut cols: Vec<(Col, usize)> = if w >= 150 {
+        vec![
+            (Col::Mark, 2),
+            (Col::Priority, 3),
+            (Col::Id, 14),
+            (Col::Customer, 14),
+            (Col::Title, 0),
+            (Col::State, 18),
+            (Col::Assignee, 12),
+            (Col::Level, 4),
+            (Col::Metric, 8),
+            (Col::Countdown, 10),
+            (Col::Bar, 16),
+        ]
+    } else if w >= 110 {
+        vec![
+            (Col::Mark, 2),
+            (Col::Priority, 3),
+            (Col::Id, 12),
+            (Col::Customer, 12),
+            (Col::Title, 0),
+            (Col::State, 14),
+            (Col::Assignee, 10),
+            (Col::Level, 4),
+            (Col::Metric, 8),
+            (Col::Countdown, 10),
+            (Col::Bar, 12),
+        ]
+    } else {
+        vec![
+            (Col::Mark, 2),
+            (Col::Priority, 2),
+            (Col::Id, 10),
+            (Col::Customer, 9),
+            (Col::Title, 0),
+            (Col::State, 7),
+            (Col::Level, 3),
+            (Col::Metric, 7),
+            (Col::Countdown, 9),
+            (Col::Bar, 5),
+        ]
+    };
+    // One space between columns; the title gets what is left.
+    let fixed: usize = cols.iter().map(|c| c.1 + 1).sum();
+    let title = w.saturating_sub(fixed).max(6);
+    for c in &mut cols {
+        if c.0 == Col::Title {
+            c.1 = title;
+        }
+    }
+    cols
+}
+
+fn heading(c: Col, w: usize) -> &'static str {
+    match c {
+        Col::Bar if w < 8 => "Used",
+        Col::Mark => "",
+        Col::Priority => "P",
+        Col::Id => "Ticket",
+        Col::Customer => "Customer",
+        Col::Title => "Title",
+        Col::State => "State",
+        Col::Assignee => "Assignee",
+        Col::Level => "Esc",
+        Col::Metric => "At risk",
+        Col::Countdown => "Due in",
+        Col::Bar => "Budget used",
+    }
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    let rows = s.board.visible();
+    draw_list(buf, area, s, rows, &s.queue, theme, now, s.board.grouped());
+}
+
+/// The ticket table, shared with the escalations view's rows.
+#[allow(clippy::too_many_arguments)]
+pub fn draw_list(
+    buf: &mut Buffer,
+    area: Rect,
+    s: &State,
+    rows: &[u32],
+    sel: &ListSel,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    grouped: bool,
+) {
+    let cols = columns(area.width);
+    let mut x = area.x;
+    for &(c, w) in &cols {
+        cell(buf, x, area.y, heading(c, w), w, theme.column_header);
+        x += w as u16 + 1;
+    }
+    let body = Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(1),
+    );
+    if rows.is_empty() {
+        let msg = if !s.source.loaded {
+            "Loading tickets…"
+        } else if s.board.is_empty() {
+            "No open tickets."
+        } else {
+            "No ticket matches the filter."
+        };
+        super::put(
+            buf,
+            body.x + 2,
+            body.y + 1,
+            msg,
+            usize::from(body.width) - 2,
+            theme.muted,
+        );
+        return;
+    }
+    let h = usize::from(body.height);
+    let cur = sel.cursor(&s.board, rows);
+    let offset = window(sel.offset, cur, h, rows.len());
+    for (r, &i) in rows.iter().enumerate().skip(offset).take(h) {
+        let Some(e) = s.board.entry(i) else { continue };
+        let y = body.y + (r - offset) as u16;
+        let prev_customer = (grouped && r > 0)
+            .then(|| {
+                s.board
+                    .entry(rows[r - 1])
+                    .map(|p| p.facts.customer.as_str())
+            })
+            .flatten();
+        let show_customer = prev_customer != Some(e.facts.customer.as_str());
+        row(
+            buf,
+            area.x,
+            y,
+            &cols,
+            &s.board,
+            e,
+            theme,
+            now,
+            r == cur,
+            show_customer,
+        );
+    }
+}
+
+/// The first row to show so that `cur` is visible, starting from `offset`.
+pub fn window(offset: usize, cur: usize, h: usize, len: usize) -> usize {
+    let h = h.max(1);
+    let mut o = offset.min(len.saturating_sub(h));
+    if cur < o {
+        o = cur;
+    } else if cur >= o + h {
+        o = cur + 1 - h;
+    }
+    o
+}
+
+/// What a ticket's row says about its state, in words.
+pub fn ticket_state(e: &Entry) -> String {
+    let f = &e.facts;
+    if e.sum.class == Class::Problem {
+        return "no policy".into();
+    }
+    if let Some(p) = f.current_pause() {
+        return format!("paused:{}", clean(&p.reason));
+    }
+    if f.restored_at.is_some() {
+        "restored".into()
+    } else if f.first_response_at.is_some() {
+        "ack'd".into()
+    } else {
+        "new".into()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    buf: &mut Buffer,
+    x0: u16,
+    y: u16,
+    cols: &[(Col, usize)],
+    board: &Board,
+    e: &Entry,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    selected: bool,
+    show_customer: bool,
+) {
+    let sum = &e.sum;
+    let sev = sum.severity;
+    let breached = sum.class == Class::Breached;
+    let base = if breached {
+        theme.base.add_modifier(Modifier::BOLD)
+    } else {
+        theme.base
+    };
+    let sel = |st: Style| {
+        if selected {
+            st.patch(theme.selected)
+        } else {
+            st
+        }
+    };
+    let sev_style = match sum.class {
+        Class::Paused => theme.paused,
+        _ => theme.severity(sev),
+    };
+    let mut x = x0;
+    for &(c, w) in cols {
+        match c {
+            Col::Mark => {
+                let m = match sum.class {
+                    Class::Paused => "||",
+                    Class::Problem => "??",
+                    _ => severity_mark(sev),
+                };
+                cell(buf, x, y, m, w, sel(sev_style));
+            }
+            Col::Priority => {
+                let p = e.facts.priority.to_string();
+                let st = if e.facts.priority.level() == 1 {
+                    base.add_modifier(Modifier::BOLD)
+                } else {
+                    base
+                };
+                cell(buf, x, y, &p, w, sel(st));
+            }
+            Col::Id => cell(buf, x, y, &e.facts.ticket, w, sel(base)),
+            Col::Customer => {
+                let t = if show_customer {
+                    e.facts.customer.as_str()
+                } else {
+                    ""
+                };
+                cell(buf, x, y, t, w, sel(base));
+            }
+            Col::Title => cell(buf, x, y, &e.facts.title, w, sel(base)),
+            Col::State => {
+                let st = if e.facts.current_pause().is_some() {
+                    theme.paused
+                } else {
+                    base
+                };
+                cell(buf, x, y, &ticket_state(e), w, sel(st));
+            }
+            Col::Assignee => cell(
+                buf,
+                x,
+                y,
+                e.facts.assignee.as_deref().unwrap_or("-"),
+                w,
+                sel(base),
+            ),
+            Col::Level => {
+                let t = match &e.facts.escalation {
+                    Some(x) if x.acknowledged => format!("L{}", x.level),
+                    Some(x) => format!("L{}!", x.level),
+                    None => String::new(),
+                };
+                let unack = e.facts.escalation.as_ref().is_some_and(|x| !x.acknowledged);
+                let st = if unack { theme.warning } else { base };
+                cell(buf, x, y, &t, w, sel(st));
+            }
+            Col::Metric => {
+                let t = sum.metric.map_or("", metric_short);
+                let st = if breached { theme.breached } else { base };
+                cell(buf, x, y, t, w, sel(st));
+            }
+            Col::Countdown => {
+                let t = match (sum.class, sum.due) {
+                    (Class::Running | Class::Breached, Some(due)) => fmt::countdown(due, now),
+                    (Class::Paused, _) => format!("={}", fmt::duration(sum.target - sum.elapsed)),
+                    (Class::Idle, _) => "met".into(),
+                    (Class::Problem, _) => "-".into(),
+                    _ => "-".into(),
+                };
+                cell(buf, x, y, &format!("{t:>w$}"), w, sel(sev_style));
+            }
+            Col::Bar => {
+                if sum.metric.is_some() && sum.target > 0 {
+                    let pct = board.elapsed_now(e, now) as f64 * 100.0 / sum.target as f64;
+                    let fill = match sum.state {
+                        Some(ClockState::Paused) => theme.paused,
+                        _ => theme.severity(sev),
+                    };
+                    if w < 8 {
+                        let p = if pct >= 999.5 {
+                            ">999%".to_owned()
+                        } else {
+                            format!("{pct:>4.0}%")
+                        };
+                        cell(buf, x, y, &format!("{p:>w$}"), w, sel(fill));
+                    } else {
+                        cell(buf, x, y, "", w, sel(base));
+                        bar(buf, x, y, pct, w - 6, sel(fill), sel(theme.bar_empty));
+                    }
+                } else {
+                    cell(buf, x, y, "", w, sel(base));
+                }
+            }
+        }
+        x += w as u16;
+        if x < x0 + cols.iter().map(|c| c.1 as u16 + 1).sum::<u16>() {
+            cell(buf, x, y, " ", 1, sel(base));
+        }
+        x += 1;
+    }
+}

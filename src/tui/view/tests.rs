@@ -1,0 +1,276 @@
+//! Snapshots of every view and modal at 80x24 and 160x48 with a fixed `now`.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use crate::tui::state::State;
+use crate::tui::testkit::{self, now, press};
+use crate::tui::theme::{Theme, ThemeName};
+use crate::tui::update::{update, Msg, SourceMsg};
+
+fn render(s: &mut State, w: u16, h: u16, now: DateTime<Utc>) -> Terminal<TestBackend> {
+    update(s, Msg::Resize(w, h), now);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let theme = Theme::new(ThemeName::Dark, false);
+    t.draw(|f| super::render(f, s, &theme, now)).unwrap();
+    t
+}
+
+/// Snapshots `s` at both sizes under `name`.
+fn both(name: &str, setup: impl Fn(&mut State)) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut s = testkit::state();
+        update(&mut s, Msg::Resize(w, h), now());
+        setup(&mut s);
+        let t = render(&mut s, w, h, now());
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
+}
+
+/// Loads the open ticket's history as the store worker would.
+fn load_history(s: &mut State) {
+    let key = s.ticket.as_ref().unwrap().key.clone();
+    let evs: Vec<_> = testkit::events(now())
+        .into_iter()
+        .filter(|e| e.ticket == key)
+        .enumerate()
+        .map(|(i, e)| crate::store::StoredEvent {
+            seq: i as i64 + 1,
+            event: e,
+            prev_hash: String::new(),
+            hash: String::new(),
+        })
+        .collect();
+    update(
+        s,
+        Msg::Source(SourceMsg::History {
+            ticket: key,
+            events: evs,
+        }),
+        now(),
+    );
+}
+
+#[test]
+fn queue() {
+    both("queue", |_| {});
+}
+
+#[test]
+fn queue_filtered_with_prompt_open() {
+    both("queue_filter_prompt", |s| {
+        press(s, "/acme", now());
+    });
+}
+
+#[test]
+fn queue_quick_filters_and_grouping() {
+    both("queue_breached_grouped", |s| {
+        press(s, "BC", now());
+    });
+}
+
+#[test]
+fn queue_selection_moves() {
+    both("queue_selected_third", |s| {
+        press(s, "jj", now());
+    });
+}
+
+#[test]
+fn queue_loading_and_empty() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut s = testkit::empty_state();
+        let t = render(&mut s, w, h, now());
+        insta::assert_snapshot!(format!("queue_loading_{w}x{h}"), t.backend());
+        update(
+            &mut s,
+            Msg::Source(SourceMsg::Loaded {
+                tickets: vec![],
+                cursor: 0,
+            }),
+            now(),
+        );
+        let t = render(&mut s, w, h, now());
+        insta::assert_snapshot!(format!("queue_empty_{w}x{h}"), t.backend());
+    }
+}
+
+#[test]
+fn store_failing_and_slow_shows_in_the_header() {
+    both("header_store_error", |s| {
+        let t = now() - TimeDelta::seconds(5);
+        update(s, Msg::Source(SourceMsg::Busy), t);
+        update(
+            s,
+            Msg::Source(SourceMsg::Failed {
+                error: "database is locked".into(),
+            }),
+            now(),
+        );
+        update(s, Msg::Source(SourceMsg::Unsaved(2)), now());
+    });
+    both("header_store_slow", |s| {
+        update(
+            s,
+            Msg::Source(SourceMsg::Busy),
+            now() - TimeDelta::seconds(8),
+        );
+    });
+}
+
+#[test]
+fn escalations() {
+    both("escalations", |s| {
+        press(s, "<tab>", now());
+    });
+}
+
+#[test]
+fn ticket() {
+    both("ticket", |s| {
+        press(s, "<enter>", now());
+        load_history(s);
+    });
+    both("ticket_wide_text", |s| {
+        press(s, "/wide<enter><enter>", now());
+        load_history(s);
+    });
+}
+
+#[test]
+fn help() {
+    both("help", |s| {
+        press(s, "?", now());
+    });
+}
+
+#[test]
+fn forms() {
+    for (name, keys) in [
+        ("form_acknowledge", "a"),
+        ("form_escalate", "e"),
+        ("form_client_update", "u"),
+        ("form_carrier_update", "c"),
+        ("form_pause", "p"),
+        ("form_restored", "r"),
+        ("form_resolve", "x"),
+        ("form_note", "n"),
+        ("form_priority", "P"),
+        ("form_assign", "o"),
+        ("form_escalate_filled", "enoc-lead<tab>splice crew needed"),
+        ("form_escalate_invalid", "e<enter>"),
+    ] {
+        both(name, |s| {
+            press(s, keys, now());
+        });
+    }
+    // Resume: `p` on a paused ticket.
+    both("form_resume", |s| {
+        press(s, "Z", now());
+        press(s, "p", now());
+    });
+}
+
+#[test]
+fn too_small_says_how_large() {
+    let mut s = testkit::state();
+    let t = render(&mut s, 40, 10, now());
+    insta::assert_snapshot!("too_small_40x10", t.backend());
+    // Tiny and degenerate sizes never panic.
+    for (w, h) in [(1, 1), (0, 0), (59, 30), (200, 11), (60, 12)] {
+        render(&mut s, w, h, now());
+    }
+}
+
+#[test]
+fn countdowns_change_with_now_only() {
+    let mut s = testkit::state();
+    let a = render(&mut s, 80, 24, now());
+    let b = render(&mut s, 80, 24, now() + TimeDelta::seconds(2));
+    assert_ne!(a.backend().buffer(), b.backend().buffer());
+    let again = render(&mut s, 80, 24, now());
+    assert_eq!(a.backend().buffer(), again.backend().buffer());
+}
+
+#[test]
+fn overdue_rows_are_unmistakable_without_colour() {
+    let mut s = testkit::state();
+    update(&mut s, Msg::Resize(80, 24), now());
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let theme = Theme::new(ThemeName::Dark, true);
+    t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+    let buf = t.backend().buffer();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            assert_eq!(
+                c.fg,
+                ratatui::style::Color::Reset,
+                "no colour under NO_COLOR"
+            );
+            assert_eq!(
+                c.bg,
+                ratatui::style::Color::Reset,
+                "no colour under NO_COLOR"
+            );
+        }
+    }
+    // The first row is breached: marked `>>`, with a negative countdown.
+    let row: String = (0..80).map(|x| buf[(x, 3)].symbol().to_string()).collect();
+    assert!(row.starts_with(">>"), "{row}");
+    assert!(row.contains(" -"), "{row}");
+}
+
+#[test]
+fn escape_sequences_in_ticket_text_never_reach_the_terminal() {
+    use ratatui::backend::CrosstermBackend;
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut s = testkit::state();
+    press(&mut s, "/evil<enter>", now());
+    assert_eq!(s.board.visible().len(), 1);
+    let theme = Theme::new(ThemeName::Dark, false);
+    for (w, h) in [(80, 24), (160, 48)] {
+        update(&mut s, Msg::Resize(w, h), now());
+        let out = Shared::default();
+        let mut t = Terminal::with_options(
+            CrosstermBackend::new(out.clone()),
+            ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+            },
+        )
+        .unwrap();
+        t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+        // The ticket view too, with the hostile title and history.
+        press(&mut s, "<enter>", now());
+        load_history(&mut s);
+        t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+        press(&mut s, "<esc>", now());
+        let bytes = out.0.lock().unwrap().clone();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("pwned"), "the title is shown");
+        assert!(!text.contains("\u{1b}]"), "no OSC (window title) sequence");
+        assert!(!text.contains("\u{1b}[2J"), "no clear-screen");
+        assert!(!text.contains('\u{7}'), "no BEL");
+        assert!(
+            !text.contains('\t') && !text.contains('\r'),
+            "no tab or carriage return"
+        );
+        assert!(
+            !text.contains('\u{9b}') && !text.contains('\u{9d}'),
+            "no C1 controls"
+        );
+    }
+}

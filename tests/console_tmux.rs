@@ -1,0 +1,438 @@
+//! The real console under tmux: start it on a temporary demo store, escalate a ticket
+//! and record a client update with keystrokes, quit, and check the stored events with
+//! `slawatch export`; countdowns must tick; hostile ticket text must never reach the
+//! terminal as escape sequences. Without tmux these tests skip loudly, and fail when
+//! SLAWATCH_REQUIRE_SERVICES=1 (as CI sets).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_slawatch");
+
+fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("SLAWATCH_REQUIRE_SERVICES").as_deref() == Ok("1") {
+            panic!("tmux is required (SLAWATCH_REQUIRE_SERVICES=1) but not installed");
+        }
+        eprintln!();
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        eprintln!(
+            "!!! SKIPPED: tmux is not installed, the console's end-to-end test did not run !!!"
+        );
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    }
+    ok
+}
+
+/// A tmux server of our own with one session running the console.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// `args` gets the temporary directory and gives the console's arguments.
+    fn start(name: &str, args: impl FnOnce(&Path) -> String) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("cfg/slawatch");
+        std::fs::create_dir_all(&cfg).unwrap();
+        std::fs::write(
+            cfg.join("config.toml"),
+            "agent = \"e2e-agent\"\nbell = false\n",
+        )
+        .unwrap();
+        let args = args(dir.path());
+        let socket = format!("slawatch-{name}-{}", std::process::id());
+        let t = Tmux { socket, dir };
+        // The exit status goes to a file: tmux versions differ in reporting it.
+        let cmd = format!(
+            "env XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {BIN} {args}; echo $? > {status}; sleep 60",
+            status = t.dir.path().join("exit-status").display(),
+            cfg = t.dir.path().join("cfg").display(),
+            data = t.dir.path().join("data").display(),
+            home = t.dir.path().display(),
+        );
+        let out = t.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t.tmux(&["set-option", "-t", "t", "remain-on-exit", "on"]);
+        t
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn screen_raw(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-e", "-t", "t"]).stdout)
+            .into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        String::from_utf8_lossy(&self.tmux(&["display", "-p", "-t", "t", format]).stdout)
+            .trim()
+            .to_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "t", k]);
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    /// Waits until the screen satisfies `pred`, or fails with the screen.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_exit(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let file = self.path("exit-status");
+        loop {
+            if let Ok(s) = std::fs::read_to_string(&file) {
+                if s.ends_with('\n') {
+                    return s.trim().to_owned();
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("the console did not quit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+/// Countdowns on the screen (`1:23:45`, `-0:12:03`), in order.
+fn countdowns(screen: &str) -> Vec<String> {
+    screen
+        .split_whitespace()
+        .filter(|w| {
+            let w = w.trim_start_matches('-');
+            let parts: Vec<_> = w.split(':').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The ticket id on the first row of the queue.
+fn first_ticket(screen: &str) -> String {
+    let row = screen.lines().nth(3).expect("a first row");
+    row.split_whitespace()
+        .find(|w| {
+            w.split_once('-').is_some_and(|(a, b)| {
+                !a.is_empty() && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit())
+            })
+        })
+        .unwrap_or_else(|| panic!("no ticket id on the first row: {row:?}"))
+        .to_owned()
+}
+
+fn export(db: &Path, ticket: &str) -> Vec<Value> {
+    let out = Command::new(BIN)
+        .args(["export", "--format", "jsonl", "--ticket", ticket, "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn record_escalation_and_client_update_with_keystrokes() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("e2e", |d| {
+        format!("--demo --db {}", d.join("demo.db").display())
+    });
+    let db = t.path("demo.db");
+    let first = t.wait_for("the queue with countdowns", |s| {
+        s.contains("open 200") && countdowns(s).len() > 10
+    });
+    // Countdowns change over two seconds.
+    std::thread::sleep(Duration::from_millis(2100));
+    let later = t.screen();
+    let (a, b) = (countdowns(&first), countdowns(&later));
+    assert_ne!(a, b, "countdowns did not move:\n{first}\n{later}");
+    let changed = a.iter().zip(&b).filter(|(x, y)| x != y).count();
+    assert!(
+        changed * 2 > a.len().min(b.len()),
+        "most countdowns should tick: {a:?} {b:?}"
+    );
+
+    let ticket = first_ticket(&later);
+    // Escalate: level defaults to the next one; type whom to and a note.
+    t.keys(&["e"]);
+    t.wait_for("the escalation form", |s| s.contains("Escalate"));
+    t.text("noc-duty-manager");
+    t.keys(&["Tab"]);
+    t.text("splice crew needed on site");
+    t.keys(&["Enter"]);
+    t.wait_for("the escalation to be recorded", |s| {
+        s.contains("recorded escalated")
+    });
+    // Client update: the message field has the focus; the channel stays email.
+    t.keys(&["u"]);
+    t.wait_for("the client update form", |s| s.contains("Client update"));
+    t.text("Crew dispatched, next update 18:00");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the client update to be recorded", |s| {
+        s.contains("recorded client_update")
+    });
+    assert!(s.contains(&ticket), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0", "exit status");
+    assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
+
+    let events = export(&db, &ticket);
+    let esc: Vec<_> = events
+        .iter()
+        .filter(|e| e["kind"] == "escalated" && e["actor"] == "e2e-agent")
+        .collect();
+    let upd: Vec<_> = events
+        .iter()
+        .filter(|e| e["kind"] == "client_update" && e["actor"] == "e2e-agent")
+        .collect();
+    assert_eq!(esc.len(), 1, "{events:#?}");
+    assert_eq!(upd.len(), 1, "{events:#?}");
+    let e = esc[0];
+    assert_eq!(e["ticket"], ticket.as_str());
+    assert_eq!(e["payload"]["to"], "noc-duty-manager");
+    assert_eq!(e["payload"]["note"], "splice crew needed on site");
+    let before = events
+        .iter()
+        .filter(|x| x["kind"] == "escalated" && x["actor"] != "e2e-agent")
+        .filter_map(|x| x["payload"]["level"].as_u64())
+        .next_back()
+        .unwrap_or(0);
+    assert_eq!(e["payload"]["level"].as_u64(), Some((before + 1).min(9)));
+    let u = upd[0];
+    assert_eq!(u["payload"]["channel"], "email");
+    assert_eq!(
+        u["payload"]["message"],
+        "Crew dispatched, next update 18:00"
+    );
+    for x in [e, u] {
+        for field in [
+            "id",
+            "ticket",
+            "kind",
+            "at",
+            "recorded_at",
+            "actor",
+            "payload",
+        ] {
+            assert!(!x[field].is_null(), "{field} in {x}");
+        }
+    }
+}
+
+#[test]
+fn hostile_ticket_text_never_reaches_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("evil", |d| {
+        let db = d.join("evil.db");
+        let mut store = slawatch::store::SqliteStore::open(&db).unwrap();
+        let now = chrono::Utc::now();
+        let ev = |id: &str, title: &str| slawatch::model::Event {
+            id: id.into(),
+            ticket: format!("EVIL-{id}"),
+            kind: slawatch::model::EventKind::Detected,
+            at: now - chrono::TimeDelta::minutes(5),
+            recorded_at: now,
+            actor: "evil\u{1b}[5mactor".into(),
+            payload: serde_json::from_value(serde_json::json!({
+                "priority": "P1", "customer": "acme-telecom\u{1b}[2J", "title": title,
+            }))
+            .unwrap(),
+        };
+        use slawatch::store::Store;
+        store
+            .append_all(&[
+                ev("1", "title\u{1b}]0;pwned\u{7}osc"),
+                ev("2", "clear\u{1b}[2Jscreen\u{1b}[31mred"),
+                ev("3", "c1\u{9b}2Jcsi\u{9d}0;pwned\u{9c}"),
+                ev("4", "wide 東京の回線で障害 gone"),
+            ])
+            .unwrap();
+        format!("--db {}", db.display())
+    });
+    let s = t.wait_for("the hostile tickets", |s| {
+        s.contains("EVIL-1") && s.contains("EVIL-4")
+    });
+    assert!(s.contains("titleosc"), "{s}");
+    assert!(s.contains("clearscreenred"), "{s}");
+    let raw = t.screen_raw();
+    assert!(
+        !raw.contains("\u{1b}[2J"),
+        "a clear-screen reached the terminal"
+    );
+    assert!(!raw.contains("\u{1b}[5m"), "blink reached the terminal");
+    assert!(!raw.contains("\u{1b}]"), "an OSC reached the terminal");
+    assert_ne!(
+        t.display("#{pane_title}"),
+        "pwned",
+        "the title was changed by ticket text"
+    );
+    // Wide characters keep the columns aligned: the countdowns line up.
+    let col = |id: &str| {
+        let line = s.lines().find(|l| l.contains(id)).unwrap();
+        let cd = countdowns(line);
+        let first = cd
+            .first()
+            .unwrap_or_else(|| panic!("no countdown on {line:?}"));
+        let idx = line.find(first.as_str()).unwrap();
+        // Right-aligned: compare where the countdowns end.
+        let idx = idx + first.len();
+        unicode_width::UnicodeWidthStr::width(&line[..idx])
+    };
+    assert_eq!(col("EVIL-1"), col("EVIL-4"), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+}
+
+#[test]
+fn bad_configuration_is_reported_with_file_and_line_and_the_console_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("slawatch");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(
+        cfg.join("keymap.toml"),
+        "[queue]\nnote = \"a\"\nbogus = \"z\"\n",
+    )
+    .unwrap();
+    std::fs::write(cfg.join("config.toml"), "theme = \"neon\"\n").unwrap();
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(dir.path().join("x.db"))
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let km = cfg.join("keymap.toml");
+    assert!(
+        err.contains(&format!(
+            "{}:2:8: key `a` is bound to two actions in the queue view",
+            km.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}:3:1: [queue]: unknown action `bogus`",
+            km.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}:1:9: unknown theme \"neon\"",
+            cfg.join("config.toml").display()
+        )),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "nothing is opened half-configured"
+    );
+}
+
+#[test]
+fn resizing_and_sigterm_leave_a_working_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("term", |d| {
+        format!("--demo --db {}", d.join("demo.db").display())
+    });
+    t.wait_for("the queue", |s| s.contains("open 200"));
+    t.tmux(&["resize-window", "-t", "t", "-x", "50", "-y", "10"]);
+    t.wait_for("the size notice", |s| {
+        s.contains("at least 60x12") && s.contains("now 50x10")
+    });
+    t.tmux(&["resize-window", "-t", "t", "-x", "100", "-y", "30"]);
+    t.wait_for("the queue again", |s| {
+        s.contains("open 200") && countdowns(s).len() > 5
+    });
+    // SIGTERM to the console (a child of the pane's shell).
+    let shell = t.display("#{pane_pid}");
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let pid = children
+        .split_whitespace()
+        .next()
+        .expect("the console's pid");
+    let status = Command::new("kill").args(["-TERM", pid]).status().unwrap();
+    assert!(status.success());
+    assert_eq!(t.wait_exit(), "0");
+    assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown again");
+}
