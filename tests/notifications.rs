@@ -117,6 +117,8 @@ impl Bus {
             .env("TZ", "UTC")
             .env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env_remove("SLAWATCH_AGENT")
             .env_remove("SLAWATCH_DB")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -10,16 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
-use crate::config::shipped;
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{
-    current_user, DesktopEvent, DesktopOptions, DesktopState, Notifier, NudgeAction, NudgeHandle,
-    NudgeMsg, NudgeService, ServiceConfig, SystemClock,
+    current_user, nudge_user, DesktopEvent, DesktopOptions, DesktopState, Notifier, NudgeAction,
+    NudgeHandle, NudgeMsg, NudgeService, ServiceConfig, SystemClock,
 };
 use crate::sla::{Facts, Micros, Severity};
 use crate::store::{Expect, SqliteStore, Store};
@@ -83,9 +82,23 @@ enum Msg {
 }
 
 pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
-    let user = args.user.clone().or_else(current_user).ok_or_else(|| {
-        anyhow!("cannot tell whose nudges these are: pass --user NAME or set SLAWATCH_AGENT")
-    })?;
+    // The console's configuration: the same policies, calendars, agent name and
+    // time zone, so that console and watch agree on every nudge and on whose it is.
+    let dir = crate::tui::settings::config_dir();
+    let cfg = crate::tui::load_config(dir.as_deref())
+        .map_err(|e| anyhow!("watch cannot start, the configuration has errors:\n{e}"))?;
+    let user = match &args.user {
+        Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
+        Some(_) => bail!("--user: expected a name"),
+        None => Some(nudge_user(&cfg.settings.agent))
+            .filter(|u| !u.is_empty())
+            .or_else(current_user)
+            .ok_or_else(|| {
+                anyhow!(
+                    "cannot tell whose nudges these are: pass --user NAME or set SLAWATCH_AGENT"
+                )
+            })?,
+    };
     if !(args.poll > 0.0 && args.poll.is_finite()) {
         bail!(
             "--poll: expected a positive number of seconds, found {}",
@@ -98,7 +111,7 @@ pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(watch(args, user, db.to_path_buf(), sent_log))
+    runtime.block_on(watch(args, user, db.to_path_buf(), sent_log, cfg))
 }
 
 async fn watch(
@@ -106,7 +119,9 @@ async fn watch(
     user: String,
     db: PathBuf,
     sent_log: SqliteStore,
+    cfg: crate::tui::Config,
 ) -> anyhow::Result<()> {
+    let tz = cfg.settings.zone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
     eprintln!(
         "slawatch watch: nudging {user} about the open tickets in {}",
@@ -119,20 +134,20 @@ async fn watch(
         let tx = tx.clone();
         let options = DesktopOptions {
             burst: args.burst,
+            tz: Some(tz),
             ..DesktopOptions::with_icon()
         };
         Some(Notifier::spawn(options, move |e| {
             let _ = tx.send(Msg::Desktop(e));
         }))
     };
-    let (policies, calendars) = shipped();
     let service = {
         let tx = tx.clone();
         NudgeService::spawn(
             ServiceConfig {
                 user: user.clone(),
-                policies: Arc::new(policies.clone()),
-                calendars: calendars.clone(),
+                policies: Arc::new(cfg.policies),
+                calendars: cfg.calendars,
                 quiet: args.quiet.level(),
                 desktop,
             },
@@ -157,6 +172,7 @@ async fn watch(
     let mut out = Output {
         args: &args,
         user: &user,
+        tz,
         db: &db,
         desktop: DesktopState::Probing,
         planned_once: false,
@@ -182,6 +198,7 @@ async fn watch(
 struct Output<'a> {
     args: &'a WatchArgs,
     user: &'a str,
+    tz: chrono_tz::Tz,
     db: &'a Path,
     desktop: DesktopState,
     planned_once: bool,
@@ -198,7 +215,7 @@ impl Output<'_> {
                     v["summary"] = json!(n.summary());
                     v.to_string()
                 } else {
-                    n.log_line(&Local)
+                    n.log_line(&self.tz)
                 };
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(stdout, "{line}");
@@ -217,7 +234,7 @@ impl Output<'_> {
                         Some(w) if w <= now => {
                             "first, what came due while no one was watching".to_owned()
                         }
-                        Some(w) => format!("next nudge at {}", local(w)),
+                        Some(w) => format!("next nudge at {}", local(w, self.tz)),
                     };
                     eprintln!("following {tickets} open tickets; {next}");
                 }
@@ -314,11 +331,11 @@ fn acknowledge(db: &Path, user: &str, ticket: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn local(us: Micros) -> String {
+fn local(us: Micros, tz: chrono_tz::Tz) -> String {
     DateTime::from_timestamp_micros(us)
         .map(|t| {
-            t.with_timezone(&Local)
-                .format("%Y-%m-%d %H:%M:%S")
+            t.with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S %Z")
                 .to_string()
         })
         .unwrap_or_default()

@@ -39,6 +39,9 @@ pub struct DesktopOptions {
     pub burst: usize,
     /// Offer "Acknowledge" and "Open" where the server supports actions.
     pub actions: bool,
+    /// Time zone of the times in bodies (the console's `timezone` setting); `None`:
+    /// the system's.
+    pub tz: Option<chrono_tz::Tz>,
 }
 
 impl DesktopOptions {
@@ -59,6 +62,7 @@ impl Default for DesktopOptions {
             timeout: Duration::from_secs(3),
             burst: 3,
             actions: true,
+            tz: None,
         }
     }
 }
@@ -347,8 +351,12 @@ impl Worker {
 
 fn notification(options: &DesktopOptions, n: &Nudge) -> Notification {
     let mut note = base(options);
+    let body = match options.tz {
+        Some(tz) => n.body(&tz),
+        None => n.body(&chrono::Local),
+    };
     note.summary(&n.summary())
-        .body(&n.body(&chrono::Local))
+        .body(&body)
         .urgency(if n.is_breach() {
             Urgency::Critical
         } else {

@@ -36,3 +36,14 @@ pub fn current_user() -> Option<String> {
         .map(|u| u.trim().to_owned())
         .find(|u| !u.is_empty())
 }
+
+/// The user the sent log is kept for, given the agent name the console's settings
+/// give (`agent` in config.toml, else the login name): `SLAWATCH_AGENT` wins. The
+/// console and `slawatch watch` must agree on it, or a person gets every nudge twice.
+pub fn nudge_user(configured_agent: &str) -> String {
+    std::env::var("SLAWATCH_AGENT")
+        .ok()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| configured_agent.trim().to_owned())
+}
