@@ -424,6 +424,14 @@ impl std::fmt::Display for DesktopError {
 }
 
 fn classify(raw: &str) -> DesktopError {
+    let bus_configured = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || std::env::var_os("XDG_RUNTIME_DIR").is_some();
+    classify_with(raw, bus_configured)
+}
+
+/// `bus_configured`: the environment names a session bus (without it no connection
+/// can have been made, so any error but "no server" means "no bus").
+fn classify_with(raw: &str, bus_configured: bool) -> DesktopError {
     let lower = raw.to_ascii_lowercase();
     let (message, unavailable) = if lower.contains("serviceunknown")
         || lower.contains("was not provided by any .service files")
@@ -435,9 +443,7 @@ fn classify(raw: &str) -> DesktopError {
                 .to_owned(),
             true,
         )
-    } else if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
-        && std::env::var_os("XDG_RUNTIME_DIR").is_none()
-    {
+    } else if !bus_configured {
         (
             "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are unset)"
                 .to_owned(),
@@ -545,4 +551,120 @@ pub fn send_one(
     note.summary(summary).body(body).urgency(urgency);
     let handle = show_with_timeout(&note, options.timeout)?;
     Ok((server, handle.id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Priority;
+    use crate::notify::ThresholdKind;
+    use crate::sla::calendar::MICROS_PER_MIN;
+    use crate::sla::{Metric, Severity};
+
+    fn nudge(ticket: &str, kind: ThresholdKind, due_in_min: i64) -> Nudge {
+        let now = 1_772_445_600_000_000; // 2026-03-02T10:00:00Z
+        Nudge {
+            ticket: ticket.into(),
+            customer: "acme-telecom".into(),
+            title: "LOS".into(),
+            priority: Priority::new(2).unwrap(),
+            escalation: None,
+            escalated_to: None,
+            assignee: None,
+            metric: Metric::Restore,
+            kind,
+            severity: if kind.is_breach() {
+                Severity::Breached
+            } else {
+                Severity::Warning
+            },
+            cycle_start: now - 60 * MICROS_PER_MIN,
+            target: 480 * MICROS_PER_MIN,
+            threshold_at: now,
+            due: now + due_in_min * MICROS_PER_MIN,
+            fired_at: now,
+            late: false,
+            loud: true,
+        }
+    }
+
+    #[test]
+    fn a_burst_becomes_one_summary_breaches_first() {
+        let mut batch: Vec<Nudge> = (0..8)
+            .map(|i| nudge(&format!("T-{i}"), ThresholdKind::Percent(50), 60 + i))
+            .collect();
+        batch.push(nudge("T-B", ThresholdKind::Breach, 0));
+        batch.sort_by_key(|n| (!n.is_breach(), n.due));
+        let note = summary_notification(&DesktopOptions::default(), &batch);
+        assert_eq!(note.summary, "9 SLA nudges, 1 breached");
+        let lines: Vec<&str> = note.body.lines().collect();
+        assert_eq!(lines.len(), SUMMARY_LINES + 1);
+        assert_eq!(lines[0], "P2 T-B breached restore (acme-telecom)");
+        assert_eq!(lines[1], "P2 T-0 breaches restore in 1 h (acme-telecom)");
+        assert_eq!(lines[6], "… and 3 more in the nudge log");
+        assert_eq!(note.appname, "slawatch");
+    }
+
+    #[test]
+    fn one_nudge_one_notification_with_urgency_by_kind() {
+        let opts = DesktopOptions {
+            tz: Some(chrono_tz::UTC),
+            icon: Some("/x/slawatch.svg".into()),
+            ..DesktopOptions::default()
+        };
+        let warn = notification(&opts, &nudge("T-1", ThresholdKind::MinutesBefore(15), 15));
+        assert_eq!(warn.summary, "P2 T-1 breaches restore in 15 min");
+        assert!(warn.body.starts_with("acme-telecom — LOS\nNot escalated\n"));
+        assert!(warn
+            .hints
+            .contains(&notify_rust::Hint::Urgency(Urgency::Normal)));
+        assert_eq!(warn.icon, "/x/slawatch.svg");
+        let breach = notification(&opts, &nudge("T-1", ThresholdKind::Breach, 0));
+        assert!(breach
+            .hints
+            .contains(&notify_rust::Hint::Urgency(Urgency::Critical)));
+    }
+
+    #[test]
+    fn errors_say_what_is_missing() {
+        let unknown = "org.freedesktop.DBus.Error.ServiceUnknown: The name \
+                       org.freedesktop.Notifications was not provided by any .service files";
+        for bus in [true, false] {
+            let e = classify_with(unknown, bus);
+            assert!(e.unavailable);
+            assert!(e
+                .message
+                .starts_with("no notification server on the D-Bus session bus"));
+        }
+        let e = classify_with("I/O error: No such file or directory (os error 2)", false);
+        assert!(e.unavailable);
+        assert!(e.message.starts_with("no D-Bus session bus"));
+        let e = classify_with("I/O error: Connection refused (os error 111)", true);
+        assert!(e.unavailable);
+        assert!(e
+            .message
+            .starts_with("cannot reach the D-Bus session bus (I/O error"));
+        let e = classify_with("org.freedesktop.DBus.Error.InvalidArgs: bad hint", true);
+        assert!(!e.unavailable);
+        assert_eq!(
+            e.message,
+            "the notification server refused it: org.freedesktop.DBus.Error.InvalidArgs: bad hint"
+        );
+        assert_eq!(
+            DesktopState::Unavailable {
+                reason: "no D-Bus session bus".into()
+            }
+            .problem()
+            .as_deref(),
+            Some("desktop notifications unavailable: no D-Bus session bus")
+        );
+        assert_eq!(
+            DesktopState::Ready {
+                server: "dunst 1.9".into(),
+                actions: true
+            }
+            .problem(),
+            None
+        );
+    }
 }
