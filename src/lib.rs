@@ -4,6 +4,7 @@ pub mod demo;
 pub mod formats;
 pub mod model;
 pub mod notify;
+pub mod report;
 pub mod sla;
 pub mod store;
 pub mod tui;

@@ -1,12 +1,16 @@
 //! The command line: `slawatch [COMMAND]`. Each command lives in its own module.
 
 mod calendar_cmd;
+mod config_args;
 pub mod console;
 pub mod demo_cmd;
+mod evidence_cmd;
 mod export_cmd;
 mod import_cmd;
 mod input;
 mod notify_test_cmd;
+mod penalties_cmd;
+mod report_cmd;
 mod sla_cmd;
 mod verify_cmd;
 pub mod watch_cmd;
@@ -62,6 +66,12 @@ pub enum Command {
     Export(export_cmd::ExportArgs),
     /// Recompute every ticket's hash chain and the projection; exit 1 on any problem.
     Verify(verify_cmd::VerifyArgs),
+    /// Write a ticket's evidence package: HTML, Markdown and JSON with every event and hash.
+    Evidence(evidence_cmd::EvidenceArgs),
+    /// A month's penalties per contract; `--record` appends them as events; `adjust` records a negotiated amount.
+    Penalties(Box<penalties_cmd::PenaltiesArgs>),
+    /// Monthly compliance report: adherence, breaches, penalties and adjustments per customer.
+    Report(report_cmd::ReportArgs),
     /// Nudge before every SLA deadline with no console: print each nudge and send it as
     /// a desktop notification.
     Watch(watch_cmd::WatchArgs),
@@ -79,7 +89,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Demo(args)) => demo_cmd::run(args, &db?),
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
-        Some(Command::Verify(args)) => verify_cmd::run(args, &db?),
+        Some(Command::Verify(args)) => verify_cmd::run(args, db),
+        Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
+        Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
+        Some(Command::Report(args)) => report_cmd::run(args, &db?),
         Some(Command::Watch(args)) => watch_cmd::run(args, &db?),
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => console::run(&cli, started),

@@ -1,6 +1,6 @@
 //! `slawatch verify`: recompute every hash chain and the ticket projection.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use clap::Args;
@@ -10,11 +10,46 @@ use crate::store::{SqliteStore, Store};
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
     /// Recompute the ticket projection (a cache) from the log before verifying.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "evidence")]
     pub rebuild_projection: bool,
+    /// Check an evidence package directory on its own instead of the store: every hash
+    /// chain, every figure recomputed, the manifest and the renderings.
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
 }
 
-pub fn run(args: VerifyArgs, db: &Path) -> anyhow::Result<()> {
+fn verify_evidence(dir: &Path) -> anyhow::Result<()> {
+    use crate::report::text::terminal;
+    let r = crate::report::evidence::verify_dir(dir);
+    for n in &r.notes {
+        println!("note: {}", terminal(n));
+    }
+    for p in &r.problems {
+        println!("BROKEN {}", terminal(p));
+    }
+    if !r.is_ok() {
+        bail!(
+            "evidence package {}: {} problem(s)",
+            dir.display(),
+            r.problems.len()
+        );
+    }
+    println!(
+        "ok: evidence package of {} as of {}: {} events, chain head {}, {} related chain(s); every hash, figure and rendering verifies",
+        terminal(&r.ticket),
+        r.generated_at,
+        r.events,
+        r.head,
+        r.related
+    );
+    Ok(())
+}
+
+pub fn run(args: VerifyArgs, db: anyhow::Result<PathBuf>) -> anyhow::Result<()> {
+    if let Some(dir) = &args.evidence {
+        return verify_evidence(dir);
+    }
+    let db = &db?;
     let store = if args.rebuild_projection {
         let mut s = SqliteStore::open(db)?;
         let n = s.rebuild_projection()?;

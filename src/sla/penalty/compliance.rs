@@ -431,7 +431,7 @@ fn contract_compliance(
                 let tips_band = b.band > a.band || (b.breached && !a.breached);
                 let text = match (&b.band_label, tips_band) {
                     (Some(label), true) => format!(
-                        "{} open 1 h more: `{}` moves to band {} ({label}), {} → {} {}",
+                        "{} open 1 h more: {} moves to band {} ({label}), {} → {} {}",
                         v.id(),
                         term.id,
                         b.band.map_or(0, |x| x + 1),
@@ -440,7 +440,7 @@ fn contract_compliance(
                         c.currency
                     ),
                     _ => format!(
-                        "{} open 1 h more: `{}` {} → {} {}",
+                        "{} open 1 h more: {} {} → {} {}",
                         v.id(),
                         term.id,
                         a.amount,

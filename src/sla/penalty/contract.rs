@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::money::{minor_units, Rounding};
 use crate::model::Priority;
-use crate::sla::calendar::{Micros, MICROS_PER_MIN};
+use crate::sla::calendar::Micros;
 use crate::sla::Metric;
 
 /// What a term measures.
@@ -148,18 +148,29 @@ impl fmt::Display for Bound {
     }
 }
 
-/// `4h`, `1h30m`, `45m`, `90s`, `2h0m30.5s`: a duration as a contract writes it.
+/// `4h`, `1h30m`, `45m`, `14m29s`, `44m38.4s`, `0s`: a duration as a contract writes it.
 pub fn format_duration(us: Micros) -> String {
-    if us % MICROS_PER_MIN != 0 {
-        let secs = Decimal::new(us, 6).normalize();
-        return format!("{secs}s");
+    let sign = if us < 0 { "-" } else { "" };
+    let us = us.unsigned_abs();
+    let secs = us / 1_000_000;
+    let frac = us % 1_000_000;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::from(sign);
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
     }
-    let m = us / MICROS_PER_MIN;
-    match (m / 60, m % 60) {
-        (0, m) => format!("{m}m"),
-        (h, 0) => format!("{h}h"),
-        (h, m) => format!("{h}h{m}m"),
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
     }
+    if s > 0 || frac > 0 || out.len() == sign.len() {
+        if frac > 0 {
+            let f = format!("{frac:06}");
+            out.push_str(&format!("{s}.{}s", f.trim_end_matches('0')));
+        } else {
+            out.push_str(&format!("{s}s"));
+        }
+    }
+    out
 }
 
 /// What a breach costs.
@@ -300,5 +311,22 @@ impl Contracts {
         v.sort_unstable();
         v.dedup();
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_contracts() {
+        let m = 60_000_000;
+        assert_eq!(format_duration(240 * m), "4h");
+        assert_eq!(format_duration(270 * m), "4h30m");
+        assert_eq!(format_duration(869_000_000), "14m29s");
+        assert_eq!(format_duration(44 * m + 38_400_000), "44m38.4s");
+        assert_eq!(format_duration(3_600_000_000 + 15_000_000), "1h15s");
+        assert_eq!(format_duration(0), "0s");
+        assert_eq!(format_duration(-90 * m), "-1h30m");
     }
 }

@@ -4,7 +4,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::book::{Book, Env, TicketView};
-use super::contract::{Bound, Contract, Kpi, Operator, PenaltyRule, Rate, Term, Tier};
+use super::contract::{
+    format_duration, Bound, Contract, Kpi, Operator, PenaltyRule, Rate, Term, Tier,
+};
 use super::money::format_money;
 use super::month::Month;
 use super::{fmt_instant, fmt_minutes};
@@ -441,12 +443,13 @@ fn availability(
         let open = f.restored_at.is_none();
         let counting_now = open && pieces.last().is_some_and(|p| p.1 >= v.as_of);
         growing |= counting_now;
-        let to = f.restored_at.map_or_else(
-            || format!("still open at {}", fmt_instant(v.as_of, tz)),
-            |t| fmt_instant(t, tz),
-        );
+        let to = match f.restored_at {
+            Some(t) => format!("restored {}", fmt_instant(t, tz)),
+            None if v.as_of >= end => "not restored by the end of the month".to_owned(),
+            None => format!("still open at {}", fmt_instant(v.as_of, tz)),
+        };
         let mut text = format!(
-            "{} ({}): detected {} → restored {}",
+            "{} ({}): detected {} → {}",
             v.id(),
             f.priority,
             fmt_instant(f.detected_at, tz),
@@ -468,7 +471,7 @@ fn availability(
             ));
         }
         text.push_str(&format!(" = {} min", fmt_minutes(own)));
-        if open {
+        if open && v.as_of < end {
             r.pending.push(format!(
                 "{} is still open: its outage counts until now",
                 v.id()
@@ -686,30 +689,39 @@ fn per_ticket(
                 }
             };
             let amount = rate.amount(fee);
-            let mut text = format!(
-                "{} ({}): {} {} against {}, crossed at {}{}; penalty {}",
+            // A running clock's elapsed time grows with `now`: say "more than" the
+            // threshold, so a closed month's figure does not change with the day it is read.
+            let actual = if m.running {
+                format!("more than {}", format_duration(m.target))
+            } else {
+                format_duration(m.elapsed)
+            };
+            let text = format!(
+                "{} ({}): {} {} against {}, crossed at {}{}{}; penalty {}",
                 v.id(),
                 v.sla.facts.priority,
                 metric,
-                crate::sla::penalty::contract::format_duration(m.elapsed),
-                crate::sla::penalty::contract::format_duration(m.target),
+                actual,
+                format_duration(m.target),
                 fmt_instant(at, tz),
+                if m.running {
+                    " (clock still running)"
+                } else {
+                    ""
+                },
                 band.map_or(String::new(), |b| format!(", band {}", b + 1)),
                 rate.describe(fee, cur)
             );
-            if m.running {
-                text.push_str(" (clock still running)");
-                if band.is_some() {
-                    r.pending.push(format!(
-                        "{} is still running: its band can still rise",
-                        v.id()
-                    ));
-                }
+            if m.running && band.is_some() {
+                r.pending.push(format!(
+                    "{} is still running: its band can still rise",
+                    v.id()
+                ));
             }
             r.steps.push(text.clone());
             r.items.push(LineItem {
                 ticket: v.id().to_owned(),
-                actual: crate::sla::penalty::contract::format_duration(m.elapsed),
+                actual,
                 breach: true,
                 band,
                 amount,
@@ -723,7 +735,7 @@ fn per_ticket(
             r.tickets.push(v.id().to_owned());
             r.items.push(LineItem {
                 ticket: v.id().to_owned(),
-                actual: crate::sla::penalty::contract::format_duration(m.elapsed),
+                actual: format_duration(m.elapsed),
                 breach: false,
                 band: None,
                 amount: Decimal::ZERO,

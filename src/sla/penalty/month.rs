@@ -65,6 +65,11 @@ impl Month {
         }
     }
 
+    /// This month at `now` in `tz` ("this month"; `.prev()` is "last month").
+    pub fn current(now: DateTime<Utc>, tz: Tz) -> Month {
+        Month::containing(now.timestamp_micros(), tz)
+    }
+
     /// `[start, end)` in UTC microseconds: local midnight of the first day to local
     /// midnight of the next month's first day. DST makes some months an hour shorter
     /// or longer than their days times 24 hours; the bounds follow the wall clock.

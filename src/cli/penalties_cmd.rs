@@ -1,0 +1,309 @@
+//! `slawatch penalties`: a month's penalties per contract, recorded as events on request;
+//! `slawatch penalties adjust`: a negotiated waiver or reduction, as a new event.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{anyhow, bail};
+use clap::{Args, Subcommand};
+use rust_decimal::Decimal;
+
+use super::config_args::{now_arg, ConfigArgs};
+use crate::model::{Event, EventKind};
+use crate::report::text::terminal;
+use crate::sla::penalty::money::{format_money, parse_decimal};
+use crate::sla::penalty::record::{adjustment_event, penalty_event};
+use crate::sla::penalty::{evaluate_contract, fmt_instant, Book, Env, Month};
+use crate::store::{Expect, SqliteStore, Store};
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PenaltiesArgs {
+    #[command(subcommand)]
+    pub cmd: Option<PenaltiesCmd>,
+    /// The billing month, YYYY-MM (in each contract's time zone).
+    #[arg(long)]
+    pub month: Option<String>,
+    /// Only this customer's contracts.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Append a `penalty` event for every breached term whose figure is final. Safe to
+    /// repeat: event ids come from contract, term and month.
+    #[arg(long)]
+    pub record: bool,
+    /// Who records (the events' actor).
+    #[arg(long, default_value = "slawatch-penalties")]
+    pub actor: String,
+    /// Compute as of this instant (RFC 3339) instead of now.
+    #[arg(long)]
+    pub now: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PenaltiesCmd {
+    /// Record a negotiated amount for a penalty (0 waives it); the original stays.
+    Adjust {
+        /// The penalty event's id, as `slawatch penalties` prints it.
+        penalty: String,
+        /// The agreed amount now owed, in the penalty's currency.
+        #[arg(long)]
+        amount: String,
+        /// Why (the negotiation, the agreement's reference).
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "supervisor")]
+        actor: String,
+        #[arg(long)]
+        now: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+pub fn run(args: PenaltiesArgs, db: &Path) -> anyhow::Result<()> {
+    if let Some(PenaltiesCmd::Adjust {
+        penalty,
+        amount,
+        reason,
+        actor,
+        now,
+        config,
+    }) = args.cmd
+    {
+        return adjust(
+            db,
+            &penalty,
+            &amount,
+            &reason,
+            &actor,
+            now.as_deref(),
+            &config,
+        );
+    }
+    let month: Month = args
+        .month
+        .as_deref()
+        .ok_or_else(|| anyhow!("--month YYYY-MM is required (or use `penalties adjust`)"))?
+        .parse()
+        .map_err(|e| anyhow!("--month: {e}"))?;
+    let now = now_arg(args.now.as_deref())?;
+    let bundle = args.config.bundle()?;
+    let compiled = bundle.compile().map_err(|e| anyhow!("{e}"))?;
+    let env = Env {
+        policies: &compiled.policies,
+        calendars: &compiled.calendars,
+    };
+    let mut store = if args.record {
+        SqliteStore::open(db)?
+    } else {
+        SqliteStore::open_read_only(db)?
+    };
+    let mut events = Vec::new();
+    store.for_each_event(None, &mut |s| {
+        events.push(s.event);
+        Ok(())
+    })?;
+    let book = Book::from_events(env, &events, now);
+    let existing: BTreeMap<&str, &Event> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Penalty)
+        .map(|e| (e.id.as_str(), e))
+        .collect();
+    let contracts: Vec<_> = compiled
+        .contracts
+        .0
+        .iter()
+        .filter(|c| args.customer.as_deref().is_none_or(|x| x == c.customer))
+        .collect();
+    if contracts.is_empty() {
+        bail!(
+            "no contract{} in {}",
+            args.customer.as_deref().map_or(String::new(), |c| format!(
+                " for customer {:?}",
+                terminal(c)
+            )),
+            bundle.contracts.path
+        );
+    }
+    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut to_record = Vec::new();
+    let mut differs = Vec::new();
+    for c in contracts {
+        let cm = evaluate_contract(env, c, &book, month);
+        println!(
+            "{} ({}) {month}: monthly fee {}, billed in {} ({} to {})",
+            terminal(&c.id),
+            terminal(&c.customer),
+            format_money(c.monthly_fee, &c.currency),
+            c.timezone.name(),
+            fmt_instant(cm.start, c.timezone),
+            fmt_instant(cm.end, c.timezone)
+        );
+        for t in &cm.terms {
+            let verdict = match (&t.band_label, t.breached) {
+                (Some(b), true) => format!("breached, {}", terminal(b)),
+                (None, true) => "breached".to_owned(),
+                _ => "met".to_owned(),
+            };
+            println!(
+                "  {:<16} {} {} {}: actual {} — {verdict}: {}{}",
+                terminal(&t.term),
+                t.kpi,
+                t.operator.as_str(),
+                terminal(&t.threshold),
+                terminal(&t.actual),
+                format_money(t.amount, &t.currency),
+                if t.is_final() { "" } else { " (not final)" }
+            );
+            if t.breached && !t.tickets.is_empty() {
+                println!("      tickets: {}", terminal(&t.tickets.join(", ")));
+            }
+            *totals.entry(t.currency.clone()).or_default() += t.amount;
+            if !args.record || !t.breached {
+                continue;
+            }
+            match penalty_event(c, t, now, &args.actor) {
+                Err(why) => println!("      not recorded: {}", terminal(&why)),
+                Ok(e) => match existing.get(e.id.as_str()) {
+                    Some(old) if same_penalty(old, &e) => {
+                        println!("      already recorded as {}", e.id)
+                    }
+                    Some(old) => {
+                        println!(
+                            "      DIFFERS from the recorded {} ({} → {}): record an adjustment with the reason",
+                            e.id,
+                            old.text("amount").unwrap_or("?"),
+                            e.text("amount").unwrap_or("?")
+                        );
+                        differs.push(e.id.clone());
+                    }
+                    None => {
+                        println!("      recording {}", e.id);
+                        to_record.push(e);
+                    }
+                },
+            }
+        }
+        for p in book
+            .recorded
+            .iter()
+            .filter(|p| p.contract == c.id && p.period == month.to_string())
+        {
+            println!(
+                "  recorded {}: {}{}",
+                p.event.id,
+                format_money(p.amount, &p.currency),
+                match p.adjustments.last() {
+                    Some(a) => format!(
+                        ", adjusted to {} ({})",
+                        format_money(a.amount, &p.currency),
+                        terminal(&a.reason)
+                    ),
+                    None => String::new(),
+                }
+            );
+        }
+    }
+    for (cur, total) in &totals {
+        println!("total {month}: {}", format_money(*total, cur));
+    }
+    if !to_record.is_empty() {
+        let n = store.append_all(&to_record)?;
+        println!("recorded {n} penalty event(s)");
+    } else if args.record {
+        println!("recorded nothing new");
+    }
+    if !differs.is_empty() {
+        bail!(
+            "{} recorded penalt{} differ from the recomputation: {}",
+            differs.len(),
+            if differs.len() == 1 { "y" } else { "ies" },
+            differs.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The same penalty, whenever it was recorded and however its calculation was worded:
+/// the figures that decide the amount are equal.
+fn same_penalty(a: &Event, b: &Event) -> bool {
+    const DECISIVE: [&str; 11] = [
+        "contract",
+        "term",
+        "kpi",
+        "period",
+        "operator",
+        "threshold",
+        "actual",
+        "band",
+        "amount",
+        "currency",
+        "tickets",
+    ];
+    a.ticket == b.ticket
+        && a.at == b.at
+        && DECISIVE
+            .iter()
+            .all(|k| a.payload.get(*k) == b.payload.get(*k))
+}
+
+fn adjust(
+    db: &Path,
+    penalty: &str,
+    amount: &str,
+    reason: &str,
+    actor: &str,
+    now: Option<&str>,
+    config: &ConfigArgs,
+) -> anyhow::Result<()> {
+    let now = now_arg(now)?;
+    let amount = parse_decimal(amount).map_err(|e| anyhow!("--amount: {e}"))?;
+    let bundle = config.bundle()?;
+    let compiled = bundle.compile().map_err(|e| anyhow!("{e}"))?;
+    let env = Env {
+        policies: &compiled.policies,
+        calendars: &compiled.calendars,
+    };
+    let mut store = SqliteStore::open(db)?;
+    let mut ledger = None;
+    store.for_each_event(None, &mut |s| {
+        if s.event.kind == EventKind::Penalty && s.event.id == penalty {
+            ledger = Some(s.event.ticket.clone());
+        }
+        Ok(())
+    })?;
+    let Some(ledger) = ledger else {
+        bail!(
+            "store {} has no penalty event {:?}; `slawatch penalties --month YYYY-MM` lists them",
+            db.display(),
+            terminal(penalty)
+        );
+    };
+    let history = store.history(&ledger)?;
+    let head = history.last().map(|s| s.hash.clone()).unwrap_or_default();
+    let events: Vec<Event> = history.into_iter().map(|s| s.event).collect();
+    let book = Book::from_events(
+        env,
+        &events,
+        now.max(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+    );
+    let Some(p) = book.recorded.iter().find(|p| p.event.id == penalty) else {
+        bail!("penalty {penalty:?} lies after --now");
+    };
+    let e = adjustment_event(p, amount, reason, now, actor).map_err(|e| anyhow!("{e}"))?;
+    store.append(&e, Expect::Head(&head))?;
+    println!(
+        "recorded adjustment {}: {} {} → {} ({})",
+        e.id,
+        p.event.id,
+        format_money(p.net(), &p.currency),
+        format_money(
+            parse_decimal(e.text("amount").unwrap_or("0")).unwrap_or_default(),
+            &p.currency
+        ),
+        terminal(reason.trim())
+    );
+    Ok(())
+}
