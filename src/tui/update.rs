@@ -9,7 +9,7 @@ use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::state::{State, TicketPane, TimelineRow, View};
-use crate::model::{Event, EventKind};
+use crate::model::Event;
 use crate::sla::Facts;
 use crate::store::{Seq, StoredEvent, TicketRow};
 
