@@ -26,7 +26,7 @@ pub use service::{
     MemorySentLog, NudgeHandle, NudgeMsg, NudgeService, SentLog, ServiceConfig, SystemClock,
     TokioClock, WallClock,
 };
-pub use thresholds::{ClockPlan, Threshold, ThresholdKind};
+pub use thresholds::{ClockPlan, Marks, Threshold, ThresholdKind};
 
 /// Whose nudges these are: `SLAWATCH_AGENT`, else `$USER`, else `$LOGNAME`.
 pub fn current_user() -> Option<String> {
