@@ -22,6 +22,8 @@ pub enum Msg {
     /// The 1 Hz countdown tick.
     Tick,
     Source(SourceMsg),
+    /// The compliance worker's answer.
+    Compliance(super::compliance::Reply),
 }
 
 /// What the store worker reports.
@@ -73,6 +75,8 @@ pub enum Effect {
     /// Clear and repaint the whole screen.
     Redraw,
     Quit,
+    /// Ask the compliance worker for a month's figures.
+    Compliance(super::compliance::Request),
 }
 
 pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
@@ -81,7 +85,9 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Key(k) => {
             // Only presses: terminals that report releases would double every key.
             if k.kind != KeyEventKind::Release {
+                let before = s.view;
                 key(s, k, now, &mut fx);
+                super::compliance::after_key(s, before, now, &mut fx);
             }
         }
         Msg::Paste(text) => {
@@ -99,8 +105,10 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             if s.bell && !breached.is_empty() {
                 fx.push(Effect::Bell);
             }
+            super::compliance::tick(s, now, &mut fx);
         }
         Msg::Source(m) => source(s, m, now, &mut fx),
+        Msg::Compliance(r) => super::compliance::on_reply(s, r, now),
     }
     s.refresh();
     fx
@@ -123,6 +131,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                 }
             }
             s.board.upsert_many(tickets, now);
+            s.compliance.dirty = true;
         }
         SourceMsg::Busy => {
             s.source.busy_since.get_or_insert(now_us);
@@ -270,6 +279,9 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         return;
     }
+    if super::compliance::prompt_key(s, &k, key, now, fx) {
+        return;
+    }
     if let Some(a) = s.keymap.lookup(s.view.section(), key) {
         action(s, a, now, fx);
     }
@@ -337,10 +349,15 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
                 super::view::help::line_count(s).saturating_sub(super::view::list_height(s.size.1));
             s.help_scroll = to(s.help_scroll, max + 1).min(max);
         }
+        // Its own keys (see `compliance::action`).
+        View::Compliance => {}
     }
 }
 
 fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    if super::compliance::action(s, a, now, fx) {
+        return;
+    }
     let p = page(s);
     match a {
         Action::Quit => {
@@ -359,7 +376,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             }
         }
         Action::NextView | Action::PrevView => {
-            let mut cycle = vec![View::Queue, View::Escalations];
+            let mut cycle = vec![View::Queue, View::Escalations, View::Compliance];
             if s.ticket.is_some() {
                 cycle.push(View::Ticket);
             }
@@ -375,13 +392,13 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         Action::Back => match s.view {
             View::Help => s.view = s.return_to,
             View::Ticket => {
-                s.view = if s.return_to == View::Escalations {
-                    View::Escalations
+                s.view = if matches!(s.return_to, View::Escalations | View::Compliance) {
+                    s.return_to
                 } else {
                     View::Queue
                 }
             }
-            View::Escalations => s.view = View::Queue,
+            View::Escalations | View::Compliance => s.view = View::Queue,
             View::Queue => {
                 if !s.board.filter().is_empty() {
                     s.board.set_filter(Filter::default());
@@ -389,7 +406,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             }
         },
         Action::Filter => {
-            if matches!(s.view, View::Ticket | View::Help) {
+            if matches!(s.view, View::Ticket | View::Help | View::Compliance) {
                 s.view = View::Queue;
             }
             s.prompt = Some(s.board.filter().text.clone());
