@@ -3,6 +3,7 @@ pub mod config;
 pub mod demo;
 pub mod formats;
 pub mod model;
+pub mod notify;
 pub mod report;
 pub mod sla;
 pub mod store;

@@ -8,10 +8,12 @@ mod evidence_cmd;
 mod export_cmd;
 mod import_cmd;
 mod input;
+mod notify_test_cmd;
 mod penalties_cmd;
 mod report_cmd;
 mod sla_cmd;
 mod verify_cmd;
+pub mod watch_cmd;
 
 use std::path::PathBuf;
 
@@ -70,6 +72,11 @@ pub enum Command {
     Penalties(Box<penalties_cmd::PenaltiesArgs>),
     /// Monthly compliance report: adherence, breaches, penalties and adjustments per customer.
     Report(report_cmd::ReportArgs),
+    /// Nudge before every SLA deadline with no console: print each nudge and send it as
+    /// a desktop notification.
+    Watch(watch_cmd::WatchArgs),
+    /// Send one desktop notification and report whether a notification server took it.
+    NotifyTest(notify_test_cmd::NotifyTestArgs),
 }
 
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
@@ -86,6 +93,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
         Some(Command::Report(args)) => report_cmd::run(args, &db?),
+        Some(Command::Watch(args)) => watch_cmd::run(args, &db?),
+        Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => console::run(&cli, started),
     }
 }

@@ -38,6 +38,10 @@ pub struct Facts {
     pub priority_history: Vec<(Micros, Priority)>,
     /// First acknowledgement or client update: the first response.
     pub first_response_at: Option<Micros>,
+    /// The newest `acknowledged` event: an acknowledgement after a breach stops its
+    /// repeated nudges. (Absent from projections written before it existed.)
+    #[serde(default)]
+    pub last_acknowledged_at: Option<Micros>,
     pub client_updates: Vec<Micros>,
     pub pauses: Vec<Pause>,
     pub restored_at: Option<Micros>,
@@ -81,6 +85,7 @@ impl Facts {
             last_priority_change: None,
             priority_history: Vec::new(),
             first_response_at: None,
+            last_acknowledged_at: None,
             client_updates: Vec::new(),
             pauses: Vec::new(),
             restored_at: None,
@@ -102,6 +107,7 @@ impl Facts {
         match e.kind {
             EventKind::Acknowledged => {
                 self.first_response_at.get_or_insert(at);
+                self.last_acknowledged_at = Some(at);
                 if let Some(esc) = &mut self.escalation {
                     esc.acknowledged = true;
                 }

@@ -9,6 +9,7 @@
 //! it has not seen passes [`Expect::Head`] and gets [`StoreError::StaleHead`] back.
 
 mod error;
+mod nudges;
 mod projection;
 mod schema;
 mod sqlite;
@@ -17,12 +18,13 @@ mod verify;
 use std::path::PathBuf;
 
 pub use error::StoreError;
+pub use nudges::{Claim, NudgeRecord};
 pub use projection::TicketRow;
 pub use sqlite::SqliteStore;
 pub use verify::{Problem, VerifyReport};
 
 use crate::model::Event;
-use crate::sla::Facts;
+use crate::sla::{Facts, Micros};
 
 /// Position in the store's global sequence: every event has one, in commit order.
 pub type Seq = i64;
@@ -94,6 +96,31 @@ pub trait Store: Send {
         f: &mut dyn FnMut(StoredEvent) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
     fn verify(&self) -> Result<VerifyReport, StoreError>;
+
+    /// Claims nudges for `user` in one transaction: each is [`Claim::Claimed`] by
+    /// exactly one caller, [`Claim::AlreadySent`] for every other (any process), or
+    /// [`Claim::Snoozed`] when it is a warning and the user snoozed the ticket.
+    fn claim_nudges(
+        &mut self,
+        user: &str,
+        nudges: &[NudgeRecord],
+    ) -> Result<Vec<Claim>, StoreError>;
+    /// The nudges `user` was sent at or after `since`, newest first, at most `limit`.
+    fn nudges_sent(
+        &self,
+        user: &str,
+        since: Micros,
+        limit: usize,
+    ) -> Result<Vec<NudgeRecord>, StoreError>;
+    /// Snoozes `ticket`'s warnings for `user` until then; `None` lifts the snooze.
+    fn set_snooze(
+        &mut self,
+        user: &str,
+        ticket: &str,
+        until: Option<Micros>,
+    ) -> Result<(), StoreError>;
+    /// `user`'s snoozes still in force at `now`: (ticket, until).
+    fn snoozes(&self, user: &str, now: Micros) -> Result<Vec<(String, Micros)>, StoreError>;
 }
 
 /// Where the embedded store lives when neither `--db` nor `SLAWATCH_DB` says.

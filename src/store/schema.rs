@@ -3,18 +3,28 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::StoreError;
 
 /// "SLAW" in ASCII.
 pub const APPLICATION_ID: i32 = 0x534C_4157;
 
-/// (version, what it does, SQL). Versions are 1, 2, 3…; never edit a shipped one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "event log and ticket projection",
-    r#"
+/// One schema step. Versions are 1, 2, 3…; never edit a shipped one.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+    /// The projection's cached facts gained a field: recompute every row from the log
+    /// in the same transaction, so `verify` keeps agreeing with an upgraded store.
+    rebuilds_projection: bool,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "event log and ticket projection",
+        sql: r#"
     CREATE TABLE events (
         seq         INTEGER PRIMARY KEY,
         id          TEXT    NOT NULL UNIQUE,
@@ -44,13 +54,57 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
     ) WITHOUT ROWID;
     CREATE INDEX tickets_open ON tickets (open, ticket);
     "#,
-)];
+        rebuilds_projection: false,
+    },
+    Migration {
+        version: 2,
+        name: "nudges sent and snoozes, per user; facts keep the last acknowledgement",
+        sql: r#"
+    -- Which warning nudges each user was sent. Not business history (not chained, not
+    -- exported): a claim table. `INSERT OR IGNORE` on the key lets exactly one of
+    -- several consoles or watchers of the same user send a nudge.
+    CREATE TABLE nudges_sent (
+        user         TEXT    NOT NULL,
+        ticket       TEXT    NOT NULL,
+        metric       TEXT    NOT NULL,
+        cycle_start  INTEGER NOT NULL,  -- µs: start of the clock cycle the threshold belongs to
+        target       INTEGER NOT NULL,  -- µs: the budget the threshold is a share of
+        kind         TEXT    NOT NULL,  -- percent | minutes_before | breach | repeat
+        value        INTEGER NOT NULL,  -- N of `percent N`, `minutes_before N`, `repeat N`; 0 for breach
+        threshold_at INTEGER NOT NULL,  -- µs: the instant the threshold fell on
+        due          INTEGER NOT NULL,  -- µs: the deadline as then projected
+        fired_at     INTEGER NOT NULL,  -- µs: when it was sent
+        late         INTEGER NOT NULL,
+        loud         INTEGER NOT NULL,  -- 0 when the quiet setting muted sound and pop-up
+        priority     TEXT    NOT NULL,
+        summary      TEXT    NOT NULL,
+        PRIMARY KEY (user, ticket, metric, cycle_start, target, kind, value)
+    ) WITHOUT ROWID;
+    CREATE INDEX nudges_sent_by_time ON nudges_sent (user, fired_at);
+
+    -- A user's snooze of one ticket's warning nudges (never of breaches).
+    CREATE TABLE nudge_snoozes (
+        user   TEXT    NOT NULL,
+        ticket TEXT    NOT NULL,
+        until  INTEGER NOT NULL,        -- µs
+        PRIMARY KEY (user, ticket)
+    ) WITHOUT ROWID;
+    "#,
+        rebuilds_projection: true,
+    },
+];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// Brings a connection's database to the latest schema, or says why it cannot.
 /// A store already at the latest version is only read, so read-only files open.
-pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+/// `rebuild` recomputes the ticket projection inside the migration's transaction
+/// when a step asks for it (never for a new, empty store).
+pub fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    rebuild: impl FnOnce(&Transaction) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
     if version(conn, path)? == Some(LATEST) {
         return Ok(());
@@ -71,13 +125,18 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
             0
         }
     };
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        tx.execute_batch(sql).map_err(err)?;
+    let mut rebuild_projection = false;
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.execute_batch(m.sql).map_err(err)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, datetime('now'))",
-            rusqlite::params![version, name],
+            rusqlite::params![m.version, m.name],
         )
         .map_err(err)?;
+        rebuild_projection |= m.rebuilds_projection && current > 0;
+    }
+    if rebuild_projection {
+        rebuild(&tx)?;
     }
     tx.commit().map_err(err)
 }

@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 
 use super::{
-    schema, verify, Appended, Changes, Expect, OpenEvents, OpenTickets, Seq, Store, StoreError,
-    StoredEvent, TicketRow, VerifyReport,
+    nudges, schema, verify, Appended, Changes, Claim, Expect, NudgeRecord, OpenEvents, OpenTickets,
+    Seq, Store, StoreError, StoredEvent, TicketRow, VerifyReport,
 };
 use crate::model::{canonical, chain_hash, Event, EventKind, GENESIS_HASH};
+use crate::sla::Micros;
 
 /// How long a writer waits for another process's write lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,7 +77,9 @@ impl SqliteStore {
             conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824")
                 .map_err(err)?;
         }
-        schema::migrate(&mut conn, path)?;
+        schema::migrate(&mut conn, path, |tx| {
+            rebuild_projection_in(tx, path).map(|_| ())
+        })?;
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
@@ -94,21 +97,7 @@ impl SqliteStore {
     /// Recomputes every projection row from the log (the projection is only a cache).
     /// Returns the number of tickets.
     pub fn rebuild_projection(&mut self) -> Result<usize, StoreError> {
-        self.write(|tx, path| {
-            let err = |e| StoreError::from_sqlite(path, e);
-            tx.execute("DELETE FROM tickets", []).map_err(err)?;
-            let tickets: Vec<String> = {
-                let mut stmt = tx
-                    .prepare("SELECT DISTINCT ticket FROM events")
-                    .map_err(err)?;
-                let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
-                rows.collect::<Result<_, _>>().map_err(err)?
-            };
-            for t in &tickets {
-                refresh_projection(tx, path, t)?;
-            }
-            Ok(tickets.len())
-        })
+        self.write(rebuild_projection_in)
     }
 
     /// Runs `sql` (selecting [`EVENT_COLUMNS`]) and decodes every row.
@@ -296,6 +285,39 @@ impl Store for SqliteStore {
         }
         Ok(checker.finish())
     }
+
+    fn claim_nudges(
+        &mut self,
+        user: &str,
+        records: &[NudgeRecord],
+    ) -> Result<Vec<Claim>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx, path| nudges::claim(tx, path, user, records))
+    }
+
+    fn nudges_sent(
+        &self,
+        user: &str,
+        since: Micros,
+        limit: usize,
+    ) -> Result<Vec<NudgeRecord>, StoreError> {
+        nudges::sent(&self.conn, &self.path, user, since, limit)
+    }
+
+    fn set_snooze(
+        &mut self,
+        user: &str,
+        ticket: &str,
+        until: Option<Micros>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx, path| nudges::set_snooze(tx, path, user, ticket, until))
+    }
+
+    fn snoozes(&self, user: &str, now: Micros) -> Result<Vec<(String, Micros)>, StoreError> {
+        nudges::snoozes(&self.conn, &self.path, user, now)
+    }
 }
 
 /// Rejects what must never be stored, naming the event and field.
@@ -378,6 +400,24 @@ fn append_in(
         },
         new: true,
     })
+}
+
+/// Recomputes every projection row from the log inside `tx`; returns the number of
+/// tickets.
+fn rebuild_projection_in(tx: &Transaction, path: &Path) -> Result<usize, StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    tx.execute("DELETE FROM tickets", []).map_err(err)?;
+    let tickets: Vec<String> = {
+        let mut stmt = tx
+            .prepare("SELECT DISTINCT ticket FROM events")
+            .map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)?
+    };
+    for t in &tickets {
+        refresh_projection(tx, path, t)?;
+    }
+    Ok(tickets.len())
 }
 
 /// Rewrites one ticket's projection row from its history.
@@ -496,5 +536,6 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
     })
 }
 
+mod chunked;
 #[cfg(test)]
 mod tests;

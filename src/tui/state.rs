@@ -203,6 +203,8 @@ pub struct SourceStatus {
     pub failures: u32,
     /// Events recorded here and not yet stored (kept and retried).
     pub unsaved: usize,
+    /// The store file cannot be written: nothing recorded here can be stored.
+    pub read_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

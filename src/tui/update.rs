@@ -29,7 +29,12 @@ pub enum Msg {
 /// What the store worker reports.
 #[derive(Debug)]
 pub enum SourceMsg {
-    /// The first snapshot: every open ticket and the change-feed cursor.
+    /// Part of the first snapshot, as it is read (evaluated at once, shown at `Loaded`).
+    LoadChunk {
+        tickets: Vec<TicketRow>,
+    },
+    /// The first snapshot is complete (with its last rows): every open ticket, and
+    /// the change-feed cursor it is consistent with.
     Loaded {
         tickets: Vec<TicketRow>,
         cursor: Seq,
@@ -64,6 +69,8 @@ pub enum SourceMsg {
     },
     /// Events recorded here that are still waiting to be stored.
     Unsaved(usize),
+    /// The store can (false) or cannot (true) be written.
+    ReadOnly(bool),
 }
 
 /// What `update` asks the outside world to do.
@@ -117,9 +124,20 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
 fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let now_us = now.timestamp_micros();
     match m {
+        SourceMsg::LoadChunk { tickets } => {
+            if !s.board.is_loading() {
+                s.board.begin_load();
+            }
+            let rows = tickets.into_iter().map(|r| (r.ticket, r.facts));
+            s.board.add_loaded(rows, now, false);
+        }
         SourceMsg::Loaded { tickets, .. } => {
-            s.board
-                .load(tickets.into_iter().map(|r| (r.ticket, r.facts)), now);
+            if !s.board.is_loading() {
+                s.board.begin_load();
+            }
+            let rows = tickets.into_iter().map(|r| (r.ticket, r.facts));
+            s.board.add_loaded(rows, now, true);
+            s.board.finish_load();
             s.source.loaded = true;
             ok(s, now_us);
         }
@@ -199,6 +217,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
             );
         }
         SourceMsg::Unsaved(n) => s.source.unsaved = n,
+        SourceMsg::ReadOnly(r) => s.source.read_only = r,
     }
 }
 
@@ -318,10 +337,9 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
     let n = list_len(s);
     match s.view {
         View::Queue => {
-            let cur = s.queue.cursor(&s.board, s.board.visible());
-            let row = to(cur, n);
-            let rows = s.board.visible().to_vec();
-            s.queue.select(&s.board, &rows, row);
+            let rows = s.board.visible();
+            let row = to(s.queue.cursor(&s.board, rows), n);
+            s.queue.select(&s.board, rows, row);
         }
         View::Escalations => {
             let cur = s.esc.cursor(&s.board, &s.escalations);

@@ -495,3 +495,53 @@ fn incremental_order_equals_a_full_sort() {
     s.board.set_sort(m, g);
     assert_eq!(s.board.visible(), incremental.as_slice());
 }
+
+#[test]
+fn typing_a_filter_narrows_to_what_a_fresh_filter_shows() {
+    let mut s = testkit::state();
+    press(&mut s, "/ac", now());
+    press(&mut s, "me<enter>", now());
+    let typed = s.board.visible().to_vec();
+    let mut fresh = testkit::state();
+    let f = crate::tui::board::Filter {
+        text: "acme".into(),
+        ..Default::default()
+    };
+    fresh.board.set_filter(f);
+    assert_eq!(typed, fresh.board.visible());
+    assert!(!typed.is_empty());
+    // Backspace widens again.
+    press(&mut s, "/<bs><bs>", now());
+    let mut wide = testkit::state();
+    wide.board.set_filter(crate::tui::board::Filter {
+        text: "ac".into(),
+        ..Default::default()
+    });
+    assert_eq!(s.board.visible(), wide.board.visible());
+}
+
+#[test]
+fn timeline_scrolls_and_follows_the_newest() {
+    let (_d, mut store, mut s) = with_store();
+    update(&mut s, Msg::Resize(80, 14), now());
+    let fx = press(&mut s, "<enter>", now());
+    run_effects(&mut s, &mut store, fx, now());
+    // Add notes until the timeline is longer than the screen.
+    for n in 0..6 {
+        let fx = press(&mut s, &format!("nnote {n}<enter>"), now());
+        run_effects(&mut s, &mut store, fx, now());
+    }
+    let len = s.ticket.as_ref().unwrap().timeline.as_ref().unwrap().len();
+    assert!(len > crate::tui::view::timeline_height(14));
+    assert_eq!(
+        s.ticket.as_ref().unwrap().scroll,
+        None,
+        "follows the newest"
+    );
+    press(&mut s, "k", now());
+    assert!(s.ticket.as_ref().unwrap().scroll.is_some());
+    press(&mut s, "g", now());
+    assert_eq!(s.ticket.as_ref().unwrap().scroll, Some(0));
+    press(&mut s, "G", now());
+    assert_eq!(s.ticket.as_ref().unwrap().scroll, None);
+}

@@ -386,3 +386,143 @@ fn float_payloads_survive_the_round_trip_bit_for_bit() {
     assert!(s.verify().unwrap().is_ok());
     assert_eq!(s.history("T-1").unwrap()[0].event, e);
 }
+
+fn nudge_record(ticket: &str, kind: &str, value: i64, fired_at: i64) -> NudgeRecord {
+    NudgeRecord {
+        ticket: ticket.into(),
+        metric: crate::sla::Metric::Restore,
+        cycle_start: 1_000,
+        target: 4 * 3_600_000_000,
+        kind: kind.into(),
+        value,
+        threshold_at: fired_at,
+        due: fired_at + 600_000_000,
+        fired_at,
+        late: false,
+        loud: true,
+        priority: "P1".into(),
+        summary: format!("P1 {ticket} breaches restore in 10 min"),
+    }
+}
+
+#[test]
+fn a_nudge_is_claimed_once_per_user_across_connections() {
+    let (dir, mut a) = store();
+    let mut b = SqliteStore::open(&dir.path().join("nested/dir/s.db")).unwrap();
+    let n = nudge_record("T-1", "percent", 75, 5_000);
+    assert_eq!(
+        a.claim_nudges("alice", std::slice::from_ref(&n)).unwrap(),
+        [Claim::Claimed]
+    );
+    assert_eq!(
+        b.claim_nudges("alice", std::slice::from_ref(&n)).unwrap(),
+        [Claim::AlreadySent]
+    );
+    assert_eq!(
+        b.claim_nudges("bob", std::slice::from_ref(&n)).unwrap(),
+        [Claim::Claimed]
+    );
+    // A restart, a clock change: same threshold, other fired_at, still the same nudge.
+    let again = NudgeRecord {
+        fired_at: 99_000,
+        ..n.clone()
+    };
+    assert_eq!(
+        a.claim_nudges("alice", &[again]).unwrap(),
+        [Claim::AlreadySent]
+    );
+    let sent = a.nudges_sent("alice", 0, 10).unwrap();
+    assert_eq!(sent, vec![n]);
+    assert!(a.nudges_sent("alice", 6_000, 10).unwrap().is_empty());
+}
+
+#[test]
+fn concurrent_claims_of_one_nudge_have_exactly_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    SqliteStore::open(&path).unwrap();
+    let winners: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                scope.spawn(move || {
+                    let mut s = SqliteStore::open(&path).unwrap();
+                    let batch: Vec<_> = (0..50)
+                        .map(|i| nudge_record(&format!("T-{i}"), "breach", 0, 7_000))
+                        .collect();
+                    s.claim_nudges("alice", &batch)
+                        .unwrap()
+                        .iter()
+                        .filter(|c| **c == Claim::Claimed)
+                        .count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(winners, 50);
+}
+
+#[test]
+fn a_snooze_turns_warnings_away_but_never_a_breach() {
+    let (_d, mut s) = store();
+    s.set_snooze("alice", "T-1", Some(10_000)).unwrap();
+    let claims = s
+        .claim_nudges(
+            "alice",
+            &[
+                nudge_record("T-1", "minutes_before", 15, 5_000),
+                nudge_record("T-1", "breach", 0, 5_000),
+                nudge_record("T-1", "percent", 90, 12_000),
+                nudge_record("T-2", "percent", 90, 5_000),
+            ],
+        )
+        .unwrap();
+    assert_eq!(
+        claims,
+        [
+            Claim::Snoozed(10_000),
+            Claim::Claimed,
+            Claim::Claimed,
+            Claim::Claimed
+        ]
+    );
+    assert_eq!(
+        s.snoozes("alice", 9_000).unwrap(),
+        [("T-1".to_owned(), 10_000)]
+    );
+    assert!(s.snoozes("alice", 10_000).unwrap().is_empty());
+    assert!(s.snoozes("bob", 0).unwrap().is_empty());
+    s.set_snooze("alice", "T-1", None).unwrap();
+    assert!(s.snoozes("alice", 0).unwrap().is_empty());
+}
+
+#[test]
+fn upgrading_a_version_1_store_adds_the_nudge_tables_and_refreshes_the_projection() {
+    let (dir, mut s) = store();
+    let path = dir.path().join("nested/dir/s.db");
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    s.append(
+        &ev("e2", "T-1", EventKind::Acknowledged, at(8, 5), json!({})),
+        Expect::Any,
+    )
+    .unwrap();
+    drop(s);
+    // Make it what slawatch 0.1 wrote: schema 1, facts without the new field.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE nudges_sent; DROP TABLE nudge_snoozes;
+         DELETE FROM schema_migrations WHERE version = 2;
+         UPDATE tickets SET facts = json_remove(facts, '$.last_acknowledged_at');",
+    )
+    .unwrap();
+    drop(conn);
+    let s = SqliteStore::open(&path).unwrap();
+    assert!(s.verify().unwrap().problems.is_empty());
+    let row = &s.open_tickets().unwrap().tickets[0];
+    assert_eq!(
+        row.facts.as_ref().unwrap().last_acknowledged_at,
+        Some(at(8, 5).timestamp_micros())
+    );
+    assert!(s.nudges_sent("alice", 0, 10).unwrap().is_empty());
+}

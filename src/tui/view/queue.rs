@@ -131,20 +131,24 @@ pub fn draw_list(
         area.height.saturating_sub(1),
     );
     if rows.is_empty() {
-        let msg = if !s.source.loaded {
-            "Loading tickets…"
-        } else if s.board.is_empty() {
-            "No open tickets."
+        let msg = match (&s.source.error, s.source.loaded) {
+            (Some(e), false) => format!("Cannot read the store: {e}. Retrying…"),
+            (None, false) => "Loading tickets…".to_owned(),
+            _ if s.board.is_empty() => "No open tickets.".to_owned(),
+            _ => "No ticket matches the filter.".to_owned(),
+        };
+        let style = if s.source.error.is_some() && !s.source.loaded {
+            theme.error
         } else {
-            "No ticket matches the filter."
+            theme.muted
         };
         super::put(
             buf,
             body.x + 2,
             body.y + 1,
-            msg,
+            &msg,
             usize::from(body.width) - 2,
-            theme.muted,
+            style,
         );
         return;
     }

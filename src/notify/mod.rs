@@ -1,0 +1,49 @@
+//! Warning nudges ahead of every breach, and desktop notifications.
+//!
+//! - [`thresholds`]: pure; a clock, its policy and calendar → the instants of its
+//!   warnings (percent of budget, minutes before due), breach and repeats.
+//! - [`scheduler`]: pure; a priority queue of every open ticket's next threshold,
+//!   recomputed per ticket when its events change; `now` is always a parameter.
+//! - [`service`]: the tokio driver that sleeps until the next threshold, claims what
+//!   is due in the per-user sent log (so it fires once across restarts and consoles)
+//!   and hands it to the caller and the desktop.
+//! - [`desktop`]: notify-rust on its own thread, every call bounded by a timeout;
+//!   "no notification server" is detected once and reported as state.
+
+pub mod desktop;
+mod nudge;
+pub mod scheduler;
+pub mod service;
+pub mod thresholds;
+
+#[cfg(test)]
+mod testkit;
+
+pub use desktop::{DesktopEvent, DesktopOptions, DesktopState, Notifier, NudgeAction};
+pub use nudge::{duration, metric_label, Nudge, LATE_AFTER};
+pub use scheduler::Scheduler;
+pub use service::{
+    MemorySentLog, NudgeHandle, NudgeMsg, NudgeService, SentLog, ServiceConfig, SystemClock,
+    TokioClock, WallClock,
+};
+pub use thresholds::{ClockPlan, Threshold, ThresholdKind};
+
+/// Whose nudges these are: `SLAWATCH_AGENT`, else `$USER`, else `$LOGNAME`.
+pub fn current_user() -> Option<String> {
+    ["SLAWATCH_AGENT", "USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|u| u.trim().to_owned())
+        .find(|u| !u.is_empty())
+}
+
+/// The user the sent log is kept for, given the agent name the console's settings
+/// give (`agent` in config.toml, else the login name): `SLAWATCH_AGENT` wins. The
+/// console and `slawatch watch` must agree on it, or a person gets every nudge twice.
+pub fn nudge_user(configured_agent: &str) -> String {
+    std::env::var("SLAWATCH_AGENT")
+        .ok()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| configured_agent.trim().to_owned())
+}
