@@ -107,6 +107,8 @@ pub struct Console {
     pub theme: Theme,
     pub source: (std::path::PathBuf, Duration),
     pub started: Instant,
+    /// What the compliance worker computes with.
+    pub compliance: super::compliance::Setup,
 }
 
 pub fn run(c: Console) -> anyhow::Result<()> {
@@ -122,9 +124,12 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         theme,
         source: (path, poll),
         started,
+        compliance,
     } = c;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let source = Source::spawn(path, poll, move |m| tx.send(m).is_ok());
+    let (ctx, mut crx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = super::compliance::Worker::spawn(compliance, move |r| ctx.send(r).is_ok());
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -225,6 +230,12 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                 }
                 dirty = true;
             }
+            Some(r) = crx.recv() => {
+                work_started = Instant::now();
+                only_tick = false;
+                effects = update(&mut state, Msg::Compliance(r), Utc::now());
+                dirty = true;
+            }
             _ = tick.tick() => {
                 if !dirty {
                     work_started = Instant::now();
@@ -247,6 +258,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                     dirty = true;
                 }
                 Effect::Quit => {}
+                Effect::Compliance(r) => worker.send(r),
             }
         }
         if state.quit {
@@ -254,6 +266,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         }
     }
     drop(source);
+    drop(worker);
     drop(_guard);
     if let Some(path) = std::env::var_os("SLAWATCH_STATS") {
         stats.bytes = bytes.load(Ordering::Relaxed);

@@ -18,6 +18,7 @@ pub enum View {
     Ticket,
     Escalations,
     Help,
+    Compliance,
 }
 
 impl View {
@@ -28,6 +29,7 @@ impl View {
             View::Ticket => Section::Ticket,
             View::Escalations => Section::Escalations,
             View::Help => Section::Help,
+            View::Compliance => Section::Compliance,
         }
     }
 
@@ -37,6 +39,7 @@ impl View {
             View::Ticket => "Ticket",
             View::Escalations => "Escalations",
             View::Help => "Help",
+            View::Compliance => "Compliance",
         }
     }
 }
@@ -242,6 +245,8 @@ pub struct State {
     pub quit: bool,
     /// Where the user's config files are (for the help view).
     pub config_dir: Option<String>,
+    /// The compliance view, and the queue marks its figures give.
+    pub compliance: super::compliance::CompliancePane,
 }
 
 impl State {
@@ -271,6 +276,7 @@ impl State {
             size: (80, 24),
             quit: false,
             config_dir: None,
+            compliance: Default::default(),
         }
     }
 

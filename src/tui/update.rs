@@ -22,6 +22,8 @@ pub enum Msg {
     /// The 1 Hz countdown tick.
     Tick,
     Source(SourceMsg),
+    /// The compliance worker's answer.
+    Compliance(super::compliance::Reply),
 }
 
 /// What the store worker reports.
@@ -80,6 +82,8 @@ pub enum Effect {
     /// Clear and repaint the whole screen.
     Redraw,
     Quit,
+    /// Ask the compliance worker for a month's figures.
+    Compliance(super::compliance::Request),
 }
 
 pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
@@ -88,7 +92,9 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Key(k) => {
             // Only presses: terminals that report releases would double every key.
             if k.kind != KeyEventKind::Release {
+                let before = s.view;
                 key(s, k, now, &mut fx);
+                super::compliance::after_key(s, before, now, &mut fx);
             }
         }
         Msg::Paste(text) => {
@@ -106,8 +112,10 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             if s.bell && !breached.is_empty() {
                 fx.push(Effect::Bell);
             }
+            super::compliance::tick(s, now, &mut fx);
         }
         Msg::Source(m) => source(s, m, now, &mut fx),
+        Msg::Compliance(r) => super::compliance::on_reply(s, r, now),
     }
     s.refresh();
     fx
@@ -141,6 +149,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                 }
             }
             s.board.upsert_many(tickets, now);
+            s.compliance.dirty = true;
         }
         SourceMsg::Busy => {
             s.source.busy_since.get_or_insert(now_us);
@@ -289,6 +298,9 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         return;
     }
+    if super::compliance::prompt_key(s, &k, key, now, fx) {
+        return;
+    }
     if let Some(a) = s.keymap.lookup(s.view.section(), key) {
         action(s, a, now, fx);
     }
@@ -360,10 +372,15 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
                 super::view::help::line_count(s).saturating_sub(super::view::list_height(s.size.1));
             s.help_scroll = to(s.help_scroll, max + 1).min(max);
         }
+        // Its own keys (see `compliance::action`).
+        View::Compliance => {}
     }
 }
 
 fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    if super::compliance::action(s, a, now, fx) {
+        return;
+    }
     let p = page(s);
     match a {
         Action::Quit => {
@@ -380,7 +397,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             }
         }
         Action::NextView | Action::PrevView => {
-            let mut cycle = vec![View::Queue, View::Escalations];
+            let mut cycle = vec![View::Queue, View::Escalations, View::Compliance];
             if s.ticket.is_some() {
                 cycle.push(View::Ticket);
             }
@@ -396,13 +413,13 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         Action::Back => match s.view {
             View::Help => s.view = s.help_return,
             View::Ticket => {
-                s.view = if s.return_to == View::Escalations {
-                    View::Escalations
+                s.view = if matches!(s.return_to, View::Escalations | View::Compliance) {
+                    s.return_to
                 } else {
                     View::Queue
                 }
             }
-            View::Escalations => s.view = View::Queue,
+            View::Escalations | View::Compliance => s.view = View::Queue,
             View::Queue => {
                 if !s.board.filter().is_empty() {
                     s.board.set_filter(Filter::default());
@@ -410,7 +427,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             }
         },
         Action::Filter => {
-            if matches!(s.view, View::Ticket | View::Help) {
+            if matches!(s.view, View::Ticket | View::Help | View::Compliance) {
                 s.view = View::Queue;
             }
             s.prompt = Some(s.board.filter().text.clone());

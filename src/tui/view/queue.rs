@@ -177,6 +177,7 @@ pub fn draw_list(
             now,
             r == cur,
             show_customer,
+            s.compliance.marked(&e.key),
         );
     }
 }
@@ -223,6 +224,8 @@ fn row(
     now: DateTime<Utc>,
     selected: bool,
     show_customer: bool,
+    // The next hour of this ticket costs a contract money (compliance figures).
+    marked: bool,
 ) {
     let sum = &e.sum;
     let sev = sum.severity;
@@ -271,6 +274,17 @@ fn row(
                     ""
                 };
                 cell(buf, x, y, t, w, sel(base));
+            }
+            Col::Title if marked => {
+                cell(buf, x, y, "$", 1, sel(theme.critical));
+                cell(
+                    buf,
+                    x + 1,
+                    y,
+                    &format!(" {}", e.facts.title),
+                    w - 1,
+                    sel(base),
+                );
             }
             Col::Title => cell(buf, x, y, &e.facts.title, w, sel(base)),
             Col::State => {
