@@ -53,7 +53,7 @@ impl Tmux {
         let t = Tmux { socket, dir };
         // The exit status goes to a file: tmux versions differ in reporting it.
         let cmd = format!(
-            "env XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {BIN} {args}; echo $? > {status}; sleep 60",
+            "env -u SLAWATCH_AGENT XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {BIN} {args}; echo $? > {status}; sleep 60",
             status = t.dir.path().join("exit-status").display(),
             cfg = t.dir.path().join("cfg").display(),
             data = t.dir.path().join("data").display(),
@@ -245,6 +245,32 @@ fn record_escalation_and_client_update_with_keystrokes() {
         s.contains("recorded client_update")
     });
     assert!(s.contains(&ticket), "{s}");
+
+    // Another writer on the same store: its ticket appears without a restart.
+    t.keys(&["/"]);
+    t.text("live-1");
+    t.keys(&["Enter"]);
+    t.wait_for("the empty filter", |s| s.contains("No ticket matches"));
+    {
+        use slawatch::store::Store;
+        let mut store = slawatch::store::SqliteStore::open(&db).unwrap();
+        let now = chrono::Utc::now();
+        let e = slawatch::model::Event::new(
+            "LIVE-1",
+            slawatch::model::EventKind::Detected,
+            now,
+            now,
+            "another-console",
+            serde_json::from_value(serde_json::json!({
+                "priority": "P1", "customer": "acme-telecom", "title": "appeared without a restart"
+            }))
+            .unwrap(),
+        );
+        store.append(&e, slawatch::store::Expect::Any).unwrap();
+    }
+    t.wait_for("the other writer's ticket", |s| {
+        s.contains("LIVE-1") && s.contains("appeared without")
+    });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0", "exit status");
     assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");

@@ -536,5 +536,6 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
     })
 }
 
+mod chunked;
 #[cfg(test)]
 mod tests;

@@ -25,7 +25,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::source::{Command, Source};
 use super::state::State;
 use super::theme::Theme;
-use super::update::{update, Effect, Msg};
+use super::update::{update, Effect, Msg, SourceMsg};
 use super::view;
 
 /// Counts the bytes that reach the terminal (for the per-tick figure).
@@ -107,6 +107,8 @@ pub struct Console {
     pub theme: Theme,
     pub source: (std::path::PathBuf, Duration),
     pub started: Instant,
+    /// What the compliance worker computes with.
+    pub compliance: super::compliance::Setup,
 }
 
 pub fn run(c: Console) -> anyhow::Result<()> {
@@ -122,9 +124,12 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         theme,
         source: (path, poll),
         started,
+        compliance,
     } = c;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let source = Source::spawn(path, poll, move |m| tx.send(m).is_ok());
+    let (ctx, mut crx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = super::compliance::Worker::spawn(compliance, move |r| ctx.send(r).is_ok());
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -213,11 +218,22 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             Some(m) = rx.recv() => {
                 work_started = Instant::now();
                 only_tick = false;
+                let big = matches!(m, SourceMsg::Loaded { .. });
                 effects = update(&mut state, Msg::Source(m), Utc::now());
+                if big {
+                    // The snapshot's decoding buffers are freed now; hand the pages back.
+                    trim_heap();
+                }
                 // Take whatever else is waiting before drawing.
                 while let Ok(m) = rx.try_recv() {
                     effects.extend(update(&mut state, Msg::Source(m), Utc::now()));
                 }
+                dirty = true;
+            }
+            Some(r) = crx.recv() => {
+                work_started = Instant::now();
+                only_tick = false;
+                effects = update(&mut state, Msg::Compliance(r), Utc::now());
                 dirty = true;
             }
             _ = tick.tick() => {
@@ -242,6 +258,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                     dirty = true;
                 }
                 Effect::Quit => {}
+                Effect::Compliance(r) => worker.send(r),
             }
         }
         if state.quit {
@@ -249,12 +266,29 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         }
     }
     drop(source);
+    drop(worker);
     drop(_guard);
     if let Some(path) = std::env::var_os("SLAWATCH_STATS") {
         stats.bytes = bytes.load(Ordering::Relaxed);
         std::fs::write(path, serde_json::to_string_pretty(&stats)?)?;
     }
     Ok(())
+}
+
+/// Returns freed heap pages to the system (glibc keeps them otherwise: after the first
+/// snapshot that is tens of megabytes of resident memory for nothing).
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only walks glibc's own heap bookkeeping; it takes no
+        // pointers from us and is safe to call at any time.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 fn draw(term: &mut Term, state: &State, theme: &Theme) -> io::Result<()> {

@@ -14,6 +14,10 @@ const ESC: char = '\u{1b}';
 
 /// Text with every control character and escape sequence removed, NFC-normalised.
 pub fn clean(s: &str) -> String {
+    // Printable ASCII is already clean (and NFC): the common case.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return s.to_owned();
+    }
     if s.chars().all(is_plain)
         && unicode_normalization::is_nfc_quick(s.chars())
             == unicode_normalization::IsNormalized::Yes

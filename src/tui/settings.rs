@@ -27,6 +27,8 @@ pub struct Settings {
     pub bell: bool,
     pub policies: Option<PathBuf>,
     pub calendars: Option<PathBuf>,
+    /// The contracts the compliance view computes penalties with (default: shipped).
+    pub contracts: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -39,6 +41,7 @@ struct File {
     bell: Option<bool>,
     policies: Option<Spanned<String>>,
     calendars: Option<Spanned<String>>,
+    contracts: Option<Spanned<String>>,
 }
 
 impl Settings {
@@ -57,6 +60,7 @@ impl Settings {
             bell: true,
             policies: None,
             calendars: None,
+            contracts: None,
         };
         let mut errors = Vec::new();
         let default = (Path::new(DEFAULT_CONFIG_NAME), DEFAULT_CONFIG);
@@ -130,6 +134,9 @@ impl Settings {
         }
         if let Some(c) = f.calendars {
             self.calendars = Some(base.join(c.get_ref()));
+        }
+        if let Some(c) = f.contracts {
+            self.contracts = Some(base.join(c.get_ref()));
         }
         r.finish()
     }

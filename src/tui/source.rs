@@ -23,6 +23,21 @@ pub enum Command {
     Stop,
 }
 
+/// Rows per chunk of the first snapshot.
+const SNAPSHOT_CHUNK: usize = 8192;
+
+/// The store for reading and writing or, when the file cannot be written, for reading
+/// (the console still shows everything; what is recorded waits in the outbox).
+fn open(path: &std::path::Path) -> Result<(SqliteStore, bool), String> {
+    match SqliteStore::open(path) {
+        Ok(s) => Ok((s, false)),
+        Err(StoreError::ReadOnly { .. }) => SqliteStore::open_read_only(path)
+            .map(|s| (s, true))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// How many change-feed events one read takes.
 const BATCH: usize = 5000;
 
@@ -78,6 +93,7 @@ struct Worker<F> {
     store: Option<SqliteStore>,
     cursor: Option<Seq>,
     outbox: Vec<Event>,
+    read_only: bool,
 }
 
 impl<F: Fn(SourceMsg) -> bool> Worker<F> {
@@ -89,6 +105,7 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
             store: None,
             cursor: None,
             outbox: Vec::new(),
+            read_only: false,
         }
     }
 
@@ -119,7 +136,12 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
 
     fn store(&mut self) -> Result<&mut SqliteStore, String> {
         if self.store.is_none() {
-            self.store = Some(SqliteStore::open(&self.path).map_err(|e| e.to_string())?);
+            let (store, read_only) = open(&self.path)?;
+            if read_only != self.read_only {
+                self.read_only = read_only;
+                self.send(SourceMsg::ReadOnly(read_only));
+            }
+            self.store = Some(store);
         }
         Ok(self.store.as_mut().expect("just opened"))
     }
@@ -142,12 +164,23 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
     fn poll_inner(&mut self) -> Result<(), String> {
         self.flush_outbox();
         let Some(cursor) = self.cursor else {
-            let snap = self.store()?.open_tickets().map_err(|e| e.to_string())?;
-            self.cursor = Some(snap.cursor);
+            // In chunks: the UI evaluates one while the next is decoded.
+            self.store()?;
+            let out = &self.out;
+            let store = self.store.as_mut().expect("just opened");
+            let cursor = store
+                .open_tickets_chunked(SNAPSHOT_CHUNK, &mut |tickets| {
+                    out(SourceMsg::LoadChunk { tickets });
+                })
+                .map_err(|e| e.to_string())?;
+            self.cursor = Some(cursor);
             self.send(SourceMsg::Loaded {
-                tickets: snap.tickets,
-                cursor: snap.cursor,
+                tickets: Vec::new(),
+                cursor,
             });
+            // Reopen for the small reads from here on: the snapshot touched the whole
+            // file through SQLite's memory map, which would stay resident otherwise.
+            self.store = None;
             return Ok(());
         };
         let mut cursor = cursor;

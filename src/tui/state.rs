@@ -18,6 +18,7 @@ pub enum View {
     Ticket,
     Escalations,
     Help,
+    Compliance,
 }
 
 impl View {
@@ -28,6 +29,7 @@ impl View {
             View::Ticket => Section::Ticket,
             View::Escalations => Section::Escalations,
             View::Help => Section::Help,
+            View::Compliance => Section::Compliance,
         }
     }
 
@@ -37,6 +39,7 @@ impl View {
             View::Ticket => "Ticket",
             View::Escalations => "Escalations",
             View::Help => "Help",
+            View::Compliance => "Compliance",
         }
     }
 }
@@ -200,6 +203,8 @@ pub struct SourceStatus {
     pub failures: u32,
     /// Events recorded here and not yet stored (kept and retried).
     pub unsaved: usize,
+    /// The store file cannot be written: nothing recorded here can be stored.
+    pub read_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -221,6 +226,8 @@ pub struct State {
     pub view: View,
     /// Where `back` returns to from the ticket and help views.
     pub return_to: View,
+    /// Where `back` returns to from the help view.
+    pub help_return: View,
     pub queue: ListSel,
     pub esc: ListSel,
     /// The escalations list, recomputed when the board changes in that view.
@@ -238,6 +245,8 @@ pub struct State {
     pub quit: bool,
     /// Where the user's config files are (for the help view).
     pub config_dir: Option<String>,
+    /// The compliance view, and the queue marks its figures give.
+    pub compliance: super::compliance::CompliancePane,
 }
 
 impl State {
@@ -250,6 +259,7 @@ impl State {
             bell: false,
             view: View::Queue,
             return_to: View::Queue,
+            help_return: View::Queue,
             queue: ListSel::default(),
             esc: ListSel::default(),
             escalations: Vec::new(),
@@ -266,6 +276,7 @@ impl State {
             size: (80, 24),
             quit: false,
             config_dir: None,
+            compliance: Default::default(),
         }
     }
 

@@ -9,7 +9,7 @@ use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::state::{State, TicketPane, TimelineRow, View};
-use crate::model::{Event, EventKind};
+use crate::model::Event;
 use crate::sla::Facts;
 use crate::store::{Seq, StoredEvent, TicketRow};
 
@@ -22,12 +22,19 @@ pub enum Msg {
     /// The 1 Hz countdown tick.
     Tick,
     Source(SourceMsg),
+    /// The compliance worker's answer.
+    Compliance(super::compliance::Reply),
 }
 
 /// What the store worker reports.
 #[derive(Debug)]
 pub enum SourceMsg {
-    /// The first snapshot: every open ticket and the change-feed cursor.
+    /// Part of the first snapshot, as it is read (evaluated at once, shown at `Loaded`).
+    LoadChunk {
+        tickets: Vec<TicketRow>,
+    },
+    /// The first snapshot is complete (with its last rows): every open ticket, and
+    /// the change-feed cursor it is consistent with.
     Loaded {
         tickets: Vec<TicketRow>,
         cursor: Seq,
@@ -62,6 +69,8 @@ pub enum SourceMsg {
     },
     /// Events recorded here that are still waiting to be stored.
     Unsaved(usize),
+    /// The store can (false) or cannot (true) be written.
+    ReadOnly(bool),
 }
 
 /// What `update` asks the outside world to do.
@@ -73,6 +82,8 @@ pub enum Effect {
     /// Clear and repaint the whole screen.
     Redraw,
     Quit,
+    /// Ask the compliance worker for a month's figures.
+    Compliance(super::compliance::Request),
 }
 
 pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
@@ -81,7 +92,9 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Key(k) => {
             // Only presses: terminals that report releases would double every key.
             if k.kind != KeyEventKind::Release {
+                let before = s.view;
                 key(s, k, now, &mut fx);
+                super::compliance::after_key(s, before, now, &mut fx);
             }
         }
         Msg::Paste(text) => {
@@ -99,8 +112,10 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             if s.bell && !breached.is_empty() {
                 fx.push(Effect::Bell);
             }
+            super::compliance::tick(s, now, &mut fx);
         }
         Msg::Source(m) => source(s, m, now, &mut fx),
+        Msg::Compliance(r) => super::compliance::on_reply(s, r, now),
     }
     s.refresh();
     fx
@@ -109,9 +124,20 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
 fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let now_us = now.timestamp_micros();
     match m {
+        SourceMsg::LoadChunk { tickets } => {
+            if !s.board.is_loading() {
+                s.board.begin_load();
+            }
+            let rows = tickets.into_iter().map(|r| (r.ticket, r.facts));
+            s.board.add_loaded(rows, now, false);
+        }
         SourceMsg::Loaded { tickets, .. } => {
-            s.board
-                .load(tickets.into_iter().map(|r| (r.ticket, r.facts)), now);
+            if !s.board.is_loading() {
+                s.board.begin_load();
+            }
+            let rows = tickets.into_iter().map(|r| (r.ticket, r.facts));
+            s.board.add_loaded(rows, now, true);
+            s.board.finish_load();
             s.source.loaded = true;
             ok(s, now_us);
         }
@@ -123,6 +149,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                 }
             }
             s.board.upsert_many(tickets, now);
+            s.compliance.dirty = true;
         }
         SourceMsg::Busy => {
             s.source.busy_since.get_or_insert(now_us);
@@ -190,6 +217,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
             );
         }
         SourceMsg::Unsaved(n) => s.source.unsaved = n,
+        SourceMsg::ReadOnly(r) => s.source.read_only = r,
     }
 }
 
@@ -270,6 +298,9 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         return;
     }
+    if super::compliance::prompt_key(s, &k, key, now, fx) {
+        return;
+    }
     if let Some(a) = s.keymap.lookup(s.view.section(), key) {
         action(s, a, now, fx);
     }
@@ -306,10 +337,14 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
     let n = list_len(s);
     match s.view {
         View::Queue => {
-            let cur = s.queue.cursor(&s.board, s.board.visible());
+            let rows = s.board.visible();
+            let cur = s.queue.cursor(&s.board, rows);
             let row = to(cur, n);
-            let rows = s.board.visible().to_vec();
-            s.queue.select(&s.board, &rows, row);
+            s.queue.select(&s.board, rows, row);
+            // Scroll only when the cursor leaves the rows shown (as the renderer does).
+            let h = super::view::list_height(s.size.1);
+            let shown = super::view::queue::window(s.queue.offset, cur, h, n);
+            s.queue.offset = super::view::queue::window(shown, row, h, n);
         }
         View::Escalations => {
             let cur = s.esc.cursor(&s.board, &s.escalations);
@@ -337,10 +372,15 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
                 super::view::help::line_count(s).saturating_sub(super::view::list_height(s.size.1));
             s.help_scroll = to(s.help_scroll, max + 1).min(max);
         }
+        // Its own keys (see `compliance::action`).
+        View::Compliance => {}
     }
 }
 
 fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    if super::compliance::action(s, a, now, fx) {
+        return;
+    }
     let p = page(s);
     match a {
         Action::Quit => {
@@ -349,17 +389,15 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         Action::Help => {
             if s.view == View::Help {
-                s.view = s.return_to;
+                s.view = s.help_return;
             } else {
-                if s.view != View::Help {
-                    s.return_to = s.view;
-                }
+                s.help_return = s.view;
                 s.view = View::Help;
                 s.help_scroll = 0;
             }
         }
         Action::NextView | Action::PrevView => {
-            let mut cycle = vec![View::Queue, View::Escalations];
+            let mut cycle = vec![View::Queue, View::Escalations, View::Compliance];
             if s.ticket.is_some() {
                 cycle.push(View::Ticket);
             }
@@ -373,15 +411,15 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             s.view = cycle[next];
         }
         Action::Back => match s.view {
-            View::Help => s.view = s.return_to,
+            View::Help => s.view = s.help_return,
             View::Ticket => {
-                s.view = if s.return_to == View::Escalations {
-                    View::Escalations
+                s.view = if matches!(s.return_to, View::Escalations | View::Compliance) {
+                    s.return_to
                 } else {
                     View::Queue
                 }
             }
-            View::Escalations => s.view = View::Queue,
+            View::Escalations | View::Compliance => s.view = View::Queue,
             View::Queue => {
                 if !s.board.filter().is_empty() {
                     s.board.set_filter(Filter::default());
@@ -389,7 +427,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             }
         },
         Action::Filter => {
-            if matches!(s.view, View::Ticket | View::Help) {
+            if matches!(s.view, View::Ticket | View::Help | View::Compliance) {
                 s.view = View::Queue;
             }
             s.prompt = Some(s.board.filter().text.clone());
@@ -488,9 +526,6 @@ fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
     }
     s.flash(format!("recording {} on {label}…", event.kind), now, false);
-    if event.kind == EventKind::Resolved && s.view == View::Ticket {
-        // The ticket leaves the queue; stay on it until the agent goes back.
-    }
     fx.push(Effect::Append(event));
 }
 

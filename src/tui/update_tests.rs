@@ -339,6 +339,8 @@ fn views_cycle_and_open_loads_the_history() {
     press(&mut s, "<tab>", now());
     assert_eq!(s.view, View::Escalations);
     press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Compliance);
+    press(&mut s, "<tab>", now());
     assert_eq!(s.view, View::Queue, "no ticket open yet");
     let key = selected_key(&s);
     let fx = press(&mut s, "<enter>", now());
@@ -406,7 +408,10 @@ fn tick_reevaluates_only_at_state_changes_and_rings_on_breach() {
     let before = s.board.version;
     // Nothing changes before the next instant.
     let t = DateTime::from_timestamp_micros(next - 1).unwrap();
-    assert!(update(&mut s, Msg::Tick, t).is_empty());
+    // (The compliance figures are asked for on the first tick after loading.)
+    assert!(update(&mut s, Msg::Tick, t)
+        .iter()
+        .all(|e| matches!(e, Effect::Compliance(_))));
     assert_eq!(s.board.version, before);
     // Walk forward a minute at a time for a day: breaches ring once each.
     let breached0 = s.board.counts().breached;
@@ -489,4 +494,72 @@ fn incremental_order_equals_a_full_sort() {
     let (m, g) = (s.board.sort_mode(), s.board.grouped());
     s.board.set_sort(m, g);
     assert_eq!(s.board.visible(), incremental.as_slice());
+}
+
+#[test]
+fn typing_a_filter_narrows_to_what_a_fresh_filter_shows() {
+    let mut s = testkit::state();
+    press(&mut s, "/ac", now());
+    press(&mut s, "me<enter>", now());
+    let typed = s.board.visible().to_vec();
+    let mut fresh = testkit::state();
+    let f = crate::tui::board::Filter {
+        text: "acme".into(),
+        ..Default::default()
+    };
+    fresh.board.set_filter(f);
+    assert_eq!(typed, fresh.board.visible());
+    assert!(!typed.is_empty());
+    // Backspace widens again.
+    press(&mut s, "/<bs><bs>", now());
+    let mut wide = testkit::state();
+    wide.board.set_filter(crate::tui::board::Filter {
+        text: "ac".into(),
+        ..Default::default()
+    });
+    assert_eq!(s.board.visible(), wide.board.visible());
+}
+
+#[test]
+fn timeline_scrolls_and_follows_the_newest() {
+    let (_d, mut store, mut s) = with_store();
+    update(&mut s, Msg::Resize(80, 14), now());
+    let fx = press(&mut s, "<enter>", now());
+    run_effects(&mut s, &mut store, fx, now());
+    // Add notes until the timeline is longer than the screen.
+    for n in 0..6 {
+        let fx = press(&mut s, &format!("nnote {n}<enter>"), now());
+        run_effects(&mut s, &mut store, fx, now());
+    }
+    let len = s.ticket.as_ref().unwrap().timeline.as_ref().unwrap().len();
+    assert!(len > crate::tui::view::timeline_height(14));
+    assert_eq!(
+        s.ticket.as_ref().unwrap().scroll,
+        None,
+        "follows the newest"
+    );
+    press(&mut s, "k", now());
+    assert!(s.ticket.as_ref().unwrap().scroll.is_some());
+    press(&mut s, "g", now());
+    assert_eq!(s.ticket.as_ref().unwrap().scroll, Some(0));
+    press(&mut s, "G", now());
+    assert_eq!(s.ticket.as_ref().unwrap().scroll, None);
+}
+
+#[test]
+fn the_queue_scrolls_only_when_the_cursor_leaves_the_screen() {
+    let mut s = testkit::state();
+    update(&mut s, Msg::Resize(80, 14), now());
+    let h = crate::tui::view::list_height(14);
+    press(&mut s, &"j".repeat(h + 2), now());
+    assert_eq!(s.queue.offset, 3, "scrolled by three");
+    press(&mut s, "k", now());
+    assert_eq!(
+        s.queue.offset, 3,
+        "moving up inside the screen does not scroll"
+    );
+    press(&mut s, &"k".repeat(h), now());
+    assert_eq!(s.queue.offset, 1, "the cursor (row 1) at the top edge");
+    press(&mut s, "k", now());
+    assert_eq!(s.queue.offset, 0);
 }

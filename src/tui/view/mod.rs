@@ -1,12 +1,15 @@
 //! Pure rendering: `render(frame, &State, &Theme, now)`. No I/O and no clock here, so
 //! every screen is a snapshot test with a fixed `now`.
 
+pub mod compliance;
 pub mod escalations;
 pub mod form;
 pub mod help;
 pub mod queue;
 pub mod ticket;
 
+#[cfg(test)]
+mod compliance_snapshots;
 #[cfg(test)]
 mod tests;
 
@@ -61,6 +64,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         View::Escalations => escalations::draw(buf, body, s, theme, now),
         View::Ticket => ticket::draw(buf, body, s, theme, now),
         View::Help => help::draw(buf, body, s, theme),
+        View::Compliance => compliance::draw(buf, body, s, theme, now),
     }
     footer(
         buf,
@@ -80,6 +84,9 @@ fn cursor(area: Rect, s: &State) -> Option<ratatui::layout::Position> {
     }
     if let Some(f) = &s.form {
         return form::cursor(area, f);
+    }
+    if let Some(p) = &s.compliance.prompt {
+        return Some(compliance::prompt_cursor(area, p));
     }
     s.prompt.as_ref().map(|p| {
         let x = area.x + 9 + width(p) as u16;
@@ -130,6 +137,10 @@ fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
     let mut x = area.x;
     x += put(buf, x, y, " slawatch ", w, theme.header.patch(theme.title));
     let mut tabs = vec![View::Queue, View::Escalations];
+    // Narrow terminals name the compliance view only while it is shown (`$` opens it).
+    if s.view == View::Compliance || area.width >= 100 {
+        tabs.push(View::Compliance);
+    }
     if s.ticket.is_some() {
         tabs.push(View::Ticket);
     }
@@ -230,6 +241,9 @@ fn freshness(s: &State, now: DateTime<Utc>) -> (String, bool) {
     if let Some(b) = src.busy_since.filter(|&b| now_us - b >= 3_000_000) {
         out = (format!("store slow: waiting {} · {}", ago(b), out.0), true);
     }
+    if src.read_only {
+        out = (format!("READ-ONLY · {}", out.0), true);
+    }
     if src.unsaved > 0 {
         out = (format!("{} UNSAVED · {}", src.unsaved, out.0), true);
     }
@@ -258,6 +272,10 @@ fn truncate_left(s: &str, max: usize) -> String {
 
 fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let w = usize::from(area.width);
+    if let Some(p) = &s.compliance.prompt {
+        compliance::footer_prompt(buf, area, s, p, theme);
+        return;
+    }
     if let Some(p) = &s.prompt {
         let x = area.x + put(buf, area.x, area.y, " filter: ", w, theme.key);
         buf.set_style(
@@ -315,6 +333,18 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             Action::Quit,
         ],
         View::Help => &[Action::PageDown, Action::PageUp, Action::Back, Action::Quit],
+        View::Compliance => &[
+            Action::Drill,
+            Action::NextFigure,
+            Action::PrevMonth,
+            Action::NextMonth,
+            Action::ChooseMonth,
+            Action::NextCustomer,
+            Action::Recompute,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ],
     };
     let mut x = area.x + 1;
     // The filter in force, first: what is hidden must never be a surprise.
@@ -379,6 +409,13 @@ fn short_label(a: Action) -> &'static str {
         Action::Back => "back",
         Action::PageDown => "page down",
         Action::PageUp => "page up",
+        Action::Drill => "tickets",
+        Action::NextFigure => "figure",
+        Action::PrevMonth => "prev month",
+        Action::NextMonth => "next month",
+        Action::ChooseMonth => "month",
+        Action::NextCustomer => "customer",
+        Action::Recompute => "recompute",
         _ => a.as_str(),
     }
 }

@@ -131,20 +131,24 @@ pub fn draw_list(
         area.height.saturating_sub(1),
     );
     if rows.is_empty() {
-        let msg = if !s.source.loaded {
-            "Loading tickets…"
-        } else if s.board.is_empty() {
-            "No open tickets."
+        let msg = match (&s.source.error, s.source.loaded) {
+            (Some(e), false) => format!("Cannot read the store: {e}. Retrying…"),
+            (None, false) => "Loading tickets…".to_owned(),
+            _ if s.board.is_empty() => "No open tickets.".to_owned(),
+            _ => "No ticket matches the filter.".to_owned(),
+        };
+        let style = if s.source.error.is_some() && !s.source.loaded {
+            theme.error
         } else {
-            "No ticket matches the filter."
+            theme.muted
         };
         super::put(
             buf,
             body.x + 2,
             body.y + 1,
-            msg,
+            &msg,
             usize::from(body.width) - 2,
-            theme.muted,
+            style,
         );
         return;
     }
@@ -173,6 +177,7 @@ pub fn draw_list(
             now,
             r == cur,
             show_customer,
+            s.compliance.marked(&e.key),
         );
     }
 }
@@ -219,6 +224,8 @@ fn row(
     now: DateTime<Utc>,
     selected: bool,
     show_customer: bool,
+    // The next hour of this ticket costs a contract money (compliance figures).
+    marked: bool,
 ) {
     let sum = &e.sum;
     let sev = sum.severity;
@@ -267,6 +274,17 @@ fn row(
                     ""
                 };
                 cell(buf, x, y, t, w, sel(base));
+            }
+            Col::Title if marked => {
+                cell(buf, x, y, "$", 1, sel(theme.critical));
+                cell(
+                    buf,
+                    x + 1,
+                    y,
+                    &format!(" {}", e.facts.title),
+                    w - 1,
+                    sel(base),
+                );
             }
             Col::Title => cell(buf, x, y, &e.facts.title, w, sel(base)),
             Col::State => {
