@@ -96,7 +96,7 @@ impl Bus {
             Some(flags) => format!(
                 r#""$PY" "$FAKE" "$LOG" {flags} > "$DIR/server.out" 2>&1 & SRV=$!
                 i=0
-                until grep -q ready "$DIR/server.out"; do
+                until grep -qs ready "$DIR/server.out"; do
                   i=$((i+1)); if [ $i -gt 200 ]; then cat "$DIR/server.out" >&2; exit 99; fi
                   sleep 0.05
                 done"#
