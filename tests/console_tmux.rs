@@ -119,7 +119,7 @@ impl Tmux {
 
     /// Waits until the screen satisfies `pred`, or fails with the screen.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let s = self.screen();
             if pred(&s) {
