@@ -15,8 +15,8 @@ use serde::Serialize;
 use super::book::{Book, Env, RecordedPenalty, TicketView};
 use super::contract::{Contract, Contracts, Kpi, PenaltyRule, Term};
 use super::engine::{
-    contract_views, evaluate_term, evaluate_views, next_band, outage_pieces, union_length,
-    update_cycles, AvailabilityFigures, ContractMonth, TermResult,
+    availability_verdict, contract_views, evaluate_term, evaluate_views, next_band, outage_pieces,
+    union_length, update_cycles, AvailabilityFigures, ContractMonth, Span, TermResult,
 };
 use super::month::Month;
 use crate::model::Priority;
@@ -437,8 +437,14 @@ fn contract_compliance(
             let what_if: Vec<Option<TermResult>> = c
                 .terms
                 .iter()
+                .zip(&now.terms)
                 .zip(&changing)
-                .map(|(term, &ch)| ch.then(|| evaluate_term(env, c, term, month, &swapped, now_us)))
+                .map(|((term, a), &ch)| {
+                    ch.then(|| {
+                        longer_outage(c, term, a, month, v, v1, now_us)
+                            .unwrap_or_else(|| evaluate_term(env, c, term, month, &swapped, now_us))
+                    })
+                })
                 .collect();
             for ((term, a), b) in c.terms.iter().zip(&now.terms).zip(&what_if) {
                 let Some(b) = b else { continue };
@@ -499,6 +505,43 @@ fn contract_compliance(
         recorded,
         recorded_net,
     }
+}
+
+/// An availability term with `v`'s outage replaced by `v1`'s (the same ticket an hour
+/// later), from the union `a` already has: every outage as of `now` ends by `now`, so
+/// when `v1`'s outage is `v`'s up to `now` and more after it, the union grows by
+/// exactly the difference. `None` when that does not hold (then evaluate again).
+fn longer_outage(
+    c: &Contract,
+    term: &Term,
+    a: &TermResult,
+    month: Month,
+    v: &TicketView,
+    v1: &TicketView,
+    now: Micros,
+) -> Option<TermResult> {
+    let fig = a.availability.as_ref()?;
+    if term.kpi != Kpi::Availability
+        || v.as_of != now
+        || !term.applies_to(v.sla.facts.priority)
+        || !term.applies_to(v1.sla.facts.priority)
+    {
+        return None;
+    }
+    let (start, end) = month.bounds(c.timezone);
+    let (p0, _) = outage_pieces(v, &term.exclude, start, end);
+    let (p1, _) = outage_pieces(v1, &term.exclude, start, end);
+    let before_now: Vec<Span> = p1
+        .iter()
+        .filter(|p| p.0 < now)
+        .map(|&(x, y)| (x, y.min(now)))
+        .collect();
+    if before_now != p0 || p0.iter().any(|p| p.1 > now) {
+        return None;
+    }
+    let len = |p: &[Span]| p.iter().map(|(x, y)| y - x).sum::<Micros>();
+    let outage = fig.outage_us + len(&p1) - len(&p0);
+    Some(availability_verdict(c, term, month, fig.month_us, outage))
 }
 
 /// Whether `v`'s share of `term` differs from `v1`'s (the same ticket later), each

@@ -173,30 +173,7 @@ pub fn evaluate_term(
 ) -> TermResult {
     let tz = contract.timezone;
     let (start, end) = month.bounds(tz);
-    let mut r = TermResult {
-        contract: contract.id.clone(),
-        customer: contract.customer.clone(),
-        term: term.id.clone(),
-        kpi: term.kpi,
-        period: month,
-        operator: term.operator,
-        threshold: term.threshold.to_string(),
-        actual: String::new(),
-        breached: false,
-        band: None,
-        band_label: None,
-        items: Vec::new(),
-        exact: Decimal::ZERO,
-        capped: Decimal::ZERO,
-        amount: Decimal::ZERO,
-        currency: contract.currency.clone(),
-        tickets: Vec::new(),
-        steps: Vec::new(),
-        pending: Vec::new(),
-        availability: None,
-        measured: 0,
-        breaches: 0,
-    };
+    let mut r = blank_result(contract, term, month);
     r.steps.push(format!(
         "term `{}` of contract `{}` ({}): {} {} {}{}",
         term.id,
@@ -242,6 +219,57 @@ pub fn evaluate_term(
         Kpi::ClientUpdateAdherence => adherence(env, contract, term, &views, start, end, &mut r),
         Kpi::BreachCount => breach_count(env, contract, term, &views, start, end, &mut r),
     }
+    finish(contract, term, &mut r);
+    r
+}
+
+/// A term's result before anything is measured.
+fn blank_result(contract: &Contract, term: &Term, month: Month) -> TermResult {
+    TermResult {
+        contract: contract.id.clone(),
+        customer: contract.customer.clone(),
+        term: term.id.clone(),
+        kpi: term.kpi,
+        period: month,
+        operator: term.operator,
+        threshold: term.threshold.to_string(),
+        actual: String::new(),
+        breached: false,
+        band: None,
+        band_label: None,
+        items: Vec::new(),
+        exact: Decimal::ZERO,
+        capped: Decimal::ZERO,
+        amount: Decimal::ZERO,
+        currency: contract.currency.clone(),
+        tickets: Vec::new(),
+        steps: Vec::new(),
+        pending: Vec::new(),
+        availability: None,
+        measured: 0,
+        breaches: 0,
+    }
+}
+
+/// An availability term's verdict for `outage_us` of outage in its month (what
+/// `evaluate_term` decides from the union of the outages), without the line items:
+/// `breached`, `band`, `band_label`, `exact`, `capped` and `amount` are set. The
+/// compliance view's one-more-hour forecasts use it when they know the union already.
+pub fn availability_verdict(
+    contract: &Contract,
+    term: &Term,
+    month: Month,
+    month_us: Micros,
+    outage_us: Micros,
+) -> TermResult {
+    let mut r = blank_result(contract, term, month);
+    let up = month_us - outage_us;
+    r.actual = format!("{} %", percent_of(up, month_us));
+    let beyond = |b: &Bound| match b {
+        Bound::Percent(p) => ratio_beyond(term.operator, up, month_us, *p),
+        _ => false,
+    };
+    monthly_verdict(contract, term, &beyond, &mut r);
     finish(contract, term, &mut r);
     r
 }
