@@ -53,7 +53,7 @@ impl Tmux {
         let t = Tmux { socket, dir };
         // The exit status goes to a file: tmux versions differ in reporting it.
         let cmd = format!(
-            "env XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {BIN} {args}; echo $? > {status}; sleep 60",
+            "env -u SLAWATCH_AGENT XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {BIN} {args}; echo $? > {status}; sleep 60",
             status = t.dir.path().join("exit-status").display(),
             cfg = t.dir.path().join("cfg").display(),
             data = t.dir.path().join("data").display(),

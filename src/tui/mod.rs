@@ -84,7 +84,17 @@ pub fn load_config(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
         settings::login_name(),
     )
     .map_err(|e| errors.extend(e.0))
-    .ok();
+    .ok()
+    .map(|mut s| {
+        // SLAWATCH_AGENT wins, as for `slawatch watch`'s nudges (crate::notify).
+        if let Ok(a) = std::env::var("SLAWATCH_AGENT") {
+            let a = sanitize::clean(&a).trim().to_owned();
+            if !a.is_empty() {
+                s.agent = a;
+            }
+        }
+        s
+    });
     let keymap = Keymap::load(user_keymap.as_ref().map(|(p, t)| (p.as_path(), t.as_str())))
         .map_err(|e| errors.extend(e.0))
         .ok();

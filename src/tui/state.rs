@@ -226,6 +226,8 @@ pub struct State {
     pub view: View,
     /// Where `back` returns to from the ticket and help views.
     pub return_to: View,
+    /// Where `back` returns to from the help view.
+    pub help_return: View,
     pub queue: ListSel,
     pub esc: ListSel,
     /// The escalations list, recomputed when the board changes in that view.
@@ -257,6 +259,7 @@ impl State {
             bell: false,
             view: View::Queue,
             return_to: View::Queue,
+            help_return: View::Queue,
             queue: ListSel::default(),
             esc: ListSel::default(),
             escalations: Vec::new(),

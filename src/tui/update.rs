@@ -9,7 +9,7 @@ use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::state::{State, TicketPane, TimelineRow, View};
-use crate::model::{Event, EventKind};
+use crate::model::Event;
 use crate::sla::Facts;
 use crate::store::{Seq, StoredEvent, TicketRow};
 
@@ -338,8 +338,13 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
     match s.view {
         View::Queue => {
             let rows = s.board.visible();
-            let row = to(s.queue.cursor(&s.board, rows), n);
+            let cur = s.queue.cursor(&s.board, rows);
+            let row = to(cur, n);
             s.queue.select(&s.board, rows, row);
+            // Scroll only when the cursor leaves the rows shown (as the renderer does).
+            let h = super::view::list_height(s.size.1);
+            let shown = super::view::queue::window(s.queue.offset, cur, h, n);
+            s.queue.offset = super::view::queue::window(shown, row, h, n);
         }
         View::Escalations => {
             let cur = s.esc.cursor(&s.board, &s.escalations);
@@ -384,11 +389,9 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         Action::Help => {
             if s.view == View::Help {
-                s.view = s.return_to;
+                s.view = s.help_return;
             } else {
-                if s.view != View::Help {
-                    s.return_to = s.view;
-                }
+                s.help_return = s.view;
                 s.view = View::Help;
                 s.help_scroll = 0;
             }
@@ -408,7 +411,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             s.view = cycle[next];
         }
         Action::Back => match s.view {
-            View::Help => s.view = s.return_to,
+            View::Help => s.view = s.help_return,
             View::Ticket => {
                 s.view = if matches!(s.return_to, View::Escalations | View::Compliance) {
                     s.return_to
@@ -523,9 +526,6 @@ fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
     }
     s.flash(format!("recording {} on {label}…", event.kind), now, false);
-    if event.kind == EventKind::Resolved && s.view == View::Ticket {
-        // The ticket leaves the queue; stay on it until the agent goes back.
-    }
     fx.push(Effect::Append(event));
 }
 

@@ -545,3 +545,21 @@ fn timeline_scrolls_and_follows_the_newest() {
     press(&mut s, "G", now());
     assert_eq!(s.ticket.as_ref().unwrap().scroll, None);
 }
+
+#[test]
+fn the_queue_scrolls_only_when_the_cursor_leaves_the_screen() {
+    let mut s = testkit::state();
+    update(&mut s, Msg::Resize(80, 14), now());
+    let h = crate::tui::view::list_height(14);
+    press(&mut s, &"j".repeat(h + 2), now());
+    assert_eq!(s.queue.offset, 3, "scrolled by three");
+    press(&mut s, "k", now());
+    assert_eq!(
+        s.queue.offset, 3,
+        "moving up inside the screen does not scroll"
+    );
+    press(&mut s, &"k".repeat(h), now());
+    assert_eq!(s.queue.offset, 1, "the cursor (row 1) at the top edge");
+    press(&mut s, "k", now());
+    assert_eq!(s.queue.offset, 0);
+}

@@ -7,7 +7,6 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 use super::{cell, key_of, put};
 use crate::tui::action::{Action, Section};
 use crate::tui::form::{FieldKind, Form};
-use crate::tui::sanitize::width;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -142,6 +141,5 @@ pub fn cursor(area: Rect, f: &Form) -> Option<Position> {
     }
     let vw = usize::from(inner.width.saturating_sub(LABEL_W));
     let (_, col) = visible_text(value, *cursor, vw);
-    let _ = width;
     Some(Position::new(inner.x + LABEL_W + col as u16, y))
 }
