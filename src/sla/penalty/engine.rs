@@ -274,6 +274,55 @@ pub fn availability_verdict(
     r
 }
 
+/// A per-ticket, adherence or breach-count term's verdict from its totals (what
+/// `evaluate_term` decides once it has summed its tickets' shares): `exact` is the sum
+/// of the per-ticket amounts (per-ticket KPIs only), `measured` and `breaches` as in a
+/// [`TermResult`]. `None` for availability (see [`availability_verdict`]). Without
+/// line items; `breached`, `band`, `exact`, `capped`, `amount` are set.
+pub fn verdict_from_totals(
+    contract: &Contract,
+    term: &Term,
+    month: Month,
+    exact: Decimal,
+    measured: u32,
+    breaches: u32,
+) -> Option<TermResult> {
+    let mut r = blank_result(contract, term, month);
+    r.measured = measured;
+    r.breaches = breaches;
+    match term.kpi {
+        Kpi::Availability => return None,
+        Kpi::TimeToRestore | Kpi::TimeToAcknowledge => {
+            r.exact = exact;
+            r.breached = breaches > 0;
+        }
+        Kpi::ClientUpdateAdherence => {
+            if measured > 0 {
+                let met = Micros::from(measured.saturating_sub(breaches));
+                let beyond = |b: &Bound| match b {
+                    Bound::Percent(p) => {
+                        ratio_beyond(term.operator, met, Micros::from(measured), *p)
+                    }
+                    _ => false,
+                };
+                monthly_verdict(contract, term, &beyond, &mut r);
+                r.breaches = breaches;
+            }
+        }
+        Kpi::BreachCount => {
+            let count = u64::from(measured);
+            let beyond = |b: &Bound| match b {
+                Bound::Count(n) => count_beyond(term.operator, count, *n),
+                _ => false,
+            };
+            monthly_verdict(contract, term, &beyond, &mut r);
+            r.breaches = measured;
+        }
+    }
+    finish(contract, term, &mut r);
+    Some(r)
+}
+
 fn finish(contract: &Contract, term: &Term, r: &mut TermResult) {
     let cur = &contract.currency;
     r.capped = r.exact;
