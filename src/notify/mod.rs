@@ -21,7 +21,7 @@ pub mod thresholds;
 mod testkit;
 
 pub use desktop::{DesktopEvent, DesktopOptions, DesktopState, Notifier, NudgeAction};
-pub use nudge::{duration, metric_label, Nudge, LATE_AFTER};
+pub use nudge::{duration, metric_label, record_why, why, Nudge, LATE_AFTER};
 pub use scheduler::Scheduler;
 pub use service::{
     MemorySentLog, NudgeHandle, NudgeMsg, NudgeService, SentLog, ServiceConfig, SystemClock,

@@ -351,3 +351,107 @@ fn the_cache_keeps_what_a_month_needs() {
         Reply::Failed { error, .. } => panic!("{error}"),
     }
 }
+
+/// The tickets at risk found by swapping every open ticket and evaluating every term
+/// again (what `compliance()` did before it skipped tickets whose share cannot change).
+fn at_risk_by_brute_force(
+    events: &[Event],
+    month: Month,
+    at: DateTime<Utc>,
+) -> Vec<(
+    String,
+    String,
+    String,
+    rust_decimal::Decimal,
+    rust_decimal::Decimal,
+)> {
+    use crate::sla::penalty::engine::{contract_views, evaluate_views};
+    let (pols, cals) = crate::config::shipped();
+    let env = Env {
+        policies: pols,
+        calendars: cals,
+    };
+    let book = Book::new(env, group(events), at);
+    let later = book.at(env, at + chrono::TimeDelta::hours(1));
+    let mut out = Vec::new();
+    for c in &crate::config::shipped_contracts().0 {
+        let views = contract_views(c, &book, month);
+        let now = evaluate_views(env, c, month, &views, book.now_micros());
+        if book.now_micros() >= month.bounds(c.timezone).1 {
+            continue;
+        }
+        for (i, v) in views.iter().enumerate() {
+            if v.sla.facts.resolved_at.is_some() {
+                continue;
+            }
+            let Some(v1) = later.ticket(v.id()) else {
+                continue;
+            };
+            let mut swapped = views.clone();
+            swapped[i] = v1;
+            let w = evaluate_views(env, c, month, &swapped, book.now_micros());
+            for (a, b) in now.terms.iter().zip(&w.terms) {
+                if a.amount != b.amount || a.band != b.band || a.breached != b.breached {
+                    out.push((
+                        v.id().to_owned(),
+                        c.id.clone(),
+                        a.term.clone(),
+                        a.amount,
+                        b.amount,
+                    ));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn skipping_tickets_that_cannot_change_a_term_finds_the_same_risks() {
+    let base = now();
+    let mut cases: Vec<(Vec<Event>, DateTime<Utc>)> = Vec::new();
+    for (seed, hours) in [(1u64, 0i64), (2, -200), (3, 90), (4, -330), (5, 300)] {
+        let at = base + chrono::TimeDelta::hours(hours);
+        cases.push((crate::demo::demo_events(seed, at), at));
+    }
+    cases.push((crate::tui::fixture::events(11, base, 600), base));
+    let later = base + chrono::TimeDelta::minutes(5 * 60 + 17);
+    cases.push((crate::tui::fixture::events(2026, later, 1500), later));
+    let mut found = 0;
+    for (events, at) in cases {
+        let month = Month::current(at, chrono_tz::UTC);
+        let (pols, cals) = crate::config::shipped();
+        let env = Env {
+            policies: pols,
+            calendars: cals,
+        };
+        let (c, ..) = compute(
+            env,
+            crate::config::shipped_contracts(),
+            group(&events),
+            month,
+            at,
+        );
+        let mut fast: Vec<_> = c
+            .customers
+            .iter()
+            .flat_map(|cc| &cc.contracts)
+            .flat_map(|k| &k.at_risk)
+            .map(|r| {
+                (
+                    r.ticket.clone(),
+                    r.contract.clone(),
+                    r.term.clone(),
+                    r.if_restored_now,
+                    r.in_1h,
+                )
+            })
+            .collect();
+        fast.sort();
+        let slow = at_risk_by_brute_force(&events, month, at);
+        assert_eq!(fast, slow, "at {at}");
+        found += fast.len();
+    }
+    assert!(found > 10, "the cases have tickets at risk: {found}");
+}

@@ -15,8 +15,8 @@ use serde::Serialize;
 use super::book::{Book, Env, RecordedPenalty, TicketView};
 use super::contract::{Contract, Contracts, Kpi, PenaltyRule, Term};
 use super::engine::{
-    contract_views, evaluate_views, next_band, outage_pieces, union_length, update_cycles,
-    AvailabilityFigures, ContractMonth, TermResult,
+    contract_views, evaluate_term, evaluate_views, next_band, outage_pieces, union_length,
+    update_cycles, AvailabilityFigures, ContractMonth, TermResult,
 };
 use super::month::Month;
 use crate::model::Priority;
@@ -421,10 +421,27 @@ fn contract_compliance(
             let Some(v1) = later.ticket(v.id()) else {
                 continue;
             };
+            // A term can only change if this ticket's own share of it does: only those
+            // are evaluated again over every ticket (most open tickets change nothing
+            // in an hour, and evaluating every term for every one of them is quadratic).
+            let changing: Vec<bool> = c
+                .terms
+                .iter()
+                .map(|term| share_changes(env, c, term, month, v, v1, now_us))
+                .collect();
+            if !changing.contains(&true) {
+                continue;
+            }
             let mut swapped = views.clone();
             swapped[i] = v1;
-            let what_if = evaluate_views(env, c, month, &swapped, now_us);
-            for ((term, a), b) in c.terms.iter().zip(&now.terms).zip(&what_if.terms) {
+            let what_if: Vec<Option<TermResult>> = c
+                .terms
+                .iter()
+                .zip(&changing)
+                .map(|(term, &ch)| ch.then(|| evaluate_term(env, c, term, month, &swapped, now_us)))
+                .collect();
+            for ((term, a), b) in c.terms.iter().zip(&now.terms).zip(&what_if) {
+                let Some(b) = b else { continue };
                 if a.amount == b.amount && a.band == b.band && a.breached == b.breached {
                     continue;
                 }
@@ -482,6 +499,41 @@ fn contract_compliance(
         recorded,
         recorded_net,
     }
+}
+
+/// Whether `v`'s share of `term` differs from `v1`'s (the same ticket later), each
+/// judged as of `as_of`: its outage pieces for availability, else what it adds to the
+/// term's counts and amounts. Every term sums or unites its tickets' shares, so a term
+/// whose share of a ticket is unchanged keeps its figure when that ticket is swapped.
+fn share_changes(
+    env: Env<'_>,
+    c: &Contract,
+    term: &Term,
+    month: Month,
+    v: &TicketView,
+    v1: &TicketView,
+    as_of: Micros,
+) -> bool {
+    let applies = |x: &TicketView| term.applies_to(x.sla.facts.priority);
+    if !applies(v) && !applies(v1) {
+        return false;
+    }
+    if term.kpi == Kpi::Availability {
+        let (start, end) = month.bounds(c.timezone);
+        return applies(v) != applies(v1)
+            || outage_pieces(v, &term.exclude, start, end)
+                != outage_pieces(v1, &term.exclude, start, end);
+    }
+    let share = |x: &TicketView| {
+        let r = evaluate_term(env, c, term, month, &[x], as_of);
+        let items: Vec<_> = r
+            .items
+            .iter()
+            .map(|i| (i.breach, i.band, i.amount))
+            .collect();
+        (r.measured, r.breaches, r.exact, items)
+    };
+    share(v) != share(v1)
 }
 
 fn budget(
