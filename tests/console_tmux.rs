@@ -119,7 +119,7 @@ impl Tmux {
 
     /// Waits until the screen satisfies `pred`, or fails with the screen.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let s = self.screen();
             if pred(&s) {
@@ -458,4 +458,41 @@ fn resizing_and_sigterm_leave_a_working_terminal() {
     assert_eq!(t.wait_exit(), "0");
     assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
     assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown again");
+}
+
+#[test]
+fn compliance_view_opens_with_its_key_and_drills_down() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("compliance", |d| {
+        format!("--demo --db {}", d.join("demo.db").display())
+    });
+    t.wait_for("the queue", |s| s.contains("open 200"));
+    t.keys(&["$"]);
+    let s = t.wait_for("the compliance figures", |s| {
+        s.contains("this month, to date") && s.contains("as of") && s.contains("acme-telecom")
+    });
+    assert!(
+        s.contains(" EUR") && s.contains(" USD"),
+        "money figures with their currency:\n{s}"
+    );
+    assert!(s.contains("Exposure"), "{s}");
+    // The first figure of the first row: the tickets behind it, then one of them.
+    t.keys(&["Enter"]);
+    t.wait_for("the drill-down list", |s| {
+        s.contains("Tickets behind acme-telecom")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the ticket view", |s| {
+        s.contains("Timeline") || s.contains("no longer open")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("back to the list", |s| s.contains("Tickets behind"));
+    t.keys(&["Escape", "["]);
+    t.wait_for("last month", |s| {
+        s.contains("(last month)") && s.contains("as of")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0", "exit status");
 }

@@ -6,7 +6,7 @@
 //! Without `dbus-run-session` or Python's `dbus` module the tests are skipped with a
 //! loud message; with SLAWATCH_REQUIRE_SERVICES=1 (CI) they fail instead.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,9 +25,13 @@ fn tools() -> Option<PathBuf> {
         if std::env::var("SLAWATCH_REQUIRE_SERVICES").as_deref() == Ok("1") {
             panic!("SLAWATCH_REQUIRE_SERVICES=1 but {what}");
         }
-        eprintln!(
+        // Straight to the process's stderr: the test harness captures `eprintln!`
+        // of passing tests, and a skip must not pass unnoticed.
+        let _ = writeln!(
+            std::io::stderr(),
             "\n!!! SKIPPED: D-Bus notification tests need {what}; install dbus, python3-dbus \
-             and python3-gi (Debian) to run them !!!\n"
+             and python3-gi (Debian) to run them, or set SLAWATCH_REQUIRE_SERVICES=1 to \
+             fail instead !!!\n"
         );
         None
     };
@@ -92,7 +96,7 @@ impl Bus {
             Some(flags) => format!(
                 r#""$PY" "$FAKE" "$LOG" {flags} > "$DIR/server.out" 2>&1 & SRV=$!
                 i=0
-                until grep -q ready "$DIR/server.out"; do
+                until grep -qs ready "$DIR/server.out"; do
                   i=$((i+1)); if [ $i -gt 200 ]; then cat "$DIR/server.out" >&2; exit 99; fi
                   sleep 0.05
                 done"#

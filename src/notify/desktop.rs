@@ -150,11 +150,15 @@ enum Job {
     Stop,
 }
 
-/// Sends desktop notifications from its own thread.
-pub struct Notifier {
-    tx: Sender<Job>,
+/// Sends desktop notifications from its own thread. Clones share the thread, which
+/// stops when the last clone is dropped.
+#[derive(Clone)]
+pub struct Notifier(Arc<Inner>);
+
+struct Inner {
+    tx: Mutex<Sender<Job>>,
     state: Arc<Mutex<DesktopState>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Notifier {
@@ -177,28 +181,39 @@ impl Notifier {
             .name("slawatch-notify".into())
             .spawn(move || worker.run(rx))
             .expect("spawn the notifier thread");
-        Notifier {
-            tx,
+        Notifier(Arc::new(Inner {
+            tx: Mutex::new(tx),
             state,
-            thread: Some(thread),
-        }
+            thread: Mutex::new(Some(thread)),
+        }))
     }
 
     /// Queues a notification; never blocks.
     pub fn notify(&self, nudge: &Nudge) {
-        let _ = self.tx.send(Job::Nudge(Box::new(nudge.clone())));
+        let tx = self.0.tx.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = tx.send(Job::Nudge(Box::new(nudge.clone())));
     }
 
+    /// The latest state (also reported by [`DesktopEvent::State`] on every change).
     pub fn state(&self) -> DesktopState {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
-impl Drop for Notifier {
+impl Drop for Inner {
     fn drop(&mut self) {
-        let _ = self.tx.send(Job::Stop);
+        let _ = self
+            .tx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(Job::Stop);
         // Do not wait on a hung D-Bus call: the process is leaving anyway.
-        if let Some(t) = self.thread.take() {
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(t) = thread {
             let deadline = Instant::now() + Duration::from_millis(200);
             while !t.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(5));

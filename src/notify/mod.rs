@@ -14,19 +14,21 @@ pub mod desktop;
 mod nudge;
 pub mod scheduler;
 pub mod service;
+mod start;
 pub mod thresholds;
 
 #[cfg(test)]
 mod testkit;
 
 pub use desktop::{DesktopEvent, DesktopOptions, DesktopState, Notifier, NudgeAction};
-pub use nudge::{duration, metric_label, Nudge, LATE_AFTER};
+pub use nudge::{duration, metric_label, record_why, why, Nudge, LATE_AFTER};
 pub use scheduler::Scheduler;
 pub use service::{
     MemorySentLog, NudgeHandle, NudgeMsg, NudgeService, SentLog, ServiceConfig, SystemClock,
     TokioClock, WallClock,
 };
-pub use thresholds::{ClockPlan, Threshold, ThresholdKind};
+pub use start::{desktop_options, parse_quiet, start, Start};
+pub use thresholds::{ClockPlan, Marks, Threshold, ThresholdKind};
 
 /// Whose nudges these are: `SLAWATCH_AGENT`, else `$USER`, else `$LOGNAME`.
 pub fn current_user() -> Option<String> {

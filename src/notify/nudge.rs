@@ -79,16 +79,7 @@ impl Nudge {
 
     /// Why it fired: "75% of the 4 h restore budget used".
     pub fn why(&self) -> String {
-        let budget = duration(self.target);
-        let what = metric_label(self.metric);
-        match self.kind {
-            ThresholdKind::Percent(p) => format!("{p}% of the {budget} {what} budget used"),
-            ThresholdKind::MinutesBefore(m) => {
-                format!("{m} working min left of the {budget} {what} budget")
-            }
-            ThresholdKind::Breach => format!("the {budget} {what} budget ran out"),
-            ThresholdKind::Repeat(n) => format!("reminder {n}: the {what} deadline has passed"),
-        }
+        why(self.metric, self.kind, self.target)
     }
 
     /// Customer, title, escalation, reason and deadline, one per line, times in `tz`.
@@ -167,6 +158,29 @@ impl Nudge {
             priority: self.priority.to_string(),
             summary: self.summary(),
         }
+    }
+}
+
+/// Why a nudge of `kind` fired on a `metric` clock with budget `target`:
+/// "75% of the 4 h restore budget used".
+pub fn why(metric: Metric, kind: ThresholdKind, target: Micros) -> String {
+    let budget = duration(target);
+    let what = metric_label(metric);
+    match kind {
+        ThresholdKind::Percent(p) => format!("{p}% of the {budget} {what} budget used"),
+        ThresholdKind::MinutesBefore(m) => {
+            format!("{m} working min left of the {budget} {what} budget")
+        }
+        ThresholdKind::Breach => format!("the {budget} {what} budget ran out"),
+        ThresholdKind::Repeat(n) => format!("reminder {n}: the {what} deadline has passed"),
+    }
+}
+
+/// The reason of a nudge from the sent log (for a nudge log view).
+pub fn record_why(r: &NudgeRecord) -> String {
+    match ThresholdKind::from_parts(&r.kind, r.value) {
+        Some(kind) => why(r.metric, kind, r.target),
+        None => format!("{} {}", r.kind, r.value),
     }
 }
 
@@ -294,6 +308,16 @@ mod tests {
              LOS on LDN-FRA-7 · L2 (10 working min left of the 4 h restore budget) \
              [late: threshold Fri 27 Feb 14:25] [quiet]"
         );
+    }
+
+    #[test]
+    fn a_sent_log_record_tells_why() {
+        let n = nudge(ThresholdKind::Percent(75), 60);
+        assert_eq!(
+            record_why(&n.record()),
+            "75% of the 4 h restore budget used"
+        );
+        assert_eq!(n.record().summary, n.summary());
     }
 
     #[test]

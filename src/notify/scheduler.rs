@@ -23,42 +23,38 @@
 //! turns it away if it was sent before.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::nudge::{Nudge, LATE_AFTER};
-use super::thresholds::{plan_clock, ClockPlan, Threshold, ThresholdKind};
+use super::thresholds::{plan_clock, ClockPlan, Marks, ThresholdKind};
 use crate::model::Priority;
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
 use crate::sla::{clock, Calendars, Facts, Metric, Policies, Severity};
 
-/// A clock's identity for "fired once": metric, cycle start, budget.
-type ClockId = (Metric, Micros, Micros);
-
-#[derive(Clone, Debug, Default)]
-struct Fired {
-    /// Warnings and breach fired (or overtaken by a later one that fired).
-    kinds: Vec<ThresholdKind>,
-    max_repeat: u32,
-}
-
+/// What a nudge says about its ticket; names shared between tickets are interned.
 #[derive(Clone, Debug)]
 struct Info {
-    customer: String,
-    title: String,
+    customer: Arc<str>,
+    title: Box<str>,
     priority: Priority,
     escalation: Option<u8>,
-    escalated_to: Option<String>,
-    assignee: Option<String>,
+    escalated_to: Option<Arc<str>>,
+    assignee: Option<Arc<str>>,
 }
 
 #[derive(Debug)]
 struct TicketState {
     gen: u64,
     info: Info,
-    plans: Vec<ClockPlan>,
-    fired: HashMap<ClockId, Fired>,
+    plans: Box<[ClockPlan]>,
+    /// Plans of clocks that dropped out (paused, say) after sending something: what
+    /// they sent carries over when the clock comes back.
+    parked: Vec<ClockPlan>,
 }
+
+/// At most this many parked plans per ticket.
+const MAX_PARKED: usize = 8;
 
 /// Counters for tests and diagnostics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -81,8 +77,18 @@ pub struct Scheduler {
     mute_below: Severity,
     problems: BTreeMap<String, String>,
     stats: Stats,
+    /// Marks by (policy index, metric, budget): few, shared by every clock.
+    marks: HashMap<(usize, Metric, Micros), Arc<Marks>>,
+    names: HashSet<Arc<str>>,
     /// The latest `now` seen.
     last_now: Micros,
+}
+
+/// Follows nothing (no policies): a placeholder while the real one is lent out.
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler::new(Arc::default(), Calendars::default())
+    }
 }
 
 impl Scheduler {
@@ -97,6 +103,8 @@ impl Scheduler {
             mute_below: Severity::Warning,
             problems: BTreeMap::new(),
             stats: Stats::default(),
+            marks: HashMap::new(),
+            names: HashSet::new(),
             last_now: Micros::MIN,
         }
     }
@@ -110,7 +118,7 @@ impl Scheduler {
             self.problems.remove(ticket);
             return;
         };
-        let plans = match self.plan(facts, now) {
+        let mut plans = match self.plan(facts, now) {
             Ok(plans) => {
                 self.problems.remove(ticket);
                 plans
@@ -121,49 +129,100 @@ impl Scheduler {
             }
         };
         let info = Info {
-            customer: facts.customer.clone(),
-            title: facts.title.clone(),
+            customer: self.intern(&facts.customer),
+            title: facts.title.as_str().into(),
             priority: facts.priority,
             escalation: facts.escalation.as_ref().map(|e| e.level),
-            escalated_to: facts.escalation.as_ref().map(|e| e.to.clone()),
-            assignee: facts.assignee.clone(),
+            escalated_to: facts.escalation.as_ref().map(|e| self.intern(&e.to)),
+            assignee: facts.assignee.as_deref().map(|a| self.intern(a)),
         };
-        let key: Arc<str> = match self.tickets.get_key_value(ticket) {
-            Some((k, _)) => Arc::clone(k),
-            None => Arc::from(ticket),
-        };
-        let state = self.tickets.entry(key).or_insert_with(|| TicketState {
-            gen: 0,
-            info: info.clone(),
-            plans: Vec::new(),
-            fired: HashMap::new(),
-        });
-        state.info = info;
-        state.plans = plans;
+        match self.tickets.get_mut(ticket) {
+            Some(state) => {
+                // What was sent of a clock that is still (or again) the same clock stays
+                // sent; a clock that drops out after sending something is parked.
+                let old: Vec<ClockPlan> = std::mem::take(&mut state.parked)
+                    .into_iter()
+                    .chain(std::mem::take(&mut state.plans).into_vec())
+                    .collect();
+                for plan in &mut plans {
+                    if let Some(o) = old.iter().rev().find(|o| o.same_clock(plan)) {
+                        plan.fired = o.fired;
+                        plan.repeats = o.repeats;
+                    }
+                }
+                state.parked = old
+                    .into_iter()
+                    .filter(|o| {
+                        (o.fired > 0 || o.repeats > 0) && !plans.iter().any(|p| p.same_clock(o))
+                    })
+                    .collect();
+                let excess = state.parked.len().saturating_sub(MAX_PARKED);
+                state.parked.drain(..excess);
+                state.info = info;
+                state.plans = plans.into_boxed_slice();
+            }
+            None => {
+                self.tickets.insert(
+                    Arc::from(ticket),
+                    TicketState {
+                        gen: 0,
+                        info,
+                        plans: plans.into_boxed_slice(),
+                        parked: Vec::new(),
+                    },
+                );
+            }
+        }
         self.reschedule(ticket, now);
     }
 
-    fn plan(&self, facts: &Facts, now: Micros) -> Result<Vec<ClockPlan>, String> {
-        let policy = self
-            .policies
-            .select(&facts.customer, facts.service.as_deref(), facts.priority)
+    fn intern(&mut self, s: &str) -> Arc<str> {
+        match self.names.get(s) {
+            Some(a) => Arc::clone(a),
+            None => {
+                let a: Arc<str> = Arc::from(s);
+                self.names.insert(Arc::clone(&a));
+                a
+            }
+        }
+    }
+
+    fn plan(&mut self, facts: &Facts, now: Micros) -> Result<Vec<ClockPlan>, String> {
+        let policies = Arc::clone(&self.policies);
+        let index = policies
+            .0
+            .iter()
+            .position(|p| p.matches(&facts.customer, facts.service.as_deref(), facts.priority))
             .ok_or_else(|| {
                 format!(
                     "no policy matches customer {:?}, priority {}",
                     facts.customer, facts.priority
                 )
             })?;
-        let cal = self.calendars.get(&policy.calendar).ok_or_else(|| {
-            format!(
-                "policy `{}` names unknown calendar `{}`",
-                policy.name, policy.calendar
-            )
-        })?;
+        let policy = &policies.0[index];
+        let cal = self
+            .calendars
+            .get(&policy.calendar)
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "policy `{}` names unknown calendar `{}`",
+                    policy.name, policy.calendar
+                )
+            })?;
         // Just after `now`, so that an event stamped exactly now (a pause) counts.
         let at = chrono::DateTime::from_timestamp_micros(now + 1).ok_or("now is out of range")?;
-        Ok(clock::clocks(facts, policy, cal, at)
+        Ok(clock::clocks(facts, policy, &cal, at)
             .iter()
-            .filter_map(|c| plan_clock(facts, policy, cal, c, now))
+            .filter_map(|c| {
+                let marks = self
+                    .marks
+                    .entry((index, c.metric, c.target))
+                    .or_insert_with(|| {
+                        Arc::new(Marks::new(policy.warnings_for(c.metric), c.target))
+                    });
+                plan_clock(facts, policy, &cal, c, Arc::clone(marks), now)
+            })
             .collect())
     }
 
@@ -171,23 +230,22 @@ impl Scheduler {
     fn reschedule(&mut self, ticket: &str, now: Micros) {
         self.stats.planned += 1;
         let snooze = self.snooze_of(ticket, now);
-        let Some(key) = self
-            .tickets
-            .get_key_value(ticket)
-            .map(|(k, _)| Arc::clone(k))
-        else {
+        let Some((key, state)) = self.tickets.get_key_value(ticket) else {
             return;
         };
-        let state = self.tickets.get_mut(ticket).expect("just found");
-        self.next_gen += 1;
-        state.gen = self.next_gen;
+        let key = Arc::clone(key);
         let wake = state
             .plans
             .iter()
-            .filter_map(|p| wake(p, state.fired.get(&id(p)), snooze))
+            .filter_map(|p| next_threshold(p, snooze).map(|(_, at)| at))
             .min();
+        self.next_gen += 1;
+        let gen = self.next_gen;
+        if let Some(state) = self.tickets.get_mut(ticket) {
+            state.gen = gen;
+        }
         if let Some(wake) = wake {
-            self.queue.push(Reverse((wake, state.gen, key)));
+            self.queue.push(Reverse((wake, gen, key)));
         }
     }
 
@@ -225,21 +283,21 @@ impl Scheduler {
                 continue;
             };
             self.stats.examined += 1;
-            for plan in &state.plans {
-                let fired = state.fired.entry(id(plan)).or_default();
-                let Some(t) = pick(plan, fired, snooze, now) else {
+            for plan in state.plans.iter_mut() {
+                let Some((kind, at)) = pick(plan, snooze, now) else {
                     continue;
                 };
-                match t.kind {
+                match kind {
                     ThresholdKind::Repeat(n) => {
-                        fired.max_repeat = n;
-                        if !fired.kinds.contains(&ThresholdKind::Breach) {
-                            fired.kinds.push(ThresholdKind::Breach);
-                        }
+                        plan.repeats = n;
+                        plan.fired = plan.len() as u8;
                     }
-                    kind => fired.kinds.push(kind),
+                    kind => {
+                        let i = plan.index_of(kind).unwrap_or(plan.len() - 1);
+                        plan.fired = (i + 1) as u8;
+                    }
                 }
-                out.push(nudge(&ticket, &state.info, plan, t, now, mute_below));
+                out.push(nudge(&ticket, &state.info, plan, kind, at, now, mute_below));
             }
             touched.push(ticket);
         }
@@ -256,9 +314,14 @@ impl Scheduler {
     /// snoozed the ticket until `until`). It fires when the snooze ends.
     pub fn defer(&mut self, nudge: &Nudge, until: Micros, now: Micros) {
         if let Some(state) = self.tickets.get_mut(nudge.ticket.as_str()) {
-            let key = (nudge.metric, nudge.cycle_start, nudge.target);
-            if let Some(f) = state.fired.get_mut(&key) {
-                f.kinds.retain(|k| *k != nudge.kind);
+            for plan in state.plans.iter_mut() {
+                if (plan.metric, plan.cycle_start, plan.target)
+                    == (nudge.metric, nudge.cycle_start, nudge.target)
+                {
+                    if let Some(i) = plan.index_of(nudge.kind) {
+                        plan.fired = plan.fired.min(i as u8);
+                    }
+                }
             }
         }
         self.snooze_until(&nudge.ticket, until, now);
@@ -311,7 +374,7 @@ impl Scheduler {
         self.stats
     }
 
-    /// The next nudge a ticket will get, if any: (kind, metric, instant). For a
+    /// The next nudge a ticket will get, if any: (metric, kind, instant). For a
     /// "next nudge" hint in a detail view; computed on demand.
     pub fn next_for(&self, ticket: &str, now: Micros) -> Option<(Metric, ThresholdKind, Micros)> {
         let state = self.tickets.get(ticket)?;
@@ -319,108 +382,95 @@ impl Scheduler {
         state
             .plans
             .iter()
-            .filter_map(|p| {
-                let fired = state.fired.get(&id(p));
-                next_threshold(p, fired, snooze).map(|(t, at)| (p.metric, t.kind, at))
-            })
+            .filter_map(|p| next_threshold(p, snooze).map(|(kind, at)| (p.metric, kind, at)))
             .min_by_key(|&(_, _, at)| at)
     }
-}
 
-fn id(plan: &ClockPlan) -> ClockId {
-    (plan.metric, plan.cycle_start, plan.target)
-}
-
-/// The thresholds not yet fired nor overtaken, in order.
-fn pending<'a>(plan: &'a ClockPlan, fired: Option<&Fired>) -> &'a [Threshold] {
-    let Some(fired) = fired else {
-        return &plan.thresholds;
-    };
-    if fired.max_repeat > 0 {
-        return &[];
-    }
-    match plan
-        .thresholds
-        .iter()
-        .rposition(|t| fired.kinds.contains(&t.kind))
-    {
-        Some(i) => &plan.thresholds[i + 1..],
-        None => &plan.thresholds,
+    /// The latest `now` the scheduler was given.
+    pub fn last_now(&self) -> Micros {
+        self.last_now
     }
 }
 
 /// When a threshold may fire: a snooze holds warnings back, never breaches.
-fn effective(t: &Threshold, snooze: Option<Micros>) -> Micros {
+fn effective(kind: ThresholdKind, at: Micros, snooze: Option<Micros>) -> Micros {
     match snooze {
-        Some(until) if !t.kind.is_breach() => t.at.max(until),
-        _ => t.at,
+        Some(until) if !kind.is_breach() => at.max(until),
+        _ => at,
     }
 }
 
 /// The latest threshold due at `now`, overtaking the ones before it.
-fn pick(plan: &ClockPlan, fired: &Fired, snooze: Option<Micros>, now: Micros) -> Option<Threshold> {
-    let mut best = pending(plan, Some(fired))
-        .iter()
-        .rev()
-        .find(|t| effective(t, snooze) <= now)
-        .copied();
+fn pick(plan: &ClockPlan, snooze: Option<Micros>, now: Micros) -> Option<(ThresholdKind, Micros)> {
+    let mut best = None;
+    for i in usize::from(plan.fired)..plan.len() {
+        let at = plan.instant(i);
+        if at > now {
+            break;
+        }
+        let kind = plan.kind(i);
+        if effective(kind, at, snooze) <= now {
+            best = Some((kind, at));
+        }
+    }
     let n = plan.repeats_by(now);
-    if n > fired.max_repeat {
-        best = plan.repeat(n).or(best);
+    if n > plan.repeats {
+        if let Some(r) = plan.repeat(n) {
+            best = Some((r.kind, r.at));
+        }
     }
     best
 }
 
 /// The next threshold to come and when it may fire.
-fn next_threshold(
-    plan: &ClockPlan,
-    fired: Option<&Fired>,
-    snooze: Option<Micros>,
-) -> Option<(Threshold, Micros)> {
-    let finite = pending(plan, fired)
-        .iter()
-        .map(|t| (*t, effective(t, snooze)))
-        .min_by_key(|&(_, at)| at);
-    let repeat = plan
-        .repeat(fired.map_or(0, |f| f.max_repeat) + 1)
-        .map(|t| (t, t.at));
-    match (finite, repeat) {
-        (Some(a), Some(b)) => Some(if b.1 < a.1 { b } else { a }),
-        (a, b) => a.or(b),
+fn next_threshold(plan: &ClockPlan, snooze: Option<Micros>) -> Option<(ThresholdKind, Micros)> {
+    let mut next: Option<(ThresholdKind, Micros)> = None;
+    let mut consider = |kind: ThresholdKind, at: Micros| {
+        if next.is_none_or(|(_, n)| at < n) {
+            next = Some((kind, at));
+        }
+    };
+    let first = usize::from(plan.fired);
+    if first < plan.len() {
+        let kind = plan.kind(first);
+        consider(kind, effective(kind, plan.instant(first), snooze));
+        // The breach is pending too, and no snooze holds it.
+        consider(ThresholdKind::Breach, plan.due);
     }
-}
-
-fn wake(plan: &ClockPlan, fired: Option<&Fired>, snooze: Option<Micros>) -> Option<Micros> {
-    next_threshold(plan, fired, snooze).map(|(_, at)| at)
+    if let Some(r) = plan.repeat(plan.repeats + 1) {
+        consider(r.kind, r.at);
+    }
+    next
 }
 
 fn nudge(
     ticket: &str,
     info: &Info,
     plan: &ClockPlan,
-    t: Threshold,
+    kind: ThresholdKind,
+    at: Micros,
     now: Micros,
     mute_below: Severity,
 ) -> Nudge {
-    let severity = plan.severity(t.kind);
+    let severity = plan.severity(kind);
     Nudge {
         ticket: ticket.to_owned(),
-        customer: info.customer.clone(),
-        title: info.title.clone(),
+        customer: info.customer.to_string(),
+        title: info.title.to_string(),
         priority: info.priority,
         escalation: info.escalation,
-        escalated_to: info.escalated_to.clone(),
-        assignee: info.assignee.clone(),
+        escalated_to: info.escalated_to.as_deref().map(str::to_owned),
+        assignee: info.assignee.as_deref().map(str::to_owned),
         metric: plan.metric,
-        kind: t.kind,
+        kind,
         severity,
         cycle_start: plan.cycle_start,
         target: plan.target,
-        threshold_at: t.at,
+        threshold_at: at,
         due: plan.due,
         fired_at: now,
-        late: now - t.at > LATE_AFTER,
-        loud: t.kind.is_breach() || severity >= mute_below,
+        late: now - at > LATE_AFTER,
+        loud: kind.is_breach() || severity >= mute_below,
     }
 }
 

@@ -23,6 +23,10 @@ use crate::store::{Claim, NudgeRecord, Store};
 /// how late a nudge can be after a suspend or a wall-clock jump.
 pub const MAX_NAP: Micros = 5 * MICROS_PER_SEC;
 
+/// Ticket batches up to this size are planned on the service's task; larger ones on
+/// the blocking pool.
+const INLINE_UPDATES: usize = 64;
+
 /// Where the service reads the time.
 pub trait WallClock: Send + 'static {
     fn now(&self) -> Micros;
@@ -337,7 +341,7 @@ impl<C: WallClock> Driver<C> {
         }
         loop {
             let now = self.clock.now();
-            let due = self.scheduler.pop_due(now);
+            let due = self.lend(move |s| s.pop_due(now)).await;
             if !due.is_empty() {
                 self.deliver(due).await;
                 continue;
@@ -361,8 +365,17 @@ impl<C: WallClock> Driver<C> {
         let now = self.clock.now();
         match input {
             Input::Tickets(changes) => {
-                for (ticket, facts) in &changes {
-                    self.scheduler.update(ticket, facts.as_ref(), now);
+                if changes.len() <= INLINE_UPDATES {
+                    for (ticket, facts) in &changes {
+                        self.scheduler.update(ticket, facts.as_ref(), now);
+                    }
+                } else {
+                    self.lend(move |s| {
+                        for (ticket, facts) in &changes {
+                            s.update(ticket, facts.as_ref(), now);
+                        }
+                    })
+                    .await;
                 }
                 let problems = self
                     .scheduler
@@ -425,6 +438,30 @@ impl<C: WallClock> Driver<C> {
                     });
                 }
             }
+        }
+    }
+
+    /// Runs `f` on the scheduler on the blocking pool: planning 100,000 tickets or a
+    /// start's catch-up takes a good part of a second, which must not stall the
+    /// caller's runtime (the console's UI runs on the same thread).
+    async fn lend<T: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&mut Scheduler) -> T + Send + 'static,
+    ) -> T {
+        let mut s = std::mem::take(&mut self.scheduler);
+        match tokio::task::spawn_blocking(move || {
+            let out = f(&mut s);
+            (s, out)
+        })
+        .await
+        {
+            Ok((s, out)) => {
+                self.scheduler = s;
+                out
+            }
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down, and this task with it.
+            Err(_) => std::future::pending().await,
         }
     }
 

@@ -9,11 +9,12 @@
 //! behind alone.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::sla::calendar::{Calendar, Micros, MICROS_PER_MIN};
-use crate::sla::{Clock, ClockState, Facts, Metric, Policy, Severity};
+use crate::sla::{Clock, ClockState, Facts, Metric, Policy, Severity, Warnings};
 
 /// What a nudge is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -81,8 +82,72 @@ pub struct Threshold {
     pub at: Micros,
 }
 
-/// One live clock's nudges.
+/// A policy's warnings for one metric and budget as marks on the clock's working
+/// time, in the order a clock crosses them (the breach, at the budget, not included).
+/// Shared by every clock with the same policy, metric and budget.
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marks {
+    items: Vec<(Micros, ThresholdKind, Severity)>,
+    repeat_every: Option<Micros>,
+}
+
+impl Marks {
+    pub fn new(warnings: &Warnings, target: Micros) -> Marks {
+        let critical_percent = warnings.percent.last().copied();
+        let critical_minutes = warnings.minutes_before.last().copied();
+        // (mark, rank, kind): at equal marks keep one, the minutes (more telling).
+        let mut marks: Vec<(Micros, u8, ThresholdKind)> = Vec::new();
+        for &p in &warnings.percent {
+            marks.push((target * i64::from(p) / 100, 1, ThresholdKind::Percent(p)));
+        }
+        for &m in &warnings.minutes_before {
+            marks.push((
+                target - i64::from(m) * MICROS_PER_MIN,
+                0,
+                ThresholdKind::MinutesBefore(m),
+            ));
+        }
+        marks.sort();
+        marks.dedup_by_key(|(mark, _, _)| *mark);
+        let items = marks
+            .into_iter()
+            .filter(|&(mark, _, _)| mark > 0 && mark < target)
+            .map(|(mark, _, kind)| {
+                let critical = match kind {
+                    ThresholdKind::Percent(p) => Some(p) == critical_percent,
+                    ThresholdKind::MinutesBefore(m) => Some(m) == critical_minutes,
+                    _ => false,
+                };
+                let severity = if critical {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                };
+                (mark, kind, severity)
+            })
+            .collect();
+        Marks {
+            items,
+            repeat_every: warnings.repeat_after_breach.filter(|&e| e > 0),
+        }
+    }
+
+    /// How urgent a nudge of this kind is, by the policy's thresholds.
+    pub fn severity(&self, kind: ThresholdKind) -> Severity {
+        if kind.is_breach() {
+            return Severity::Breached;
+        }
+        self.items
+            .iter()
+            .find(|(_, k, _)| *k == kind)
+            .map_or(Severity::Warning, |(_, _, s)| *s)
+    }
+}
+
+/// One live clock's nudges: its warnings, breach and repeats, with which of them were
+/// sent. Compact (no per-clock allocation): instants are computed when asked, from
+/// the last stretch of uninterrupted working time (`anchor`, `acc`).
+#[derive(Clone, Debug)]
 pub struct ClockPlan {
     pub metric: Metric,
     /// Start of the clock's current cycle (the detection; a client update; a priority
@@ -92,20 +157,76 @@ pub struct ClockPlan {
     pub target: Micros,
     /// The deadline.
     pub due: Micros,
-    /// Warnings in the order the clock crosses them, then the breach (always last).
-    pub thresholds: Vec<Threshold>,
-    /// How often to repeat the breach nudge; `None` when the policy says never or the
-    /// ticket was acknowledged after the breach, restored or resolved.
-    pub repeat_every: Option<Micros>,
-    /// The last (most urgent) percentage and minutes-before thresholds: `Critical`.
-    critical_percent: Option<u8>,
-    critical_minutes: Option<u32>,
+    /// No pause stops the clock after `anchor`, when it had run `acc` working time:
+    /// a later mark falls at `cal.due_micros(anchor, mark - acc)`.
+    anchor: Micros,
+    acc: Micros,
+    /// The latest mark crossed before `anchor` (index, instant); earlier ones are
+    /// overtaken by it.
+    before_anchor: Option<(u8, Micros)>,
+    /// Repeats after the breach still wanted (not acknowledged after it, not restored,
+    /// not resolved).
+    repeats_wanted: bool,
+    marks: Arc<Marks>,
+    cal: Arc<Calendar>,
+    /// Warnings and breach consumed: fired, or overtaken by a later one that fired.
+    pub(crate) fired: u8,
+    /// The last repeat fired.
+    pub(crate) repeats: u32,
 }
 
 impl ClockPlan {
+    /// Warnings plus the breach.
+    pub fn len(&self) -> usize {
+        self.marks.items.len() + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    pub fn kind(&self, i: usize) -> ThresholdKind {
+        self.marks
+            .items
+            .get(i)
+            .map_or(ThresholdKind::Breach, |(_, k, _)| *k)
+    }
+
+    pub fn index_of(&self, kind: ThresholdKind) -> Option<usize> {
+        (0..self.len()).find(|&i| self.kind(i) == kind)
+    }
+
+    /// The instant of warning or breach `i` (nondecreasing in `i`).
+    pub fn instant(&self, i: usize) -> Micros {
+        let Some(&(mark, _, _)) = self.marks.items.get(i) else {
+            return self.due;
+        };
+        if mark <= self.acc {
+            // Crossed before the last pause: what matters is that it passed.
+            return self.before_anchor.map_or(self.anchor, |(_, at)| at);
+        }
+        self.cal
+            .due_micros(self.anchor, mark - self.acc)
+            .map_or(self.due, |at| at.min(self.due))
+    }
+
+    /// Every warning and the breach with its instant.
+    pub fn thresholds(&self) -> Vec<Threshold> {
+        (0..self.len())
+            .map(|i| Threshold {
+                kind: self.kind(i),
+                at: self.instant(i),
+            })
+            .collect()
+    }
+
+    pub fn repeat_every(&self) -> Option<Micros> {
+        self.marks.repeat_every.filter(|_| self.repeats_wanted)
+    }
+
     /// The `n`th reminder after the breach (`n >= 1`).
     pub fn repeat(&self, n: u32) -> Option<Threshold> {
-        let every = self.repeat_every?;
+        let every = self.repeat_every()?;
         let at = every
             .checked_mul(i64::from(n))
             .and_then(|d| self.due.checked_add(d))?;
@@ -117,36 +238,35 @@ impl ClockPlan {
 
     /// The last reminder at or before `now` (0: none yet).
     pub fn repeats_by(&self, now: Micros) -> u32 {
-        match self.repeat_every {
-            Some(every) if every > 0 && now >= self.due => {
+        match self.repeat_every() {
+            Some(every) if now >= self.due => {
                 u32::try_from((now - self.due) / every).unwrap_or(u32::MAX)
             }
             _ => 0,
         }
     }
 
-    /// How urgent a nudge of this kind is, by the policy's thresholds.
     pub fn severity(&self, kind: ThresholdKind) -> Severity {
-        match kind {
-            ThresholdKind::Breach | ThresholdKind::Repeat(_) => Severity::Breached,
-            ThresholdKind::Percent(p) if self.critical_percent.is_some_and(|c| p >= c) => {
-                Severity::Critical
-            }
-            ThresholdKind::MinutesBefore(m) if self.critical_minutes.is_some_and(|c| m <= c) => {
-                Severity::Critical
-            }
-            _ => Severity::Warning,
-        }
+        self.marks.severity(kind)
+    }
+
+    /// Same clock (metric, cycle, budget) and same marks: what was sent carries over.
+    pub fn same_clock(&self, other: &ClockPlan) -> bool {
+        (self.metric, self.cycle_start, self.target)
+            == (other.metric, other.cycle_start, other.target)
+            && (Arc::ptr_eq(&self.marks, &other.marks) || self.marks == other.marks)
     }
 }
 
 /// The nudges of one clock, or `None` when it has none to give: met, stopped, paused
 /// (a pause suspends its nudges; the resume plans them anew), or without a deadline.
+/// `marks` are the policy's for this clock's metric and budget ([`Marks::new`]).
 pub fn plan_clock(
     facts: &Facts,
     policy: &Policy,
-    cal: &Calendar,
+    cal: &Arc<Calendar>,
     clock: &Clock,
+    marks: Arc<Marks>,
     now: Micros,
 ) -> Option<ClockPlan> {
     let live = match clock.state {
@@ -159,71 +279,11 @@ pub fn plan_clock(
     }
     let due = clock.due?;
     let metric = clock.metric;
-    let target = clock.target;
-    let warnings = policy.warnings_for(metric);
-    let at_mark =
-        |mark: Micros| instant_at_elapsed(facts, policy, cal, metric, clock.started_at, mark, now);
-    // (mark, rank, kind): at equal marks keep one, the minutes (more telling).
-    let mut marks: Vec<(Micros, u8, ThresholdKind)> = Vec::new();
-    for &p in &warnings.percent {
-        marks.push((target * i64::from(p) / 100, 1, ThresholdKind::Percent(p)));
-    }
-    for &m in &warnings.minutes_before {
-        let mark = target - i64::from(m) * MICROS_PER_MIN;
-        if mark > 0 {
-            marks.push((mark, 0, ThresholdKind::MinutesBefore(m)));
-        }
-    }
-    marks.sort();
-    marks.dedup_by_key(|(mark, _, _)| *mark);
-    let mut thresholds: Vec<Threshold> = marks
-        .into_iter()
-        .filter(|&(mark, _, _)| mark > 0 && mark < target)
-        .filter_map(|(mark, _, kind)| {
-            let at = at_mark(mark)?;
-            Some(Threshold {
-                kind,
-                at: at.min(due),
-            })
-        })
-        .collect();
-    thresholds.push(Threshold {
-        kind: ThresholdKind::Breach,
-        at: due,
-    });
-    let done_at = |t: Option<Micros>| t.is_some_and(|t| t <= now);
-    let acknowledged = facts
-        .last_acknowledged_at
-        .is_some_and(|a| a >= due && a <= now);
-    let repeat_every = warnings
-        .repeat_after_breach
-        .filter(|&every| every > 0)
-        .filter(|_| !acknowledged && !done_at(facts.restored_at) && !done_at(facts.resolved_at));
-    Some(ClockPlan {
-        metric,
-        cycle_start: clock.started_at,
-        target,
-        due,
-        thresholds,
-        repeat_every,
-        critical_percent: warnings.percent.last().copied(),
-        critical_minutes: warnings.minutes_before.last().copied(),
-    })
-}
-
-/// The instant the clock's working time since `start` reaches `mark`, skipping the
-/// pauses that stop `metric` (those begun by `now`); `None` if it never does.
-fn instant_at_elapsed(
-    facts: &Facts,
-    policy: &Policy,
-    cal: &Calendar,
-    metric: Metric,
-    start: Micros,
-    mark: Micros,
-    now: Micros,
-) -> Option<Micros> {
+    // Walk the working time from the cycle start past every pause that stops this
+    // metric, noting the latest mark crossed on the way.
     let mut acc = 0;
-    let mut cursor = start;
+    let mut cursor = clock.started_at;
+    let mut before_anchor = None;
     for p in facts
         .pauses
         .iter()
@@ -235,8 +295,12 @@ fn instant_at_elapsed(
         }
         if p.from > cursor {
             let e = cal.elapsed_micros(cursor, p.from);
-            if acc + e >= mark {
-                return cal.due_micros(cursor, mark - acc);
+            if let Some(i) = marks.items.iter().rposition(|&(m, _, _)| m <= acc + e) {
+                let mark = marks.items[i].0;
+                if mark > acc {
+                    let at = cal.due_micros(cursor, mark - acc).unwrap_or(p.from);
+                    before_anchor = Some((i as u8, at.min(p.from)));
+                }
             }
             acc += e;
         }
@@ -245,7 +309,24 @@ fn instant_at_elapsed(
             return None;
         }
     }
-    cal.due_micros(cursor, mark - acc)
+    let done_at = |t: Option<Micros>| t.is_some_and(|t| t <= now);
+    let acknowledged = facts
+        .last_acknowledged_at
+        .is_some_and(|a| a >= due && a <= now);
+    Some(ClockPlan {
+        metric,
+        cycle_start: clock.started_at,
+        target: clock.target,
+        due,
+        anchor: cursor,
+        acc,
+        before_anchor,
+        repeats_wanted: !acknowledged && !done_at(facts.restored_at) && !done_at(facts.resolved_at),
+        marks,
+        cal: Arc::clone(cal),
+        fired: 0,
+        repeats: 0,
+    })
 }
 
 #[cfg(test)]
@@ -268,31 +349,33 @@ mod tests {
     }
 
     #[test]
-    fn severity_by_policy_thresholds() {
+    fn marks_in_crossing_order_with_their_severity() {
         let w = Warnings::default();
-        let plan = ClockPlan {
-            metric: Metric::Restore,
-            cycle_start: 0,
-            target: 1,
-            due: 1,
-            thresholds: vec![],
-            repeat_every: None,
-            critical_percent: w.percent.last().copied(),
-            critical_minutes: w.minutes_before.last().copied(),
-        };
-        assert_eq!(plan.severity(ThresholdKind::Percent(50)), Severity::Warning);
+        let m = Marks::new(&w, 240 * MICROS_PER_MIN);
+        let got: Vec<(i64, String, Severity)> = m
+            .items
+            .iter()
+            .map(|(mark, k, s)| (mark / MICROS_PER_MIN, k.to_string(), *s))
+            .collect();
         assert_eq!(
-            plan.severity(ThresholdKind::Percent(90)),
-            Severity::Critical
+            got,
+            [
+                (120, "50%".to_owned(), Severity::Warning),
+                (180, "75%".to_owned(), Severity::Warning),
+                (216, "90%".to_owned(), Severity::Critical),
+                (225, "15 min before".to_owned(), Severity::Warning),
+                (235, "5 min before".to_owned(), Severity::Critical),
+            ]
         );
+        assert_eq!(m.severity(ThresholdKind::Repeat(2)), Severity::Breached);
+        // 50% of 30 min is 15 min before: one nudge; 15 min before a 15 min budget is
+        // its start: none.
+        let m = Marks::new(&w, 30 * MICROS_PER_MIN);
         assert_eq!(
-            plan.severity(ThresholdKind::MinutesBefore(15)),
-            Severity::Warning
+            m.items.iter().map(|i| i.1.to_string()).collect::<Vec<_>>(),
+            ["15 min before", "75%", "5 min before", "90%"]
         );
-        assert_eq!(
-            plan.severity(ThresholdKind::MinutesBefore(5)),
-            Severity::Critical
-        );
-        assert_eq!(plan.severity(ThresholdKind::Repeat(2)), Severity::Breached);
+        let m = Marks::new(&w, 15 * MICROS_PER_MIN);
+        assert_eq!(m.items.len(), 4);
     }
 }

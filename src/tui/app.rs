@@ -116,6 +116,10 @@ pub struct Console {
     pub theme: Theme,
     pub source: (std::path::PathBuf, Duration),
     pub started: Instant,
+    /// What the compliance worker computes with.
+    pub compliance: super::compliance::Setup,
+    /// The nudge service's configuration (`None`: no nudges).
+    pub nudges: Option<super::nudges::Setup>,
 }
 
 pub fn run(c: Console) -> anyhow::Result<()> {
@@ -131,9 +135,24 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         theme,
         source: (path, poll),
         started,
+        compliance,
+        nudges,
     } = c;
+    let (ntx, mut nrx) = tokio::sync::mpsc::unbounded_channel();
+    let nudges = nudges.map(|n| super::nudges::spawn(n, ntx));
+    state.nudges.active = nudges.is_some();
+    let nudge_handle = nudges.as_ref().map(|n| n.handle());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let source = Source::spawn(path, poll, move |m| tx.send(m).is_ok());
+    let feed = nudge_handle.clone();
+    let source = Source::spawn(path, poll, move |m| {
+        // The service plans on its own task; the worker thread pays for the copy.
+        if let Some(h) = &feed {
+            super::nudges::feed(h, &m);
+        }
+        tx.send(m).is_ok()
+    });
+    let (ctx, mut crx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = super::compliance::Worker::spawn(compliance, move |r| ctx.send(r).is_ok());
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -233,6 +252,21 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                 }
                 dirty = true;
             }
+            Some(ev) = nrx.recv() => {
+                work_started = Instant::now();
+                only_tick = false;
+                effects = update(&mut state, Msg::Nudge(ev), Utc::now());
+                while let Ok(ev) = nrx.try_recv() {
+                    effects.extend(update(&mut state, Msg::Nudge(ev), Utc::now()));
+                }
+                dirty = true;
+            }
+            Some(r) = crx.recv() => {
+                work_started = Instant::now();
+                only_tick = false;
+                effects = update(&mut state, Msg::Compliance(r), Utc::now());
+                dirty = true;
+            }
             _ = tick.tick() => {
                 if !dirty {
                     work_started = Instant::now();
@@ -255,6 +289,12 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                     dirty = true;
                 }
                 Effect::Quit => {}
+                Effect::Compliance(r) => worker.send(r),
+                Effect::Snooze { .. } | Effect::Unsnooze(_) => {
+                    if let Some(h) = &nudge_handle {
+                        super::nudges::apply(h, &e);
+                    }
+                }
             }
         }
         if state.quit {
@@ -262,6 +302,11 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         }
     }
     drop(source);
+    drop(worker);
+    if let Some(n) = nudges {
+        // It finishes the batch it is delivering; a hung store must not hold the exit.
+        let _ = tokio::time::timeout(Duration::from_millis(500), n.stop()).await;
+    }
     drop(_guard);
     if let Some(path) = std::env::var_os("SLAWATCH_STATS") {
         stats.bytes = bytes.load(Ordering::Relaxed);

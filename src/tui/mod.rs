@@ -10,10 +10,12 @@
 pub mod action;
 pub mod app;
 pub mod board;
+pub mod compliance;
 pub mod fixture;
 pub mod fmt;
 pub mod form;
 pub mod keymap;
+pub mod nudges;
 pub mod sanitize;
 pub mod settings;
 pub mod source;
@@ -30,7 +32,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::policies::parse_policies;
-use crate::config::{load_calendars, load_policies, ConfigError, ConfigErrors};
+use crate::config::{load_calendars, load_contracts, load_policies, ConfigError, ConfigErrors};
+use crate::sla::penalty::Contracts;
 use crate::sla::{Calendars, Policies};
 
 pub use keymap::Keymap;
@@ -45,6 +48,8 @@ pub struct Config {
     pub keymap: Keymap,
     pub policies: Policies,
     pub calendars: Calendars,
+    /// For the compliance view: the user's (`contracts` in config.toml) or the shipped.
+    pub contracts: Contracts,
     pub dir: Option<PathBuf>,
 }
 
@@ -113,21 +118,31 @@ pub fn load_config(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
                         &cals,
                     ),
                 };
-                match pols {
-                    Ok(p) => sla = Some((p, cals)),
-                    Err(e) => errors.extend(e.0),
+                let contracts = match &s.contracts {
+                    Some(p) => load_contracts(p, &cals),
+                    None => Ok(crate::config::shipped_contracts().clone()),
+                };
+                match (pols, contracts) {
+                    (Ok(p), Ok(k)) => sla = Some((p, cals, k)),
+                    (p, k) => {
+                        errors.extend(p.err().into_iter().flat_map(|e| e.0));
+                        errors.extend(k.err().into_iter().flat_map(|e| e.0));
+                    }
                 }
             }
             Err(e) => errors.extend(e.0),
         }
     }
     match (settings, keymap, sla) {
-        (Some(settings), Some(keymap), Some((policies, calendars))) if errors.is_empty() => {
+        (Some(settings), Some(keymap), Some((policies, calendars, contracts)))
+            if errors.is_empty() =>
+        {
             Ok(Config {
                 settings,
                 keymap,
                 policies,
                 calendars,
+                contracts,
                 dir: dir.map(Path::to_owned),
             })
         }
@@ -147,6 +162,27 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
     }
     let tz = cfg.settings.zone();
     let theme = Theme::new(cfg.settings.theme, Theme::no_color_env());
+    let setup = compliance::Setup {
+        store: store.to_owned(),
+        policies: cfg.policies.clone(),
+        calendars: cfg.calendars.clone(),
+        contracts: cfg.contracts,
+    };
+    let nudges = {
+        let user = crate::notify::nudge_user(&cfg.settings.agent);
+        let (log, log_error) = nudges::ConsoleLog::open(store);
+        nudges::Setup {
+            start: crate::notify::Start {
+                user,
+                policies: Arc::new(cfg.policies.clone()),
+                calendars: cfg.calendars.clone(),
+                quiet: cfg.settings.quiet,
+                desktop: Some(crate::notify::desktop_options(3, tz)),
+            },
+            log,
+            log_error,
+        }
+    };
     let board = board::Board::new(cfg.policies, &cfg.calendars, cfg.settings.agent.clone());
     let mut state = state::State::new(
         board,
@@ -162,6 +198,8 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
         theme,
         source: (store.to_owned(), cfg.settings.poll_interval),
         started,
+        compliance: setup,
+        nudges: Some(nudges),
     })
 }
 

@@ -25,8 +25,13 @@ pub struct Settings {
     pub timezone: Option<Tz>,
     pub poll_interval: Duration,
     pub bell: bool,
+    /// Nudges below this severity make no sound and no pop-up (still toasted and
+    /// logged); breaches are never quiet. config.toml `quiet`.
+    pub quiet: crate::sla::Severity,
     pub policies: Option<PathBuf>,
     pub calendars: Option<PathBuf>,
+    /// The contracts the compliance view computes penalties with (default: shipped).
+    pub contracts: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -37,8 +42,10 @@ struct File {
     timezone: Option<Spanned<String>>,
     poll_interval: Option<Spanned<String>>,
     bell: Option<bool>,
+    quiet: Option<Spanned<String>>,
     policies: Option<Spanned<String>>,
     calendars: Option<Spanned<String>>,
+    contracts: Option<Spanned<String>>,
 }
 
 impl Settings {
@@ -55,8 +62,10 @@ impl Settings {
             timezone: None,
             poll_interval: Duration::from_secs(2),
             bell: true,
+            quiet: crate::sla::Severity::Warning,
             policies: None,
             calendars: None,
+            contracts: None,
         };
         let mut errors = Vec::new();
         let default = (Path::new(DEFAULT_CONFIG_NAME), DEFAULT_CONFIG);
@@ -125,11 +134,26 @@ impl Settings {
         if let Some(b) = f.bell {
             self.bell = b;
         }
+        if let Some(q) = f.quiet {
+            match crate::notify::parse_quiet(q.get_ref()) {
+                Some(level) => self.quiet = level,
+                None => r.at(
+                    q.span(),
+                    format!(
+                        "quiet: expected \"off\", \"critical\" or \"breach\", found {:?}",
+                        q.get_ref()
+                    ),
+                ),
+            }
+        }
         if let Some(p) = f.policies {
             self.policies = Some(base.join(p.get_ref()));
         }
         if let Some(c) = f.calendars {
             self.calendars = Some(base.join(c.get_ref()));
+        }
+        if let Some(c) = f.contracts {
+            self.contracts = Some(base.join(c.get_ref()));
         }
         r.finish()
     }

@@ -18,6 +18,9 @@ pub enum View {
     Ticket,
     Escalations,
     Help,
+    Compliance,
+    /// The nudge log.
+    Nudges,
 }
 
 impl View {
@@ -28,6 +31,8 @@ impl View {
             View::Ticket => Section::Ticket,
             View::Escalations => Section::Escalations,
             View::Help => Section::Help,
+            View::Compliance => Section::Compliance,
+            View::Nudges => Section::Nudges,
         }
     }
 
@@ -37,6 +42,8 @@ impl View {
             View::Ticket => "Ticket",
             View::Escalations => "Escalations",
             View::Help => "Help",
+            View::Compliance => "Compliance",
+            View::Nudges => "Nudges",
         }
     }
 }
@@ -242,6 +249,10 @@ pub struct State {
     pub quit: bool,
     /// Where the user's config files are (for the help view).
     pub config_dir: Option<String>,
+    /// The compliance view, and the queue marks its figures give.
+    pub compliance: super::compliance::CompliancePane,
+    /// Toasts, the nudge log, snoozes and the snooze modal.
+    pub nudges: super::nudges::NudgePane,
 }
 
 impl State {
@@ -271,6 +282,8 @@ impl State {
             size: (80, 24),
             quit: false,
             config_dir: None,
+            compliance: Default::default(),
+            nudges: Default::default(),
         }
     }
 

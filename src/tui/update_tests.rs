@@ -339,6 +339,10 @@ fn views_cycle_and_open_loads_the_history() {
     press(&mut s, "<tab>", now());
     assert_eq!(s.view, View::Escalations);
     press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Compliance);
+    press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Nudges);
+    press(&mut s, "<tab>", now());
     assert_eq!(s.view, View::Queue, "no ticket open yet");
     let key = selected_key(&s);
     let fx = press(&mut s, "<enter>", now());
@@ -406,7 +410,10 @@ fn tick_reevaluates_only_at_state_changes_and_rings_on_breach() {
     let before = s.board.version;
     // Nothing changes before the next instant.
     let t = DateTime::from_timestamp_micros(next - 1).unwrap();
-    assert!(update(&mut s, Msg::Tick, t).is_empty());
+    // (The compliance figures are asked for on the first tick after loading.)
+    assert!(update(&mut s, Msg::Tick, t)
+        .iter()
+        .all(|e| matches!(e, Effect::Compliance(_))));
     assert_eq!(s.board.version, before);
     // Walk forward a minute at a time for a day: breaches ring once each.
     let breached0 = s.board.counts().breached;

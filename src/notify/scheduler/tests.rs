@@ -16,7 +16,7 @@ use crate::notify::testkit::{hm, scheduler, t, Ticket, CALENDARS};
 fn run_until(s: &mut Scheduler, until: &str) -> Vec<Nudge> {
     let until = t(until);
     let mut out = Vec::new();
-    let mut now = s.last_now;
+    let mut now = s.last_now();
     while let Some(w) = s.next_wake() {
         if w > until {
             break;

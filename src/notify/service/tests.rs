@@ -161,6 +161,15 @@ async fn two_consoles_and_restarts_of_one_user_send_each_nudge_once() {
     assert_eq!(show(&fired(&inbox_d)), ["11:45 15 min before @11:45"]);
     d.stop().await;
     assert_eq!(log.sent().len(), 3);
+
+    // The wall clock set back to 09:50: the 10:00 mark comes round again, and is not
+    // sent again.
+    let (e, inbox_e) = start(log.clone(), "09:50");
+    e.tickets(vec![("ACME-3".into(), Some(acme("ACME-3").facts()))]);
+    minutes(15).await;
+    assert_eq!(show(&fired(&inbox_e)), Vec::<String>::new());
+    e.stop().await;
+    assert_eq!(log.sent().len(), 3);
 }
 
 #[tokio::test(start_paused = true)]

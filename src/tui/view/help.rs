@@ -54,8 +54,15 @@ fn lines(s: &State) -> Vec<Line> {
         "Marks: >> breached, !! critical, ! warning (policy thresholds), || paused.",
         "Esc: escalation level; L2! is not acknowledged yet (acknowledge with the ack key).",
         "Budget used: working time used of the clock's target on the policy's calendar.",
+        "$ before a title: one more hour open moves a contract into a worse penalty band",
+        "  (or adds a penalty); see the compliance view. Marks follow the latest figures.",
     ] {
         out.push(Line::Text(t.into()));
+    }
+    out.push(Line::Blank);
+    out.push(Line::Heading("Reading the compliance view".into()));
+    for t in super::compliance::HELP {
+        out.push(Line::Text((*t).into()));
     }
     out.push(Line::Blank);
     out.push(Line::Heading("Configuration".into()));

@@ -1,12 +1,18 @@
 //! Pure rendering: `render(frame, &State, &Theme, now)`. No I/O and no clock here, so
 //! every screen is a snapshot test with a fixed `now`.
 
+pub mod compliance;
 pub mod escalations;
 pub mod form;
 pub mod help;
+pub mod nudge_log;
 pub mod queue;
 pub mod ticket;
 
+#[cfg(test)]
+mod compliance_snapshots;
+#[cfg(test)]
+mod nudge_snapshots;
 #[cfg(test)]
 mod tests;
 
@@ -55,12 +61,24 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
     buf.set_style(area, theme.base);
     header(buf, area, s, theme, now);
-    let body = Rect::new(area.x, area.y + 2, area.width, area.height - 3);
+    // A third header line when desktop notifications (or the sent log) fail.
+    let problem = s.nudges.problem();
+    let top = if problem.is_some() { 3 } else { 2 };
+    if let Some(p) = &problem {
+        nudge_log::header_line(buf, area, area.y + 2, p, theme);
+    }
+    let body = Rect::new(area.x, area.y + top, area.width, area.height - top - 1);
     match s.view {
         View::Queue => queue::draw(buf, body, s, theme, now),
         View::Escalations => escalations::draw(buf, body, s, theme, now),
         View::Ticket => ticket::draw(buf, body, s, theme, now),
         View::Help => help::draw(buf, body, s, theme),
+        View::Compliance => compliance::draw(buf, body, s, theme, now),
+        View::Nudges => nudge_log::draw(buf, body, s, theme, now),
+    }
+    // The nudge log lists them itself.
+    if s.view != View::Nudges {
+        nudge_log::toasts(buf, body, s, theme, now);
     }
     footer(
         buf,
@@ -72,6 +90,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     if let Some(f) = &s.form {
         form::draw(buf, area, f, s, theme);
     }
+    if let Some(m) = &s.nudges.modal {
+        nudge_log::modal(buf, area, m, s, theme, now);
+    }
 }
 
 fn cursor(area: Rect, s: &State) -> Option<ratatui::layout::Position> {
@@ -80,6 +101,9 @@ fn cursor(area: Rect, s: &State) -> Option<ratatui::layout::Position> {
     }
     if let Some(f) = &s.form {
         return form::cursor(area, f);
+    }
+    if let Some(p) = &s.compliance.prompt {
+        return Some(compliance::prompt_cursor(area, p));
     }
     s.prompt.as_ref().map(|p| {
         let x = area.x + 9 + width(p) as u16;
@@ -130,6 +154,14 @@ fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
     let mut x = area.x;
     x += put(buf, x, y, " slawatch ", w, theme.header.patch(theme.title));
     let mut tabs = vec![View::Queue, View::Escalations];
+    // Narrow terminals name the compliance view only while it is shown (`$` opens it).
+    if s.view == View::Compliance || area.width >= 100 {
+        tabs.push(View::Compliance);
+    }
+    // The nudge log is named only while it is shown (`L` opens it).
+    if s.view == View::Nudges {
+        tabs.push(View::Nudges);
+    }
     if s.ticket.is_some() {
         tabs.push(View::Ticket);
     }
@@ -261,6 +293,10 @@ fn truncate_left(s: &str, max: usize) -> String {
 
 fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let w = usize::from(area.width);
+    if let Some(p) = &s.compliance.prompt {
+        compliance::footer_prompt(buf, area, s, p, theme);
+        return;
+    }
     if let Some(p) = &s.prompt {
         let x = area.x + put(buf, area.x, area.y, " filter: ", w, theme.key);
         buf.set_style(
@@ -318,6 +354,25 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             Action::Quit,
         ],
         View::Help => &[Action::PageDown, Action::PageUp, Action::Back, Action::Quit],
+        View::Nudges => &[
+            Action::Open,
+            Action::NextView,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ],
+        View::Compliance => &[
+            Action::Drill,
+            Action::NextFigure,
+            Action::PrevMonth,
+            Action::NextMonth,
+            Action::ChooseMonth,
+            Action::NextCustomer,
+            Action::Recompute,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ],
     };
     let mut x = area.x + 1;
     // The filter in force, first: what is hidden must never be a surprise.
@@ -398,6 +453,15 @@ fn short_label(a: Action) -> &'static str {
         Action::Back => "back",
         Action::PageDown => "page down",
         Action::PageUp => "page up",
+        Action::Drill => "tickets",
+        Action::NextFigure => "figure",
+        Action::PrevMonth => "prev month",
+        Action::NextMonth => "next month",
+        Action::ChooseMonth => "month",
+        Action::NextCustomer => "customer",
+        Action::Recompute => "recompute",
+        Action::Snooze => "snooze",
+        Action::NudgeLog => "nudges",
         _ => a.as_str(),
     }
 }

@@ -177,7 +177,9 @@ pub fn draw_list(
             now,
             r == cur,
             show_customer,
+            s.compliance.marked(&e.key),
         );
+        super::nudge_log::mark_snoozed(buf, area.x, y, &cols, s, e, theme, now, r == cur);
     }
 }
 
@@ -223,6 +225,8 @@ fn row(
     now: DateTime<Utc>,
     selected: bool,
     show_customer: bool,
+    // The next hour of this ticket costs a contract money (compliance figures).
+    marked: bool,
 ) {
     let sum = &e.sum;
     let sev = sum.severity;
@@ -271,6 +275,17 @@ fn row(
                     ""
                 };
                 cell(buf, x, y, t, w, sel(base));
+            }
+            Col::Title if marked => {
+                cell(buf, x, y, "$", 1, sel(theme.critical));
+                cell(
+                    buf,
+                    x + 1,
+                    y,
+                    &format!(" {}", e.facts.title),
+                    w - 1,
+                    sel(base),
+                );
             }
             Col::Title => cell(buf, x, y, &e.facts.title, w, sel(base)),
             Col::State => {

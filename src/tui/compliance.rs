@@ -1,0 +1,1160 @@
+//! The compliance view: its state, the rows and figures it lists, its keys, and the
+//! worker that computes [`crate::sla::penalty::compliance`] off the UI task.
+//!
+//! The worker is a thread with its own read-only store connection and a cache of the
+//! histories that can matter for recent months (tickets resolved before the cache's
+//! window are dropped as the events stream by). Each request reads the change feed
+//! since the previous one, builds a `Book` of the tickets involved in the month (open
+//! and resolved, plus the penalty ledgers) and replies with the figures and what they
+//! cost. The UI asks, one request at a time: when the view opens, when its month
+//! changes, on `recompute`, every 30 s while the view is shown (10 s after new events),
+//! and every 60 s for this month otherwise, so that the queue's `$` marks stay fresh;
+//! never more often than five times the last computation's cost.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::{Action, Section};
+use super::keymap::Key;
+use super::sanitize::clean;
+use super::state::{State, TicketPane, View};
+use super::update::Effect;
+use crate::model::{Event, EventKind, Priority};
+use crate::sla::calendar::Micros;
+use crate::sla::penalty::compliance::{ErrorBudget, PriorityFigures};
+use crate::sla::penalty::money::format_money;
+use crate::sla::penalty::{
+    compliance, Book, Compliance, ContractCompliance, ContractMonth, Contracts, CustomerCompliance,
+    Env, Month, TicketRisk, Tickets, LEDGER_PREFIX,
+};
+use crate::sla::{Calendars, Metric, Policies};
+use crate::store::{Seq, SqliteStore, Store};
+
+const SEC: Micros = 1_000_000;
+/// How old the figures may get while the view is shown.
+pub const VISIBLE_EVERY: Micros = 30 * SEC;
+/// How soon after new events the figures are recomputed while the view is shown.
+pub const CHANGED_AFTER: Micros = 10 * SEC;
+/// How old this month's figures (the queue marks) may get otherwise.
+pub const HIDDEN_EVERY: Micros = 60 * SEC;
+/// A request still unanswered after this is forgotten (the worker may have died).
+pub const GIVE_UP_AFTER: Micros = 600 * SEC;
+/// Months kept computed, for going back and forth.
+const KEEP_MONTHS: usize = 6;
+
+/// Compute the figures of `month` as of `now`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub id: u64,
+    pub month: Month,
+    pub now: DateTime<Utc>,
+}
+
+/// What the worker answers.
+#[derive(Debug)]
+pub enum Reply {
+    Done(Box<Computed>),
+    Failed {
+        id: u64,
+        month: Month,
+        error: String,
+    },
+}
+
+/// One month's figures and what they cost.
+#[derive(Clone, Debug)]
+pub struct Computed {
+    pub id: u64,
+    pub month: Month,
+    pub figures: Arc<Compliance>,
+    /// Every ticket of the book, for the drill-down lists (resolved ones are not on
+    /// the board).
+    pub briefs: Arc<HashMap<String, Brief>>,
+    /// Reading the store (change feed, or the first full read).
+    pub load_us: u64,
+    /// `Book::new` and `compliance()`.
+    pub compute_us: u64,
+    pub tickets: usize,
+}
+
+/// A ticket in one line, sanitised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Brief {
+    pub priority: Priority,
+    pub customer: String,
+    pub title: String,
+    pub resolved: bool,
+    pub restored: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    pub id: u64,
+    pub month: Month,
+    pub since: Micros,
+}
+
+/// The tickets behind one figure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drill {
+    pub title: String,
+    pub items: Vec<DrillItem>,
+    pub sel: usize,
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrillItem {
+    pub ticket: String,
+    pub note: String,
+}
+
+/// Everything the compliance view keeps.
+#[derive(Clone, Debug, Default)]
+pub struct CompliancePane {
+    /// `None`: this month (follows the clock).
+    pub month: Option<Month>,
+    /// `None`: every customer.
+    pub customer: Option<String>,
+    /// The latest figures per month.
+    pub computed: BTreeMap<Month, Computed>,
+    /// Why the view's month could not be computed.
+    pub error: Option<String>,
+    pub flight: Option<Flight>,
+    pub next_id: u64,
+    /// When the view's month and this month were last asked for.
+    pub asked: BTreeMap<Month, Micros>,
+    /// The last computation's cost (load + compute), for the back-off.
+    pub cost_us: u64,
+    /// New events since the last request.
+    pub dirty: bool,
+    pub sel: usize,
+    pub col: usize,
+    pub offset: usize,
+    pub drill: Option<Drill>,
+    /// The month prompt's text while it is open, and its complaint.
+    pub prompt: Option<String>,
+    pub prompt_error: Option<String>,
+    /// Open tickets whose next hour costs a contract (this month's figures).
+    pub marks: BTreeMap<String, Vec<TicketRisk>>,
+    pub marks_at: Option<Micros>,
+}
+
+impl CompliancePane {
+    /// The month in view.
+    pub fn month_at(&self, now: DateTime<Utc>, tz: Tz) -> Month {
+        self.month.unwrap_or_else(|| Month::current(now, tz))
+    }
+
+    /// The figures of the month in view, if computed.
+    pub fn shown(&self, now: DateTime<Utc>, tz: Tz) -> Option<&Computed> {
+        self.computed.get(&self.month_at(now, tz))
+    }
+
+    /// A computation of `month` is under way.
+    pub fn computing(&self, month: Month) -> bool {
+        self.flight.as_ref().is_some_and(|f| f.month == month)
+    }
+
+    /// Whether the queue marks `ticket` (by its stored id).
+    pub fn marked(&self, ticket: &str) -> bool {
+        self.marks.contains_key(ticket)
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Rows and figures
+
+/// One line of the compliance table.
+#[derive(Clone, Copy, Debug)]
+pub enum Row<'a> {
+    Customer(&'a CustomerCompliance),
+    Priority(&'a CustomerCompliance, &'a PriorityFigures),
+    Contract(&'a CustomerCompliance, &'a ContractCompliance),
+    Budget(&'a ContractCompliance, &'a ErrorBudget),
+    Risk(&'a ContractCompliance, &'a TicketRisk),
+}
+
+/// The rows for `customer` (or all), in order: each customer, its priorities, then
+/// each contract with its error budgets and the tickets at risk.
+pub fn rows<'a>(c: &'a Compliance, customer: Option<&str>) -> Vec<Row<'a>> {
+    let mut out = Vec::new();
+    for cc in c
+        .customers
+        .iter()
+        .filter(|cc| customer.is_none_or(|x| x == cc.customer))
+    {
+        out.push(Row::Customer(cc));
+        for pf in &cc.priorities {
+            out.push(Row::Priority(cc, pf));
+        }
+        for k in &cc.contracts {
+            out.push(Row::Contract(cc, k));
+            for b in &k.budgets {
+                out.push(Row::Budget(k, b));
+            }
+            for r in &k.at_risk {
+                out.push(Row::Risk(k, r));
+            }
+        }
+    }
+    out
+}
+
+/// A figure that can be drilled into.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    pub name: String,
+    /// The value in words ("92.31 % of 13", "750.00 EUR").
+    pub value: String,
+    pub items: Vec<DrillItem>,
+}
+
+/// Figure positions in a customer or priority row (the table's columns).
+pub const F_TICKETS: usize = 0;
+pub const F_ALL: usize = 1;
+pub const F_METRIC: usize = 2;
+pub const F_BREACHES: usize = 6;
+pub const F_EXPOSURE: usize = 7;
+pub const F_IN_1H: usize = 8;
+
+fn plain(t: &Tickets, note: &str) -> Vec<DrillItem> {
+    t.ids
+        .iter()
+        .map(|id| DrillItem {
+            ticket: id.clone(),
+            note: note.to_owned(),
+        })
+        .collect()
+}
+
+/// Breached first (with what they breached), then met.
+fn outcomes(pf: &PriorityFigures, metrics: &[Metric]) -> Vec<DrillItem> {
+    let mut breached: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut met: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for m in metrics {
+        let f = &pf.metrics[m.index()];
+        for id in &f.breached.ids {
+            breached
+                .entry(id)
+                .or_default()
+                .push(super::view::metric_short(*m));
+        }
+        for id in &f.met.ids {
+            met.entry(id)
+                .or_default()
+                .push(super::view::metric_short(*m));
+        }
+    }
+    let mut out: Vec<DrillItem> = breached
+        .iter()
+        .map(|(id, ms)| DrillItem {
+            ticket: (*id).to_owned(),
+            note: format!("breached {}", ms.join(", ")),
+        })
+        .collect();
+    for (id, ms) in &met {
+        if !breached.contains_key(id) {
+            out.push(DrillItem {
+                ticket: (*id).to_owned(),
+                note: format!("met {}", ms.join(", ")),
+            });
+        }
+    }
+    out
+}
+
+fn percent(d: Option<rust_decimal::Decimal>) -> String {
+    d.map_or_else(|| "-".to_owned(), |d| format!("{d} %"))
+}
+
+/// An amount with its currency, to the currency's minor unit at least: `0.00 EUR`.
+pub fn money(d: rust_decimal::Decimal, currency: &str) -> String {
+    let mut d = d;
+    let units = crate::sla::penalty::money::minor_units(currency);
+    if d.scale() < units {
+        d.rescale(units);
+    }
+    format_money(d, currency)
+}
+
+/// Amounts by currency: `750.00 EUR + 1,000.00 USD`.
+pub fn money_by_currency(m: &BTreeMap<String, rust_decimal::Decimal>) -> String {
+    if m.is_empty() {
+        return "-".into();
+    }
+    m.iter()
+        .map(|(c, d)| money(*d, c))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The tickets behind a contract's amount: what each owes, or the monthly term it
+/// counts against.
+fn penalty_items(cm: &ContractMonth, out: &mut Vec<DrillItem>) {
+    for t in cm.terms.iter().filter(|t| !t.amount.is_zero()) {
+        let per_ticket = t.items.iter().any(|i| !i.amount.is_zero());
+        for i in t.items.iter().filter(|i| i.breach || !i.amount.is_zero()) {
+            let note = if per_ticket {
+                format!(
+                    "{} {}: {}",
+                    cm.contract,
+                    t.term,
+                    money(i.amount, &cm.currency)
+                )
+            } else {
+                format!(
+                    "{} {} (monthly, {}): {}",
+                    cm.contract,
+                    t.term,
+                    money(t.amount, &cm.currency),
+                    i.actual
+                )
+            };
+            out.push(DrillItem {
+                ticket: i.ticket.clone(),
+                note,
+            });
+        }
+    }
+}
+
+/// The figures of a row, in column order.
+pub fn figures(row: Row<'_>) -> Vec<Figure> {
+    match row {
+        Row::Customer(cc) => {
+            let mut f = priority_figures(&cc.all);
+            let mut now = Vec::new();
+            let mut later = Vec::new();
+            for k in &cc.contracts {
+                penalty_items(&k.now, &mut now);
+                penalty_items(&k.in_1h, &mut later);
+            }
+            f.push(Figure {
+                name: "penalty exposure so far".into(),
+                value: money_by_currency(&cc.exposure),
+                items: now,
+            });
+            f.push(Figure {
+                name: "penalty in 1 h if nothing is restored".into(),
+                value: money_by_currency(&cc.forecast_1h),
+                items: later,
+            });
+            f
+        }
+        Row::Priority(_, pf) => priority_figures(pf),
+        Row::Contract(_, k) => {
+            let mut now = Vec::new();
+            penalty_items(&k.now, &mut now);
+            let mut later = Vec::new();
+            penalty_items(&k.in_1h, &mut later);
+            let recorded = k
+                .recorded
+                .iter()
+                .flat_map(|p| {
+                    p.tickets.iter().map(move |t| DrillItem {
+                        ticket: t.clone(),
+                        note: format!(
+                            "recorded {} {}: {}",
+                            p.term,
+                            p.period,
+                            money(p.net(), &p.currency)
+                        ),
+                    })
+                })
+                .collect();
+            vec![
+                Figure {
+                    name: "penalty exposure so far (= if every outage were restored now)".into(),
+                    value: money(k.now.total, &k.currency),
+                    items: now,
+                },
+                Figure {
+                    name: "penalty in 1 h if nothing is restored".into(),
+                    value: money(k.in_1h.total, &k.currency),
+                    items: later,
+                },
+                Figure {
+                    name: "penalties recorded (net of adjustments)".into(),
+                    value: money(k.recorded_net, &k.currency),
+                    items: recorded,
+                },
+            ]
+        }
+        Row::Budget(_, b) => vec![Figure {
+            name: "error budget".into(),
+            value: format!(
+                "{} of {} min used",
+                crate::sla::penalty::money::group_thousands(&b.used_minutes.to_string()),
+                crate::sla::penalty::money::group_thousands(&b.allowed_minutes.to_string())
+            ),
+            items: b
+                .tickets
+                .iter()
+                .map(|t| DrillItem {
+                    ticket: t.clone(),
+                    note: format!("outage counted against {}", b.term),
+                })
+                .collect(),
+        }],
+        Row::Risk(k, r) => vec![Figure {
+            name: format!("next hour of {}", r.ticket),
+            value: format!(
+                "{} → {}",
+                money(r.if_restored_now, &k.currency),
+                money(r.in_1h, &k.currency)
+            ),
+            items: vec![DrillItem {
+                ticket: r.ticket.clone(),
+                note: risk_text(r),
+            }],
+        }],
+    }
+}
+
+/// The risk's text without its leading ticket id.
+pub fn risk_text(r: &TicketRisk) -> String {
+    let t = r.text.strip_prefix(r.ticket.as_str()).unwrap_or(&r.text);
+    clean(t.trim_start())
+}
+
+fn priority_figures(pf: &PriorityFigures) -> Vec<Figure> {
+    let total = |m: &crate::sla::penalty::compliance::MetricFigures| m.met.count + m.breached.count;
+    let all_total: u32 = pf.metrics.iter().map(total).sum();
+    let mut f = vec![
+        Figure {
+            name: "tickets open during the month".into(),
+            value: pf.tickets.count.to_string(),
+            items: plain(&pf.tickets, ""),
+        },
+        Figure {
+            name: "adherence, every metric".into(),
+            value: format!("{} of {all_total} outcomes", percent(pf.adherence)),
+            items: outcomes(pf, &Metric::ALL),
+        },
+    ];
+    for m in Metric::ALL {
+        let mf = &pf.metrics[m.index()];
+        f.push(Figure {
+            name: format!("{m} adherence"),
+            value: format!(
+                "{} ({} met, {} breached)",
+                percent(mf.adherence),
+                mf.met.count,
+                mf.breached.count
+            ),
+            items: outcomes(pf, &[m]),
+        });
+    }
+    let mut breached = outcomes(pf, &Metric::ALL);
+    breached.retain(|i| i.note.starts_with("breached"));
+    f.push(Figure {
+        name: "breaches".into(),
+        value: pf.breaches.count.to_string(),
+        items: breached,
+    });
+    f
+}
+
+/// Names a row for drill titles: `acme-telecom · P1`.
+pub fn row_name(row: Row<'_>) -> String {
+    match row {
+        Row::Customer(cc) => format!("{} · all priorities", clean(&cc.customer)),
+        Row::Priority(cc, pf) => format!(
+            "{} · {}",
+            clean(&cc.customer),
+            pf.priority.map_or("all".into(), |p| p.to_string())
+        ),
+        Row::Contract(_, k) => format!("contract {}", clean(&k.contract)),
+        Row::Budget(k, b) => format!("contract {} · {}", clean(&k.contract), clean(&b.term)),
+        Row::Risk(k, r) => format!("contract {} · {}", clean(&k.contract), clean(&r.term)),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Update
+
+/// Asks the worker for `month` as of `now`.
+pub fn request(s: &mut State, month: Month, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let p = &mut s.compliance;
+    p.next_id += 1;
+    let now_us = now.timestamp_micros();
+    p.flight = Some(Flight {
+        id: p.next_id,
+        month,
+        since: now_us,
+    });
+    p.asked.insert(month, now_us);
+    p.dirty = false;
+    fx.push(Effect::Compliance(Request {
+        id: p.next_id,
+        month,
+        now,
+    }));
+}
+
+/// The least time between two computations of the same month.
+fn gap(p: &CompliancePane, every: Micros) -> Micros {
+    every.max(5 * p.cost_us as Micros)
+}
+
+/// The 1 Hz tick: recompute what is due (one request at a time).
+pub fn tick(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    if !s.source.loaded {
+        return;
+    }
+    let now_us = now.timestamp_micros();
+    if let Some(f) = &s.compliance.flight {
+        if now_us - f.since < GIVE_UP_AFTER {
+            return;
+        }
+        s.compliance.flight = None;
+    }
+    let p = &s.compliance;
+    let since = |m: Month| p.asked.get(&m).map_or(Micros::MAX, |&t| now_us - t);
+    if s.view == View::Compliance {
+        let m = p.month_at(now, s.tz);
+        let age = since(m);
+        if age >= gap(p, VISIBLE_EVERY) || (p.dirty && age >= gap(p, CHANGED_AFTER)) {
+            request(s, m, now, fx);
+            return;
+        }
+    }
+    let current = Month::current(now, s.tz);
+    if since(current) >= gap(p, HIDDEN_EVERY) {
+        request(s, current, now, fx);
+    }
+}
+
+/// After a key: entering the view asks for its figures unless they are fresh.
+pub fn after_key(s: &mut State, before: View, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    if s.view != View::Compliance || before == View::Compliance || !s.source.loaded {
+        return;
+    }
+    refresh_view(s, now, fx);
+}
+
+/// Asks for the month in view unless its figures are fresh or on their way.
+fn refresh_view(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let m = s.compliance.month_at(now, s.tz);
+    if s.compliance.computing(m) {
+        return;
+    }
+    let fresh = s
+        .compliance
+        .computed
+        .get(&m)
+        .is_some_and(|c| now.timestamp_micros() - c.figures.now < CHANGED_AFTER)
+        && !s.compliance.dirty;
+    if !fresh {
+        request(s, m, now, fx);
+    }
+}
+
+pub fn on_reply(s: &mut State, r: Reply, now: DateTime<Utc>) {
+    let p = &mut s.compliance;
+    let id = match &r {
+        Reply::Done(c) => c.id,
+        Reply::Failed { id, .. } => *id,
+    };
+    if p.flight.as_ref().is_some_and(|f| f.id == id) {
+        p.flight = None;
+    }
+    let view_month = p.month_at(now, s.tz);
+    match r {
+        Reply::Done(c) => {
+            p.cost_us = c.load_us + c.compute_us;
+            if c.month == Month::current(now, s.tz) {
+                p.marks = c.figures.marks.clone();
+                p.marks_at = Some(c.figures.now);
+            }
+            if c.month == view_month {
+                p.error = None;
+            }
+            p.computed.insert(c.month, *c);
+            while p.computed.len() > KEEP_MONTHS {
+                // Forget the month furthest from the one in view.
+                let far = p
+                    .computed
+                    .keys()
+                    .copied()
+                    .max_by_key(|m| month_distance(*m, view_month))
+                    .expect("not empty");
+                p.computed.remove(&far);
+            }
+        }
+        Reply::Failed { month, error, .. } => {
+            if month == view_month {
+                p.error = Some(clean(&error));
+            }
+        }
+    }
+}
+
+fn month_distance(a: Month, b: Month) -> i64 {
+    let n = |m: Month| i64::from(m.year) * 12 + i64::from(m.month);
+    (n(a) - n(b)).abs()
+}
+
+fn set_month(s: &mut State, m: Month, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let current = Month::current(now, s.tz);
+    s.compliance.month = (m != current).then_some(m);
+    s.compliance.sel = 0;
+    s.compliance.offset = 0;
+    s.compliance.drill = None;
+    s.compliance.error = None;
+    request(s, m, now, fx);
+}
+
+/// The customers of the month in view, for cycling.
+fn customers(s: &State, now: DateTime<Utc>) -> Vec<String> {
+    s.compliance
+        .shown(now, s.tz)
+        .map(|c| {
+            c.figures
+                .customers
+                .iter()
+                .map(|cc| cc.customer.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn cycle_customer(s: &mut State, forward: bool, now: DateTime<Utc>) {
+    let all = customers(s, now);
+    if all.is_empty() {
+        s.flash("no customers in this month's figures yet", now, true);
+        return;
+    }
+    let at = s
+        .compliance
+        .customer
+        .as_ref()
+        .and_then(|c| all.iter().position(|x| x == c));
+    // None (all customers) sits before the first one.
+    let n = all.len() + 1;
+    let i = at.map_or(0, |i| i + 1);
+    let next = if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    };
+    s.compliance.customer = (next > 0).then(|| all[next - 1].clone());
+    s.compliance.sel = 0;
+    s.compliance.offset = 0;
+}
+
+/// Rows in view right now.
+pub fn row_count(s: &State, now: DateTime<Utc>) -> usize {
+    s.compliance.shown(now, s.tz).map_or(0, |c| {
+        rows(&c.figures, s.compliance.customer.as_deref()).len()
+    })
+}
+
+/// Rows of the table body for a terminal `h` high (see the view's layout).
+pub fn table_height(h: u16) -> usize {
+    usize::from(h.saturating_sub(3 + 2 + 4)).max(1)
+}
+
+/// Handles `a` if it is the compliance view's; false leaves it to the console.
+pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
+    if a == Action::Compliance {
+        if s.view != View::Compliance {
+            if s.view != View::Help {
+                s.return_to = s.view;
+            }
+            s.view = View::Compliance;
+        }
+        return true;
+    }
+    if s.view != View::Compliance {
+        return false;
+    }
+    let page = table_height(s.size.1);
+    if let Some(d) = &mut s.compliance.drill {
+        let last = d.items.len().saturating_sub(1);
+        match a {
+            Action::Up => d.sel = d.sel.saturating_sub(1),
+            Action::Down => d.sel = (d.sel + 1).min(last),
+            Action::PageUp => d.sel = d.sel.saturating_sub(page),
+            Action::PageDown => d.sel = (d.sel + page).min(last),
+            Action::Top => d.sel = 0,
+            Action::Bottom => d.sel = last,
+            Action::Back => s.compliance.drill = None,
+            Action::Drill => {
+                if let Some(item) = d.items.get(d.sel) {
+                    let key = item.ticket.clone();
+                    open_ticket(s, key, fx);
+                }
+            }
+            Action::Filter => {
+                s.view = View::Queue;
+                return false;
+            }
+            _ => return false,
+        }
+        if let Some(d) = &mut s.compliance.drill {
+            // The list's body is the table's height plus the lines under it.
+            d.offset = super::view::queue::window(d.offset, d.sel, page + 2, d.items.len());
+        }
+        return true;
+    }
+    let n = row_count(s, now);
+    let p = &mut s.compliance;
+    let down = |c: usize, by: usize| (c + by).min(n.saturating_sub(1));
+    match a {
+        Action::Up => p.sel = p.sel.saturating_sub(1),
+        Action::Down => p.sel = down(p.sel, 1),
+        Action::PageUp => p.sel = p.sel.saturating_sub(page),
+        Action::PageDown => p.sel = down(p.sel, page),
+        Action::Top => p.sel = 0,
+        Action::Bottom => p.sel = n.saturating_sub(1),
+        Action::PrevFigure => p.col = p.col.saturating_sub(1),
+        Action::NextFigure => p.col += 1,
+        Action::Back => {
+            s.view = if s.return_to == View::Escalations {
+                View::Escalations
+            } else {
+                View::Queue
+            };
+        }
+        Action::PrevMonth => {
+            let m = p.month_at(now, s.tz).prev();
+            set_month(s, m, now, fx);
+        }
+        Action::NextMonth => {
+            let m = p.month_at(now, s.tz).next();
+            set_month(s, m, now, fx);
+        }
+        Action::ThisMonth => {
+            let m = Month::current(now, s.tz);
+            set_month(s, m, now, fx);
+        }
+        Action::ChooseMonth => {
+            p.prompt = Some(String::new());
+            p.prompt_error = None;
+        }
+        Action::NextCustomer => cycle_customer(s, true, now),
+        Action::PrevCustomer => cycle_customer(s, false, now),
+        Action::Recompute => {
+            let m = p.month_at(now, s.tz);
+            request(s, m, now, fx);
+        }
+        Action::Drill => drill(s, now, fx),
+        Action::Filter => {
+            s.view = View::Queue;
+            return false;
+        }
+        _ => return false,
+    }
+    // Keep the figure column within the selected row, and the row in view.
+    let figs = selected_figures(s, now).len();
+    let p = &mut s.compliance;
+    p.col = p.col.min(figs.saturating_sub(1));
+    p.offset = super::view::queue::window(p.offset, p.sel, page, n);
+    true
+}
+
+/// The figures of the selected row.
+pub fn selected_figures(s: &State, now: DateTime<Utc>) -> Vec<Figure> {
+    let Some(c) = s.compliance.shown(now, s.tz) else {
+        return Vec::new();
+    };
+    let rows = rows(&c.figures, s.compliance.customer.as_deref());
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    figures(rows[s.compliance.sel.min(rows.len() - 1)])
+}
+
+fn drill(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let Some(c) = s.compliance.shown(now, s.tz) else {
+        return;
+    };
+    let rows = rows(&c.figures, s.compliance.customer.as_deref());
+    if rows.is_empty() {
+        return;
+    }
+    let row = rows[s.compliance.sel.min(rows.len() - 1)];
+    // A ticket at risk opens at once.
+    if let Row::Risk(_, r) = row {
+        let key = r.ticket.clone();
+        open_ticket(s, key, fx);
+        return;
+    }
+    let figs = figures(row);
+    let Some(f) = figs.get(s.compliance.col.min(figs.len().saturating_sub(1))) else {
+        return;
+    };
+    if f.items.is_empty() {
+        s.flash(format!("no tickets behind {}", f.name), now, false);
+        return;
+    }
+    let title = format!(
+        "{} · {} {} · {}: {}",
+        row_name(row),
+        c.month,
+        if c.figures.in_progress {
+            "(to date)"
+        } else {
+            ""
+        },
+        f.name,
+        f.value
+    );
+    s.compliance.drill = Some(Drill {
+        title,
+        items: f.items.clone(),
+        sel: 0,
+        offset: 0,
+    });
+}
+
+fn open_ticket(s: &mut State, key: String, fx: &mut Vec<Effect>) {
+    let same = s.ticket.as_ref().is_some_and(|t| t.key == key);
+    if !same {
+        s.ticket = Some(TicketPane {
+            key: key.clone(),
+            timeline: None,
+            error: None,
+            scroll: None,
+        });
+    }
+    s.return_to = View::Compliance;
+    s.view = View::Ticket;
+    fx.push(Effect::LoadHistory(key));
+}
+
+/// Keys while the month prompt is open. True when the prompt took the key.
+pub fn prompt_key(
+    s: &mut State,
+    k: &KeyEvent,
+    key: Key,
+    now: DateTime<Utc>,
+    fx: &mut Vec<Effect>,
+) -> bool {
+    let Some(text) = &mut s.compliance.prompt else {
+        return false;
+    };
+    let plain = !k
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match k.code {
+        KeyCode::Char(c) if plain => {
+            if text.chars().count() < 7 {
+                text.push(c);
+            }
+            s.compliance.prompt_error = None;
+            return true;
+        }
+        KeyCode::Backspace => {
+            text.pop();
+            s.compliance.prompt_error = None;
+            return true;
+        }
+        _ => {}
+    }
+    match s.keymap.lookup(Section::Form, key) {
+        Some(Action::Submit) => {
+            let t = text.trim().to_owned();
+            if t.is_empty() {
+                s.compliance.prompt = None;
+                let m = Month::current(now, s.tz);
+                set_month(s, m, now, fx);
+                return true;
+            }
+            match t.parse::<Month>() {
+                Ok(m) => {
+                    s.compliance.prompt = None;
+                    s.compliance.prompt_error = None;
+                    set_month(s, m, now, fx);
+                }
+                Err(e) => s.compliance.prompt_error = Some(e),
+            }
+        }
+        Some(Action::Cancel) => {
+            s.compliance.prompt = None;
+            s.compliance.prompt_error = None;
+        }
+        _ => {}
+    }
+    true
+}
+
+// ---------------------------------------------------------------------------------
+// The worker
+
+/// What the worker computes with.
+pub struct Setup {
+    pub store: PathBuf,
+    pub policies: Policies,
+    pub calendars: Calendars,
+    pub contracts: Contracts,
+}
+
+enum Job {
+    Compute(Request),
+    Stop,
+}
+
+/// The compliance worker thread.
+pub struct Worker {
+    jobs: Sender<Job>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the worker; replies go to `out` (called from the worker thread; false
+    /// stops it).
+    pub fn spawn(setup: Setup, out: impl Fn(Reply) -> bool + Send + 'static) -> Worker {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("slawatch-compliance".into())
+            .spawn(move || run(setup, rx, out))
+            .expect("spawn the compliance thread");
+        Worker {
+            jobs: tx,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn send(&self, r: Request) {
+        let _ = self.jobs.send(Job::Compute(r));
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.jobs.send(Job::Stop);
+        // A long computation is not waited for: the process is leaving.
+        if let Some(t) = self.thread.take() {
+            let deadline = Instant::now() + Duration::from_millis(200);
+            while !t.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+fn run(setup: Setup, rx: Receiver<Job>, out: impl Fn(Reply) -> bool) {
+    let mut cache = Cache::default();
+    let mut store: Option<SqliteStore> = None;
+    loop {
+        let Ok(first) = rx.recv() else { return };
+        // The newest request per month, in the order asked.
+        let mut todo: Vec<Request> = Vec::new();
+        for job in std::iter::once(first).chain(rx.try_iter()) {
+            match job {
+                Job::Stop => return,
+                Job::Compute(r) => {
+                    todo.retain(|x| x.month != r.month);
+                    todo.push(r);
+                }
+            }
+        }
+        for r in todo {
+            let reply = match compute_one(&setup, &mut store, &mut cache, &r) {
+                Ok(c) => Reply::Done(Box::new(c)),
+                Err(error) => {
+                    store = None;
+                    Reply::Failed {
+                        id: r.id,
+                        month: r.month,
+                        error,
+                    }
+                }
+            };
+            if !out(reply) {
+                return;
+            }
+        }
+    }
+}
+
+fn compute_one(
+    setup: &Setup,
+    store: &mut Option<SqliteStore>,
+    cache: &mut Cache,
+    r: &Request,
+) -> Result<Computed, String> {
+    let t0 = Instant::now();
+    if store.is_none() {
+        let s = SqliteStore::open_read_only(&setup.store)
+            .or_else(|_| SqliteStore::open(&setup.store))
+            .map_err(|e| e.to_string())?;
+        *store = Some(s);
+    }
+    let st = store.as_ref().expect("just opened");
+    // Keep last month in the cache whatever is asked: `[` is the common move.
+    let last = Month::current(r.now, chrono_tz::UTC).prev();
+    cache
+        .update(st, window(r.month.min(last)))
+        .map_err(|e| e.to_string())?;
+    let histories = cache.histories(r.month);
+    let load_us = t0.elapsed().as_micros() as u64;
+    let t1 = Instant::now();
+    let env = Env {
+        policies: &setup.policies,
+        calendars: &setup.calendars,
+    };
+    let (figures, briefs, tickets) = compute(env, &setup.contracts, histories, r.month, r.now);
+    Ok(Computed {
+        id: r.id,
+        month: r.month,
+        figures: Arc::new(figures),
+        briefs: Arc::new(briefs),
+        load_us,
+        compute_us: t1.elapsed().as_micros() as u64,
+        tickets,
+    })
+}
+
+/// The figures of `month` as of `now` from whole histories (one ticket's events
+/// each), every customer; with a brief of every ticket and how many there were.
+pub fn compute(
+    env: Env<'_>,
+    contracts: &Contracts,
+    histories: Vec<Vec<Event>>,
+    month: Month,
+    now: DateTime<Utc>,
+) -> (Compliance, HashMap<String, Brief>, usize) {
+    let book = Book::new(env, histories, now);
+    let figures = compliance(env, contracts, &book, month, None);
+    let briefs = book
+        .tickets
+        .iter()
+        .map(|t| {
+            let f = &t.sla.facts;
+            (
+                t.id().to_owned(),
+                Brief {
+                    priority: f.priority,
+                    customer: clean(&f.customer),
+                    title: clean(&f.title),
+                    resolved: f.resolved_at.is_some(),
+                    restored: f.restored_at.is_some(),
+                },
+            )
+        })
+        .collect();
+    (figures, briefs, book.tickets.len())
+}
+
+/// Histories grouped by ticket from `events` (in store order).
+pub fn group(events: &[Event]) -> Vec<Vec<Event>> {
+    let mut by: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
+    for e in events {
+        by.entry(e.ticket.as_str()).or_default().push(e.clone());
+    }
+    by.into_values().collect()
+}
+
+const DAY: Micros = 86_400 * SEC;
+
+/// The earliest instant whose tickets the cache keeps for `month`: its first day in
+/// any zone.
+fn window(month: Month) -> Micros {
+    month.bounds(chrono_tz::UTC).0 - 2 * DAY
+}
+
+/// The histories of every ticket not resolved before `window`, kept current from the
+/// change feed.
+#[derive(Default)]
+struct Cache {
+    tickets: HashMap<String, Vec<Event>>,
+    /// Resolved before the window: their later events are ignored too.
+    cold: HashSet<String>,
+    window: Micros,
+    cursor: Option<Seq>,
+}
+
+impl Cache {
+    fn update(
+        &mut self,
+        store: &SqliteStore,
+        window: Micros,
+    ) -> Result<(), crate::store::StoreError> {
+        if self.cursor.is_none() || window < self.window {
+            // First read, or an older month than the cache holds: read everything.
+            *self = Cache {
+                window,
+                ..Cache::default()
+            };
+            let mut cursor = 0;
+            store.for_each_event(None, &mut |e| {
+                cursor = e.seq;
+                self.ingest(e.event);
+                Ok(())
+            })?;
+            self.cursor = Some(cursor);
+            return Ok(());
+        }
+        let mut cursor = self.cursor.unwrap_or(0);
+        loop {
+            let changes = store.changes_since(cursor, 5000)?;
+            let n = changes.events.len();
+            for e in changes.events {
+                self.ingest(e.event);
+            }
+            cursor = changes.cursor;
+            if n < 5000 {
+                break;
+            }
+        }
+        self.cursor = Some(cursor);
+        Ok(())
+    }
+
+    fn ingest(&mut self, e: Event) {
+        if self.cold.contains(&e.ticket) {
+            return;
+        }
+        if e.kind == EventKind::Resolved && e.at.timestamp_micros() < self.window {
+            self.tickets.remove(&e.ticket);
+            self.cold.insert(e.ticket);
+            return;
+        }
+        match self.tickets.get_mut(&e.ticket) {
+            Some(h) => h.push(e),
+            None => {
+                self.tickets.insert(e.ticket.clone(), vec![e]);
+            }
+        }
+    }
+
+    /// Copies of the histories that can matter for `month`: detected before it ends,
+    /// not resolved before it starts, and every penalty ledger.
+    fn histories(&self, month: Month) -> Vec<Vec<Event>> {
+        let (start, end) = month.bounds(chrono_tz::UTC);
+        let (lo, hi) = (start - 2 * DAY, end + 2 * DAY);
+        self.tickets
+            .iter()
+            .filter(|(id, h)| {
+                if id.starts_with(LEDGER_PREFIX) {
+                    return true;
+                }
+                let first = h.iter().map(|e| e.at.timestamp_micros()).min();
+                if first.is_none_or(|f| f >= hi) {
+                    return false;
+                }
+                !h.iter()
+                    .any(|e| e.kind == EventKind::Resolved && e.at.timestamp_micros() < lo)
+            })
+            .map(|(_, h)| h.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+#[path = "compliance_tests.rs"]
+pub(crate) mod tests;
