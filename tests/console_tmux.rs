@@ -173,7 +173,12 @@ fn countdowns(screen: &str) -> Vec<String> {
 
 /// The ticket id on the first row of the queue.
 fn first_ticket(screen: &str) -> String {
-    let row = screen.lines().nth(3).expect("a first row");
+    // The first line under the column headings (header lines above them vary).
+    let row = screen
+        .lines()
+        .skip_while(|l| !(l.contains("Ticket") && l.contains("Customer")))
+        .nth(1)
+        .expect("a first row");
     row.split_whitespace()
         .find(|w| {
             w.split_once('-').is_some_and(|(a, b)| {
