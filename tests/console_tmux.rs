@@ -231,10 +231,7 @@ fn record_escalation_and_client_update_with_keystrokes() {
     let (a, b) = (countdowns(&first), countdowns(&later));
     assert_ne!(a, b, "countdowns did not move:\n{first}\n{later}");
     let changed = a.iter().zip(&b).filter(|(x, y)| x != y).count();
-    assert!(
-        changed * 2 > a.len().min(b.len()),
-        "most countdowns should tick: {a:?} {b:?}"
-    );
+    assert!(changed >= 5, "countdowns should tick: {a:?} {b:?}");
 
     let ticket = first_ticket(&later);
     // Escalate: level defaults to the next one; type whom to and a note.

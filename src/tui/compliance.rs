@@ -700,6 +700,10 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
             }
             _ => return false,
         }
+        if let Some(d) = &mut s.compliance.drill {
+            // The list's body is the table's height plus the lines under it.
+            d.offset = super::view::queue::window(d.offset, d.sel, page + 2, d.items.len());
+        }
         return true;
     }
     let n = row_count(s, now);
@@ -750,9 +754,11 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
         }
         _ => return false,
     }
-    // Keep the figure column within the selected row.
-    let n = selected_figures(s, now).len();
-    s.compliance.col = s.compliance.col.min(n.saturating_sub(1));
+    // Keep the figure column within the selected row, and the row in view.
+    let figs = selected_figures(s, now).len();
+    let p = &mut s.compliance;
+    p.col = p.col.min(figs.saturating_sub(1));
+    p.offset = super::view::queue::window(p.offset, p.sel, page, n);
     true
 }
 

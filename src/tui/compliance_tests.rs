@@ -418,6 +418,8 @@ fn skipping_tickets_that_cannot_change_a_term_finds_the_same_risks() {
     cases.push((crate::tui::fixture::events(11, base, 600), base));
     let later = base + chrono::TimeDelta::minutes(5 * 60 + 17);
     cases.push((crate::tui::fixture::events(2026, later, 1500), later));
+    let morning = base - chrono::TimeDelta::hours(6);
+    cases.push((crate::tui::fixture::events(7, morning, 800), morning));
     let mut found = 0;
     for (events, at) in cases {
         let month = Month::current(at, chrono_tz::UTC);

@@ -15,8 +15,9 @@ use serde::Serialize;
 use super::book::{Book, Env, RecordedPenalty, TicketView};
 use super::contract::{Contract, Contracts, Kpi, PenaltyRule, Term};
 use super::engine::{
-    contract_views, evaluate_term, evaluate_views, next_band, outage_pieces, union_length,
-    update_cycles, AvailabilityFigures, ContractMonth, TermResult,
+    availability_verdict, contract_views, evaluate_term, evaluate_views, next_band, outage_pieces,
+    union_length, update_cycles, verdict_from_totals, AvailabilityFigures, ContractMonth, Span,
+    TermResult,
 };
 use super::month::Month;
 use crate::model::Priority;
@@ -424,12 +425,12 @@ fn contract_compliance(
             // A term can only change if this ticket's own share of it does: only those
             // are evaluated again over every ticket (most open tickets change nothing
             // in an hour, and evaluating every term for every one of them is quadratic).
-            let changing: Vec<bool> = c
+            let changing: Vec<Option<Share>> = c
                 .terms
                 .iter()
-                .map(|term| share_changes(env, c, term, month, v, v1, now_us))
+                .map(|term| share_change(env, c, term, month, v, v1, now_us))
                 .collect();
-            if !changing.contains(&true) {
+            if changing.iter().all(Option::is_none) {
                 continue;
             }
             let mut swapped = views.clone();
@@ -437,8 +438,18 @@ fn contract_compliance(
             let what_if: Vec<Option<TermResult>> = c
                 .terms
                 .iter()
+                .zip(&now.terms)
                 .zip(&changing)
-                .map(|(term, &ch)| ch.then(|| evaluate_term(env, c, term, month, &swapped, now_us)))
+                .map(|((term, a), ch)| {
+                    let d = ch.as_ref()?;
+                    Some(
+                        longer_outage(c, term, a, month, v, v1, now_us)
+                            .or_else(|| swapped_totals(c, term, a, month, d))
+                            .unwrap_or_else(|| {
+                                evaluate_term(env, c, term, month, &swapped, now_us)
+                            }),
+                    )
+                })
                 .collect();
             for ((term, a), b) in c.terms.iter().zip(&now.terms).zip(&what_if) {
                 let Some(b) = b else { continue };
@@ -501,11 +512,57 @@ fn contract_compliance(
     }
 }
 
-/// Whether `v`'s share of `term` differs from `v1`'s (the same ticket later), each
-/// judged as of `as_of`: its outage pieces for availability, else what it adds to the
-/// term's counts and amounts. Every term sums or unites its tickets' shares, so a term
-/// whose share of a ticket is unchanged keeps its figure when that ticket is swapped.
-fn share_changes(
+/// An availability term with `v`'s outage replaced by `v1`'s (the same ticket an hour
+/// later), from the union `a` already has: every outage as of `now` ends by `now`, so
+/// when `v1`'s outage is `v`'s up to `now` and more after it, the union grows by
+/// exactly the difference. `None` when that does not hold (then evaluate again).
+fn longer_outage(
+    c: &Contract,
+    term: &Term,
+    a: &TermResult,
+    month: Month,
+    v: &TicketView,
+    v1: &TicketView,
+    now: Micros,
+) -> Option<TermResult> {
+    let fig = a.availability.as_ref()?;
+    if term.kpi != Kpi::Availability
+        || v.as_of != now
+        || !term.applies_to(v.sla.facts.priority)
+        || !term.applies_to(v1.sla.facts.priority)
+    {
+        return None;
+    }
+    let (start, end) = month.bounds(c.timezone);
+    let (p0, _) = outage_pieces(v, &term.exclude, start, end);
+    let (p1, _) = outage_pieces(v1, &term.exclude, start, end);
+    let before_now: Vec<Span> = p1
+        .iter()
+        .filter(|p| p.0 < now)
+        .map(|&(x, y)| (x, y.min(now)))
+        .collect();
+    if before_now != p0 || p0.iter().any(|p| p.1 > now) {
+        return None;
+    }
+    let len = |p: &[Span]| p.iter().map(|(x, y)| y - x).sum::<Micros>();
+    let outage = fig.outage_us + len(&p1) - len(&p0);
+    Some(availability_verdict(c, term, month, fig.month_us, outage))
+}
+
+/// What one ticket adds to a term's totals (see [`verdict_from_totals`]).
+#[derive(Clone, Debug, PartialEq)]
+struct Share {
+    exact: Decimal,
+    measured: i64,
+    breaches: i64,
+}
+
+/// How `v`'s share of `term` changes when it is `v1` (the same ticket later), each
+/// judged as of `as_of`; `None` when it does not. Every term sums or unites its
+/// tickets' shares, so a term whose share of a ticket is unchanged keeps its figure
+/// when that ticket is swapped. Availability compares the outage pieces (the change
+/// in totals is then left empty).
+fn share_change(
     env: Env<'_>,
     c: &Contract,
     term: &Term,
@@ -513,16 +570,21 @@ fn share_changes(
     v: &TicketView,
     v1: &TicketView,
     as_of: Micros,
-) -> bool {
+) -> Option<Share> {
     let applies = |x: &TicketView| term.applies_to(x.sla.facts.priority);
     if !applies(v) && !applies(v1) {
-        return false;
+        return None;
     }
     if term.kpi == Kpi::Availability {
         let (start, end) = month.bounds(c.timezone);
-        return applies(v) != applies(v1)
+        let changed = applies(v) != applies(v1)
             || outage_pieces(v, &term.exclude, start, end)
                 != outage_pieces(v1, &term.exclude, start, end);
+        return changed.then_some(Share {
+            exact: Decimal::ZERO,
+            measured: 0,
+            breaches: 0,
+        });
     }
     let share = |x: &TicketView| {
         let r = evaluate_term(env, c, term, month, &[x], as_of);
@@ -533,7 +595,30 @@ fn share_changes(
             .collect();
         (r.measured, r.breaches, r.exact, items)
     };
-    share(v) != share(v1)
+    let (a, b) = (share(v), share(v1));
+    (a != b).then(|| Share {
+        exact: b.2 - a.2,
+        measured: i64::from(b.0) - i64::from(a.0),
+        breaches: i64::from(b.1) - i64::from(a.1),
+    })
+}
+
+/// A summed term with one ticket's share changed by `d`, from the totals `a` has.
+fn swapped_totals(
+    c: &Contract,
+    term: &Term,
+    a: &TermResult,
+    month: Month,
+    d: &Share,
+) -> Option<TermResult> {
+    let measured = u32::try_from(i64::from(a.measured) + d.measured).ok()?;
+    let breaches = u32::try_from(i64::from(a.breaches) + d.breaches).ok()?;
+    let exact = if term.kpi.per_ticket() {
+        a.exact + d.exact
+    } else {
+        Decimal::ZERO
+    };
+    verdict_from_totals(c, term, month, exact, measured, breaches)
 }
 
 fn budget(

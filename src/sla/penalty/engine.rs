@@ -173,30 +173,7 @@ pub fn evaluate_term(
 ) -> TermResult {
     let tz = contract.timezone;
     let (start, end) = month.bounds(tz);
-    let mut r = TermResult {
-        contract: contract.id.clone(),
-        customer: contract.customer.clone(),
-        term: term.id.clone(),
-        kpi: term.kpi,
-        period: month,
-        operator: term.operator,
-        threshold: term.threshold.to_string(),
-        actual: String::new(),
-        breached: false,
-        band: None,
-        band_label: None,
-        items: Vec::new(),
-        exact: Decimal::ZERO,
-        capped: Decimal::ZERO,
-        amount: Decimal::ZERO,
-        currency: contract.currency.clone(),
-        tickets: Vec::new(),
-        steps: Vec::new(),
-        pending: Vec::new(),
-        availability: None,
-        measured: 0,
-        breaches: 0,
-    };
+    let mut r = blank_result(contract, term, month);
     r.steps.push(format!(
         "term `{}` of contract `{}` ({}): {} {} {}{}",
         term.id,
@@ -244,6 +221,106 @@ pub fn evaluate_term(
     }
     finish(contract, term, &mut r);
     r
+}
+
+/// A term's result before anything is measured.
+fn blank_result(contract: &Contract, term: &Term, month: Month) -> TermResult {
+    TermResult {
+        contract: contract.id.clone(),
+        customer: contract.customer.clone(),
+        term: term.id.clone(),
+        kpi: term.kpi,
+        period: month,
+        operator: term.operator,
+        threshold: term.threshold.to_string(),
+        actual: String::new(),
+        breached: false,
+        band: None,
+        band_label: None,
+        items: Vec::new(),
+        exact: Decimal::ZERO,
+        capped: Decimal::ZERO,
+        amount: Decimal::ZERO,
+        currency: contract.currency.clone(),
+        tickets: Vec::new(),
+        steps: Vec::new(),
+        pending: Vec::new(),
+        availability: None,
+        measured: 0,
+        breaches: 0,
+    }
+}
+
+/// An availability term's verdict for `outage_us` of outage in its month (what
+/// `evaluate_term` decides from the union of the outages), without the line items:
+/// `breached`, `band`, `band_label`, `exact`, `capped` and `amount` are set. The
+/// compliance view's one-more-hour forecasts use it when they know the union already.
+pub fn availability_verdict(
+    contract: &Contract,
+    term: &Term,
+    month: Month,
+    month_us: Micros,
+    outage_us: Micros,
+) -> TermResult {
+    let mut r = blank_result(contract, term, month);
+    let up = month_us - outage_us;
+    r.actual = format!("{} %", percent_of(up, month_us));
+    let beyond = |b: &Bound| match b {
+        Bound::Percent(p) => ratio_beyond(term.operator, up, month_us, *p),
+        _ => false,
+    };
+    monthly_verdict(contract, term, &beyond, &mut r);
+    finish(contract, term, &mut r);
+    r
+}
+
+/// A per-ticket, adherence or breach-count term's verdict from its totals (what
+/// `evaluate_term` decides once it has summed its tickets' shares): `exact` is the sum
+/// of the per-ticket amounts (per-ticket KPIs only), `measured` and `breaches` as in a
+/// [`TermResult`]. `None` for availability (see [`availability_verdict`]). Without
+/// line items; `breached`, `band`, `exact`, `capped`, `amount` are set.
+pub fn verdict_from_totals(
+    contract: &Contract,
+    term: &Term,
+    month: Month,
+    exact: Decimal,
+    measured: u32,
+    breaches: u32,
+) -> Option<TermResult> {
+    let mut r = blank_result(contract, term, month);
+    r.measured = measured;
+    r.breaches = breaches;
+    match term.kpi {
+        Kpi::Availability => return None,
+        Kpi::TimeToRestore | Kpi::TimeToAcknowledge => {
+            r.exact = exact;
+            r.breached = breaches > 0;
+        }
+        Kpi::ClientUpdateAdherence => {
+            if measured > 0 {
+                let met = Micros::from(measured.saturating_sub(breaches));
+                let beyond = |b: &Bound| match b {
+                    Bound::Percent(p) => {
+                        ratio_beyond(term.operator, met, Micros::from(measured), *p)
+                    }
+                    _ => false,
+                };
+                monthly_verdict(contract, term, &beyond, &mut r);
+                r.breaches = breaches;
+            }
+        }
+        Kpi::BreachCount => {
+            let count = u64::from(measured);
+            let beyond = |b: &Bound| match b {
+                Bound::Count(n) => count_beyond(term.operator, count, *n),
+                _ => false,
+            };
+            monthly_verdict(contract, term, &beyond, &mut r);
+            r.breaches = measured;
+        }
+    }
+    finish(contract, term, &mut r);
+    Some(r)
 }
 
 fn finish(contract: &Contract, term: &Term, r: &mut TermResult) {

@@ -60,6 +60,11 @@ fn lines(s: &State) -> Vec<Line> {
         out.push(Line::Text(t.into()));
     }
     out.push(Line::Blank);
+    out.push(Line::Heading("Reading the compliance view".into()));
+    for t in super::compliance::HELP {
+        out.push(Line::Text((*t).into()));
+    }
+    out.push(Line::Blank);
     out.push(Line::Heading("Configuration".into()));
     let dir = s.config_dir.as_deref().unwrap_or("(no config directory)");
     out.push(Line::Text(format!("keymap.toml and config.toml in {dir}")));

@@ -388,6 +388,22 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
         );
         x += put(buf, x, area.y, &text, w.saturating_sub(2), theme.stale);
     }
+    let (sort, grouped) = (s.board.sort_mode(), s.board.grouped());
+    if s.view == View::Queue && (sort != super::board::SortMode::Urgency || grouped) {
+        let text = format!(
+            "sort: {}{} ",
+            sort.label(),
+            if grouped { ", by customer" } else { "" }
+        );
+        x += put(
+            buf,
+            x,
+            area.y,
+            &text,
+            w.saturating_sub(usize::from(x)),
+            theme.stale,
+        );
+    }
     if s.board.frozen() && s.view == View::Queue {
         x += put(
             buf,
