@@ -257,7 +257,7 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
                     p.log.push(LogEntry::of_record(r));
                 }
             }
-            p.log.sort_by(|a, b| b.fired_at.cmp(&a.fired_at));
+            p.log.sort_by_key(|e| std::cmp::Reverse(e.fired_at));
             p.log.truncate(LOG_MAX);
             if let Some(k) = selected {
                 p.sel = p
