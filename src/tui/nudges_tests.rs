@@ -72,7 +72,7 @@ fn select(s: &mut State, ticket: &str) {
 fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
     let mut s = testkit::state();
     select(&mut s, "WIDE-1");
-    assert!(press(&mut s, "z", now()).is_empty());
+    assert!(press(&mut s, "s", now()).is_empty());
     let m = s.nudges.modal.as_ref().expect("modal open");
     assert_eq!(m.ticket, "WIDE-1");
     assert_eq!(
@@ -104,7 +104,7 @@ fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
         Some((now() + TimeDelta::minutes(15)).timestamp_micros())
     );
     // A second snooze key offers to lift it, first.
-    press(&mut s, "z", now());
+    press(&mut s, "s", now());
     let m = s.nudges.modal.as_ref().unwrap();
     assert_eq!(m.choices[0], SnoozeChoice::Unsnooze);
     let fx = press(&mut s, "<enter>", now());
@@ -117,10 +117,10 @@ fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
 #[test]
 fn the_modal_cancels_and_picks_by_digit() {
     let mut s = testkit::state();
-    press(&mut s, "z<esc>", now());
+    press(&mut s, "s<esc>", now());
     assert!(s.nudges.modal.is_none());
     assert_eq!(s.view, View::Queue);
-    let fx = press(&mut s, "z3", now());
+    let fx = press(&mut s, "s3", now());
     assert!(matches!(
         fx.as_slice(),
         [Effect::Snooze { minutes: 30, .. }]

@@ -55,7 +55,7 @@ fn snooze_modal() {
             })),
             now(),
         );
-        press(s, "z", now());
+        press(s, "s", now());
     });
 }
 
@@ -64,7 +64,7 @@ fn queue_marks_snoozed_tickets() {
     both("nudge_snoozed_row", |s| {
         let key = s.board.entry(s.board.visible()[1]).unwrap().key.clone();
         press(s, "j", now());
-        press(s, "z2", now());
+        press(s, "s2", now());
         assert!(s
             .nudges
             .snoozed_until(&key, now().timestamp_micros())
