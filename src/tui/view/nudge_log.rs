@@ -182,7 +182,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
 }
 
-/// Toasts in the top-right corner of `body`, the newest on top.
+/// Toasts in the bottom-right corner of `body`, the newest on top.
 pub fn toasts(buf: &mut Buffer, body: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let now_us = now.timestamp_micros();
     let live: Vec<_> = s.nudges.live_toasts(now_us).collect();
@@ -197,7 +197,13 @@ pub fn toasts(buf: &mut Buffer, body: Rect, s: &State, theme: &Theme, now: DateT
         + 4;
     let w = (want as u16).clamp(20, body.width.saturating_sub(2).clamp(20, 72));
     let h = (live.len() as u16 + 2).min(body.height);
-    let r = Rect::new(body.right().saturating_sub(w + 1), body.y, w, h);
+    // Bottom right, over the least urgent rows: the top of the queue stays in view.
+    let r = Rect::new(
+        body.right().saturating_sub(w + 1),
+        body.bottom().saturating_sub(h),
+        w,
+        h,
+    );
     Clear.render(r, buf);
     buf.set_style(r, theme.base);
     let breach = live.iter().any(|t| t.nudge.is_breach());
