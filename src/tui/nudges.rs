@@ -57,6 +57,12 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
+    /// The same nudge (one from the record, one fired here).
+    pub fn same(&self, other: &LogEntry) -> bool {
+        (&self.ticket, self.fired_at, &self.summary)
+            == (&other.ticket, other.fired_at, &other.summary)
+    }
+
     pub fn of(n: &Nudge) -> LogEntry {
         LogEntry {
             ticket: n.ticket.clone(),
@@ -229,7 +235,11 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
                 },
             );
             p.toasts.truncate(TOASTS_MAX * 4);
-            p.log.insert(0, LogEntry::of(&n));
+            let entry = LogEntry::of(&n);
+            // The history read may have raced ahead of this message and found it in
+            // the record already: keep one entry, the full one.
+            p.log.retain(|e| e.nudge.is_some() || !e.same(&entry));
+            p.log.insert(0, entry);
             p.log.truncate(LOG_MAX);
             // Keep the same entry selected while new ones arrive on top.
             if s.view == View::Nudges && p.sel > 0 {
@@ -250,11 +260,9 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
             let selected = p.log.get(p.sel).map(|e| (e.ticket.clone(), e.fired_at));
             for r in &records {
                 // This console's own nudges are in the record too.
-                let known = p.log.iter().any(|e| {
-                    e.ticket == r.ticket && e.fired_at == r.fired_at && e.summary == r.summary
-                });
-                if !known {
-                    p.log.push(LogEntry::of_record(r));
+                let entry = LogEntry::of_record(r);
+                if !p.log.iter().any(|e| e.same(&entry)) {
+                    p.log.push(entry);
                 }
             }
             p.log.sort_by_key(|e| std::cmp::Reverse(e.fired_at));

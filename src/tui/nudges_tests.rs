@@ -251,3 +251,17 @@ fn the_log_starts_with_the_record_of_sent_nudges_without_repeating_its_own() {
     // No toast for history.
     assert_eq!(s.nudges.live_toasts(now().timestamp_micros()).count(), 1);
 }
+
+#[test]
+fn a_nudge_arriving_after_the_history_that_holds_it_is_logged_once() {
+    let mut s = testkit::state();
+    let n = nudge("EVIL-1", ThresholdKind::Percent(75), 60, false);
+    update(
+        &mut s,
+        Msg::Nudge(NudgeEvent::History(vec![n.record()])),
+        now(),
+    );
+    fire(&mut s, n);
+    assert_eq!(s.nudges.log.len(), 1);
+    assert!(s.nudges.log[0].nudge.is_some());
+}

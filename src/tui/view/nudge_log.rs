@@ -276,7 +276,7 @@ pub fn modal(
     theme: &Theme,
     now: DateTime<Utc>,
 ) {
-    let w = area.width.saturating_sub(4).min(56);
+    let w = area.width.saturating_sub(4).min(64);
     let h = (m.choices.len() as u16 + 6).min(area.height.saturating_sub(2));
     let r = Rect::new(
         area.x + (area.width - w) / 2,
