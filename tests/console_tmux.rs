@@ -40,6 +40,11 @@ struct Tmux {
 impl Tmux {
     /// `args` gets the temporary directory and gives the console's arguments.
     fn start(name: &str, args: impl FnOnce(&Path) -> String) -> Tmux {
+        Tmux::start_env(name, "", args)
+    }
+
+    /// As `start`, with `env` (`NAME=value ...`) in the console's environment.
+    fn start_env(name: &str, env: &str, args: impl FnOnce(&Path) -> String) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("cfg/slawatch");
         std::fs::create_dir_all(&cfg).unwrap();
@@ -53,7 +58,7 @@ impl Tmux {
         let t = Tmux { socket, dir };
         // The exit status goes to a file: tmux versions differ in reporting it.
         let cmd = format!(
-            "env -u SLAWATCH_AGENT XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {BIN} {args}; echo $? > {status}; sleep 60",
+            "env -u SLAWATCH_AGENT XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {env} {BIN} {args}; echo $? > {status}; sleep 60",
             status = t.dir.path().join("exit-status").display(),
             cfg = t.dir.path().join("cfg").display(),
             data = t.dir.path().join("data").display(),
@@ -119,7 +124,7 @@ impl Tmux {
 
     /// Waits until the screen satisfies `pred`, or fails with the screen.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let s = self.screen();
             if pred(&s) {
@@ -173,7 +178,13 @@ fn countdowns(screen: &str) -> Vec<String> {
 
 /// The ticket id on the first row of the queue.
 fn first_ticket(screen: &str) -> String {
-    let row = screen.lines().nth(3).expect("a first row");
+    // The row under the column headings (the header may have a third line, e.g.
+    // "desktop notifications unavailable").
+    let row = screen
+        .lines()
+        .skip_while(|l| !(l.contains("Ticket") && l.contains("Customer")))
+        .nth(1)
+        .expect("a first row");
     row.split_whitespace()
         .find(|w| {
             w.split_once('-').is_some_and(|(a, b)| {
@@ -220,10 +231,7 @@ fn record_escalation_and_client_update_with_keystrokes() {
     let (a, b) = (countdowns(&first), countdowns(&later));
     assert_ne!(a, b, "countdowns did not move:\n{first}\n{later}");
     let changed = a.iter().zip(&b).filter(|(x, y)| x != y).count();
-    assert!(
-        changed * 2 > a.len().min(b.len()),
-        "most countdowns should tick: {a:?} {b:?}"
-    );
+    assert!(changed >= 5, "countdowns should tick: {a:?} {b:?}");
 
     let ticket = first_ticket(&later);
     // Escalate: level defaults to the next one; type whom to and a note.
@@ -496,6 +504,42 @@ fn compliance_view_opens_with_its_key_and_drills_down() {
     t.wait_for("last month", |s| {
         s.contains("(last month)") && s.contains("as of")
     });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0", "exit status");
+}
+
+#[test]
+fn nudges_fire_on_start_and_a_missing_notification_server_is_one_header_line() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start_env(
+        "nudges",
+        "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/slawatch-no-bus",
+        |d| format!("--demo --db {}", d.join("demo.db").display()),
+    );
+    t.wait_for("the queue", |s| s.contains("open 200"));
+    // The demo has breached tickets and ones breaching within minutes: their
+    // nudges fire (late) as soon as the service has planned them.
+    t.wait_for("the notification server's absence in the header", |s| {
+        s.contains("desktop notifications unavailable")
+    });
+    t.keys(&["L"]);
+    let s = t.wait_for("an entry in the nudge log", |s| {
+        s.contains("Late Nudge")
+            && s.lines().any(|l| {
+                l.get(2..3) == Some(":")
+                    && l.get(5..6) == Some(":")
+                    && (l.contains(" breached ") || l.contains(" breaches "))
+            })
+    });
+    assert!(
+        s.contains(" Nudges "),
+        "the view is named in the header:\n{s}"
+    );
+    // Enter opens the ticket of the selected entry.
+    t.keys(&["Enter"]);
+    t.wait_for("the ticket view", |s| s.contains("Timeline"));
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0", "exit status");
 }

@@ -23,7 +23,8 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "slawatch",
     version,
-    about = "Terminal operator console for live SLA monitoring"
+    about = "Terminal operator console for live SLA monitoring",
+    after_help = "With no command, slawatch opens the console on the store; `slawatch --demo` opens it on a fresh demo data set. Press ? in the console for every key binding."
 )]
 pub struct Cli {
     /// The store file (default: slawatch.db in the platform data directory).

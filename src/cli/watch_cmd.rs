@@ -17,8 +17,8 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{
-    current_user, nudge_user, DesktopEvent, DesktopOptions, DesktopState, Notifier, NudgeAction,
-    NudgeHandle, NudgeMsg, NudgeService, ServiceConfig, SystemClock,
+    current_user, desktop_options, nudge_user, start, DesktopEvent, DesktopState, NudgeAction,
+    NudgeHandle, NudgeMsg, Start,
 };
 use crate::sla::{Facts, Micros, Severity};
 use crate::store::{Expect, SqliteStore, Store};
@@ -131,30 +131,24 @@ async fn watch(
         eprintln!("desktop notifications: off (--no-desktop)");
         None
     } else {
-        let tx = tx.clone();
-        let options = DesktopOptions {
-            burst: args.burst,
-            tz: Some(tz),
-            ..DesktopOptions::with_icon()
-        };
-        Some(Notifier::spawn(options, move |e| {
-            let _ = tx.send(Msg::Desktop(e));
-        }))
+        Some(desktop_options(args.burst, tz))
     };
     let service = {
-        let tx = tx.clone();
-        NudgeService::spawn(
-            ServiceConfig {
+        let (tx, dtx) = (tx.clone(), tx.clone());
+        start(
+            Start {
                 user: user.clone(),
                 policies: Arc::new(cfg.policies),
                 calendars: cfg.calendars,
                 quiet: args.quiet.level(),
                 desktop,
             },
-            SystemClock,
             sent_log,
             move |m| {
                 let _ = tx.send(Msg::Nudge(m));
+            },
+            move |e| {
+                let _ = dtx.send(Msg::Desktop(e));
             },
         )
     };

@@ -14,6 +14,7 @@ pub mod desktop;
 mod nudge;
 pub mod scheduler;
 pub mod service;
+mod start;
 pub mod thresholds;
 
 #[cfg(test)]
@@ -26,6 +27,7 @@ pub use service::{
     MemorySentLog, NudgeHandle, NudgeMsg, NudgeService, SentLog, ServiceConfig, SystemClock,
     TokioClock, WallClock,
 };
+pub use start::{desktop_options, parse_quiet, start, Start};
 pub use thresholds::{ClockPlan, Marks, Threshold, ThresholdKind};
 
 /// Whose nudges these are: `SLAWATCH_AGENT`, else `$USER`, else `$LOGNAME`.

@@ -17,25 +17,29 @@ pub enum Section {
     Form,
     /// The compliance view (adherence, penalties, error budgets) and its drill-down.
     Compliance,
+    /// The nudge log: the warnings and breach alerts sent.
+    Nudges,
 }
 
 impl Section {
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Global,
         Section::Queue,
         Section::Ticket,
         Section::Escalations,
         Section::Compliance,
+        Section::Nudges,
         Section::Help,
         Section::Form,
     ];
     /// The views, each active together with `global`.
-    pub const VIEWS: [Section; 5] = [
+    pub const VIEWS: [Section; 6] = [
         Section::Queue,
         Section::Ticket,
         Section::Escalations,
         Section::Help,
         Section::Compliance,
+        Section::Nudges,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +51,7 @@ impl Section {
             Section::Help => "help",
             Section::Form => "form",
             Section::Compliance => "compliance",
+            Section::Nudges => "nudges",
         }
     }
 
@@ -63,6 +68,7 @@ impl Section {
             Section::Help => "Help",
             Section::Form => "Forms, filter and month prompts",
             Section::Compliance => "Compliance",
+            Section::Nudges => "Nudge log",
         }
     }
 }
@@ -98,18 +104,18 @@ macro_rules! actions {
 actions! {
     Quit = "quit", "quit the console", [Global];
     Help = "help", "show every key binding", [Global];
-    NextView = "next_view", "next view (queue, escalations, compliance, ticket)", [Global];
+    NextView = "next_view", "next view (queue, escalations, compliance, nudge log, ticket)", [Global];
     PrevView = "prev_view", "previous view", [Global];
     Back = "back", "back to the previous view; clear the filter in the queue", [Global];
     Filter = "filter", "filter by id, customer, title or assignee", [Global];
     Redraw = "redraw", "redraw the whole screen", [Global];
-    Open = "open", "open the selected ticket", [Queue, Escalations];
-    Up = "up", "move up / scroll up", [Queue, Ticket, Escalations, Help, Compliance];
-    Down = "down", "move down / scroll down", [Queue, Ticket, Escalations, Help, Compliance];
-    PageUp = "page_up", "one page up", [Queue, Ticket, Escalations, Help, Compliance];
-    PageDown = "page_down", "one page down", [Queue, Ticket, Escalations, Help, Compliance];
-    Top = "top", "first row / oldest event", [Queue, Ticket, Escalations, Help, Compliance];
-    Bottom = "bottom", "last row / newest event", [Queue, Ticket, Escalations, Help, Compliance];
+    Open = "open", "open the selected ticket", [Queue, Escalations, Nudges];
+    Up = "up", "move up / scroll up", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
+    Down = "down", "move down / scroll down", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
+    PageUp = "page_up", "one page up", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
+    PageDown = "page_down", "one page down", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
+    Top = "top", "first row / oldest event", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
+    Bottom = "bottom", "last row / newest event", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
     FilterMine = "filter_mine", "quick filter: assigned to me", [Queue, Escalations];
     FilterBreached = "filter_breached", "quick filter: breached", [Queue, Escalations];
     FilterAtRisk = "filter_at_risk", "quick filter: at risk (warning or critical)", [Queue, Escalations];
@@ -149,6 +155,8 @@ actions! {
     NextCustomer = "next_customer", "show the next customer only (all, then each in turn)", [Compliance];
     PrevCustomer = "prev_customer", "show the previous customer only", [Compliance];
     Recompute = "recompute", "compute the figures again now", [Compliance];
+    NudgeLog = "nudge_log", "nudge log: the warnings and breach alerts sent, newest first", [Global];
+    Snooze = "snooze", "snooze the ticket's warnings 5, 15 or 30 min (breaches still alert) / unsnooze", [Queue, Ticket, Escalations];
 }
 
 impl Action {

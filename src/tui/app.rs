@@ -100,6 +100,15 @@ pub struct Stats {
     pub tick_frame_us: Vec<u64>,
     /// Longest update + render of any frame, in microseconds.
     pub max_frame_us: u64,
+    /// When the store worker's snapshot was complete (all rows read), since start.
+    pub snapshot_read_ms: Option<f64>,
+    /// UI time spent evaluating the snapshot's chunks as they arrived.
+    pub snapshot_eval_ms: f64,
+    /// CPU time (user + system) at the first frame with the tickets: the whole
+    /// process, and the UI thread alone (Linux; 10 ms resolution). On a machine with
+    /// no other work, the wall time is about the busiest thread's CPU time.
+    pub cpu_ms_at_first_data_frame: Option<f64>,
+    pub ui_thread_cpu_ms_at_first_data_frame: Option<f64>,
 }
 
 pub struct Console {
@@ -109,6 +118,8 @@ pub struct Console {
     pub started: Instant,
     /// What the compliance worker computes with.
     pub compliance: super::compliance::Setup,
+    /// The nudge service's configuration (`None`: no nudges).
+    pub nudges: Option<super::nudges::Setup>,
 }
 
 pub fn run(c: Console) -> anyhow::Result<()> {
@@ -125,9 +136,21 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         source: (path, poll),
         started,
         compliance,
+        nudges,
     } = c;
+    let (ntx, mut nrx) = tokio::sync::mpsc::unbounded_channel();
+    let nudges = nudges.map(|n| super::nudges::spawn(n, ntx));
+    state.nudges.active = nudges.is_some();
+    let nudge_handle = nudges.as_ref().map(|n| n.handle());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let source = Source::spawn(path, poll, move |m| tx.send(m).is_ok());
+    let feed = nudge_handle.clone();
+    let source = Source::spawn(path, poll, move |m| {
+        // The service plans on its own task; the worker thread pays for the copy.
+        if let Some(h) = &feed {
+            super::nudges::feed(h, &m);
+        }
+        tx.send(m).is_ok()
+    });
     let (ctx, mut crx) = tokio::sync::mpsc::unbounded_channel();
     let worker = super::compliance::Worker::spawn(compliance, move |r| ctx.send(r).is_ok());
 
@@ -180,6 +203,8 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                 }
                 if state.source.loaded && stats.first_data_frame_ms.is_none() {
                     stats.first_data_frame_ms = Some(started.elapsed().as_secs_f64() * 1e3);
+                    stats.cpu_ms_at_first_data_frame = cpu_ms("/proc/self/stat");
+                    stats.ui_thread_cpu_ms_at_first_data_frame = cpu_ms("/proc/thread-self/stat");
                     stats.tickets = state.board.len();
                 } else if only_tick && stats.first_data_frame_ms.is_some() {
                     stats.tick_frame_bytes.push(written);
@@ -218,15 +243,21 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             Some(m) = rx.recv() => {
                 work_started = Instant::now();
                 only_tick = false;
-                let big = matches!(m, SourceMsg::Loaded { .. });
-                effects = update(&mut state, Msg::Source(m), Utc::now());
-                if big {
-                    // The snapshot's decoding buffers are freed now; hand the pages back.
-                    trim_heap();
+                effects = on_source(&mut state, &mut stats, m, started);
+                // Take whatever else is waiting before drawing, but no more than one
+                // snapshot chunk per turn, so keys and ticks are served while it loads.
+                while !state.board.is_loading() {
+                    let Ok(m) = rx.try_recv() else { break };
+                    effects.extend(on_source(&mut state, &mut stats, m, started));
                 }
-                // Take whatever else is waiting before drawing.
-                while let Ok(m) = rx.try_recv() {
-                    effects.extend(update(&mut state, Msg::Source(m), Utc::now()));
+                dirty = true;
+            }
+            Some(ev) = nrx.recv() => {
+                work_started = Instant::now();
+                only_tick = false;
+                effects = update(&mut state, Msg::Nudge(ev), Utc::now());
+                while let Ok(ev) = nrx.try_recv() {
+                    effects.extend(update(&mut state, Msg::Nudge(ev), Utc::now()));
                 }
                 dirty = true;
             }
@@ -259,6 +290,11 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                 }
                 Effect::Quit => {}
                 Effect::Compliance(r) => worker.send(r),
+                Effect::Snooze { .. } | Effect::Unsnooze(_) => {
+                    if let Some(h) = &nudge_handle {
+                        super::nudges::apply(h, &e);
+                    }
+                }
             }
         }
         if state.quit {
@@ -267,12 +303,45 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     }
     drop(source);
     drop(worker);
+    if let Some(n) = nudges {
+        // It finishes the batch it is delivering; a hung store must not hold the exit.
+        let _ = tokio::time::timeout(Duration::from_millis(500), n.stop()).await;
+    }
     drop(_guard);
     if let Some(path) = std::env::var_os("SLAWATCH_STATS") {
         stats.bytes = bytes.load(Ordering::Relaxed);
         std::fs::write(path, serde_json::to_string_pretty(&stats)?)?;
     }
     Ok(())
+}
+
+/// utime + stime of a /proc stat file, in milliseconds.
+fn cpu_ms(path: &str) -> Option<f64> {
+    let s = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may hold spaces) start after ") ".
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}
+
+/// One message from the store worker, with the snapshot's figures for the stats.
+fn on_source(state: &mut State, stats: &mut Stats, m: SourceMsg, started: Instant) -> Vec<Effect> {
+    let last = matches!(m, SourceMsg::Loaded { .. });
+    let snapshot = last || matches!(m, SourceMsg::LoadChunk { .. });
+    if last {
+        stats.snapshot_read_ms = Some(started.elapsed().as_secs_f64() * 1e3);
+    }
+    let t = Instant::now();
+    let effects = update(state, Msg::Source(m), Utc::now());
+    if snapshot {
+        stats.snapshot_eval_ms += t.elapsed().as_secs_f64() * 1e3;
+    }
+    if last {
+        // The snapshot's decoding buffers are freed now; hand the pages back.
+        trim_heap();
+    }
+    effects
 }
 
 /// Returns freed heap pages to the system (glibc keeps them otherwise: after the first

@@ -15,6 +15,7 @@ pub mod fixture;
 pub mod fmt;
 pub mod form;
 pub mod keymap;
+pub mod nudges;
 pub mod sanitize;
 pub mod settings;
 pub mod source;
@@ -167,6 +168,21 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
         calendars: cfg.calendars.clone(),
         contracts: cfg.contracts,
     };
+    let nudges = {
+        let user = crate::notify::nudge_user(&cfg.settings.agent);
+        let (log, log_error) = nudges::ConsoleLog::open(store);
+        nudges::Setup {
+            start: crate::notify::Start {
+                user,
+                policies: Arc::new(cfg.policies.clone()),
+                calendars: cfg.calendars.clone(),
+                quiet: cfg.settings.quiet,
+                desktop: Some(crate::notify::desktop_options(3, tz)),
+            },
+            log,
+            log_error,
+        }
+    };
     let board = board::Board::new(cfg.policies, &cfg.calendars, cfg.settings.agent.clone());
     let mut state = state::State::new(
         board,
@@ -183,6 +199,7 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
         source: (store.to_owned(), cfg.settings.poll_interval),
         started,
         compliance: setup,
+        nudges: Some(nudges),
     })
 }
 

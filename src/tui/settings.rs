@@ -25,6 +25,9 @@ pub struct Settings {
     pub timezone: Option<Tz>,
     pub poll_interval: Duration,
     pub bell: bool,
+    /// Nudges below this severity make no sound and no pop-up (still toasted and
+    /// logged); breaches are never quiet. config.toml `quiet`.
+    pub quiet: crate::sla::Severity,
     pub policies: Option<PathBuf>,
     pub calendars: Option<PathBuf>,
     /// The contracts the compliance view computes penalties with (default: shipped).
@@ -39,6 +42,7 @@ struct File {
     timezone: Option<Spanned<String>>,
     poll_interval: Option<Spanned<String>>,
     bell: Option<bool>,
+    quiet: Option<Spanned<String>>,
     policies: Option<Spanned<String>>,
     calendars: Option<Spanned<String>>,
     contracts: Option<Spanned<String>>,
@@ -58,6 +62,7 @@ impl Settings {
             timezone: None,
             poll_interval: Duration::from_secs(2),
             bell: true,
+            quiet: crate::sla::Severity::Warning,
             policies: None,
             calendars: None,
             contracts: None,
@@ -128,6 +133,18 @@ impl Settings {
         }
         if let Some(b) = f.bell {
             self.bell = b;
+        }
+        if let Some(q) = f.quiet {
+            match crate::notify::parse_quiet(q.get_ref()) {
+                Some(level) => self.quiet = level,
+                None => r.at(
+                    q.span(),
+                    format!(
+                        "quiet: expected \"off\", \"critical\" or \"breach\", found {:?}",
+                        q.get_ref()
+                    ),
+                ),
+            }
         }
         if let Some(p) = f.policies {
             self.policies = Some(base.join(p.get_ref()));

@@ -19,6 +19,8 @@ pub enum View {
     Escalations,
     Help,
     Compliance,
+    /// The nudge log.
+    Nudges,
 }
 
 impl View {
@@ -30,6 +32,7 @@ impl View {
             View::Escalations => Section::Escalations,
             View::Help => Section::Help,
             View::Compliance => Section::Compliance,
+            View::Nudges => Section::Nudges,
         }
     }
 
@@ -40,6 +43,7 @@ impl View {
             View::Escalations => "Escalations",
             View::Help => "Help",
             View::Compliance => "Compliance",
+            View::Nudges => "Nudges",
         }
     }
 }
@@ -247,6 +251,8 @@ pub struct State {
     pub config_dir: Option<String>,
     /// The compliance view, and the queue marks its figures give.
     pub compliance: super::compliance::CompliancePane,
+    /// Toasts, the nudge log, snoozes and the snooze modal.
+    pub nudges: super::nudges::NudgePane,
 }
 
 impl State {
@@ -277,6 +283,7 @@ impl State {
             quit: false,
             config_dir: None,
             compliance: Default::default(),
+            nudges: Default::default(),
         }
     }
 

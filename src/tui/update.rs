@@ -24,6 +24,8 @@ pub enum Msg {
     Source(SourceMsg),
     /// The compliance worker's answer.
     Compliance(super::compliance::Reply),
+    /// The nudge service or the desktop notifier.
+    Nudge(super::nudges::NudgeEvent),
 }
 
 /// What the store worker reports.
@@ -84,6 +86,12 @@ pub enum Effect {
     Quit,
     /// Ask the compliance worker for a month's figures.
     Compliance(super::compliance::Request),
+    /// Hold back the ticket's warnings (never its breach) for `minutes`.
+    Snooze {
+        ticket: String,
+        minutes: u32,
+    },
+    Unsnooze(String),
 }
 
 pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
@@ -109,13 +117,16 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Resize(w, h) => s.size = (w, h),
         Msg::Tick => {
             let breached = s.board.tick(now);
-            if s.bell && !breached.is_empty() {
+            // With nudges on, the breach nudge rings (once, across consoles).
+            if s.bell && !breached.is_empty() && !s.nudges.active {
                 fx.push(Effect::Bell);
             }
             super::compliance::tick(s, now, &mut fx);
+            super::nudges::tick(s, now);
         }
         Msg::Source(m) => source(s, m, now, &mut fx),
         Msg::Compliance(r) => super::compliance::on_reply(s, r, now),
+        Msg::Nudge(ev) => super::nudges::on_event(s, ev, now, &mut fx),
     }
     s.refresh();
     fx
@@ -298,6 +309,9 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         return;
     }
+    if super::nudges::modal_key(s, &k, key, now, fx) {
+        return;
+    }
     if super::compliance::prompt_key(s, &k, key, now, fx) {
         return;
     }
@@ -372,13 +386,13 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
                 super::view::help::line_count(s).saturating_sub(super::view::list_height(s.size.1));
             s.help_scroll = to(s.help_scroll, max + 1).min(max);
         }
-        // Its own keys (see `compliance::action`).
-        View::Compliance => {}
+        // Their own keys (see `compliance::action`, `nudges::action`).
+        View::Compliance | View::Nudges => {}
     }
 }
 
 fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-    if super::compliance::action(s, a, now, fx) {
+    if super::compliance::action(s, a, now, fx) || super::nudges::action(s, a, now, fx) {
         return;
     }
     let p = page(s);
@@ -397,7 +411,12 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             }
         }
         Action::NextView | Action::PrevView => {
-            let mut cycle = vec![View::Queue, View::Escalations, View::Compliance];
+            let mut cycle = vec![
+                View::Queue,
+                View::Escalations,
+                View::Compliance,
+                View::Nudges,
+            ];
             if s.ticket.is_some() {
                 cycle.push(View::Ticket);
             }
@@ -413,13 +432,16 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         Action::Back => match s.view {
             View::Help => s.view = s.help_return,
             View::Ticket => {
-                s.view = if matches!(s.return_to, View::Escalations | View::Compliance) {
+                s.view = if matches!(
+                    s.return_to,
+                    View::Escalations | View::Compliance | View::Nudges
+                ) {
                     s.return_to
                 } else {
                     View::Queue
                 }
             }
-            View::Escalations | View::Compliance => s.view = View::Queue,
+            View::Escalations | View::Compliance | View::Nudges => s.view = View::Queue,
             View::Queue => {
                 if !s.board.filter().is_empty() {
                     s.board.set_filter(Filter::default());
@@ -427,7 +449,10 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             }
         },
         Action::Filter => {
-            if matches!(s.view, View::Ticket | View::Help | View::Compliance) {
+            if matches!(
+                s.view,
+                View::Ticket | View::Help | View::Compliance | View::Nudges
+            ) {
                 s.view = View::Queue;
             }
             s.prompt = Some(s.board.filter().text.clone());

@@ -341,6 +341,8 @@ fn views_cycle_and_open_loads_the_history() {
     press(&mut s, "<tab>", now());
     assert_eq!(s.view, View::Compliance);
     press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Nudges);
+    press(&mut s, "<tab>", now());
     assert_eq!(s.view, View::Queue, "no ticket open yet");
     let key = selected_key(&s);
     let fx = press(&mut s, "<enter>", now());
@@ -484,7 +486,7 @@ fn incremental_order_equals_a_full_sort() {
             later,
         );
         if n == 10 {
-            press(&mut s, "s", later);
+            press(&mut s, "S", later);
         }
         if n == 20 {
             press(&mut s, "C", later);

@@ -5,11 +5,14 @@ pub mod compliance;
 pub mod escalations;
 pub mod form;
 pub mod help;
+pub mod nudge_log;
 pub mod queue;
 pub mod ticket;
 
 #[cfg(test)]
 mod compliance_snapshots;
+#[cfg(test)]
+mod nudge_snapshots;
 #[cfg(test)]
 mod tests;
 
@@ -58,13 +61,24 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
     buf.set_style(area, theme.base);
     header(buf, area, s, theme, now);
-    let body = Rect::new(area.x, area.y + 2, area.width, area.height - 3);
+    // A third header line when desktop notifications (or the sent log) fail.
+    let problem = s.nudges.problem();
+    let top = if problem.is_some() { 3 } else { 2 };
+    if let Some(p) = &problem {
+        nudge_log::header_line(buf, area, area.y + 2, p, theme);
+    }
+    let body = Rect::new(area.x, area.y + top, area.width, area.height - top - 1);
     match s.view {
         View::Queue => queue::draw(buf, body, s, theme, now),
         View::Escalations => escalations::draw(buf, body, s, theme, now),
         View::Ticket => ticket::draw(buf, body, s, theme, now),
         View::Help => help::draw(buf, body, s, theme),
         View::Compliance => compliance::draw(buf, body, s, theme, now),
+        View::Nudges => nudge_log::draw(buf, body, s, theme, now),
+    }
+    // The nudge log lists them itself.
+    if s.view != View::Nudges {
+        nudge_log::toasts(buf, body, s, theme, now);
     }
     footer(
         buf,
@@ -75,6 +89,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     );
     if let Some(f) = &s.form {
         form::draw(buf, area, f, s, theme);
+    }
+    if let Some(m) = &s.nudges.modal {
+        nudge_log::modal(buf, area, m, s, theme, now);
     }
 }
 
@@ -140,6 +157,10 @@ fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
     // Narrow terminals name the compliance view only while it is shown (`$` opens it).
     if s.view == View::Compliance || area.width >= 100 {
         tabs.push(View::Compliance);
+    }
+    // The nudge log is named only while it is shown (`L` opens it).
+    if s.view == View::Nudges {
+        tabs.push(View::Nudges);
     }
     if s.ticket.is_some() {
         tabs.push(View::Ticket);
@@ -333,6 +354,13 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             Action::Quit,
         ],
         View::Help => &[Action::PageDown, Action::PageUp, Action::Back, Action::Quit],
+        View::Nudges => &[
+            Action::Open,
+            Action::NextView,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ],
         View::Compliance => &[
             Action::Drill,
             Action::NextFigure,
@@ -359,6 +387,22 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             }
         );
         x += put(buf, x, area.y, &text, w.saturating_sub(2), theme.stale);
+    }
+    let (sort, grouped) = (s.board.sort_mode(), s.board.grouped());
+    if s.view == View::Queue && (sort != super::board::SortMode::Urgency || grouped) {
+        let text = format!(
+            "sort: {}{} ",
+            sort.label(),
+            if grouped { ", by customer" } else { "" }
+        );
+        x += put(
+            buf,
+            x,
+            area.y,
+            &text,
+            w.saturating_sub(usize::from(x)),
+            theme.stale,
+        );
     }
     if s.board.frozen() && s.view == View::Queue {
         x += put(
@@ -416,6 +460,8 @@ fn short_label(a: Action) -> &'static str {
         Action::ChooseMonth => "month",
         Action::NextCustomer => "customer",
         Action::Recompute => "recompute",
+        Action::Snooze => "snooze",
+        Action::NudgeLog => "nudges",
         _ => a.as_str(),
     }
 }

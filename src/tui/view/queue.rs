@@ -158,7 +158,7 @@ pub fn draw_list(
     for (r, &i) in rows.iter().enumerate().skip(offset).take(h) {
         let Some(e) = s.board.entry(i) else { continue };
         let y = body.y + (r - offset) as u16;
-        let prev_customer = (grouped && r > 0)
+        let prev_customer = (grouped && r > offset)
             .then(|| {
                 s.board
                     .entry(rows[r - 1])
@@ -179,6 +179,7 @@ pub fn draw_list(
             show_customer,
             s.compliance.marked(&e.key),
         );
+        super::nudge_log::mark_snoozed(buf, area.x, y, &cols, s, e, theme, now, r == cur);
     }
 }
 

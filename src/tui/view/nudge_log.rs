@@ -1,0 +1,360 @@
+//! Nudges on screen: the nudge log view, toasts over any view, the snooze modal, the
+//! queue's snooze mark and the header's "notifications unavailable" line. Pure, with
+//! an injected `now`.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+use super::queue::{ticket_state, Col};
+use super::{cell, key_of, put};
+use crate::notify::Nudge;
+use crate::sla::Severity;
+use crate::tui::action::{Action, Section};
+use crate::tui::board::Entry;
+use crate::tui::nudges::{snooze_left, SnoozeModal};
+use crate::tui::sanitize::{clean, truncate, width};
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+/// The glyph that says what a nudge is without colour.
+pub fn glyph(n: &Nudge) -> &'static str {
+    if n.is_breach() {
+        "✖"
+    } else {
+        match n.severity {
+            Severity::Critical => "‼",
+            Severity::Breached => "✖",
+            _ => "!",
+        }
+    }
+}
+
+fn style(n: &Nudge, theme: &Theme) -> Style {
+    if n.is_breach() {
+        theme.breached.add_modifier(Modifier::BOLD)
+    } else {
+        theme.severity(n.severity)
+    }
+}
+
+/// One toast's text.
+pub fn toast_text(n: &Nudge) -> String {
+    let mut t = format!("{} {}", glyph(n), clean(&n.summary()));
+    if n.late {
+        t.push_str(" (late)");
+    }
+    t
+}
+
+/// Log rows shown for a terminal `h` rows high (header, column heading, detail lines
+/// and footer taken off).
+pub fn rows(h: u16) -> usize {
+    usize::from(h.saturating_sub(2 + 1 + 3 + 1))
+}
+
+/// The nudge log: newest first, time in the agent's zone, the selected entry's
+/// reason and body below.
+pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    let p = &s.nudges;
+    let w = usize::from(area.width);
+    let wide = area.width >= 110;
+    let today = now.with_timezone(&s.tz).date_naive();
+    let heading = if wide {
+        format!(
+            "{:<9} {:<1} {:<4} {:<58} {}",
+            "Sent", "", "Late", "Nudge", "Why"
+        )
+    } else {
+        format!("{:<9} {:<1} {:<4} {}", "Sent", "", "Late", "Nudge")
+    };
+    put(buf, area.x, area.y, &heading, w, theme.column_header);
+    let list_h = usize::from(area.height.saturating_sub(4));
+    if p.log.is_empty() {
+        let msg = if p.active {
+            "No nudge sent yet. Warnings come here as each ticket nears a deadline."
+        } else {
+            "Nudges are off in this console."
+        };
+        put(
+            buf,
+            area.x + 2,
+            area.y + 2,
+            msg,
+            w.saturating_sub(2),
+            theme.muted,
+        );
+        return;
+    }
+    let n = p.log.len();
+    let cur = p.sel.min(n - 1);
+    let offset = super::queue::window(p.offset, cur, list_h, n);
+    for (i, nudge) in p.log.iter().enumerate().skip(offset).take(list_h) {
+        let y = area.y + 1 + (i - offset) as u16;
+        let selected = i == cur;
+        let sel = |st: Style| {
+            if selected {
+                st.patch(theme.selected)
+            } else {
+                st
+            }
+        };
+        if selected {
+            buf.set_style(Rect::new(area.x, y, area.width, 1), theme.selected);
+        }
+        let fired = DateTime::from_timestamp_micros(nudge.fired_at)
+            .unwrap_or_default()
+            .with_timezone(&s.tz);
+        let when = if fired.date_naive() == today {
+            fired.format("%H:%M:%S").to_string()
+        } else {
+            fired.format("%d %b %H:%M").to_string()
+        };
+        let mut x = area.x;
+        cell(buf, x, y, &when, 9, sel(theme.base));
+        x += 10;
+        cell(buf, x, y, glyph(nudge), 1, sel(style(nudge, theme)));
+        x += 2;
+        cell(
+            buf,
+            x,
+            y,
+            if nudge.late { "late" } else { "" },
+            4,
+            sel(theme.stale),
+        );
+        x += 5;
+        let rest = usize::from(area.right().saturating_sub(x));
+        let mut summary = clean(&nudge.summary());
+        if !nudge.loud {
+            summary.push_str(" [quiet]");
+        }
+        let sum_st = if nudge.is_breach() {
+            theme.base.add_modifier(Modifier::BOLD)
+        } else {
+            theme.base
+        };
+        if wide {
+            let sw = 58.min(rest);
+            cell(buf, x, y, &summary, sw, sel(sum_st));
+            x += sw as u16 + 1;
+            let ww = usize::from(area.right().saturating_sub(x));
+            cell(buf, x, y, &nudge.why(), ww, sel(theme.muted));
+        } else {
+            cell(buf, x, y, &summary, rest, sel(sum_st));
+        }
+    }
+    // The selected entry in full: why, and the body a desktop notification shows.
+    let nudge = &p.log[cur];
+    let by = area.bottom().saturating_sub(3);
+    buf.set_style(Rect::new(area.x, by, area.width, 1), theme.border);
+    put(buf, area.x, by, &"─".repeat(w), w, theme.border);
+    let body = nudge.body(&s.tz);
+    let lines: Vec<String> = body.lines().map(clean).collect();
+    let why = format!(
+        "{} {}: {}",
+        glyph(nudge),
+        clean(&nudge.ticket),
+        lines.get(2..).unwrap_or_default().join(" · ")
+    );
+    put(buf, area.x, by + 1, &why, w, style(nudge, theme));
+    let about = lines.get(..2).unwrap_or_default().join(" · ");
+    if width(&why) + width(&about) + 3 > w {
+        put(
+            buf,
+            area.x + 2,
+            by + 2,
+            &about,
+            w.saturating_sub(2),
+            theme.base,
+        );
+    } else {
+        let ax = (width(&why) + 3).min(w);
+        put(buf, area.x + ax as u16, by + 1, &about, w - ax, theme.muted);
+        let hint = format!(
+            "{} open the ticket · {} snooze it from the queue",
+            key_of(s, Section::Nudges, Action::Open),
+            key_of(s, Section::Queue, Action::Snooze),
+        );
+        put(buf, area.x, by + 2, &hint, w, theme.muted);
+    }
+}
+
+/// Toasts in the bottom-right corner of `body`, the newest on top.
+pub fn toasts(buf: &mut Buffer, body: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    let now_us = now.timestamp_micros();
+    let live: Vec<_> = s.nudges.live_toasts(now_us).collect();
+    if live.is_empty() || body.height < 3 {
+        return;
+    }
+    let want = live
+        .iter()
+        .map(|t| width(&toast_text(&t.nudge)))
+        .max()
+        .unwrap_or(0)
+        + 4;
+    let w = (want as u16).clamp(20, body.width.saturating_sub(2).clamp(20, 72));
+    let h = (live.len() as u16 + 2).min(body.height);
+    // Bottom right, over the least urgent rows: the top of the queue stays in view.
+    let r = Rect::new(
+        body.right().saturating_sub(w + 1),
+        body.bottom().saturating_sub(h),
+        w,
+        h,
+    );
+    Clear.render(r, buf);
+    buf.set_style(r, theme.base);
+    let breach = live.iter().any(|t| t.nudge.is_breach());
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(if breach { theme.breached } else { theme.border })
+        .title(" nudge ")
+        .title_style(theme.title)
+        .render(r, buf);
+    for (i, t) in live.iter().enumerate() {
+        let y = r.y + 1 + i as u16;
+        if y + 1 >= r.bottom() {
+            break;
+        }
+        put(
+            buf,
+            r.x + 2,
+            y,
+            &toast_text(&t.nudge),
+            usize::from(w.saturating_sub(4)),
+            style(&t.nudge, theme),
+        );
+    }
+}
+
+/// The snooze modal, centred and clamped to the frame.
+pub fn modal(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &SnoozeModal,
+    s: &State,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) {
+    let w = area.width.saturating_sub(4).min(56);
+    let h = (m.choices.len() as u16 + 6).min(area.height.saturating_sub(2));
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + area.height.saturating_sub(h) / 2,
+        w,
+        h,
+    );
+    Clear.render(r, buf);
+    buf.set_style(r, theme.base);
+    let title = truncate(
+        &format!(" Snooze — {} ", m.label),
+        usize::from(w.saturating_sub(4)),
+    )
+    .into_owned();
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title)
+        .title_style(theme.title)
+        .render(r, buf);
+    let x = r.x + 2;
+    let iw = usize::from(w.saturating_sub(4));
+    let mut y = r.y + 1;
+    let context = match m.until {
+        Some(u) => format!(
+            "z snoozed, {} left · warnings only: a breach always alerts",
+            snooze_left(u, now.timestamp_micros())
+        ),
+        None => "Hold back its warnings; a breach always alerts.".to_owned(),
+    };
+    put(buf, x, y, &context, iw, theme.muted);
+    y += 1;
+    if m.breached {
+        put(
+            buf,
+            x,
+            y,
+            ">> breached: its breach alerts still sound",
+            iw,
+            theme.breached,
+        );
+    }
+    y += 1;
+    for (i, c) in m.choices.iter().enumerate() {
+        if y + 1 >= r.bottom() {
+            break;
+        }
+        let focused = i == m.selected;
+        let text = format!(
+            "{} {}  {}",
+            if focused { ">" } else { " " },
+            i + 1,
+            c.label()
+        );
+        let st = if focused { theme.selected } else { theme.base };
+        put(buf, x, y, &text, iw, st);
+        y += 1;
+    }
+    let hint = format!(
+        "{} choose · {}/{} move · 1-{} pick · {} cancel",
+        key_of(s, Section::Form, Action::Submit),
+        key_of(s, Section::Form, Action::PrevField),
+        key_of(s, Section::Form, Action::NextField),
+        m.choices.len(),
+        key_of(s, Section::Form, Action::Cancel),
+    );
+    put(buf, x, r.bottom().saturating_sub(2), &hint, iw, theme.muted);
+}
+
+/// Overwrites a queue row's state cell with the snooze mark ("z 12m") when the
+/// ticket's warnings are snoozed.
+#[allow(clippy::too_many_arguments)]
+pub fn mark_snoozed(
+    buf: &mut Buffer,
+    x0: u16,
+    y: u16,
+    cols: &[(Col, usize)],
+    s: &State,
+    e: &Entry,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    selected: bool,
+) {
+    let Some(until) = s.nudges.snoozed_until(&e.key, now.timestamp_micros()) else {
+        return;
+    };
+    let mut x = x0;
+    for &(c, w) in cols {
+        if c == Col::State {
+            let left = snooze_left(until, now.timestamp_micros());
+            let text = if w >= 14 {
+                format!("z snoozed {left}")
+            } else {
+                format!("z {left} {}", ticket_state(e))
+            };
+            let st = if selected {
+                theme.paused.patch(theme.selected)
+            } else {
+                theme.paused
+            };
+            cell(buf, x, y, &text, w, st);
+            return;
+        }
+        x += w as u16 + 1;
+    }
+}
+
+/// The header's third line, when something about nudges is wrong.
+pub fn header_line(buf: &mut Buffer, area: Rect, y: u16, text: &str, theme: &Theme) {
+    buf.set_style(Rect::new(area.x, y, area.width, 1), theme.header);
+    put(
+        buf,
+        area.x + 1,
+        y,
+        &format!("⚠ {text}"),
+        usize::from(area.width.saturating_sub(2)),
+        theme.header.patch(theme.stale),
+    );
+}

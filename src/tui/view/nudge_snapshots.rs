@@ -1,0 +1,88 @@
+//! Snapshots of the nudge pieces at 80x24 and 160x48 with a fixed `now`.
+
+use chrono::TimeDelta;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use crate::notify::{DesktopEvent, DesktopState, NudgeMsg, ThresholdKind};
+use crate::tui::nudges::tests::{fire, nudge};
+use crate::tui::nudges::NudgeEvent;
+use crate::tui::state::State;
+use crate::tui::testkit::{self, now, press};
+use crate::tui::theme::{Theme, ThemeName};
+use crate::tui::update::{update, Msg};
+
+fn both(name: &str, setup: impl Fn(&mut State)) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut s = testkit::state();
+        update(&mut s, Msg::Resize(w, h), now());
+        setup(&mut s);
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let theme = Theme::new(ThemeName::Dark, false);
+        t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
+}
+
+fn some_nudges(s: &mut State) {
+    fire(s, nudge("WIDE-1", ThresholdKind::Percent(50), 120, false));
+    fire(s, nudge("EVIL-1", ThresholdKind::Percent(90), 24, false));
+    fire(s, nudge("WIDE-1", ThresholdKind::Breach, -20, true));
+}
+
+#[test]
+fn toasts_over_the_queue() {
+    both("nudge_toasts_queue", some_nudges);
+}
+
+#[test]
+fn nudge_log_view() {
+    both("nudge_log", |s| {
+        some_nudges(s);
+        press(s, "Lj", now());
+    });
+}
+
+#[test]
+fn snooze_modal() {
+    both("nudge_snooze_modal", |s| {
+        // Snoozed already (a second snooze offers to lift it) and breached rows show.
+        update(
+            s,
+            Msg::Nudge(NudgeEvent::Service(NudgeMsg::Snoozed {
+                ticket: s.board.entry(s.board.visible()[0]).unwrap().key.clone(),
+                until: Some((now() + TimeDelta::minutes(12)).timestamp_micros()),
+            })),
+            now(),
+        );
+        press(s, "s", now());
+    });
+}
+
+#[test]
+fn queue_marks_snoozed_tickets() {
+    both("nudge_snoozed_row", |s| {
+        let key = s.board.entry(s.board.visible()[1]).unwrap().key.clone();
+        press(s, "j", now());
+        press(s, "s2", now());
+        assert!(s
+            .nudges
+            .snoozed_until(&key, now().timestamp_micros())
+            .is_some());
+    });
+}
+
+#[test]
+fn header_says_notifications_are_unavailable() {
+    both("nudge_desktop_unavailable", |s| {
+        update(
+            s,
+            Msg::Nudge(NudgeEvent::Desktop(DesktopEvent::State(
+                DesktopState::Unavailable {
+                    reason: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
+                },
+            ))),
+            now(),
+        );
+    });
+}
