@@ -544,6 +544,15 @@ fn nudges_fire_on_start_and_a_missing_notification_server_is_one_header_line() {
     // Enter opens the ticket of the selected entry.
     t.keys(&["Enter"]);
     t.wait_for("the ticket view", |s| s.contains("Timeline"));
+    // Snooze it: the modal, then 15 minutes.
+    t.keys(&["s"]);
+    t.wait_for("the snooze modal", |s| {
+        s.contains("Snooze") && s.contains("snooze 15 min")
+    });
+    t.keys(&["2"]);
+    t.wait_for("the snooze to be confirmed", |s| {
+        s.contains("warnings snoozed 15 min")
+    });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0", "exit status");
 }

@@ -532,11 +532,17 @@ pub fn spawn(
     let (htx, path, user) = (tx.clone(), setup.store, setup.start.user.clone());
     tokio::task::spawn_blocking(move || {
         use crate::store::Store;
-        let since = chrono::Utc::now().timestamp_micros() - HISTORY_FOR;
-        let sent = crate::store::SqliteStore::open_read_only(&path)
-            .and_then(|s| s.nudges_sent(&user, since, LOG_MAX));
-        if let Ok(records) = sent {
+        let now = chrono::Utc::now().timestamp_micros();
+        let Ok(store) = crate::store::SqliteStore::open_read_only(&path) else {
+            return;
+        };
+        if let Ok(records) = store.nudges_sent(&user, now - HISTORY_FOR, LOG_MAX) {
             let _ = htx.send(NudgeEvent::History(records));
+        }
+        // Snoozes set earlier (here or in another console) show on their rows.
+        for (ticket, until) in store.snoozes(&user, now).unwrap_or_default() {
+            let until = Some(until);
+            let _ = htx.send(NudgeEvent::Service(NudgeMsg::Snoozed { ticket, until }));
         }
     });
     crate::notify::start(
