@@ -227,3 +227,41 @@ fn tab_reaches_the_nudge_log() {
     press(&mut s, "<tab><tab><tab>", now());
     assert_eq!(s.view, View::Nudges);
 }
+
+#[test]
+fn the_log_starts_with_the_record_of_sent_nudges_without_repeating_its_own() {
+    let mut s = testkit::state();
+    let mine = nudge("EVIL-1", ThresholdKind::Percent(75), 60, false);
+    fire(&mut s, mine.clone());
+    let mut older = nudge("WIDE-1", ThresholdKind::Breach, -5, false).record();
+    older.fired_at -= 30 * MICROS_PER_MIN;
+    // Newest first, as the store gives them: this console's own, then an older one.
+    update(
+        &mut s,
+        Msg::Nudge(NudgeEvent::History(vec![mine.record(), older.clone()])),
+        now(),
+    );
+    let log = &s.nudges.log;
+    assert_eq!(log.len(), 2, "{log:#?}");
+    assert_eq!(log[0].ticket, "EVIL-1");
+    assert!(log[0].nudge.is_some());
+    assert_eq!(log[1].ticket, "WIDE-1");
+    assert!(log[1].breach && log[1].nudge.is_none());
+    assert_eq!(log[1].why, "the 4 h restore budget ran out");
+    // No toast for history.
+    assert_eq!(s.nudges.live_toasts(now().timestamp_micros()).count(), 1);
+}
+
+#[test]
+fn a_nudge_arriving_after_the_history_that_holds_it_is_logged_once() {
+    let mut s = testkit::state();
+    let n = nudge("EVIL-1", ThresholdKind::Percent(75), 60, false);
+    update(
+        &mut s,
+        Msg::Nudge(NudgeEvent::History(vec![n.record()])),
+        now(),
+    );
+    fire(&mut s, n);
+    assert_eq!(s.nudges.log.len(), 1);
+    assert!(s.nudges.log[0].nudge.is_some());
+}
