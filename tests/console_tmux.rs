@@ -178,8 +178,7 @@ fn countdowns(screen: &str) -> Vec<String> {
 
 /// The ticket id on the first row of the queue.
 fn first_ticket(screen: &str) -> String {
-    // The row under the column headings (the header may have a third line, e.g.
-    // "desktop notifications unavailable").
+    // The first line under the column headings (header lines above them vary).
     let row = screen
         .lines()
         .skip_while(|l| !(l.contains("Ticket") && l.contains("Customer")))

@@ -219,7 +219,9 @@ pub struct Board {
     policies: Policies,
     /// The compiled calendar of each policy, by policy index.
     cals: Vec<Option<Arc<Calendar>>>,
-    entries: Vec<Option<Entry>>,
+    /// Boxed: an entry is a few hundred bytes, and the vector holding 100,000 of them
+    /// should grow and reorder by moving pointers.
+    entries: Vec<Option<Box<Entry>>>,
     /// Per slot: bumped whenever its entry changes, so stale heap items are skipped.
     gens: Vec<u32>,
     free: Vec<u32>,
@@ -285,7 +287,7 @@ impl Board {
     }
 
     pub fn entry(&self, i: u32) -> Option<&Entry> {
-        self.entries.get(i as usize).and_then(Option::as_ref)
+        self.entries.get(i as usize).and_then(|e| e.as_deref())
     }
 
     pub fn find(&self, key: &str) -> Option<u32> {
@@ -352,16 +354,22 @@ impl Board {
         parallel: bool,
     ) {
         let now_us = now.timestamp_micros();
-        let input: Vec<(String, Facts)> = tickets
+        let open = tickets
             .into_iter()
-            .filter_map(|(k, f)| f.filter(Facts::is_open).map(|f| (k, f)))
-            .collect();
+            .filter_map(|(k, f)| f.filter(Facts::is_open).map(|f| (k, f)));
         // Evaluating 100,000 tickets is the console's one big job: use every core.
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        let total = input.len();
-        let parts: Vec<Vec<Entry>> = if parallel && threads > 1 && input.len() >= 4096 {
+        if !parallel || threads == 1 {
+            let entries: Vec<Box<Entry>> = open
+                .map(|(k, f)| self.make_entry(k, f, now, now_us))
+                .collect();
+            self.insert_loaded(vec![entries]);
+            return;
+        }
+        let input: Vec<(String, Facts)> = open.collect();
+        let parts: Vec<Vec<Box<Entry>>> = if input.len() >= 4096 {
             let chunk = input.len().div_ceil(threads);
             let mut parts: Vec<Vec<(String, Facts)>> = Vec::new();
             let mut rest = input;
@@ -394,6 +402,13 @@ impl Board {
                 .map(|(k, f)| self.make_entry(k, f, now, now_us))
                 .collect()]
         };
+        self.insert_loaded(parts);
+    }
+
+    // Boxed on purpose: the boxes move into `entries` as they are.
+    #[allow(clippy::vec_box)]
+    fn insert_loaded(&mut self, parts: Vec<Vec<Box<Entry>>>) {
+        let total: usize = parts.iter().map(Vec::len).sum();
         self.entries.reserve(total);
         self.gens.reserve(total);
         self.index.reserve(total);
@@ -628,7 +643,7 @@ impl Board {
         mut facts: Facts,
         now: DateTime<Utc>,
         now_us: Micros,
-    ) -> Entry {
+    ) -> Box<Entry> {
         let policy = self
             .policies
             .select(&facts.customer, facts.service.as_deref(), facts.priority)
@@ -656,13 +671,13 @@ impl Board {
         )
         .to_lowercase()
         .into_boxed_str();
-        Entry {
+        Box::new(Entry {
             key,
             facts,
             policy,
             sum,
             search,
-        }
+        })
     }
 
     fn summarize(
