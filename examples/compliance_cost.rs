@@ -7,6 +7,8 @@
 //! almost all resolved: the demo data set again and again, one batch every few hours)
 //! `cargo run --release --example compliance_cost -- open 5000` (every ticket open: the
 //! worst case for the one-more-hour forecasts)
+//! `cargo run --release --example compliance_cost -- worker PATH` (only the worker, on a
+//! store written before with `COMPLIANCE_COST_DB=PATH`: its memory is then its own)
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -77,10 +79,15 @@ fn history(n: usize, now: DateTime<Utc>) -> Vec<Event> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "demo".into());
+    let now = Utc::now();
+    if mode == "worker" {
+        let path = args.next().expect("worker PATH");
+        run_worker(std::path::PathBuf::from(path), now);
+        return;
+    }
     let n: usize = args
         .next()
         .map_or(100_000, |s| s.parse().expect("a number"));
-    let now = Utc::now();
     let t = Instant::now();
     let events = match mode.as_str() {
         "demo" => slawatch::demo::demo_events(2026, now),
@@ -126,8 +133,9 @@ fn main() {
     }
 
     // The console's worker on a store.
+    let keep = std::env::var_os("COMPLIANCE_COST_DB").map(std::path::PathBuf::from);
     let dir = tempfile_dir();
-    let path = dir.join("store.db");
+    let path = keep.clone().unwrap_or_else(|| dir.join("store.db"));
     let t = Instant::now();
     {
         let mut store = SqliteStore::open(&path).expect("open");
@@ -136,6 +144,15 @@ fn main() {
         }
     }
     eprintln!("store written in {:.1} s", t.elapsed().as_secs_f64());
+    drop(events);
+    run_worker(path, now);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn run_worker(path: std::path::PathBuf, now: DateTime<Utc>) {
+    let (pols, cals) = slawatch::config::shipped();
+    let contracts = slawatch::config::shipped_contracts();
+    let month = Month::current(now, chrono_tz::UTC);
     let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn(
         Setup {
@@ -169,7 +186,6 @@ fn main() {
         }
     }
     drop(worker);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn tempfile_dir() -> std::path::PathBuf {

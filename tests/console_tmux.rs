@@ -40,6 +40,11 @@ struct Tmux {
 impl Tmux {
     /// `args` gets the temporary directory and gives the console's arguments.
     fn start(name: &str, args: impl FnOnce(&Path) -> String) -> Tmux {
+        Tmux::start_env(name, "", args)
+    }
+
+    /// As `start`, with `env` (`NAME=value ...`) in the console's environment.
+    fn start_env(name: &str, env: &str, args: impl FnOnce(&Path) -> String) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("cfg/slawatch");
         std::fs::create_dir_all(&cfg).unwrap();
@@ -53,7 +58,7 @@ impl Tmux {
         let t = Tmux { socket, dir };
         // The exit status goes to a file: tmux versions differ in reporting it.
         let cmd = format!(
-            "env -u SLAWATCH_AGENT XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {BIN} {args}; echo $? > {status}; sleep 60",
+            "env -u SLAWATCH_AGENT XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={data} HOME={home} TZ=UTC TERM=xterm-256color {env} {BIN} {args}; echo $? > {status}; sleep 60",
             status = t.dir.path().join("exit-status").display(),
             cfg = t.dir.path().join("cfg").display(),
             data = t.dir.path().join("data").display(),
@@ -494,9 +499,58 @@ fn compliance_view_opens_with_its_key_and_drills_down() {
     });
     t.keys(&["Escape"]);
     t.wait_for("back to the list", |s| s.contains("Tickets behind"));
-    t.keys(&["Escape", "["]);
+    // ESC and "[" sent back to back reach the program as one escape sequence, as from
+    // any terminal: wait for the figures between them.
+    t.keys(&["Escape"]);
+    t.wait_for("the figures", |s| !s.contains("Tickets behind"));
+    t.keys(&["["]);
     t.wait_for("last month", |s| {
         s.contains("(last month)") && s.contains("as of")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0", "exit status");
+}
+
+#[test]
+fn nudges_fire_on_start_and_a_missing_notification_server_is_one_header_line() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start_env(
+        "nudges",
+        "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/slawatch-no-bus",
+        |d| format!("--demo --db {}", d.join("demo.db").display()),
+    );
+    t.wait_for("the queue", |s| s.contains("open 200"));
+    // The demo has breached tickets and ones breaching within minutes: their
+    // nudges fire (late) as soon as the service has planned them.
+    t.wait_for("the notification server's absence in the header", |s| {
+        s.contains("desktop notifications unavailable")
+    });
+    t.keys(&["L"]);
+    let s = t.wait_for("an entry in the nudge log", |s| {
+        s.contains("Late Nudge")
+            && s.lines().any(|l| {
+                l.get(2..3) == Some(":")
+                    && l.get(5..6) == Some(":")
+                    && (l.contains(" breached ") || l.contains(" breaches "))
+            })
+    });
+    assert!(
+        s.contains(" Nudges "),
+        "the view is named in the header:\n{s}"
+    );
+    // Enter opens the ticket of the selected entry.
+    t.keys(&["Enter"]);
+    t.wait_for("the ticket view", |s| s.contains("Timeline"));
+    // Snooze it: the modal, then 15 minutes.
+    t.keys(&["s"]);
+    t.wait_for("the snooze modal", |s| {
+        s.contains("Snooze") && s.contains("snooze 15 min")
+    });
+    t.keys(&["2"]);
+    t.wait_for("the snooze to be confirmed", |s| {
+        s.contains("warnings snoozed 15 min")
     });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0", "exit status");

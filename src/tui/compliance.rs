@@ -1000,14 +1000,16 @@ fn compute_one(
     cache
         .update(st, window(r.month.min(last)))
         .map_err(|e| e.to_string())?;
-    let histories = cache.histories(r.month);
+    let histories = cache.take(r.month);
     let load_us = t0.elapsed().as_micros() as u64;
     let t1 = Instant::now();
     let env = Env {
         policies: &setup.policies,
         calendars: &setup.calendars,
     };
-    let (figures, briefs, tickets) = compute(env, &setup.contracts, histories, r.month, r.now);
+    let (figures, briefs, tickets, histories) =
+        compute_keeping(env, &setup.contracts, histories, r.month, r.now);
+    cache.put_back(histories);
     Ok(Computed {
         id: r.id,
         month: r.month,
@@ -1028,6 +1030,19 @@ pub fn compute(
     month: Month,
     now: DateTime<Utc>,
 ) -> (Compliance, HashMap<String, Brief>, usize) {
+    let (c, briefs, n, _) = compute_keeping(env, contracts, histories, month, now);
+    (c, briefs, n)
+}
+
+/// [`compute`], giving the histories back.
+#[allow(clippy::type_complexity)]
+fn compute_keeping(
+    env: Env<'_>,
+    contracts: &Contracts,
+    histories: Vec<Vec<Event>>,
+    month: Month,
+    now: DateTime<Utc>,
+) -> (Compliance, HashMap<String, Brief>, usize, Vec<Vec<Event>>) {
     let book = Book::new(env, histories, now);
     let figures = compliance(env, contracts, &book, month, None);
     let briefs = book
@@ -1047,7 +1062,8 @@ pub fn compute(
             )
         })
         .collect();
-    (figures, briefs, book.tickets.len())
+    let n = book.tickets.len();
+    (figures, briefs, n, book.into_histories())
 }
 
 /// Histories grouped by ticket from `events` (in store order).
@@ -1132,26 +1148,52 @@ impl Cache {
         }
     }
 
-    /// Copies of the histories that can matter for `month`: detected before it ends,
-    /// not resolved before it starts, and every penalty ledger.
-    fn histories(&self, month: Month) -> Vec<Vec<Event>> {
+    /// Whether a history can matter for `month`: detected before it ends, not
+    /// resolved before it starts; every penalty ledger.
+    fn matters(id: &str, h: &[Event], month: Month) -> bool {
+        if id.starts_with(LEDGER_PREFIX) {
+            return true;
+        }
         let (start, end) = month.bounds(chrono_tz::UTC);
         let (lo, hi) = (start - 2 * DAY, end + 2 * DAY);
+        let first = h.iter().map(|e| e.at.timestamp_micros()).min();
+        if first.is_none_or(|f| f >= hi) {
+            return false;
+        }
+        !h.iter()
+            .any(|e| e.kind == EventKind::Resolved && e.at.timestamp_micros() < lo)
+    }
+
+    /// Copies of the histories that can matter for `month`.
+    #[cfg(test)]
+    fn histories(&self, month: Month) -> Vec<Vec<Event>> {
         self.tickets
             .iter()
-            .filter(|(id, h)| {
-                if id.starts_with(LEDGER_PREFIX) {
-                    return true;
-                }
-                let first = h.iter().map(|e| e.at.timestamp_micros()).min();
-                if first.is_none_or(|f| f >= hi) {
-                    return false;
-                }
-                !h.iter()
-                    .any(|e| e.kind == EventKind::Resolved && e.at.timestamp_micros() < lo)
-            })
+            .filter(|(id, h)| Cache::matters(id, h, month))
             .map(|(_, h)| h.clone())
             .collect()
+    }
+
+    /// The histories that can matter for `month`, taken out (no copy): give them
+    /// back with [`Cache::put_back`].
+    fn take(&mut self, month: Month) -> Vec<Vec<Event>> {
+        let ids: Vec<String> = self
+            .tickets
+            .iter()
+            .filter(|(id, h)| Cache::matters(id, h, month))
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.tickets.remove(id))
+            .collect()
+    }
+
+    fn put_back(&mut self, histories: Vec<Vec<Event>>) {
+        for h in histories {
+            if let Some(id) = h.first().map(|e| e.ticket.clone()) {
+                self.tickets.insert(id, h);
+            }
+        }
     }
 }
 

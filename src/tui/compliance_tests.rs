@@ -327,6 +327,15 @@ fn the_cache_keeps_what_a_month_needs() {
     let (from_cache, ..) = compute(env, k, cache.histories(month), month, now());
     let (from_all, ..) = compute(env, k, group(&evs), month, now());
     assert_eq!(from_cache, from_all);
+    // Taken out for a computation and put back, the cache is as it was.
+    let mut before = cache.histories(month);
+    let taken = cache.take(month);
+    assert_eq!(taken.len(), before.len());
+    cache.put_back(taken);
+    let mut after = cache.histories(month);
+    before.sort_by(|a, b| a[0].ticket.cmp(&b[0].ticket));
+    after.sort_by(|a, b| a[0].ticket.cmp(&b[0].ticket));
+    assert_eq!(before, after);
     // The worker answers over its channel.
     let (tx, rx) = std::sync::mpsc::channel();
     let w = Worker::spawn(

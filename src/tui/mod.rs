@@ -172,6 +172,7 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
         let user = crate::notify::nudge_user(&cfg.settings.agent);
         let (log, log_error) = nudges::ConsoleLog::open(store);
         nudges::Setup {
+            store: store.to_owned(),
             start: crate::notify::Start {
                 user,
                 policies: Arc::new(cfg.policies.clone()),

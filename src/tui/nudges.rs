@@ -32,6 +32,74 @@ pub const SNOOZE_MINUTES: [u32; 3] = [5, 15, 30];
 pub enum NudgeEvent {
     Service(NudgeMsg),
     Desktop(DesktopEvent),
+    /// What the record of sent nudges holds for this user (sent before this console
+    /// started, or by `slawatch watch` or another console), newest first.
+    History(Vec<crate::store::NudgeRecord>),
+}
+
+/// How far back the nudge log starts with the record of sent nudges.
+pub const HISTORY_FOR: Micros = 7 * 24 * 60 * MICROS_PER_MIN;
+
+/// One line of the nudge log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub ticket: String,
+    pub summary: String,
+    pub why: String,
+    pub fired_at: Micros,
+    pub due: Micros,
+    pub late: bool,
+    pub loud: bool,
+    pub breach: bool,
+    pub severity: Severity,
+    /// The whole nudge when this console sent it (customer, title, escalation).
+    pub nudge: Option<Box<Nudge>>,
+}
+
+impl LogEntry {
+    /// The same nudge (one from the record, one fired here).
+    pub fn same(&self, other: &LogEntry) -> bool {
+        (&self.ticket, self.fired_at, &self.summary)
+            == (&other.ticket, other.fired_at, &other.summary)
+    }
+
+    pub fn of(n: &Nudge) -> LogEntry {
+        LogEntry {
+            ticket: n.ticket.clone(),
+            summary: n.summary(),
+            why: n.why(),
+            fired_at: n.fired_at,
+            due: n.due,
+            late: n.late,
+            loud: n.loud,
+            breach: n.is_breach(),
+            severity: n.severity,
+            nudge: Some(Box::new(n.clone())),
+        }
+    }
+
+    /// An entry from the record of sent nudges (no severity kept there: warnings
+    /// read as warnings, breaches and reminders as breached).
+    pub fn of_record(r: &crate::store::NudgeRecord) -> LogEntry {
+        let breach = r.kind == "breach";
+        let severity = if breach || r.kind == "repeat" {
+            Severity::Breached
+        } else {
+            Severity::Warning
+        };
+        LogEntry {
+            ticket: r.ticket.clone(),
+            summary: r.summary.clone(),
+            why: crate::notify::record_why(r),
+            fired_at: r.fired_at,
+            due: r.due,
+            late: r.late,
+            loud: r.loud,
+            breach,
+            severity,
+            nudge: None,
+        }
+    }
 }
 
 /// What the console asks of the nudge service (a test double stands in for it).
@@ -100,7 +168,7 @@ pub struct NudgePane {
     /// A nudge service runs for this console.
     pub active: bool,
     /// What was sent, newest first.
-    pub log: Vec<Nudge>,
+    pub log: Vec<LogEntry>,
     /// Newest first.
     pub toasts: Vec<Toast>,
     /// Ticket → snoozed until.
@@ -167,7 +235,11 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
                 },
             );
             p.toasts.truncate(TOASTS_MAX * 4);
-            p.log.insert(0, n);
+            let entry = LogEntry::of(&n);
+            // The history read may have raced ahead of this message and found it in
+            // the record already: keep one entry, the full one.
+            p.log.retain(|e| e.nudge.is_some() || !e.same(&entry));
+            p.log.insert(0, entry);
             p.log.truncate(LOG_MAX);
             // Keep the same entry selected while new ones arrive on top.
             if s.view == View::Nudges && p.sel > 0 {
@@ -184,6 +256,25 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
         },
         NudgeEvent::Service(NudgeMsg::SentLog(e)) => p.sent_log_error = e,
         NudgeEvent::Service(NudgeMsg::Planned { .. }) => {}
+        NudgeEvent::History(records) => {
+            let selected = p.log.get(p.sel).map(|e| (e.ticket.clone(), e.fired_at));
+            for r in &records {
+                // This console's own nudges are in the record too.
+                let entry = LogEntry::of_record(r);
+                if !p.log.iter().any(|e| e.same(&entry)) {
+                    p.log.push(entry);
+                }
+            }
+            p.log.sort_by_key(|e| std::cmp::Reverse(e.fired_at));
+            p.log.truncate(LOG_MAX);
+            if let Some(k) = selected {
+                p.sel = p
+                    .log
+                    .iter()
+                    .position(|e| (e.ticket.clone(), e.fired_at) == k)
+                    .unwrap_or(0);
+            }
+        }
         NudgeEvent::Desktop(DesktopEvent::State(st)) => p.desktop = Some(st),
         NudgeEvent::Desktop(DesktopEvent::Action { ticket, action }) => match action {
             NudgeAction::Open => open_ticket(s, &ticket, fx),
@@ -376,6 +467,8 @@ pub(crate) mod tests;
 /// What the console starts its nudge service with (see `crate::notify::start`).
 pub struct Setup {
     pub start: crate::notify::Start,
+    /// The store, for the nudge log's history.
+    pub store: std::path::PathBuf,
     pub log: ConsoleLog,
     /// Why the store could not keep the record of sent nudges, if it cannot.
     pub log_error: Option<String>,
@@ -435,6 +528,23 @@ pub fn spawn(
     if let Some(e) = setup.log_error {
         let _ = tx.send(NudgeEvent::Service(NudgeMsg::SentLog(Some(e))));
     }
+    // The nudge log starts with what was sent before, read off the UI task.
+    let (htx, path, user) = (tx.clone(), setup.store, setup.start.user.clone());
+    tokio::task::spawn_blocking(move || {
+        use crate::store::Store;
+        let now = chrono::Utc::now().timestamp_micros();
+        let Ok(store) = crate::store::SqliteStore::open_read_only(&path) else {
+            return;
+        };
+        if let Ok(records) = store.nudges_sent(&user, now - HISTORY_FOR, LOG_MAX) {
+            let _ = htx.send(NudgeEvent::History(records));
+        }
+        // Snoozes set earlier (here or in another console) show on their rows.
+        for (ticket, until) in store.snoozes(&user, now).unwrap_or_default() {
+            let until = Some(until);
+            let _ = htx.send(NudgeEvent::Service(NudgeMsg::Snoozed { ticket, until }));
+        }
+    });
     crate::notify::start(
         setup.start,
         setup.log,

@@ -72,7 +72,7 @@ fn select(s: &mut State, ticket: &str) {
 fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
     let mut s = testkit::state();
     select(&mut s, "WIDE-1");
-    assert!(press(&mut s, "z", now()).is_empty());
+    assert!(press(&mut s, "s", now()).is_empty());
     let m = s.nudges.modal.as_ref().expect("modal open");
     assert_eq!(m.ticket, "WIDE-1");
     assert_eq!(
@@ -104,7 +104,7 @@ fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
         Some((now() + TimeDelta::minutes(15)).timestamp_micros())
     );
     // A second snooze key offers to lift it, first.
-    press(&mut s, "z", now());
+    press(&mut s, "s", now());
     let m = s.nudges.modal.as_ref().unwrap();
     assert_eq!(m.choices[0], SnoozeChoice::Unsnooze);
     let fx = press(&mut s, "<enter>", now());
@@ -117,10 +117,10 @@ fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
 #[test]
 fn the_modal_cancels_and_picks_by_digit() {
     let mut s = testkit::state();
-    press(&mut s, "z<esc>", now());
+    press(&mut s, "s<esc>", now());
     assert!(s.nudges.modal.is_none());
     assert_eq!(s.view, View::Queue);
-    let fx = press(&mut s, "z3", now());
+    let fx = press(&mut s, "s3", now());
     assert!(matches!(
         fx.as_slice(),
         [Effect::Snooze { minutes: 30, .. }]
@@ -226,4 +226,42 @@ fn tab_reaches_the_nudge_log() {
     let mut s = testkit::state();
     press(&mut s, "<tab><tab><tab>", now());
     assert_eq!(s.view, View::Nudges);
+}
+
+#[test]
+fn the_log_starts_with_the_record_of_sent_nudges_without_repeating_its_own() {
+    let mut s = testkit::state();
+    let mine = nudge("EVIL-1", ThresholdKind::Percent(75), 60, false);
+    fire(&mut s, mine.clone());
+    let mut older = nudge("WIDE-1", ThresholdKind::Breach, -5, false).record();
+    older.fired_at -= 30 * MICROS_PER_MIN;
+    // Newest first, as the store gives them: this console's own, then an older one.
+    update(
+        &mut s,
+        Msg::Nudge(NudgeEvent::History(vec![mine.record(), older.clone()])),
+        now(),
+    );
+    let log = &s.nudges.log;
+    assert_eq!(log.len(), 2, "{log:#?}");
+    assert_eq!(log[0].ticket, "EVIL-1");
+    assert!(log[0].nudge.is_some());
+    assert_eq!(log[1].ticket, "WIDE-1");
+    assert!(log[1].breach && log[1].nudge.is_none());
+    assert_eq!(log[1].why, "the 4 h restore budget ran out");
+    // No toast for history.
+    assert_eq!(s.nudges.live_toasts(now().timestamp_micros()).count(), 1);
+}
+
+#[test]
+fn a_nudge_arriving_after_the_history_that_holds_it_is_logged_once() {
+    let mut s = testkit::state();
+    let n = nudge("EVIL-1", ThresholdKind::Percent(75), 60, false);
+    update(
+        &mut s,
+        Msg::Nudge(NudgeEvent::History(vec![n.record()])),
+        now(),
+    );
+    fire(&mut s, n);
+    assert_eq!(s.nudges.log.len(), 1);
+    assert!(s.nudges.log[0].nudge.is_some());
 }

@@ -253,6 +253,25 @@ mod tests {
     }
 
     #[test]
+    fn quiet_level() {
+        use crate::sla::Severity;
+        assert_eq!(load("").unwrap().quiet, Severity::Warning);
+        assert_eq!(
+            load("quiet = \"critical\"\n").unwrap().quiet,
+            Severity::Critical
+        );
+        assert_eq!(
+            load("quiet = \"breach\"\n").unwrap().quiet,
+            Severity::Breached
+        );
+        let e = load("\nquiet = \"shh\"\n").unwrap_err().to_string();
+        assert!(
+            e.contains("/cfg/config.toml:2:9: quiet: expected \"off\", \"critical\" or \"breach\""),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn errors_are_located() {
         let e = load("theme = \"solarized\"\n").unwrap_err().to_string();
         assert!(

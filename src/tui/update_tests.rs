@@ -486,7 +486,7 @@ fn incremental_order_equals_a_full_sort() {
             later,
         );
         if n == 10 {
-            press(&mut s, "s", later);
+            press(&mut s, "S", later);
         }
         if n == 20 {
             press(&mut s, "C", later);

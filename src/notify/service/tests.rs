@@ -184,10 +184,18 @@ async fn a_snooze_in_one_console_holds_the_warning_in_the_other() {
     minutes(60).await; // 10:50
     let both: Vec<Nudge> = fired(&inbox_a).into_iter().chain(fired(&inbox_b)).collect();
     assert_eq!(show(&both), ["10:00 50% @10:20 late"]);
-    assert!(inbox_b.lock().unwrap().contains(&NudgeMsg::Snoozed {
+    // Which console reaches 10:00 first is up to the scheduler; whichever it is
+    // reports the snooze that held the warning back.
+    let held = NudgeMsg::Snoozed {
         ticket: "ACME-4".into(),
-        until: Some(t("10:20"))
-    }));
+        until: Some(t("10:20")),
+    };
+    assert!(
+        inbox_a.lock().unwrap().contains(&held) || inbox_b.lock().unwrap().contains(&held),
+        "{:#?}\n{:#?}",
+        inbox_a.lock().unwrap(),
+        inbox_b.lock().unwrap()
+    );
     a.stop().await;
     b.stop().await;
     // The snooze is kept per user: a restart within it still holds warnings back.

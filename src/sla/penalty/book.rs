@@ -168,6 +168,12 @@ impl Book {
         }
     }
 
+    /// The histories the book was made of (cloned only if another book still shares
+    /// them), for a caller that keeps them between books.
+    pub fn into_histories(self) -> Vec<Vec<Event>> {
+        Arc::try_unwrap(self.histories).unwrap_or_else(|shared| (*shared).clone())
+    }
+
     pub fn ticket(&self, id: &str) -> Option<&TicketView> {
         self.index.get(id).map(|&i| &self.tickets[i])
     }

@@ -21,22 +21,26 @@ use crate::tui::theme::Theme;
 
 /// The glyph that says what a nudge is without colour.
 pub fn glyph(n: &Nudge) -> &'static str {
-    if n.is_breach() {
-        "✖"
-    } else {
-        match n.severity {
-            Severity::Critical => "‼",
-            Severity::Breached => "✖",
-            _ => "!",
-        }
+    glyph_of(n.is_breach(), n.severity)
+}
+
+fn glyph_of(breach: bool, severity: Severity) -> &'static str {
+    match (breach, severity) {
+        (true, _) | (_, Severity::Breached) => "✖",
+        (_, Severity::Critical) => "‼",
+        _ => "!",
     }
 }
 
 fn style(n: &Nudge, theme: &Theme) -> Style {
-    if n.is_breach() {
+    style_of(n.is_breach(), n.severity, theme)
+}
+
+fn style_of(breach: bool, severity: Severity, theme: &Theme) -> Style {
+    if breach {
         theme.breached.add_modifier(Modifier::BOLD)
     } else {
-        theme.severity(n.severity)
+        theme.severity(severity)
     }
 }
 
@@ -115,7 +119,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         let mut x = area.x;
         cell(buf, x, y, &when, 9, sel(theme.base));
         x += 10;
-        cell(buf, x, y, glyph(nudge), 1, sel(style(nudge, theme)));
+        let g = glyph_of(nudge.breach, nudge.severity);
+        cell(
+            buf,
+            x,
+            y,
+            g,
+            1,
+            sel(style_of(nudge.breach, nudge.severity, theme)),
+        );
         x += 2;
         cell(
             buf,
@@ -127,11 +139,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         );
         x += 5;
         let rest = usize::from(area.right().saturating_sub(x));
-        let mut summary = clean(&nudge.summary());
+        let mut summary = clean(&nudge.summary);
         if !nudge.loud {
             summary.push_str(" [quiet]");
         }
-        let sum_st = if nudge.is_breach() {
+        let sum_st = if nudge.breach {
             theme.base.add_modifier(Modifier::BOLD)
         } else {
             theme.base
@@ -141,25 +153,51 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
             cell(buf, x, y, &summary, sw, sel(sum_st));
             x += sw as u16 + 1;
             let ww = usize::from(area.right().saturating_sub(x));
-            cell(buf, x, y, &nudge.why(), ww, sel(theme.muted));
+            cell(buf, x, y, &nudge.why, ww, sel(theme.muted));
         } else {
             cell(buf, x, y, &summary, rest, sel(sum_st));
         }
     }
     // The selected entry in full: why, and the body a desktop notification shows.
-    let nudge = &p.log[cur];
     let by = area.bottom().saturating_sub(3);
     buf.set_style(Rect::new(area.x, by, area.width, 1), theme.border);
     put(buf, area.x, by, &"─".repeat(w), w, theme.border);
+    let entry = &p.log[cur];
+    let (g, st) = (
+        glyph_of(entry.breach, entry.severity),
+        style_of(entry.breach, entry.severity, theme),
+    );
+    let Some(nudge) = &entry.nudge else {
+        // From the record of sent nudges: no customer or title kept there.
+        let due = DateTime::from_timestamp_micros(entry.due)
+            .unwrap_or_default()
+            .with_timezone(&s.tz)
+            .format("%d %b %H:%M");
+        let why = format!(
+            "{g} {}: {} · {} {due}",
+            clean(&entry.ticket),
+            entry.why,
+            if entry.breach { "was due" } else { "due" }
+        );
+        put(buf, area.x, by + 1, &why, w, st);
+        put(
+            buf,
+            area.x + 2,
+            by + 2,
+            "sent before this console started (or by slawatch watch)",
+            w.saturating_sub(2),
+            theme.muted,
+        );
+        return;
+    };
     let body = nudge.body(&s.tz);
     let lines: Vec<String> = body.lines().map(clean).collect();
     let why = format!(
-        "{} {}: {}",
-        glyph(nudge),
+        "{g} {}: {}",
         clean(&nudge.ticket),
         lines.get(2..).unwrap_or_default().join(" · ")
     );
-    put(buf, area.x, by + 1, &why, w, style(nudge, theme));
+    put(buf, area.x, by + 1, &why, w, st);
     let about = lines.get(..2).unwrap_or_default().join(" · ");
     if width(&why) + width(&about) + 3 > w {
         put(
@@ -182,7 +220,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
 }
 
-/// Toasts in the top-right corner of `body`, the newest on top.
+/// Toasts in the bottom-right corner of `body`, the newest on top.
 pub fn toasts(buf: &mut Buffer, body: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let now_us = now.timestamp_micros();
     let live: Vec<_> = s.nudges.live_toasts(now_us).collect();
@@ -197,7 +235,13 @@ pub fn toasts(buf: &mut Buffer, body: Rect, s: &State, theme: &Theme, now: DateT
         + 4;
     let w = (want as u16).clamp(20, body.width.saturating_sub(2).clamp(20, 72));
     let h = (live.len() as u16 + 2).min(body.height);
-    let r = Rect::new(body.right().saturating_sub(w + 1), body.y, w, h);
+    // Bottom right, over the least urgent rows: the top of the queue stays in view.
+    let r = Rect::new(
+        body.right().saturating_sub(w + 1),
+        body.bottom().saturating_sub(h),
+        w,
+        h,
+    );
     Clear.render(r, buf);
     buf.set_style(r, theme.base);
     let breach = live.iter().any(|t| t.nudge.is_breach());
@@ -232,7 +276,7 @@ pub fn modal(
     theme: &Theme,
     now: DateTime<Utc>,
 ) {
-    let w = area.width.saturating_sub(4).min(56);
+    let w = area.width.saturating_sub(4).min(64);
     let h = (m.choices.len() as u16 + 6).min(area.height.saturating_sub(2));
     let r = Rect::new(
         area.x + (area.width - w) / 2,

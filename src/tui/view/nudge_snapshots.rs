@@ -39,6 +39,11 @@ fn toasts_over_the_queue() {
 fn nudge_log_view() {
     both("nudge_log", |s| {
         some_nudges(s);
+        // One from the record of sent nudges (an hour ago, by `slawatch watch`).
+        let mut r = nudge("ACME-1024", ThresholdKind::Percent(90), 10, false).record();
+        r.fired_at -= 3_600_000_000;
+        r.summary = "P1 ACME-1024 breaches restore in 10 min".into();
+        update(s, Msg::Nudge(NudgeEvent::History(vec![r])), now());
         press(s, "Lj", now());
     });
 }
@@ -55,7 +60,7 @@ fn snooze_modal() {
             })),
             now(),
         );
-        press(s, "z", now());
+        press(s, "s", now());
     });
 }
 
@@ -64,7 +69,7 @@ fn queue_marks_snoozed_tickets() {
     both("nudge_snoozed_row", |s| {
         let key = s.board.entry(s.board.visible()[1]).unwrap().key.clone();
         press(s, "j", now());
-        press(s, "z2", now());
+        press(s, "s2", now());
         assert!(s
             .nudges
             .snoozed_until(&key, now().timestamp_micros())
