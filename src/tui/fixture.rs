@@ -1,5 +1,5 @@
-//! Generated tickets for tests, benchmarks and (until the shipped demo data set is
-//! used) `--demo`: realistic NOC states over the shipped policies' customers.
+//! Generated open tickets for tests and benchmarks at any scale: realistic NOC states
+//! over the shipped policies' customers (`crate::demo` is the hand-placed demo set).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::{Rng, SeedableRng};
@@ -193,9 +193,4 @@ pub fn events(seed: u64, now: DateTime<Utc>, n: usize) -> Vec<Event> {
     }
     out.sort_by_key(|e| e.at);
     out
-}
-
-/// The `--demo` data set: about 200 open tickets over 12 customers.
-pub fn demo(seed: u64, now: DateTime<Utc>) -> Vec<Event> {
-    events(seed, now, 200)
 }
