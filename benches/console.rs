@@ -9,7 +9,6 @@
 //! Frames go through ratatui's crossterm backend into a counting sink, so the figure
 //! includes diffing and escape-sequence encoding; the bytes per tick are printed.
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,12 +21,11 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use slawatch::model::Event;
 use slawatch::sla::Facts;
 use slawatch::tui::board::Board;
 use slawatch::tui::state::State;
 use slawatch::tui::update::{update, Msg, SourceMsg};
-use slawatch::tui::{fixture, view, Keymap, Theme, ThemeName};
+use slawatch::tui::{fixture, view, Theme, ThemeName};
 
 const N: usize = 100_000;
 const W: u16 = 200;
@@ -46,42 +44,13 @@ impl Write for Sink {
     }
 }
 
-fn rows(events: &[Event]) -> Vec<(String, Option<Facts>)> {
-    let mut by: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
-    for e in events {
-        by.entry(e.ticket.as_str()).or_default().push(e.clone());
-    }
-    by.into_iter()
-        .map(|(t, evs)| {
-            (
-                t.to_owned(),
-                Facts::fold(&evs, DateTime::<Utc>::MAX_UTC).ok(),
-            )
-        })
-        .collect()
-}
-
 fn state(now: DateTime<Utc>) -> (State, Vec<(String, Option<Facts>)>) {
-    let (pols, cals) = slawatch::config::shipped();
-    let board = Board::new(pols.clone(), cals, "alice");
-    let mut s = State::new(
-        board,
-        Arc::new(Keymap::defaults()),
-        "alice".into(),
-        chrono_tz::Europe::Berlin,
-        "~/.local/share/slawatch/slawatch.db".into(),
-    );
-    let tickets = rows(&fixture::events(2026, now, N));
-    let rows: Vec<slawatch::store::TicketRow> = tickets
+    let mut s = fixture::empty_state();
+    s.config_dir = None;
+    let rows = fixture::rows(&fixture::events(2026, now, N));
+    let tickets = rows
         .iter()
-        .map(|(t, f)| slawatch::store::TicketRow {
-            ticket: t.clone(),
-            head: String::new(),
-            events: 0,
-            last_seq: 0,
-            open: true,
-            facts: f.clone(),
-        })
+        .map(|r| (r.ticket.clone(), r.facts.clone()))
         .collect();
     update(
         &mut s,

@@ -6,7 +6,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
+use super::board::Board;
+use super::keymap::Keymap;
+use super::state::State;
 use crate::model::{Event, EventKind, Payload};
+use crate::sla::Facts;
+use crate::store::TicketRow;
 
 pub const CUSTOMERS: [&str; 12] = [
     "acme-telecom",
@@ -193,4 +200,37 @@ pub fn events(seed: u64, now: DateTime<Utc>, n: usize) -> Vec<Event> {
     }
     out.sort_by_key(|e| e.at);
     out
+}
+
+/// Rows as the store's projection gives them.
+pub fn rows(events: &[Event]) -> Vec<TicketRow> {
+    let mut by: std::collections::BTreeMap<&str, Vec<Event>> = Default::default();
+    for e in events {
+        by.entry(e.ticket.as_str()).or_default().push(e.clone());
+    }
+    by.into_iter()
+        .map(|(t, evs)| TicketRow {
+            ticket: t.to_owned(),
+            head: String::new(),
+            events: evs.len() as i64,
+            last_seq: 0,
+            open: !evs.iter().any(|e| e.kind == EventKind::Resolved),
+            facts: Facts::fold(&evs, DateTime::<Utc>::MAX_UTC).ok(),
+        })
+        .collect()
+}
+
+/// An empty state (nothing loaded yet) with the shipped configuration.
+pub fn empty_state() -> State {
+    let (pols, cals) = crate::config::shipped();
+    let board = Board::new(pols.clone(), cals, "alice");
+    let mut s = State::new(
+        board,
+        Arc::new(Keymap::defaults()),
+        "alice".into(),
+        chrono_tz::Europe::Berlin,
+        "~/.local/share/slawatch/slawatch.db".into(),
+    );
+    s.config_dir = Some("~/.config/slawatch".into());
+    s
 }

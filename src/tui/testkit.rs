@@ -2,19 +2,13 @@
 //! tickets plus a few hand-made ones (hostile text, wide characters), and helpers to
 //! press keys.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, TimeDelta, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
-use super::board::Board;
-use super::keymap::Keymap;
 use super::state::State;
 use super::update::{update, Effect, Msg, SourceMsg};
 use crate::model::{Event, EventKind, Payload};
-use crate::sla::Facts;
-use crate::store::TicketRow;
 
 /// Monday 2 March 2026, 15:00 UTC (16:00 in Berlin; 10:00 in New York).
 pub fn now() -> DateTime<Utc> {
@@ -81,38 +75,7 @@ pub fn events(now: DateTime<Utc>) -> Vec<Event> {
     all
 }
 
-/// Rows as the store's projection gives them.
-pub fn rows(events: &[Event]) -> Vec<TicketRow> {
-    let mut by: std::collections::BTreeMap<&str, Vec<Event>> = Default::default();
-    for e in events {
-        by.entry(e.ticket.as_str()).or_default().push(e.clone());
-    }
-    by.into_iter()
-        .map(|(t, evs)| TicketRow {
-            ticket: t.to_owned(),
-            head: String::new(),
-            events: evs.len() as i64,
-            last_seq: 0,
-            open: !evs.iter().any(|e| e.kind == EventKind::Resolved),
-            facts: Facts::fold(&evs, DateTime::<Utc>::MAX_UTC).ok(),
-        })
-        .collect()
-}
-
-/// An empty state (nothing loaded yet) with the shipped configuration.
-pub fn empty_state() -> State {
-    let (pols, cals) = crate::config::shipped();
-    let board = Board::new(pols.clone(), cals, "alice");
-    let mut s = State::new(
-        board,
-        Arc::new(Keymap::defaults()),
-        "alice".into(),
-        chrono_tz::Europe::Berlin,
-        "~/.local/share/slawatch/slawatch.db".into(),
-    );
-    s.config_dir = Some("~/.config/slawatch".into());
-    s
-}
+pub use super::fixture::{empty_state, rows};
 
 /// A state loaded with `events(now())`, last polled one second before `now()`.
 pub fn state() -> State {
