@@ -217,7 +217,7 @@ fn unusable_stores_get_one_clear_message() {
         .unwrap();
     let (_, err) = fails(&newer, &["import", EXAMPLES[0]]);
     assert!(
-        err.contains("has schema version 7; this slawatch understands up to version 2"),
+        err.contains("has schema version 7; this slawatch understands up to version 3"),
         "{err}"
     );
 

@@ -40,7 +40,8 @@ impl Calendars {
 /// One ticket's SLA picture as of `now`.
 #[derive(Clone, Debug)]
 pub struct TicketSla {
-    pub facts: Facts,
+    /// Shared: a book keeps one copy of each ticket's facts however often it is looked at.
+    pub facts: Arc<Facts>,
     pub policy: String,
     pub calendar: String,
     pub clocks: Vec<Clock>,
@@ -72,7 +73,24 @@ pub fn evaluate_ticket(
     events: &[Event],
     now: DateTime<Utc>,
 ) -> Result<TicketSla, String> {
-    let facts = Facts::fold(events, now)?;
+    evaluate_facts(policies, calendars, Arc::new(Facts::fold(events, now)?), now)
+}
+
+/// Evaluates one ticket from facts folded over every one of its events; they must hold
+/// nothing that happened after `now` (`facts.last_event_at <= now`), or the clocks
+/// would count events from the future.
+pub fn evaluate_facts(
+    policies: &Policies,
+    calendars: &Calendars,
+    facts: Arc<Facts>,
+    now: DateTime<Utc>,
+) -> Result<TicketSla, String> {
+    if facts.last_event_at > now.timestamp_micros() {
+        return Err(format!(
+            "ticket {}: its facts include events after {now}",
+            facts.ticket
+        ));
+    }
     let policy = policies
         .select(&facts.customer, facts.service.as_deref(), facts.priority)
         .ok_or_else(|| {

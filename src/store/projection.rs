@@ -3,7 +3,7 @@
 
 use super::{fold_all, Seq, StoredEvent};
 use crate::model::{EventKind, GENESIS_HASH};
-use crate::sla::Facts;
+use crate::sla::{Facts, Micros};
 
 /// A ticket's current state as the projection caches it.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +17,9 @@ pub struct TicketRow {
     pub open: bool,
     /// `None` when the history does not fold (no `detected` event yet, say).
     pub facts: Option<Facts>,
+    /// When the ticket was resolved (the facts' `resolved_at`), so that readers can
+    /// pick the tickets still relevant after some instant without decoding every row.
+    pub resolved_at: Option<Micros>,
 }
 
 impl TicketRow {
@@ -31,8 +34,16 @@ impl TicketRow {
             events: history.len() as i64,
             last_seq: history.last().map_or(0, |s| s.seq),
             open: !events.iter().any(|e| e.kind == EventKind::Resolved),
+            resolved_at: None,
             facts: fold_all(&events),
         }
+        .with_resolved_at()
+    }
+
+    /// Sets `resolved_at` from the facts.
+    pub fn with_resolved_at(mut self) -> TicketRow {
+        self.resolved_at = self.facts.as_ref().and_then(|f| f.resolved_at);
+        self
     }
 
     pub(crate) fn facts_json(&self) -> Option<String> {

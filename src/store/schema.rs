@@ -92,6 +92,18 @@ const MIGRATIONS: &[Migration] = &[
     "#,
         rebuilds_projection: true,
     },
+    Migration {
+        version: 3,
+        name: "tickets keep when they were resolved",
+        sql: r#"
+    -- µs; NULL while open (or when the history does not fold). Lets the compliance
+    -- view read only the tickets that can matter for a month.
+    ALTER TABLE tickets ADD COLUMN resolved_at INTEGER;
+    UPDATE tickets SET resolved_at = json_extract(facts, '$.resolved_at') WHERE facts IS NOT NULL;
+    CREATE INDEX tickets_resolved ON tickets (resolved_at) WHERE resolved_at IS NOT NULL;
+    "#,
+        rebuilds_projection: false,
+    },
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

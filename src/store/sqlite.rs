@@ -20,6 +20,9 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const EVENT_COLUMNS: &str =
     "seq, id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash";
 
+/// What [`decode_ticket`] reads, in its order.
+const TICKET_COLUMNS: &str = "ticket, head, events, last_seq, open, facts, resolved_at";
+
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
@@ -180,7 +183,7 @@ impl Store for SqliteStore {
         let cursor = max_seq(&tx).map_err(&err)?;
         let mut stmt = tx
             .prepare_cached(
-                "SELECT ticket, head, events, last_seq, open, facts FROM tickets WHERE open = 1",
+                &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE open = 1"),
             )
             .map_err(&err)?;
         let mut rows = stmt.query([]).map_err(&err)?;
@@ -259,7 +262,7 @@ impl Store for SqliteStore {
         let mut stored: HashMap<String, Result<TicketRow, String>> = HashMap::new();
         {
             let mut stmt = tx
-                .prepare("SELECT ticket, head, events, last_seq, open, facts FROM tickets")
+                .prepare(&format!("SELECT {TICKET_COLUMNS} FROM tickets"))
                 .map_err(&err)?;
             let mut rows = stmt.query([]).map_err(&err)?;
             while let Some(row) = rows.next().map_err(&err)? {
@@ -435,8 +438,8 @@ fn refresh_projection(tx: &Transaction, path: &Path, ticket: &str) -> Result<(),
     )?;
     let row = TicketRow::from_history(ticket, &history);
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO tickets (ticket, head, events, last_seq, open, facts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO tickets (ticket, head, events, last_seq, open, facts, resolved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -445,7 +448,8 @@ fn refresh_projection(tx: &Transaction, path: &Path, ticket: &str) -> Result<(),
             row.events,
             row.last_seq,
             row.open,
-            row.facts_json()
+            row.facts_json(),
+            row.resolved_at
         ])
     })
     .map_err(|e| StoreError::from_sqlite(path, e))?;
@@ -523,6 +527,7 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
         events: row.get(2).map_err(err)?,
         last_seq,
         open: row.get(4).map_err(err)?,
+        resolved_at: row.get(6).map_err(err)?,
         facts: match facts {
             None => None,
             Some(json) => Some(

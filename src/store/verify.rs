@@ -185,5 +185,11 @@ fn differences(stored: &TicketRow, expected: &TicketRow) -> Option<String> {
     if stored.facts != expected.facts {
         diffs.push("cached facts differ from the history".to_owned());
     }
+    if stored.resolved_at != expected.resolved_at {
+        diffs.push(format!(
+            "resolved_at {:?} should be {:?}",
+            stored.resolved_at, expected.resolved_at
+        ));
+    }
     (!diffs.is_empty()).then(|| format!("projection is stale: {}", diffs.join("; ")))
 }

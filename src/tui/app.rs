@@ -346,7 +346,7 @@ fn on_source(state: &mut State, stats: &mut Stats, m: SourceMsg, started: Instan
 
 /// Returns freed heap pages to the system (glibc keeps them otherwise: after the first
 /// snapshot that is tens of megabytes of resident memory for nothing).
-fn trim_heap() {
+pub(crate) fn trim_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         extern "C" {

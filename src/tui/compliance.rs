@@ -1,17 +1,20 @@
 //! The compliance view: its state, the rows and figures it lists, its keys, and the
 //! worker that computes [`crate::sla::penalty::compliance`] off the UI task.
 //!
-//! The worker is a thread with its own read-only store connection and a cache of the
-//! histories that can matter for recent months (tickets resolved before the cache's
-//! window are dropped as the events stream by). Each request reads the change feed
-//! since the previous one, builds a `Book` of the tickets involved in the month (open
-//! and resolved, plus the penalty ledgers) and replies with the figures and what they
-//! cost. The UI asks, one request at a time: when the view opens, when its month
-//! changes, on `recompute`, every 30 s while the view is shown (10 s after new events),
-//! and every 60 s for this month otherwise, so that the queue's `$` marks stay fresh;
-//! never more often than five times the last computation's cost.
+//! The worker is a thread that keeps nothing between requests: each one opens the
+//! store read-only, reads the projection's facts of the tickets that can matter for the
+//! month (open, or resolved since shortly before it; whole histories only for penalty
+//! ledgers and tickets with events after `now`), builds a `Book` and replies with the
+//! figures and what they cost; then the memory goes back to the system. At 100,000
+//! open tickets that is a second of work and no resident cost between requests, where
+//! a cache of events cost most of a gigabyte. The UI asks, one request at a time: when
+//! the view opens, when its month changes, on `recompute`, every 30 s while the view is
+//! shown (10 s after new events), never more often than five times the last
+//! computation's cost; and in the background for this month's queue marks every 60 s,
+//! or every hundred times the last cost if that is longer, so that idle CPU stays
+//! under one percent of a core.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
@@ -35,7 +38,7 @@ use crate::sla::penalty::{
     Env, Month, TicketRisk, Tickets, LEDGER_PREFIX,
 };
 use crate::sla::{Calendars, Metric, Policies};
-use crate::store::{Seq, SqliteStore, Store};
+use crate::store::{SqliteStore, Store};
 
 const SEC: Micros = 1_000_000;
 /// How old the figures may get while the view is shown.
@@ -500,9 +503,16 @@ pub fn request(s: &mut State, month: Month, now: DateTime<Utc>, fx: &mut Vec<Eff
     }));
 }
 
-/// The least time between two computations of the same month.
+/// The least time between two computations of the same month while the view is
+/// shown (someone is looking: up to a fifth of a core).
 fn gap(p: &CompliancePane, every: Micros) -> Micros {
     every.max(5 * p.cost_us as Micros)
+}
+
+/// The least time between two background computations (the queue's marks): at most
+/// one percent of a core.
+fn background_gap(p: &CompliancePane) -> Micros {
+    HIDDEN_EVERY.max(100 * p.cost_us as Micros)
 }
 
 /// The 1 Hz tick: recompute what is due (one request at a time).
@@ -528,7 +538,7 @@ pub fn tick(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
     }
     let current = Month::current(now, s.tz);
-    if since(current) >= gap(p, HIDDEN_EVERY) {
+    if since(current) >= background_gap(p) {
         request(s, current, now, fx);
     }
 }
@@ -947,8 +957,6 @@ impl Drop for Worker {
 }
 
 fn run(setup: Setup, rx: Receiver<Job>, out: impl Fn(Reply) -> bool) {
-    let mut cache = Cache::default();
-    let mut store: Option<SqliteStore> = None;
     loop {
         let Ok(first) = rx.recv() else { return };
         // The newest request per month, in the order asked.
@@ -963,17 +971,17 @@ fn run(setup: Setup, rx: Receiver<Job>, out: impl Fn(Reply) -> bool) {
             }
         }
         for r in todo {
-            let reply = match compute_one(&setup, &mut store, &mut cache, &r) {
+            let reply = match compute_one(&setup, &r) {
                 Ok(c) => Reply::Done(Box::new(c)),
-                Err(error) => {
-                    store = None;
-                    Reply::Failed {
-                        id: r.id,
-                        month: r.month,
-                        error,
-                    }
-                }
+                Err(error) => Reply::Failed {
+                    id: r.id,
+                    month: r.month,
+                    error,
+                },
             };
+            // What the month took (its tickets, their clocks) goes back to the system
+            // before the next wait: the worker holds nothing between requests.
+            super::app::trim_heap();
             if !out(reply) {
                 return;
             }
@@ -981,35 +989,23 @@ fn run(setup: Setup, rx: Receiver<Job>, out: impl Fn(Reply) -> bool) {
     }
 }
 
-fn compute_one(
-    setup: &Setup,
-    store: &mut Option<SqliteStore>,
-    cache: &mut Cache,
-    r: &Request,
-) -> Result<Computed, String> {
+/// Reads what `r.month` needs from the store (a connection per request: nothing of
+/// the file stays mapped or cached in between) and computes its figures.
+fn compute_one(setup: &Setup, r: &Request) -> Result<Computed, String> {
     let t0 = Instant::now();
-    if store.is_none() {
-        let s = SqliteStore::open_read_only(&setup.store)
-            .or_else(|_| SqliteStore::open(&setup.store))
-            .map_err(|e| e.to_string())?;
-        *store = Some(s);
-    }
-    let st = store.as_ref().expect("just opened");
-    // Keep last month in the cache whatever is asked: `[` is the common move.
-    let last = Month::current(r.now, chrono_tz::UTC).prev();
-    cache
-        .update(st, window(r.month.min(last)))
+    let store = SqliteStore::open_read_only(&setup.store)
+        .or_else(|_| SqliteStore::open(&setup.store))
         .map_err(|e| e.to_string())?;
-    let histories = cache.take(r.month);
+    let (histories, folded) = load(&store, r.month, r.now).map_err(|e| e.to_string())?;
+    drop(store);
     let load_us = t0.elapsed().as_micros() as u64;
     let t1 = Instant::now();
     let env = Env {
         policies: &setup.policies,
         calendars: &setup.calendars,
     };
-    let (figures, briefs, tickets, histories) =
-        compute_keeping(env, &setup.contracts, histories, r.month, r.now);
-    cache.put_back(histories);
+    let book = Book::with_folded(env, histories, folded, r.now);
+    let (figures, briefs, tickets) = figures_of(env, &setup.contracts, &book, r.month);
     Ok(Computed {
         id: r.id,
         month: r.month,
@@ -1030,21 +1026,16 @@ pub fn compute(
     month: Month,
     now: DateTime<Utc>,
 ) -> (Compliance, HashMap<String, Brief>, usize) {
-    let (c, briefs, n, _) = compute_keeping(env, contracts, histories, month, now);
-    (c, briefs, n)
+    figures_of(env, contracts, &Book::new(env, histories, now), month)
 }
 
-/// [`compute`], giving the histories back.
-#[allow(clippy::type_complexity)]
-fn compute_keeping(
+fn figures_of(
     env: Env<'_>,
     contracts: &Contracts,
-    histories: Vec<Vec<Event>>,
+    book: &Book,
     month: Month,
-    now: DateTime<Utc>,
-) -> (Compliance, HashMap<String, Brief>, usize, Vec<Vec<Event>>) {
-    let book = Book::new(env, histories, now);
-    let figures = compliance(env, contracts, &book, month, None);
+) -> (Compliance, HashMap<String, Brief>, usize) {
+    let figures = compliance(env, contracts, book, month, None);
     let briefs = book
         .tickets
         .iter()
@@ -1062,8 +1053,7 @@ fn compute_keeping(
             )
         })
         .collect();
-    let n = book.tickets.len();
-    (figures, briefs, n, book.into_histories())
+    (figures, briefs, book.tickets.len())
 }
 
 /// Histories grouped by ticket from `events` (in store order).
@@ -1077,124 +1067,58 @@ pub fn group(events: &[Event]) -> Vec<Vec<Event>> {
 
 const DAY: Micros = 86_400 * SEC;
 
-/// The earliest instant whose tickets the cache keeps for `month`: its first day in
-/// any zone.
-fn window(month: Month) -> Micros {
-    month.bounds(chrono_tz::UTC).0 - 2 * DAY
+/// Rows per chunk when reading the projection.
+const CHUNK: usize = 4096;
+
+/// What can matter for `month` as of `now`: the projection's facts of every ticket
+/// open or resolved since shortly before the month (and detected before it ends, in
+/// any zone), and whole histories where facts will not do: the penalty ledgers, and
+/// tickets with events after `now` (facts are folded over every event) or none that
+/// fold (they show as problems).
+fn load(
+    store: &SqliteStore,
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Vec<Event>>, Vec<Arc<crate::sla::Facts>>), crate::store::StoreError> {
+    let (start, end) = month.bounds(chrono_tz::UTC);
+    let (lo, hi) = (start - 2 * DAY, end + 2 * DAY);
+    let now_us = now.timestamp_micros();
+    let mut folded = Vec::new();
+    let mut whole = Vec::new();
+    store.tickets_since_chunked(lo, CHUNK, &mut |rows| {
+        for row in rows {
+            match row.facts {
+                Some(f) if f.last_event_at <= now_us => {
+                    if f.detected_at < hi {
+                        folded.push(Arc::new(f));
+                    }
+                }
+                _ => whole.push(row.ticket),
+            }
+        }
+    })?;
+    let mut histories = Vec::new();
+    for t in whole {
+        let h: Vec<Event> = store.history(&t)?.into_iter().map(|s| s.event).collect();
+        if matters(&t, &h, lo, hi) {
+            histories.push(h);
+        }
+    }
+    Ok((histories, folded))
 }
 
-/// The histories of every ticket not resolved before `window`, kept current from the
-/// change feed.
-#[derive(Default)]
-struct Cache {
-    tickets: HashMap<String, Vec<Event>>,
-    /// Resolved before the window: their later events are ignored too.
-    cold: HashSet<String>,
-    window: Micros,
-    cursor: Option<Seq>,
-}
-
-impl Cache {
-    fn update(
-        &mut self,
-        store: &SqliteStore,
-        window: Micros,
-    ) -> Result<(), crate::store::StoreError> {
-        if self.cursor.is_none() || window < self.window {
-            // First read, or an older month than the cache holds: read everything.
-            *self = Cache {
-                window,
-                ..Cache::default()
-            };
-            let mut cursor = 0;
-            store.for_each_event(None, &mut |e| {
-                cursor = e.seq;
-                self.ingest(e.event);
-                Ok(())
-            })?;
-            self.cursor = Some(cursor);
-            return Ok(());
-        }
-        let mut cursor = self.cursor.unwrap_or(0);
-        loop {
-            let changes = store.changes_since(cursor, 5000)?;
-            let n = changes.events.len();
-            for e in changes.events {
-                self.ingest(e.event);
-            }
-            cursor = changes.cursor;
-            if n < 5000 {
-                break;
-            }
-        }
-        self.cursor = Some(cursor);
-        Ok(())
+/// Whether a history can matter between `lo` and `hi`: it starts before `hi` and was
+/// not resolved before `lo`; every penalty ledger.
+fn matters(id: &str, h: &[Event], lo: Micros, hi: Micros) -> bool {
+    if id.starts_with(LEDGER_PREFIX) {
+        return true;
     }
-
-    fn ingest(&mut self, e: Event) {
-        if self.cold.contains(&e.ticket) {
-            return;
-        }
-        if e.kind == EventKind::Resolved && e.at.timestamp_micros() < self.window {
-            self.tickets.remove(&e.ticket);
-            self.cold.insert(e.ticket);
-            return;
-        }
-        match self.tickets.get_mut(&e.ticket) {
-            Some(h) => h.push(e),
-            None => {
-                self.tickets.insert(e.ticket.clone(), vec![e]);
-            }
-        }
+    let first = h.iter().map(|e| e.at.timestamp_micros()).min();
+    if first.is_none_or(|f| f >= hi) {
+        return false;
     }
-
-    /// Whether a history can matter for `month`: detected before it ends, not
-    /// resolved before it starts; every penalty ledger.
-    fn matters(id: &str, h: &[Event], month: Month) -> bool {
-        if id.starts_with(LEDGER_PREFIX) {
-            return true;
-        }
-        let (start, end) = month.bounds(chrono_tz::UTC);
-        let (lo, hi) = (start - 2 * DAY, end + 2 * DAY);
-        let first = h.iter().map(|e| e.at.timestamp_micros()).min();
-        if first.is_none_or(|f| f >= hi) {
-            return false;
-        }
-        !h.iter()
-            .any(|e| e.kind == EventKind::Resolved && e.at.timestamp_micros() < lo)
-    }
-
-    /// Copies of the histories that can matter for `month`.
-    #[cfg(test)]
-    fn histories(&self, month: Month) -> Vec<Vec<Event>> {
-        self.tickets
-            .iter()
-            .filter(|(id, h)| Cache::matters(id, h, month))
-            .map(|(_, h)| h.clone())
-            .collect()
-    }
-
-    /// The histories that can matter for `month`, taken out (no copy): give them
-    /// back with [`Cache::put_back`].
-    fn take(&mut self, month: Month) -> Vec<Vec<Event>> {
-        let ids: Vec<String> = self
-            .tickets
-            .iter()
-            .filter(|(id, h)| Cache::matters(id, h, month))
-            .map(|(id, _)| id.clone())
-            .collect();
-        ids.iter()
-            .filter_map(|id| self.tickets.remove(id))
-            .collect()
-    }
-
-    fn put_back(&mut self, histories: Vec<Vec<Event>>) {
-        for h in histories {
-            if let Some(id) = h.first().map(|e| e.ticket.clone()) {
-                self.tickets.insert(id, h);
-            }
-        }
-    }
+    !h.iter()
+        .any(|e| e.kind == EventKind::Resolved && e.at.timestamp_micros() < lo)
 }
 
 #[cfg(test)]

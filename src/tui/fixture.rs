@@ -216,7 +216,9 @@ pub fn rows(events: &[Event]) -> Vec<TicketRow> {
             last_seq: 0,
             open: !evs.iter().any(|e| e.kind == EventKind::Resolved),
             facts: Facts::fold(&evs, DateTime::<Utc>::MAX_UTC).ok(),
+            resolved_at: None,
         })
+        .map(TicketRow::with_resolved_at)
         .collect()
 }
 

@@ -11,7 +11,7 @@ use super::contract::LEDGER_PREFIX;
 use super::money::parse_decimal;
 use crate::model::{Event, EventKind};
 use crate::sla::calendar::Micros;
-use crate::sla::{evaluate_ticket, Calendars, Policies, TicketSla};
+use crate::sla::{evaluate_facts, evaluate_ticket, Calendars, Facts, Policies, TicketSla};
 
 /// The configuration penalties are computed against.
 #[derive(Clone, Copy)]
@@ -83,6 +83,7 @@ pub struct Book {
     /// Adjustments whose penalty event is not among the histories.
     pub orphan_adjustments: Vec<Event>,
     histories: Arc<Vec<Vec<Event>>>,
+    folded: Arc<Vec<Arc<Facts>>>,
 }
 
 impl Book {
@@ -97,16 +98,39 @@ impl Book {
 
     /// Evaluates every history (one ticket's events each) as of `now`.
     pub fn new(env: Env<'_>, histories: Vec<Vec<Event>>, now: DateTime<Utc>) -> Book {
-        Book::evaluate(env, Arc::new(histories), now)
+        Book::with_folded(env, histories, Vec::new(), now)
+    }
+
+    /// Evaluates `histories` (penalty ledgers among them) and tickets already folded
+    /// over every event they have (a projection's facts: none may be newer than `now`,
+    /// or the ticket is listed as a problem) as of `now`. Folded facts keep a book of
+    /// 100,000 tickets small: no events are held.
+    pub fn with_folded(
+        env: Env<'_>,
+        histories: Vec<Vec<Event>>,
+        folded: Vec<Arc<Facts>>,
+        now: DateTime<Utc>,
+    ) -> Book {
+        Book::evaluate(env, Arc::new(histories), Arc::new(folded), now)
     }
 
     /// The same histories as of another instant: `later` for "if nothing happens until
     /// then". Events after `now` of this book stay ignored.
     pub fn at(&self, env: Env<'_>, later: DateTime<Utc>) -> Book {
-        Book::evaluate(env, Arc::clone(&self.histories), later)
+        Book::evaluate(
+            env,
+            Arc::clone(&self.histories),
+            Arc::clone(&self.folded),
+            later,
+        )
     }
 
-    fn evaluate(env: Env<'_>, histories: Arc<Vec<Vec<Event>>>, now: DateTime<Utc>) -> Book {
+    fn evaluate(
+        env: Env<'_>,
+        histories: Arc<Vec<Vec<Event>>>,
+        folded: Arc<Vec<Arc<Facts>>>,
+        now: DateTime<Utc>,
+    ) -> Book {
         let mut tickets = Vec::new();
         let mut problems = Vec::new();
         let mut penalties: Vec<&Event> = Vec::new();
@@ -129,6 +153,17 @@ impl Book {
                     as_of: now.timestamp_micros(),
                 }),
                 Err(why) => problems.push((first.ticket.clone(), why)),
+            }
+        }
+        // Tickets are never all in the future here: their facts start at detection,
+        // which is no later than their last event.
+        for f in folded.iter().filter(|f| f.detected_at <= now.timestamp_micros()) {
+            match evaluate_facts(env.policies, env.calendars, Arc::clone(f), now) {
+                Ok(sla) => tickets.push(TicketView {
+                    sla,
+                    as_of: now.timestamp_micros(),
+                }),
+                Err(why) => problems.push((f.ticket.clone(), why)),
             }
         }
         tickets.sort_by(|a, b| a.id().cmp(b.id()));
@@ -165,13 +200,8 @@ impl Book {
             recorded,
             orphan_adjustments,
             histories,
+            folded,
         }
-    }
-
-    /// The histories the book was made of (cloned only if another book still shares
-    /// them), for a caller that keeps them between books.
-    pub fn into_histories(self) -> Vec<Vec<Event>> {
-        Arc::try_unwrap(self.histories).unwrap_or_else(|shared| (*shared).clone())
     }
 
     pub fn ticket(&self, id: &str) -> Option<&TicketView> {
@@ -182,7 +212,7 @@ impl Book {
         self.now.timestamp_micros()
     }
 
-    /// The events of one ticket (or ledger), as given.
+    /// The events of one ticket (or ledger) given as a history (not a folded one).
     pub fn history(&self, id: &str) -> Option<&[Event]> {
         self.histories
             .iter()

@@ -1,8 +1,9 @@
-//! The open-ticket snapshot in chunks, so a reader can work on the first rows while
-//! the rest are still being decoded (the console evaluates 100,000 tickets' clocks
-//! while their projection rows stream in).
+//! Projection rows in chunks, so a reader can work on the first rows while the rest are
+//! still being decoded (the console evaluates 100,000 tickets' clocks while their rows
+//! stream in) and never holds more than a chunk of them twice.
 
-use super::{decode_ticket, max_seq, SqliteStore};
+use super::{decode_ticket, max_seq, SqliteStore, TICKET_COLUMNS};
+use crate::sla::Micros;
 use crate::store::{Seq, StoreError, TicketRow};
 
 impl SqliteStore {
@@ -14,15 +15,41 @@ impl SqliteStore {
         chunk: usize,
         f: &mut dyn FnMut(Vec<TicketRow>),
     ) -> Result<Seq, StoreError> {
+        self.tickets_chunked("WHERE open = 1", [], chunk, f)
+    }
+
+    /// Every ticket still open or resolved at or after `since` (µs), with the penalty
+    /// ledgers (never resolved), in chunks as [`SqliteStore::open_tickets_chunked`]:
+    /// what a month's compliance figures can need, without the years before it.
+    pub fn tickets_since_chunked(
+        &self,
+        since: Micros,
+        chunk: usize,
+        f: &mut dyn FnMut(Vec<TicketRow>),
+    ) -> Result<Seq, StoreError> {
+        self.tickets_chunked(
+            "WHERE open = 1 UNION ALL SELECT {cols} FROM tickets WHERE resolved_at >= ?1",
+            [since],
+            chunk,
+            f,
+        )
+    }
+
+    fn tickets_chunked(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+        chunk: usize,
+        f: &mut dyn FnMut(Vec<TicketRow>),
+    ) -> Result<Seq, StoreError> {
         let err = self.err();
         let tx = self.conn.unchecked_transaction().map_err(&err)?;
         let cursor = max_seq(&tx).map_err(&err)?;
+        let filter = filter.replace("{cols}", TICKET_COLUMNS);
         let mut stmt = tx
-            .prepare_cached(
-                "SELECT ticket, head, events, last_seq, open, facts FROM tickets WHERE open = 1",
-            )
+            .prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets {filter}"))
             .map_err(&err)?;
-        let mut rows = stmt.query([]).map_err(&err)?;
+        let mut rows = stmt.query(params).map_err(&err)?;
         let chunk = chunk.max(1);
         let mut buf = Vec::with_capacity(chunk);
         while let Some(row) = rows.next().map_err(&err)? {

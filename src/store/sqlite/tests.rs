@@ -512,7 +512,8 @@ fn upgrading_a_version_1_store_adds_the_nudge_tables_and_refreshes_the_projectio
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE nudges_sent; DROP TABLE nudge_snoozes;
-         DELETE FROM schema_migrations WHERE version = 2;
+         DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
+         DELETE FROM schema_migrations WHERE version >= 2;
          UPDATE tickets SET facts = json_remove(facts, '$.last_acknowledged_at');",
     )
     .unwrap();
@@ -525,4 +526,81 @@ fn upgrading_a_version_1_store_adds_the_nudge_tables_and_refreshes_the_projectio
         Some(at(8, 5).timestamp_micros())
     );
     assert!(s.nudges_sent("alice", 0, 10).unwrap().is_empty());
+}
+
+#[test]
+fn upgrading_a_version_2_store_fills_in_when_tickets_were_resolved() {
+    let (dir, mut s) = store();
+    let path = dir.path().join("nested/dir/s.db");
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    s.append(&detected("e2", "T-2"), Expect::Any).unwrap();
+    s.append(
+        &ev("e3", "T-1", EventKind::Resolved, at(9, 30), json!({"root_cause": "x"})),
+        Expect::Any,
+    )
+    .unwrap();
+    drop(s);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
+         DELETE FROM schema_migrations WHERE version = 3;",
+    )
+    .unwrap();
+    drop(conn);
+    let s = SqliteStore::open(&path).unwrap();
+    assert!(s.verify().unwrap().problems.is_empty());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let got: Vec<(String, Option<i64>)> = conn
+        .prepare("SELECT ticket, resolved_at FROM tickets ORDER BY ticket")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        got,
+        [
+            ("T-1".to_owned(), Some(at(9, 30).timestamp_micros())),
+            ("T-2".to_owned(), None)
+        ]
+    );
+}
+
+#[test]
+fn verify_finds_a_wrong_resolution_time_in_the_projection() {
+    let (_dir, mut s) = store();
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    s.conn
+        .execute("UPDATE tickets SET resolved_at = 5", [])
+        .unwrap();
+    let problems = s.verify().unwrap().problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].what.contains("resolved_at Some(5) should be None"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn tickets_since_skip_what_was_resolved_before() {
+    let (_dir, mut s) = store();
+    for t in ["A", "B", "C"] {
+        s.append(&detected(&format!("{t}1"), t), Expect::Any).unwrap();
+    }
+    let resolved = |id, t, h| ev(id, t, EventKind::Resolved, at(h, 0), json!({"root_cause": "x"}));
+    s.append(&resolved("A2", "A", 9), Expect::Any).unwrap();
+    s.append(&resolved("B2", "B", 11), Expect::Any).unwrap();
+    let since = |h: u32| {
+        let mut got = Vec::new();
+        s.tickets_since_chunked(at(h, 0).timestamp_micros(), 2, &mut |c| {
+            got.extend(c.into_iter().map(|r| r.ticket))
+        })
+        .unwrap();
+        got.sort();
+        got
+    };
+    assert_eq!(since(7), ["A", "B", "C"]);
+    assert_eq!(since(10), ["B", "C"]);
+    assert_eq!(since(11), ["B", "C"]);
+    assert_eq!(since(12), ["C"]);
 }
