@@ -44,7 +44,7 @@ impl Write for Sink {
     }
 }
 
-fn state(now: DateTime<Utc>) -> (State, Vec<(String, Option<Facts>)>) {
+fn state(now: DateTime<Utc>) -> (State, Vec<(String, Option<Arc<Facts>>)>) {
     let mut s = fixture::empty_state();
     s.config_dir = None;
     let rows = fixture::rows(&fixture::events(2026, now, N));

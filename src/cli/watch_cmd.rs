@@ -20,7 +20,7 @@ use crate::notify::{
     current_user, desktop_options, nudge_user, start, DesktopEvent, DesktopState, NudgeAction,
     NudgeHandle, NudgeMsg, Start,
 };
-use crate::sla::{Facts, Micros, Severity};
+use crate::sla::{Micros, Severity};
 use crate::store::{Expect, SqliteStore, Store};
 
 #[derive(Args, Debug)]
@@ -400,18 +400,7 @@ fn poll(
         }
     }
     if !touched.is_empty() {
-        let mut refolded = Vec::with_capacity(touched.len());
-        for t in touched {
-            let events: Vec<Event> = s
-                .history(&t)
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .map(|e| e.event)
-                .collect();
-            let facts = Facts::fold(&events, DateTime::<Utc>::MAX_UTC).ok();
-            refolded.push((t, facts));
-        }
-        nudges.tickets(refolded);
+        nudges.tickets(crate::store::current_facts(s, touched).map_err(|e| e.to_string())?);
     }
     *cursor = Some(at);
     Ok(())

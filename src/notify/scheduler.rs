@@ -23,30 +23,19 @@
 //! turns it away if it was sent before.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use super::nudge::{Nudge, LATE_AFTER};
 use super::thresholds::{plan_clock, ClockPlan, Marks, ThresholdKind};
-use crate::model::Priority;
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
 use crate::sla::{clock, Calendars, Facts, Metric, Policies, Severity};
-
-/// What a nudge says about its ticket; names shared between tickets are interned.
-#[derive(Clone, Debug)]
-struct Info {
-    customer: Arc<str>,
-    title: Box<str>,
-    priority: Priority,
-    escalation: Option<u8>,
-    escalated_to: Option<Arc<str>>,
-    assignee: Option<Arc<str>>,
-}
 
 #[derive(Debug)]
 struct TicketState {
     gen: u64,
-    info: Info,
+    /// Shared with whoever handed them over (the console's board holds the same copy).
+    facts: Arc<Facts>,
     plans: Box<[ClockPlan]>,
     /// Plans of clocks that dropped out (paused, say) after sending something: what
     /// they sent carries over when the clock comes back.
@@ -79,7 +68,6 @@ pub struct Scheduler {
     stats: Stats,
     /// Marks by (policy index, metric, budget): few, shared by every clock.
     marks: HashMap<(usize, Metric, Micros), Arc<Marks>>,
-    names: HashSet<Arc<str>>,
     /// The latest `now` seen.
     last_now: Micros,
 }
@@ -104,14 +92,13 @@ impl Scheduler {
             problems: BTreeMap::new(),
             stats: Stats::default(),
             marks: HashMap::new(),
-            names: HashSet::new(),
             last_now: Micros::MIN,
         }
     }
 
     /// A ticket's facts changed (or it is new). `None`, or a resolved ticket, forgets
     /// it. Cheap enough to call for every ticket in a change batch.
-    pub fn update(&mut self, ticket: &str, facts: Option<&Facts>, now: Micros) {
+    pub fn update(&mut self, ticket: &str, facts: Option<&Arc<Facts>>, now: Micros) {
         self.last_now = self.last_now.max(now);
         let Some(facts) = facts.filter(|f| f.is_open()) else {
             self.tickets.remove(ticket);
@@ -127,14 +114,6 @@ impl Scheduler {
                 self.problems.insert(ticket.to_owned(), why);
                 Vec::new()
             }
-        };
-        let info = Info {
-            customer: self.intern(&facts.customer),
-            title: facts.title.as_str().into(),
-            priority: facts.priority,
-            escalation: facts.escalation.as_ref().map(|e| e.level),
-            escalated_to: facts.escalation.as_ref().map(|e| self.intern(&e.to)),
-            assignee: facts.assignee.as_deref().map(|a| self.intern(a)),
         };
         match self.tickets.get_mut(ticket) {
             Some(state) => {
@@ -158,7 +137,7 @@ impl Scheduler {
                     .collect();
                 let excess = state.parked.len().saturating_sub(MAX_PARKED);
                 state.parked.drain(..excess);
-                state.info = info;
+                state.facts = Arc::clone(facts);
                 state.plans = plans.into_boxed_slice();
             }
             None => {
@@ -166,7 +145,7 @@ impl Scheduler {
                     Arc::from(ticket),
                     TicketState {
                         gen: 0,
-                        info,
+                        facts: Arc::clone(facts),
                         plans: plans.into_boxed_slice(),
                         parked: Vec::new(),
                     },
@@ -174,17 +153,6 @@ impl Scheduler {
             }
         }
         self.reschedule(ticket, now);
-    }
-
-    fn intern(&mut self, s: &str) -> Arc<str> {
-        match self.names.get(s) {
-            Some(a) => Arc::clone(a),
-            None => {
-                let a: Arc<str> = Arc::from(s);
-                self.names.insert(Arc::clone(&a));
-                a
-            }
-        }
     }
 
     fn plan(&mut self, facts: &Facts, now: Micros) -> Result<Vec<ClockPlan>, String> {
@@ -297,7 +265,15 @@ impl Scheduler {
                         plan.fired = (i + 1) as u8;
                     }
                 }
-                out.push(nudge(&ticket, &state.info, plan, kind, at, now, mute_below));
+                out.push(nudge(
+                    &ticket,
+                    &state.facts,
+                    plan,
+                    kind,
+                    at,
+                    now,
+                    mute_below,
+                ));
             }
             touched.push(ticket);
         }
@@ -445,7 +421,7 @@ fn next_threshold(plan: &ClockPlan, snooze: Option<Micros>) -> Option<(Threshold
 
 fn nudge(
     ticket: &str,
-    info: &Info,
+    facts: &Facts,
     plan: &ClockPlan,
     kind: ThresholdKind,
     at: Micros,
@@ -455,12 +431,12 @@ fn nudge(
     let severity = plan.severity(kind);
     Nudge {
         ticket: ticket.to_owned(),
-        customer: info.customer.to_string(),
-        title: info.title.to_string(),
-        priority: info.priority,
-        escalation: info.escalation,
-        escalated_to: info.escalated_to.as_deref().map(str::to_owned),
-        assignee: info.assignee.as_deref().map(str::to_owned),
+        customer: facts.customer.clone(),
+        title: facts.title.clone(),
+        priority: facts.priority,
+        escalation: facts.escalation.as_ref().map(|e| e.level),
+        escalated_to: facts.escalation.as_ref().map(|e| e.to.clone()),
+        assignee: facts.assignee.clone(),
         metric: plan.metric,
         kind,
         severity,

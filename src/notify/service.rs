@@ -220,7 +220,7 @@ pub enum NudgeMsg {
 }
 
 enum Input {
-    Tickets(Vec<(String, Option<Facts>)>),
+    Tickets(Vec<(String, Option<Arc<Facts>>)>),
     Snooze { ticket: String, minutes: u32 },
     Unsnooze(String),
     Quiet(Severity),
@@ -237,7 +237,7 @@ impl NudgeHandle {
     /// Tickets whose facts changed (`None` or resolved: forget the ticket). The first
     /// call (all open tickets) is the start: thresholds passed while the program was
     /// closed fire then, once, marked late.
-    pub fn tickets(&self, changes: Vec<(String, Option<Facts>)>) {
+    pub fn tickets(&self, changes: Vec<(String, Option<Arc<Facts>>)>) {
         let _ = self.tx.send(Input::Tickets(changes));
     }
 
@@ -296,7 +296,7 @@ impl NudgeService {
         self.handle.clone()
     }
 
-    pub fn tickets(&self, changes: Vec<(String, Option<Facts>)>) {
+    pub fn tickets(&self, changes: Vec<(String, Option<Arc<Facts>>)>) {
         self.handle.tickets(changes);
     }
 

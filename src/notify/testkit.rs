@@ -110,8 +110,8 @@ impl Ticket {
         self
     }
 
-    pub fn facts(&self) -> Facts {
-        Facts::fold(&self.events, DateTime::<Utc>::MAX_UTC).unwrap()
+    pub fn facts(&self) -> std::sync::Arc<Facts> {
+        std::sync::Arc::new(Facts::fold(&self.events, DateTime::<Utc>::MAX_UTC).unwrap())
     }
 
     pub fn feed(&self, s: &mut Scheduler, now: &str) {

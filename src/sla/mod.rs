@@ -73,7 +73,12 @@ pub fn evaluate_ticket(
     events: &[Event],
     now: DateTime<Utc>,
 ) -> Result<TicketSla, String> {
-    evaluate_facts(policies, calendars, Arc::new(Facts::fold(events, now)?), now)
+    evaluate_facts(
+        policies,
+        calendars,
+        Arc::new(Facts::fold(events, now)?),
+        now,
+    )
 }
 
 /// Evaluates one ticket from facts folded over every one of its events; they must hold

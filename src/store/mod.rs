@@ -86,6 +86,9 @@ pub trait Store: Send {
     /// One ticket's whole history in chain order (empty if unknown).
     fn history(&self, ticket: &str) -> Result<Vec<StoredEvent>, StoreError>;
     fn open_tickets(&self) -> Result<OpenTickets, StoreError>;
+    /// The projection rows of these tickets, in the order given; unknown ones are left
+    /// out.
+    fn ticket_rows(&self, tickets: &[String]) -> Result<Vec<TicketRow>, StoreError>;
     fn open_events(&self) -> Result<OpenEvents, StoreError>;
     /// At most `limit` events with a sequence number above `cursor`, oldest first.
     fn changes_since(&self, cursor: Seq, limit: usize) -> Result<Changes, StoreError>;
@@ -127,6 +130,28 @@ pub trait Store: Send {
 pub fn default_path() -> Result<PathBuf, StoreError> {
     let dirs = directories::ProjectDirs::from("", "", "slawatch").ok_or(StoreError::NoHome)?;
     Ok(dirs.data_dir().join("slawatch.db"))
+}
+
+/// Each ticket's facts folded over its whole history, as the projection has them
+/// (`None` for an unknown ticket or one whose history does not fold): what a reader of
+/// the change feed needs for the tickets it saw events of.
+pub fn current_facts(
+    store: &dyn Store,
+    tickets: impl IntoIterator<Item = String>,
+) -> Result<Vec<(String, Option<std::sync::Arc<Facts>>)>, StoreError> {
+    let tickets: Vec<String> = tickets.into_iter().collect();
+    let mut rows: std::collections::HashMap<String, TicketRow> = store
+        .ticket_rows(&tickets)?
+        .into_iter()
+        .map(|r| (r.ticket.clone(), r))
+        .collect();
+    Ok(tickets
+        .into_iter()
+        .map(|t| {
+            let facts = rows.remove(&t).and_then(|r| r.facts);
+            (t, facts)
+        })
+        .collect())
 }
 
 /// A ticket's facts as the projection caches them: folded over its whole history.

@@ -3,6 +3,8 @@
 
 use super::{fold_all, Seq, StoredEvent};
 use crate::model::{EventKind, GENESIS_HASH};
+use std::sync::Arc;
+
 use crate::sla::{Facts, Micros};
 
 /// A ticket's current state as the projection caches it.
@@ -16,7 +18,8 @@ pub struct TicketRow {
     /// No `resolved` event yet.
     pub open: bool,
     /// `None` when the history does not fold (no `detected` event yet, say).
-    pub facts: Option<Facts>,
+    /// Shared: the console's board and its nudge scheduler hold the same copy.
+    pub facts: Option<Arc<Facts>>,
     /// When the ticket was resolved (the facts' `resolved_at`), so that readers can
     /// pick the tickets still relevant after some instant without decoding every row.
     pub resolved_at: Option<Micros>,
@@ -35,7 +38,7 @@ impl TicketRow {
             last_seq: history.last().map_or(0, |s| s.seq),
             open: !events.iter().any(|e| e.kind == EventKind::Resolved),
             resolved_at: None,
-            facts: fold_all(&events),
+            facts: fold_all(&events).map(Arc::new),
         }
         .with_resolved_at()
     }
@@ -49,6 +52,6 @@ impl TicketRow {
     pub(crate) fn facts_json(&self) -> Option<String> {
         self.facts
             .as_ref()
-            .map(|f| serde_json::to_string(f).expect("facts always serialise"))
+            .map(|f| serde_json::to_string(&**f).expect("facts always serialise"))
     }
 }

@@ -182,9 +182,9 @@ impl Store for SqliteStore {
         let tx = self.conn.unchecked_transaction().map_err(&err)?;
         let cursor = max_seq(&tx).map_err(&err)?;
         let mut stmt = tx
-            .prepare_cached(
-                &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE open = 1"),
-            )
+            .prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets WHERE open = 1"
+            ))
             .map_err(&err)?;
         let mut rows = stmt.query([]).map_err(&err)?;
         let mut tickets = Vec::new();
@@ -192,6 +192,24 @@ impl Store for SqliteStore {
             tickets.push(decode_ticket(row, &self.path)?);
         }
         Ok(OpenTickets { tickets, cursor })
+    }
+
+    fn ticket_rows(&self, tickets: &[String]) -> Result<Vec<TicketRow>, StoreError> {
+        let err = self.err();
+        let tx = self.conn.unchecked_transaction().map_err(&err)?;
+        let mut stmt = tx
+            .prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets WHERE ticket = ?1"
+            ))
+            .map_err(&err)?;
+        let mut out = Vec::with_capacity(tickets.len());
+        for t in tickets {
+            let mut rows = stmt.query([t]).map_err(&err)?;
+            if let Some(row) = rows.next().map_err(&err)? {
+                out.push(decode_ticket(row, &self.path)?);
+            }
+        }
+        Ok(out)
     }
 
     fn open_events(&self) -> Result<OpenEvents, StoreError> {
@@ -530,13 +548,13 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
         resolved_at: row.get(6).map_err(err)?,
         facts: match facts {
             None => None,
-            Some(json) => Some(
-                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+            Some(json) => Some(std::sync::Arc::new(serde_json::from_str(&json).map_err(
+                |e| StoreError::Corrupt {
                     path: path.to_path_buf(),
                     seq: last_seq,
                     why: format!("projection facts unreadable: {e}"),
-                })?,
-            ),
+                },
+            )?)),
         },
     })
 }

@@ -75,7 +75,7 @@ pub struct Entry {
     /// Folded facts; their display texts (id, customer, title, service, assignee,
     /// escalation target) are sanitised. Pause reasons stay as stored: the policy
     /// matches them; views sanitise them when shown.
-    pub facts: Facts,
+    pub facts: Arc<Facts>,
     pub policy: Option<u16>,
     pub sum: Summary,
     /// What the text filter searches, lower case: id, customer, title and assignee,
@@ -323,7 +323,7 @@ impl Board {
     /// Replaces everything with `tickets` (ticket id, facts if its history folds).
     pub fn load(
         &mut self,
-        tickets: impl IntoIterator<Item = (String, Option<Facts>)>,
+        tickets: impl IntoIterator<Item = (String, Option<Arc<Facts>>)>,
         now: DateTime<Utc>,
     ) {
         self.begin_load();
@@ -349,14 +349,14 @@ impl Board {
     /// nothing is sorted until [`Board::finish_load`].
     pub fn add_loaded(
         &mut self,
-        tickets: impl IntoIterator<Item = (String, Option<Facts>)>,
+        tickets: impl IntoIterator<Item = (String, Option<Arc<Facts>>)>,
         now: DateTime<Utc>,
         parallel: bool,
     ) {
         let now_us = now.timestamp_micros();
         let open = tickets
             .into_iter()
-            .filter_map(|(k, f)| f.filter(Facts::is_open).map(|f| (k, f)));
+            .filter_map(|(k, f)| f.filter(|f| f.is_open()).map(|f| (k, f)));
         // Evaluating 100,000 tickets is the console's one big job: use every core.
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -368,10 +368,10 @@ impl Board {
             self.insert_loaded(vec![entries]);
             return;
         }
-        let input: Vec<(String, Facts)> = open.collect();
+        let input: Vec<(String, Arc<Facts>)> = open.collect();
         let parts: Vec<Vec<Box<Entry>>> = if input.len() >= 4096 {
             let chunk = input.len().div_ceil(threads);
-            let mut parts: Vec<Vec<(String, Facts)>> = Vec::new();
+            let mut parts: Vec<Vec<(String, Arc<Facts>)>> = Vec::new();
             let mut rest = input;
             while rest.len() > chunk {
                 let tail = rest.split_off(chunk);
@@ -438,13 +438,13 @@ impl Board {
     }
 
     /// One ticket's facts changed (or it was resolved: `None` or closed facts remove it).
-    pub fn upsert(&mut self, key: &str, facts: Option<Facts>, now: DateTime<Utc>) {
+    pub fn upsert(&mut self, key: &str, facts: Option<Arc<Facts>>, now: DateTime<Utc>) {
         self.upsert_many(std::iter::once((key.to_owned(), facts)), now);
     }
 
     pub fn upsert_many(
         &mut self,
-        changes: impl IntoIterator<Item = (String, Option<Facts>)>,
+        changes: impl IntoIterator<Item = (String, Option<Arc<Facts>>)>,
         now: DateTime<Utc>,
     ) {
         let changes: Vec<_> = changes.into_iter().collect();
@@ -458,7 +458,7 @@ impl Board {
                 }
                 let old = self.entries[i as usize].take().expect("indexed entry");
                 self.counts.add(&old, -1);
-                match facts.filter(Facts::is_open) {
+                match facts.filter(|f| f.is_open()) {
                     Some(f) => {
                         let e = self.make_entry(key, f, now, now_us);
                         self.counts.add(&e, 1);
@@ -474,7 +474,7 @@ impl Board {
                         self.free.push(i);
                     }
                 }
-            } else if let Some(f) = facts.filter(Facts::is_open) {
+            } else if let Some(f) = facts.filter(|f| f.is_open()) {
                 let e = self.make_entry(key.clone(), f, now, now_us);
                 self.counts.add(&e, 1);
                 let i = match self.free.pop() {
@@ -640,7 +640,7 @@ impl Board {
     fn make_entry(
         &self,
         key: String,
-        mut facts: Facts,
+        mut facts: Arc<Facts>,
         now: DateTime<Utc>,
         now_us: Micros,
     ) -> Box<Entry> {
@@ -650,18 +650,7 @@ impl Board {
             .and_then(|p| self.policies.0.iter().position(|q| std::ptr::eq(q, p)))
             .map(|p| p as u16);
         let sum = self.summarize(&facts, policy, now, now_us);
-        clean_in_place(&mut facts.ticket);
-        clean_in_place(&mut facts.customer);
-        clean_in_place(&mut facts.title);
-        if let Some(s) = &mut facts.service {
-            clean_in_place(s);
-        }
-        if let Some(s) = &mut facts.assignee {
-            clean_in_place(s);
-        }
-        if let Some(x) = &mut facts.escalation {
-            clean_in_place(&mut x.to);
-        }
+        sanitise(&mut facts);
         let search = format!(
             "{}\n{}\n{}\n{}",
             facts.ticket,
@@ -914,10 +903,34 @@ pub fn summarize_clocks(clocks: &[Clock], policy: &Policy, cal: &Calendar, now: 
     }
 }
 
-/// Sanitises `s` where it needs it, without reallocating text that is already clean.
-fn clean_in_place(s: &mut String) {
-    if !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        *s = clean(s);
+/// Sanitises the display texts (id, customer, title, service, assignee, escalation
+/// target). Facts whose texts are all plain ASCII, nearly all of them, stay shared
+/// with whoever else holds them (the nudge scheduler); the others are copied once.
+fn sanitise(facts: &mut Arc<Facts>) {
+    fn plain(s: &str) -> bool {
+        s.bytes().all(|b| (0x20..0x7f).contains(&b))
+    }
+    fn texts(f: &mut Facts) -> impl Iterator<Item = &mut String> {
+        [&mut f.ticket, &mut f.customer, &mut f.title]
+            .into_iter()
+            .chain(f.service.as_mut())
+            .chain(f.assignee.as_mut())
+            .chain(f.escalation.as_mut().map(|x| &mut x.to))
+    }
+    let f = &**facts;
+    let clean_already = [&f.ticket, &f.customer, &f.title]
+        .into_iter()
+        .chain(f.service.as_ref())
+        .chain(f.assignee.as_ref())
+        .chain(f.escalation.as_ref().map(|x| &x.to))
+        .all(|s| plain(s));
+    if clean_already {
+        return;
+    }
+    for s in texts(Arc::make_mut(facts)) {
+        if !plain(s) {
+            *s = clean(s);
+        }
     }
 }
 

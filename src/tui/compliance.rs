@@ -1090,7 +1090,7 @@ fn load(
             match row.facts {
                 Some(f) if f.last_event_at <= now_us => {
                     if f.detected_at < hi {
-                        folded.push(Arc::new(f));
+                        folded.push(f);
                     }
                 }
                 _ => whole.push(row.ticket),

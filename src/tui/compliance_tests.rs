@@ -335,13 +335,23 @@ fn the_worker_reads_what_a_month_needs_from_the_projection() {
     let open = evs
         .iter()
         .find(|e| {
-            e.kind == EventKind::Detected && !evs.iter().any(|r| r.ticket == e.ticket && r.kind == EventKind::Resolved)
+            e.kind == EventKind::Detected
+                && !evs
+                    .iter()
+                    .any(|r| r.ticket == e.ticket && r.kind == EventKind::Resolved)
         })
         .unwrap()
         .ticket
         .clone();
     let later = now() + chrono::TimeDelta::hours(2);
-    evs.push(Event::new(&open, EventKind::Note, later, later, "alice", note("not yet")));
+    evs.push(Event::new(
+        &open,
+        EventKind::Note,
+        later,
+        later,
+        "alice",
+        note("not yet"),
+    ));
     let month = Month::current(now(), chrono_tz::UTC);
     let penalty = serde_json::json!({
         "contract": "acme-gold", "customer": "acme", "term": "availability",
@@ -383,7 +393,10 @@ fn the_worker_reads_what_a_month_needs_from_the_projection() {
     let mut h = ids(&h);
     h.sort();
     assert_eq!(h, whole);
-    assert!(folded_resolved(&store, month) > 0, "the demo resolves tickets this month");
+    assert!(
+        folded_resolved(&store, month) > 0,
+        "the demo resolves tickets this month"
+    );
     // The worker answers over its channel.
     let (tx, rx) = std::sync::mpsc::channel();
     let w = Worker::spawn(
@@ -416,7 +429,10 @@ fn folded_resolved(store: &SqliteStore, month: Month) -> usize {
 }
 
 fn note(text: &str) -> crate::model::Payload {
-    serde_json::json!({ "text": text }).as_object().unwrap().clone()
+    serde_json::json!({ "text": text })
+        .as_object()
+        .unwrap()
+        .clone()
 }
 
 /// The tickets at risk found by swapping every open ticket and evaluating every term

@@ -215,7 +215,9 @@ pub fn rows(events: &[Event]) -> Vec<TicketRow> {
             events: evs.len() as i64,
             last_seq: 0,
             open: !evs.iter().any(|e| e.kind == EventKind::Resolved),
-            facts: Facts::fold(&evs, DateTime::<Utc>::MAX_UTC).ok(),
+            facts: Facts::fold(&evs, DateTime::<Utc>::MAX_UTC)
+                .ok()
+                .map(Arc::new),
             resolved_at: None,
         })
         .map(TicketRow::with_resolved_at)

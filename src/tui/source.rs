@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::update::SourceMsg;
@@ -206,20 +207,13 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
         Ok(())
     }
 
-    /// Each ticket's facts folded over its whole history (as the projection does).
+    /// Each ticket's facts folded over its whole history, from the projection.
     fn refold(
         &mut self,
         tickets: impl IntoIterator<Item = String>,
-    ) -> Result<Vec<(String, Option<Facts>)>, String> {
+    ) -> Result<Vec<(String, Option<Arc<Facts>>)>, String> {
         let store = self.store()?;
-        let mut out = Vec::new();
-        for t in tickets {
-            let history = store.history(&t).map_err(|e| e.to_string())?;
-            let events: Vec<Event> = history.into_iter().map(|s| s.event).collect();
-            let facts = Facts::fold(&events, chrono::DateTime::<chrono::Utc>::MAX_UTC).ok();
-            out.push((t, facts));
-        }
-        Ok(out)
+        crate::store::current_facts(store, tickets).map_err(|e| e.to_string())
     }
 
     fn append(&mut self, e: Event) {

@@ -1,6 +1,8 @@
 //! The pure heart of the console: (state, message, now) -> state changes and effects.
 //! No terminal, no store, no clock: tests drive it key by key.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -44,7 +46,7 @@ pub enum SourceMsg {
     /// Tickets whose events changed: their facts folded over the whole history
     /// (`None`: it no longer folds; closed facts: resolved).
     Changed {
-        tickets: Vec<(String, Option<Facts>)>,
+        tickets: Vec<(String, Option<Arc<Facts>>)>,
     },
     /// A read of the store started (to show a slow store).
     Busy,

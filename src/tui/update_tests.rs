@@ -44,7 +44,9 @@ fn run_effects(s: &mut State, store: &mut SqliteStore, fx: Vec<Effect>, now: Dat
                     .into_iter()
                     .map(|x| x.event)
                     .collect();
-                let facts = Facts::fold(&events, DateTime::<Utc>::MAX_UTC).ok();
+                let facts = Facts::fold(&events, DateTime::<Utc>::MAX_UTC)
+                    .ok()
+                    .map(Arc::new);
                 update(
                     s,
                     Msg::Source(SourceMsg::Changed {
@@ -390,7 +392,9 @@ fn selection_follows_its_ticket_when_the_order_changes() {
         Msg::Source(SourceMsg::Changed {
             tickets: vec![(
                 first.clone(),
-                Facts::fold(&events, DateTime::<Utc>::MAX_UTC).ok(),
+                Facts::fold(&events, DateTime::<Utc>::MAX_UTC)
+                    .ok()
+                    .map(Arc::new),
             )],
         }),
         now(),
@@ -477,7 +481,9 @@ fn incremental_order_equals_a_full_sort() {
             "bob",
             json!({"text": "t", "message": "m"}),
         ));
-        let facts = Facts::fold(&mine, DateTime::<Utc>::MAX_UTC).ok();
+        let facts = Facts::fold(&mine, DateTime::<Utc>::MAX_UTC)
+            .ok()
+            .map(Arc::new);
         update(
             &mut s,
             Msg::Source(SourceMsg::Changed {
@@ -564,4 +570,36 @@ fn the_queue_scrolls_only_when_the_cursor_leaves_the_screen() {
     assert_eq!(s.queue.offset, 1, "the cursor (row 1) at the top edge");
     press(&mut s, "k", now());
     assert_eq!(s.queue.offset, 0);
+}
+
+#[test]
+fn the_board_shares_clean_facts_and_copies_only_hostile_ones() {
+    let (pols, cals) = crate::config::shipped();
+    let mut board = Board::new(pols.clone(), cals, "alice");
+    let now = now();
+    let rows = testkit::rows(&crate::demo::demo_events(7, now));
+    let clean = rows.iter().find(|r| r.open && r.facts.is_some()).unwrap();
+    let facts = clean.facts.clone().unwrap();
+    let mut hostile = (*facts).clone();
+    hostile.ticket = "EVIL-1".into();
+    hostile.title = "\x1b]0;pwned\x07 fibre cut".into();
+    let hostile = Arc::new(hostile);
+    board.load(
+        [
+            (clean.ticket.clone(), Some(Arc::clone(&facts))),
+            ("EVIL-1".to_owned(), Some(Arc::clone(&hostile))),
+        ],
+        now,
+    );
+    let shared = board.entry(board.find(&clean.ticket).unwrap()).unwrap();
+    assert!(
+        Arc::ptr_eq(&shared.facts, &facts),
+        "clean facts are not copied"
+    );
+    let evil = board.entry(board.find("EVIL-1").unwrap()).unwrap();
+    assert!(!Arc::ptr_eq(&evil.facts, &hostile));
+    assert!(!evil.facts.title.contains('\x1b'), "{:?}", evil.facts.title);
+    assert!(evil.facts.title.ends_with(" fibre cut"));
+    // What others hold stays as stored.
+    assert!(hostile.title.starts_with('\x1b'));
 }

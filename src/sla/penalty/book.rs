@@ -157,7 +157,10 @@ impl Book {
         }
         // Tickets are never all in the future here: their facts start at detection,
         // which is no later than their last event.
-        for f in folded.iter().filter(|f| f.detected_at <= now.timestamp_micros()) {
+        for f in folded
+            .iter()
+            .filter(|f| f.detected_at <= now.timestamp_micros())
+        {
             match evaluate_facts(env.policies, env.calendars, Arc::clone(f), now) {
                 Ok(sla) => tickets.push(TicketView {
                     sla,

@@ -535,7 +535,13 @@ fn upgrading_a_version_2_store_fills_in_when_tickets_were_resolved() {
     s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
     s.append(&detected("e2", "T-2"), Expect::Any).unwrap();
     s.append(
-        &ev("e3", "T-1", EventKind::Resolved, at(9, 30), json!({"root_cause": "x"})),
+        &ev(
+            "e3",
+            "T-1",
+            EventKind::Resolved,
+            at(9, 30),
+            json!({"root_cause": "x"}),
+        ),
         Expect::Any,
     )
     .unwrap();
@@ -576,7 +582,9 @@ fn verify_finds_a_wrong_resolution_time_in_the_projection() {
     let problems = s.verify().unwrap().problems;
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
-        problems[0].what.contains("resolved_at Some(5) should be None"),
+        problems[0]
+            .what
+            .contains("resolved_at Some(5) should be None"),
         "{problems:?}"
     );
 }
@@ -585,9 +593,18 @@ fn verify_finds_a_wrong_resolution_time_in_the_projection() {
 fn tickets_since_skip_what_was_resolved_before() {
     let (_dir, mut s) = store();
     for t in ["A", "B", "C"] {
-        s.append(&detected(&format!("{t}1"), t), Expect::Any).unwrap();
+        s.append(&detected(&format!("{t}1"), t), Expect::Any)
+            .unwrap();
     }
-    let resolved = |id, t, h| ev(id, t, EventKind::Resolved, at(h, 0), json!({"root_cause": "x"}));
+    let resolved = |id, t, h| {
+        ev(
+            id,
+            t,
+            EventKind::Resolved,
+            at(h, 0),
+            json!({"root_cause": "x"}),
+        )
+    };
     s.append(&resolved("A2", "A", 9), Expect::Any).unwrap();
     s.append(&resolved("B2", "B", 11), Expect::Any).unwrap();
     let since = |h: u32| {
