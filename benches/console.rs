@@ -21,7 +21,7 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use slawatch::sla::Facts;
+use slawatch::store::TicketFacts;
 use slawatch::tui::board::Board;
 use slawatch::tui::state::State;
 use slawatch::tui::update::{update, Msg, SourceMsg};
@@ -44,7 +44,7 @@ impl Write for Sink {
     }
 }
 
-fn state(now: DateTime<Utc>) -> (State, Vec<(String, Option<Arc<Facts>>)>) {
+fn state(now: DateTime<Utc>) -> (State, Vec<TicketFacts>) {
     let mut s = fixture::empty_state();
     s.config_dir = None;
     let rows = fixture::rows(&fixture::events(2026, now, N));

@@ -16,7 +16,8 @@ use super::desktop::Notifier;
 use super::nudge::Nudge;
 use super::scheduler::Scheduler;
 use crate::sla::calendar::{Micros, MICROS_PER_SEC};
-use crate::sla::{Calendars, Facts, Policies, Severity};
+use crate::sla::{Calendars, Policies, Severity};
+use crate::store::TicketFacts;
 use crate::store::{Claim, NudgeRecord, Store};
 
 /// The longest the service sleeps without looking at the wall clock again: bounds
@@ -220,7 +221,7 @@ pub enum NudgeMsg {
 }
 
 enum Input {
-    Tickets(Vec<(String, Option<Arc<Facts>>)>),
+    Tickets(Vec<TicketFacts>),
     Snooze { ticket: String, minutes: u32 },
     Unsnooze(String),
     Quiet(Severity),
@@ -237,7 +238,7 @@ impl NudgeHandle {
     /// Tickets whose facts changed (`None` or resolved: forget the ticket). The first
     /// call (all open tickets) is the start: thresholds passed while the program was
     /// closed fire then, once, marked late.
-    pub fn tickets(&self, changes: Vec<(String, Option<Arc<Facts>>)>) {
+    pub fn tickets(&self, changes: Vec<TicketFacts>) {
         let _ = self.tx.send(Input::Tickets(changes));
     }
 
@@ -296,7 +297,7 @@ impl NudgeService {
         self.handle.clone()
     }
 
-    pub fn tickets(&self, changes: Vec<(String, Option<Arc<Facts>>)>) {
+    pub fn tickets(&self, changes: Vec<TicketFacts>) {
         self.handle.tickets(changes);
     }
 

@@ -132,13 +132,17 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
     Ok(dirs.data_dir().join("slawatch.db"))
 }
 
+/// A ticket and its facts as they now are (`None`: unknown, or its history does not
+/// fold); shared by everyone who keeps them.
+pub type TicketFacts = (String, Option<std::sync::Arc<Facts>>);
+
 /// Each ticket's facts folded over its whole history, as the projection has them
 /// (`None` for an unknown ticket or one whose history does not fold): what a reader of
 /// the change feed needs for the tickets it saw events of.
 pub fn current_facts(
     store: &dyn Store,
     tickets: impl IntoIterator<Item = String>,
-) -> Result<Vec<(String, Option<std::sync::Arc<Facts>>)>, StoreError> {
+) -> Result<Vec<TicketFacts>, StoreError> {
     let tickets: Vec<String> = tickets.into_iter().collect();
     let mut rows: std::collections::HashMap<String, TicketRow> = store
         .ticket_rows(&tickets)?

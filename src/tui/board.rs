@@ -19,6 +19,7 @@ use crate::model::Priority;
 use crate::sla::calendar::{Calendar, Micros};
 use crate::sla::clock::{self, Clock, ClockState};
 use crate::sla::{Calendars, Facts, Metric, Policies, Policy, Severity};
+use crate::store::TicketFacts;
 
 /// How a ticket ranks: breached first, then running by due, then paused-only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -321,11 +322,7 @@ impl Board {
     }
 
     /// Replaces everything with `tickets` (ticket id, facts if its history folds).
-    pub fn load(
-        &mut self,
-        tickets: impl IntoIterator<Item = (String, Option<Arc<Facts>>)>,
-        now: DateTime<Utc>,
-    ) {
+    pub fn load(&mut self, tickets: impl IntoIterator<Item = TicketFacts>, now: DateTime<Utc>) {
         self.begin_load();
         self.add_loaded(tickets, now, true);
         self.finish_load();
@@ -349,7 +346,7 @@ impl Board {
     /// nothing is sorted until [`Board::finish_load`].
     pub fn add_loaded(
         &mut self,
-        tickets: impl IntoIterator<Item = (String, Option<Arc<Facts>>)>,
+        tickets: impl IntoIterator<Item = TicketFacts>,
         now: DateTime<Utc>,
         parallel: bool,
     ) {
@@ -444,7 +441,7 @@ impl Board {
 
     pub fn upsert_many(
         &mut self,
-        changes: impl IntoIterator<Item = (String, Option<Arc<Facts>>)>,
+        changes: impl IntoIterator<Item = TicketFacts>,
         now: DateTime<Utc>,
     ) {
         let changes: Vec<_> = changes.into_iter().collect();

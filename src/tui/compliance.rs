@@ -1070,6 +1070,9 @@ const DAY: Micros = 86_400 * SEC;
 /// Rows per chunk when reading the projection.
 const CHUNK: usize = 4096;
 
+/// Whole histories, and facts folded over every event.
+type MonthInput = (Vec<Vec<Event>>, Vec<Arc<crate::sla::Facts>>);
+
 /// What can matter for `month` as of `now`: the projection's facts of every ticket
 /// open or resolved since shortly before the month (and detected before it ends, in
 /// any zone), and whole histories where facts will not do: the penalty ledgers, and
@@ -1079,7 +1082,7 @@ fn load(
     store: &SqliteStore,
     month: Month,
     now: DateTime<Utc>,
-) -> Result<(Vec<Vec<Event>>, Vec<Arc<crate::sla::Facts>>), crate::store::StoreError> {
+) -> Result<MonthInput, crate::store::StoreError> {
     let (start, end) = month.bounds(chrono_tz::UTC);
     let (lo, hi) = (start - 2 * DAY, end + 2 * DAY);
     let now_us = now.timestamp_micros();

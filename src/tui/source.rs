@@ -6,12 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::update::SourceMsg;
 use crate::model::Event;
-use crate::sla::Facts;
+use crate::store::TicketFacts;
 use crate::store::{Expect, Seq, SqliteStore, Store, StoreError};
 
 /// Requests to the worker.
@@ -211,7 +210,7 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
     fn refold(
         &mut self,
         tickets: impl IntoIterator<Item = String>,
-    ) -> Result<Vec<(String, Option<Arc<Facts>>)>, String> {
+    ) -> Result<Vec<TicketFacts>, String> {
         let store = self.store()?;
         crate::store::current_facts(store, tickets).map_err(|e| e.to_string())
     }

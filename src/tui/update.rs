@@ -1,8 +1,6 @@
 //! The pure heart of the console: (state, message, now) -> state changes and effects.
 //! No terminal, no store, no clock: tests drive it key by key.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -12,7 +10,7 @@ use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::state::{State, TicketPane, TimelineRow, View};
 use crate::model::Event;
-use crate::sla::Facts;
+use crate::store::TicketFacts;
 use crate::store::{Seq, StoredEvent, TicketRow};
 
 /// Everything that reaches the UI task.
@@ -46,7 +44,7 @@ pub enum SourceMsg {
     /// Tickets whose events changed: their facts folded over the whole history
     /// (`None`: it no longer folds; closed facts: resolved).
     Changed {
-        tickets: Vec<(String, Option<Arc<Facts>>)>,
+        tickets: Vec<TicketFacts>,
     },
     /// A read of the store started (to show a slow store).
     Busy,

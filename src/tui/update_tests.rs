@@ -4,7 +4,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
 use super::*;
+use std::sync::Arc;
+
 use crate::model::EventKind;
+use crate::sla::Facts;
 use crate::store::{SqliteStore, Store};
 use crate::tui::board::{Board, Class};
 use crate::tui::state::View;
