@@ -585,7 +585,7 @@ pub fn csv(r: &MonthlyReport) -> anyhow::Result<String> {
                     &c(&p.currency),
                     &c(&ids(&Tickets {
                         count: 0,
-                        ids: p.tickets.clone(),
+                        ids: p.tickets.iter().map(|t| t.as_str().into()).collect(),
                     })),
                 ])?;
                 for a in &p.adjustments {

@@ -77,7 +77,10 @@ impl SqliteStore {
             // committed event survive a power cut, not only a process crash.
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
                 .map_err(err)?;
-            conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824")
+            // No memory map: what a reader touches through one counts as its resident
+            // memory for as long as the connection lives (tens of MB for a console's
+            // snapshot), and reads through SQLite's own small cache are as fast here.
+            conn.execute_batch("PRAGMA synchronous = FULL")
                 .map_err(err)?;
         }
         schema::migrate(&mut conn, path, |tx| {

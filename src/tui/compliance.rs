@@ -77,8 +77,8 @@ pub struct Computed {
     pub id: u64,
     pub month: Month,
     pub figures: Arc<Compliance>,
-    /// Every ticket of the book, for the drill-down lists (resolved ones are not on
-    /// the board).
+    /// The book's resolved tickets, for the drill-down lists (the board has the open
+    /// ones).
     pub briefs: Arc<HashMap<String, Brief>>,
     /// Reading the store (change feed, or the first full read).
     pub load_us: u64,
@@ -87,14 +87,12 @@ pub struct Computed {
     pub tickets: usize,
 }
 
-/// A ticket in one line, sanitised.
+/// A resolved ticket in one line, sanitised.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Brief {
     pub priority: Priority,
     pub customer: String,
     pub title: String,
-    pub resolved: bool,
-    pub restored: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -232,7 +230,7 @@ fn plain(t: &Tickets, note: &str) -> Vec<DrillItem> {
     t.ids
         .iter()
         .map(|id| DrillItem {
-            ticket: id.clone(),
+            ticket: id.to_string(),
             note: note.to_owned(),
         })
         .collect()
@@ -1036,9 +1034,11 @@ fn figures_of(
     month: Month,
 ) -> (Compliance, HashMap<String, Brief>, usize) {
     let figures = compliance(env, contracts, book, month, None);
+    // Open tickets are on the board, which the drill-down asks first.
     let briefs = book
         .tickets
         .iter()
+        .filter(|t| t.sla.facts.resolved_at.is_some())
         .map(|t| {
             let f = &t.sla.facts;
             (
@@ -1047,8 +1047,6 @@ fn figures_of(
                     priority: f.priority,
                     customer: clean(&f.customer),
                     title: clean(&f.title),
-                    resolved: f.resolved_at.is_some(),
-                    restored: f.restored_at.is_some(),
                 },
             )
         })

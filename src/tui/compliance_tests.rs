@@ -271,7 +271,7 @@ fn enter_on_a_figure_lists_its_tickets_and_enter_opens_one() {
             .breaches
             .ids
             .iter()
-            .map(String::as_str)
+            .map(|i| &**i)
             .collect::<Vec<_>>()
     );
     assert!(d.title.contains("breaches"), "{}", d.title);

@@ -178,9 +178,6 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
                 tickets: Vec::new(),
                 cursor,
             });
-            // Reopen for the small reads from here on: the snapshot touched the whole
-            // file through SQLite's memory map, which would stay resident otherwise.
-            self.store = None;
             return Ok(());
         };
         let mut cursor = cursor;

@@ -908,13 +908,7 @@ fn drill(
             (None, Some(b)) => (
                 b.priority.to_string(),
                 b.customer.clone(),
-                if b.resolved {
-                    "resolved".into()
-                } else if b.restored {
-                    "restored".into()
-                } else {
-                    "open".into()
-                },
+                "resolved".into(),
                 b.title.clone(),
             ),
             (None, None) => ("".into(), "".into(), "?".into(), "".into()),
