@@ -1033,7 +1033,8 @@ fn figures_of(
     book: &Book,
     month: Month,
 ) -> (Compliance, HashMap<String, Brief>, usize) {
-    let figures = compliance(env, contracts, book, month, None);
+    let mut figures = compliance(env, contracts, book, month, None);
+    slim(&mut figures);
     // Open tickets are on the board, which the drill-down asks first.
     let briefs = book
         .tickets
@@ -1052,6 +1053,27 @@ fn figures_of(
         })
         .collect();
     (figures, briefs, book.tickets.len())
+}
+
+/// Drops what the view never shows and would cost most of the figures' memory at
+/// 100,000 tickets: the per-ticket line items and ticket lists of contract terms that
+/// cost nothing, and of the others the items that neither breach nor cost (see
+/// [`penalty_items`]). Reports and evidence keep everything; they do not come here.
+fn slim(c: &mut Compliance) {
+    for k in c
+        .customers
+        .iter_mut()
+        .flat_map(|cc| cc.contracts.iter_mut())
+    {
+        for t in k.now.terms.iter_mut().chain(k.in_1h.terms.iter_mut()) {
+            if t.amount.is_zero() {
+                t.items = Vec::new();
+            } else {
+                t.items.retain(|i| i.breach || !i.amount.is_zero());
+            }
+            t.tickets = Vec::new();
+        }
+    }
 }
 
 /// Histories grouped by ticket from `events` (in store order).
