@@ -143,11 +143,10 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     state.nudges.active = nudges.is_some();
     let nudge_handle = nudges.as_ref().map(|n| n.handle());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let feed = nudge_handle.clone();
+    let feed = nudge_handle.clone().map(super::nudges::Feed::new);
     let source = Source::spawn(path, poll, move |m| {
-        // The service plans on its own task; the worker thread pays for the copy.
-        if let Some(h) = &feed {
-            super::nudges::feed(h, &m);
+        if let Some(f) = &feed {
+            f.pass(&m);
         }
         tx.send(m).is_ok()
     });

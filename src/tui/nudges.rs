@@ -558,22 +558,46 @@ pub fn spawn(
 }
 
 /// Feeds the service what the store worker reports (called on the worker's thread,
-/// before the message goes to the UI task): the first snapshot's rows and every
-/// change-feed batch.
-pub fn feed(h: &NudgeHandle, m: &super::update::SourceMsg) {
-    use super::update::SourceMsg;
-    match m {
-        SourceMsg::LoadChunk { tickets } | SourceMsg::Loaded { tickets, .. }
-            if !tickets.is_empty() =>
-        {
-            h.tickets(
-                tickets
-                    .iter()
-                    .map(|r| (r.ticket.clone(), r.facts.clone()))
-                    .collect(),
-            );
+/// before the message goes to the UI task): the first snapshot's rows, handed over
+/// once the whole snapshot is read (planning them would compete with the first frame
+/// for the CPU), and every change-feed batch.
+pub struct Feed<S> {
+    send: S,
+    held: std::sync::Mutex<Vec<crate::store::TicketFacts>>,
+}
+
+impl Feed<()> {
+    pub fn new(handle: NudgeHandle) -> Feed<impl Fn(Vec<crate::store::TicketFacts>)> {
+        Feed::to(move |t| handle.tickets(t))
+    }
+}
+
+impl<S: Fn(Vec<crate::store::TicketFacts>)> Feed<S> {
+    /// A feed that hands the tickets to `send`.
+    pub fn to(send: S) -> Feed<S> {
+        Feed {
+            send,
+            held: Default::default(),
         }
-        SourceMsg::Changed { tickets } => h.tickets(tickets.clone()),
-        _ => {}
+    }
+
+    pub fn pass(&self, m: &super::update::SourceMsg) {
+        use super::update::SourceMsg;
+        let rows = |tickets: &[crate::store::TicketRow]| {
+            tickets
+                .iter()
+                .map(|r| (r.ticket.clone(), r.facts.clone()))
+                .collect::<Vec<_>>()
+        };
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        match m {
+            SourceMsg::LoadChunk { tickets } => held.extend(rows(tickets)),
+            SourceMsg::Loaded { tickets, .. } => {
+                held.extend(rows(tickets));
+                (self.send)(std::mem::take(&mut *held));
+            }
+            SourceMsg::Changed { tickets } => (self.send)(tickets.clone()),
+            _ => {}
+        }
     }
 }

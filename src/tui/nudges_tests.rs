@@ -265,3 +265,34 @@ fn a_nudge_arriving_after_the_history_that_holds_it_is_logged_once() {
     assert_eq!(s.nudges.log.len(), 1);
     assert!(s.nudges.log[0].nudge.is_some());
 }
+
+#[test]
+fn the_feed_holds_the_snapshot_until_it_is_whole() {
+    use crate::tui::update::SourceMsg;
+    let sent = std::sync::Mutex::new(Vec::new());
+    let feed = Feed::to(|t: Vec<crate::store::TicketFacts>| {
+        sent.lock()
+            .unwrap()
+            .push(t.into_iter().map(|(k, _)| k).collect::<Vec<_>>())
+    });
+    let rows = crate::tui::testkit::rows(&crate::demo::demo_events(3, now()));
+    let (a, b) = rows.split_at(10);
+    feed.pass(&SourceMsg::LoadChunk {
+        tickets: a.to_vec(),
+    });
+    feed.pass(&SourceMsg::Busy);
+    assert!(
+        sent.lock().unwrap().is_empty(),
+        "nothing before the whole snapshot"
+    );
+    feed.pass(&SourceMsg::Loaded {
+        tickets: b[..5].to_vec(),
+        cursor: 9,
+    });
+    feed.pass(&SourceMsg::Changed {
+        tickets: vec![("X-1".into(), None)],
+    });
+    let sent = sent.into_inner().unwrap();
+    let want: Vec<String> = rows[..15].iter().map(|r| r.ticket.clone()).collect();
+    assert_eq!(sent, [want, vec!["X-1".to_owned()]]);
+}
