@@ -122,6 +122,9 @@ pub struct Console {
     pub nudges: Option<super::nudges::Setup>,
 }
 
+/// The most nudge messages one turn of the loop takes.
+const NUDGES_PER_TURN: usize = 512;
+
 pub fn run(c: Console) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -255,7 +258,10 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                 work_started = Instant::now();
                 only_tick = false;
                 effects = update(&mut state, Msg::Nudge(ev), Utc::now());
-                while let Ok(ev) = nrx.try_recv() {
+                // A first start can fire a late nudge for every clock at once: take them
+                // in turns, so keys and ticks are served in between.
+                for _ in 1..NUDGES_PER_TURN {
+                    let Ok(ev) = nrx.try_recv() else { break };
                     effects.extend(update(&mut state, Msg::Nudge(ev), Utc::now()));
                 }
                 dirty = true;
@@ -276,11 +282,15 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             }
             _ = tokio::time::sleep(wait), if dirty => {}
         }
+        // One bell per turn however many nudges asked for it.
+        let mut rang = false;
         for e in effects {
             match e {
                 Effect::Append(ev) => source.send(Command::Append(ev)),
                 Effect::LoadHistory(t) => source.send(Command::History(t)),
+                Effect::Bell if rang => {}
                 Effect::Bell => {
+                    rang = true;
                     let _ = term.backend_mut().write_all(b"\x07");
                 }
                 Effect::Redraw => {

@@ -3,7 +3,7 @@
 //! `snooze` opens a small modal. Pure state and update glue: `app` starts the
 //! service and turns [`Effect`]s into [`NudgeControl`] calls.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -167,8 +167,12 @@ pub struct Toast {
 pub struct NudgePane {
     /// A nudge service runs for this console.
     pub active: bool,
-    /// What was sent, newest first.
-    pub log: Vec<LogEntry>,
+    /// What was sent, newest first. A deque: a first start can fire tens of thousands
+    /// of late nudges at once, each put in front.
+    pub log: VecDeque<LogEntry>,
+    /// Keys of the log's entries read from the record (not fired here), which a
+    /// nudge fired here may duplicate.
+    recorded: HashSet<(String, Micros)>,
     /// Newest first.
     pub toasts: Vec<Toast>,
     /// Ticket → snoozed until.
@@ -238,8 +242,10 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
             let entry = LogEntry::of(&n);
             // The history read may have raced ahead of this message and found it in
             // the record already: keep one entry, the full one.
-            p.log.retain(|e| e.nudge.is_some() || !e.same(&entry));
-            p.log.insert(0, entry);
+            if p.recorded.remove(&(entry.ticket.clone(), entry.fired_at)) {
+                p.log.retain(|e| e.nudge.is_some() || !e.same(&entry));
+            }
+            p.log.push_front(entry);
             p.log.truncate(LOG_MAX);
             // Keep the same entry selected while new ones arrive on top.
             if s.view == View::Nudges && p.sel > 0 {
@@ -262,10 +268,13 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
                 // This console's own nudges are in the record too.
                 let entry = LogEntry::of_record(r);
                 if !p.log.iter().any(|e| e.same(&entry)) {
-                    p.log.push(entry);
+                    p.recorded.insert((entry.ticket.clone(), entry.fired_at));
+                    p.log.push_back(entry);
                 }
             }
-            p.log.sort_by_key(|e| std::cmp::Reverse(e.fired_at));
+            p.log
+                .make_contiguous()
+                .sort_by_key(|e| std::cmp::Reverse(e.fired_at));
             p.log.truncate(LOG_MAX);
             if let Some(k) = selected {
                 p.sel = p
