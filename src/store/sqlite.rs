@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 
 use super::{
@@ -469,7 +470,7 @@ fn refresh_projection(tx: &Transaction, path: &Path, ticket: &str) -> Result<(),
             row.events,
             row.last_seq,
             row.open,
-            row.facts_json(),
+            row.facts_bytes(),
             row.resolved_at
         ])
     })
@@ -541,7 +542,15 @@ fn decode_event(row: &Row) -> rusqlite::Result<Result<StoredEvent, (Seq, String,
 fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
     let last_seq: Seq = row.get(3).map_err(err)?;
-    let facts: Option<String> = row.get(5).map_err(err)?;
+    // Borrowed: the bytes are decoded where SQLite keeps them.
+    let facts = match row.get_ref(5).map_err(err)? {
+        ValueRef::Null => None,
+        ValueRef::Blob(b) => Some(super::projection::decode_facts(b)),
+        other => Some(Err(format!(
+            "expected the facts' bytes, found a {} value",
+            other.data_type()
+        ))),
+    };
     Ok(TicketRow {
         ticket: row.get(0).map_err(err)?,
         head: row.get(1).map_err(err)?,
@@ -551,13 +560,13 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
         resolved_at: row.get(6).map_err(err)?,
         facts: match facts {
             None => None,
-            Some(json) => Some(std::sync::Arc::new(serde_json::from_str(&json).map_err(
-                |e| StoreError::Corrupt {
+            Some(decoded) => Some(std::sync::Arc::new(decoded.map_err(|why| {
+                StoreError::Corrupt {
                     path: path.to_path_buf(),
                     seq: last_seq,
-                    why: format!("projection facts unreadable: {e}"),
-                },
-            )?)),
+                    why: format!("projection facts unreadable: {why}"),
+                }
+            })?)),
         },
     })
 }

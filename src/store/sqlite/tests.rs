@@ -508,13 +508,14 @@ fn upgrading_a_version_1_store_adds_the_nudge_tables_and_refreshes_the_projectio
     )
     .unwrap();
     drop(s);
-    // Make it what slawatch 0.1 wrote: schema 1, facts without the new field.
+    // Make it what slawatch 0.1 wrote: schema 1, facts as JSON without the newer field
+    // (the upgrade rebuilds them in the binary encoding).
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE nudges_sent; DROP TABLE nudge_snoozes;
          DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
          DELETE FROM schema_migrations WHERE version >= 2;
-         UPDATE tickets SET facts = json_remove(facts, '$.last_acknowledged_at');",
+         UPDATE tickets SET facts = '{\"ticket\":\"T-1\",\"priority\":\"P1\"}';",
     )
     .unwrap();
     drop(conn);
@@ -620,4 +621,30 @@ fn tickets_since_skip_what_was_resolved_before() {
     assert_eq!(since(10), ["B", "C"]);
     assert_eq!(since(11), ["B", "C"]);
     assert_eq!(since(12), ["C"]);
+}
+
+#[test]
+fn facts_that_are_not_the_binary_encoding_are_reported_not_guessed() {
+    let (_dir, mut s) = store();
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    s.conn
+        .execute("UPDATE tickets SET facts = '{\"ticket\":\"T-1\"}'", [])
+        .unwrap();
+    let problems = s.verify().unwrap().problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .what
+            .contains("expected the facts' bytes, found a Text value"),
+        "{problems:?}"
+    );
+    let err = s.open_tickets().unwrap_err().to_string();
+    assert!(err.contains("projection facts unreadable"), "{err}");
+    s.conn
+        .execute("UPDATE tickets SET facts = x'ff00ff'", [])
+        .unwrap();
+    assert!(s.open_tickets().is_err());
+    s.rebuild_projection().unwrap();
+    assert!(s.verify().unwrap().problems.is_empty());
+    assert_eq!(s.open_tickets().unwrap().tickets.len(), 1);
 }
