@@ -1057,21 +1057,27 @@ fn figures_of(
 
 /// Drops what the view never shows and would cost most of the figures' memory at
 /// 100,000 tickets: the per-ticket line items and ticket lists of contract terms that
-/// cost nothing, and of the others the items that neither breach nor cost (see
-/// [`penalty_items`]). Reports and evidence keep everything; they do not come here.
+/// cost nothing, of the others the items that neither breach nor cost (see
+/// [`penalty_items`]) and the items' texts, and the calculation steps. A term's first
+/// pending reason is enough to say it is not final. Reports and evidence keep
+/// everything; they do not come here.
 fn slim(c: &mut Compliance) {
-    for k in c
+    let contracts = c
         .customers
         .iter_mut()
-        .flat_map(|cc| cc.contracts.iter_mut())
-    {
+        .flat_map(|cc| cc.contracts.iter_mut());
+    for k in contracts {
         for t in k.now.terms.iter_mut().chain(k.in_1h.terms.iter_mut()) {
             if t.amount.is_zero() {
                 t.items = Vec::new();
             } else {
                 t.items.retain(|i| i.breach || !i.amount.is_zero());
+                t.items.iter_mut().for_each(|i| i.text = String::new());
+                t.items.shrink_to_fit();
             }
             t.tickets = Vec::new();
+            t.steps = Vec::new();
+            t.pending.truncate(1);
         }
     }
 }
