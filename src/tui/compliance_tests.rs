@@ -540,3 +540,37 @@ fn skipping_tickets_that_cannot_change_a_term_finds_the_same_risks() {
     }
     assert!(found > 10, "the cases have tickets at risk: {found}");
 }
+
+#[test]
+fn the_figures_copy_shares_one_fresh_id_per_ticket() {
+    let evs = demo();
+    let Reply::Done(c) = reply(&evs, 1, Month::current(now(), chrono_tz::UTC), now()) else {
+        unreachable!()
+    };
+    let mut original = (*c.figures).clone();
+    let mut copy = own_copy(&original);
+    assert_eq!(copy, original);
+    let first = |c: &mut Compliance| {
+        c.ticket_lists_mut()
+            .find_map(|l| l.ids.first().cloned())
+            .expect("some ticket")
+    };
+    let (old, new) = (first(&mut original), first(&mut copy));
+    assert_eq!(old, new);
+    assert!(!Arc::ptr_eq(&old, &new), "the copy has ids of its own");
+    let same: Vec<Arc<str>> = copy
+        .ticket_lists_mut()
+        .flat_map(|l| {
+            l.ids
+                .iter()
+                .filter(|i| **i == new)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(same.len() > 1, "the ticket is in several lists");
+    assert!(
+        same.iter().all(|i| Arc::ptr_eq(i, &new)),
+        "one id per ticket"
+    );
+}

@@ -267,6 +267,29 @@ pub fn compliance(
     }
 }
 
+impl Compliance {
+    /// Every ticket list of the figures (customers, priorities, metrics, days).
+    pub fn ticket_lists_mut(&mut self) -> impl Iterator<Item = &mut Tickets> {
+        self.customers.iter_mut().flat_map(|cc| {
+            let figures = std::iter::once(&mut cc.all)
+                .chain(cc.priorities.iter_mut())
+                .flat_map(|pf| {
+                    [&mut pf.tickets, &mut pf.breaches].into_iter().chain(
+                        pf.metrics
+                            .iter_mut()
+                            .flat_map(|m| [&mut m.met, &mut m.breached]),
+                    )
+                });
+            let days = cc.days.iter_mut().flat_map(|d| {
+                [&mut d.met, &mut d.breached]
+                    .into_iter()
+                    .chain(d.breaches_by_priority.values_mut())
+            });
+            figures.chain(days)
+        })
+    }
+}
+
 /// Whether an outcome or period is decided, and when.
 struct Outcome {
     metric: Metric,
