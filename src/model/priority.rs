@@ -46,8 +46,18 @@ impl Serialize for Priority {
 
 impl<'de> Deserialize<'de> for Priority {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        // Read in place: 100,000 projection rows hold several priorities each.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Priority;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a priority such as \"P1\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Priority, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 
