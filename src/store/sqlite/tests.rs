@@ -648,3 +648,24 @@ fn facts_that_are_not_the_binary_encoding_are_reported_not_guessed() {
     assert!(s.verify().unwrap().problems.is_empty());
     assert_eq!(s.open_tickets().unwrap().tickets.len(), 1);
 }
+
+#[test]
+fn current_facts_come_from_the_projection_in_the_order_asked() {
+    let (_dir, mut s) = store();
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    s.append(&detected("e2", "T-2"), Expect::Any).unwrap();
+    s.append(
+        &ev("e3", "T-2", EventKind::Acknowledged, at(8, 7), json!({})),
+        Expect::Any,
+    )
+    .unwrap();
+    let got = crate::store::current_facts(&s, ["T-2", "NOPE", "T-1"].map(String::from)).unwrap();
+    let keys: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(keys, ["T-2", "NOPE", "T-1"]);
+    let t2 = got[0].1.as_ref().unwrap();
+    assert_eq!(t2.first_response_at, Some(at(8, 7).timestamp_micros()));
+    assert!(got[1].1.is_none());
+    assert_eq!(got[2].1.as_ref().unwrap().ticket, "T-1");
+    let row = &s.ticket_rows(&["T-1".into()]).unwrap()[0];
+    assert_eq!(row.events, 1);
+}
