@@ -275,6 +275,54 @@ fn a_read_only_store_file_is_refused_for_writes_and_still_exported() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 40);
 }
 
+#[test]
+fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    import_examples(&db);
+    // What slawatch wrote before schema 3: no resolution column, facts as JSON.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
+         DELETE FROM schema_migrations WHERE version = 3;
+         UPDATE tickets SET facts = '{\"ticket\":\"old\"}' WHERE facts IS NOT NULL;",
+    )
+    .unwrap();
+    drop(conn);
+    let mode = |p: &Path, m: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    if unsafe_is_root() && Command::new("setpriv").arg("--help").output().is_err() {
+        may_skip("old read-only store test: running as root without setpriv");
+    } else {
+        mode(&db, 0o444);
+        let bin = env!("CARGO_BIN_EXE_slawatch");
+        let mut cmd = if unsafe_is_root() {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+            c
+        } else {
+            Command::new(bin)
+        };
+        mode(dir.path(), 0o777);
+        let out = cmd.arg("--db").arg(&db).arg("export").output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains(
+                "has schema version 2 and needs upgrading to version 3, which needs write access"
+            ),
+            "{err}"
+        );
+        mode(&db, 0o644);
+    }
+    // Whoever may write it upgrades it on the way, even for a command that only reads.
+    let exported = ok(&db, &["export"]);
+    assert_eq!(exported.lines().count(), 40);
+    assert!(ok(&db, &["verify"]).contains("the projection matches the log"));
+}
+
 fn unsafe_is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .map(|s| {

@@ -21,6 +21,12 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    #[error("store {path} has schema version {found} and needs upgrading to version {latest}, which needs write access to the file: run any slawatch command that writes (for example `slawatch --db {path} verify --rebuild-projection`) once as a user who can write it")]
+    OlderSchema {
+        path: PathBuf,
+        found: i64,
+        latest: i64,
+    },
     #[error("store {path} is read-only: cannot record anything (check the file's permissions and its directory's)")]
     ReadOnly { path: PathBuf },
     #[error("disk full while writing to store {path}: nothing of this write was stored")]

@@ -119,8 +119,19 @@ pub fn migrate(
     rebuild: impl FnOnce(&Transaction) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
-    if version(conn, path)? == Some(LATEST) {
+    let found = version(conn, path)?;
+    if found == Some(LATEST) {
         return Ok(());
+    }
+    if let Some(found) = found.filter(|_| {
+        conn.is_readonly(rusqlite::DatabaseName::Main)
+            .unwrap_or(false)
+    }) {
+        return Err(StoreError::OlderSchema {
+            path: path.to_path_buf(),
+            found,
+            latest: LATEST,
+        });
     }
     // Under the write lock, look again: another process may have just created it.
     let tx = conn

@@ -45,7 +45,9 @@ impl SqliteStore {
         Self::open_with(path, flags)
     }
 
-    /// Opens an existing store without ever writing to it (export, verify).
+    /// Opens an existing store for reading (export, verify). One that an older slawatch
+    /// wrote is upgraded first when the file can be written, and refused with what to
+    /// do when it cannot.
     pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
         if !path.exists() {
             return Err(StoreError::NotAStore {
@@ -53,10 +55,19 @@ impl SqliteStore {
                 why: "no such file".into(),
             });
         }
-        Self::open_with(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        match Self::open_with(path, flags) {
+            // Written by an older slawatch: upgrade it once, if this process may.
+            Err(old @ StoreError::OlderSchema { .. }) => match SqliteStore::open(path) {
+                Ok(upgraded) => {
+                    drop(upgraded);
+                    Self::open_with(path, flags)
+                }
+                Err(StoreError::ReadOnly { .. }) => Err(old),
+                Err(e) => Err(e),
+            },
+            other => other,
+        }
     }
 
     fn open_with(path: &Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
