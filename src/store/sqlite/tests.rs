@@ -573,20 +573,24 @@ fn upgrading_a_version_2_store_fills_in_when_tickets_were_resolved() {
     );
 }
 
+/// A store of one ticket after `sql` ran on it behind slawatch's back, and what verify
+/// finds (exactly one problem).
+fn one_problem_after(sql: &str) -> (tempfile::TempDir, SqliteStore, String) {
+    let (dir, mut s) = store();
+    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
+    s.conn.execute(sql, []).unwrap();
+    let mut problems = s.verify().unwrap().problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let what = problems.remove(0).what;
+    (dir, s, what)
+}
+
 #[test]
 fn verify_finds_a_wrong_resolution_time_in_the_projection() {
-    let (_dir, mut s) = store();
-    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
-    s.conn
-        .execute("UPDATE tickets SET resolved_at = 5", [])
-        .unwrap();
-    let problems = s.verify().unwrap().problems;
-    assert_eq!(problems.len(), 1, "{problems:?}");
+    let (.., what) = one_problem_after("UPDATE tickets SET resolved_at = 5");
     assert!(
-        problems[0]
-            .what
-            .contains("resolved_at Some(5) should be None"),
-        "{problems:?}"
+        what.contains("resolved_at Some(5) should be None"),
+        "{what}"
     );
 }
 
@@ -625,18 +629,11 @@ fn tickets_since_skip_what_was_resolved_before() {
 
 #[test]
 fn facts_that_are_not_the_binary_encoding_are_reported_not_guessed() {
-    let (_dir, mut s) = store();
-    s.append(&detected("e1", "T-1"), Expect::Any).unwrap();
-    s.conn
-        .execute("UPDATE tickets SET facts = '{\"ticket\":\"T-1\"}'", [])
-        .unwrap();
-    let problems = s.verify().unwrap().problems;
-    assert_eq!(problems.len(), 1, "{problems:?}");
+    let (_dir, mut s, what) =
+        one_problem_after("UPDATE tickets SET facts = '{\"ticket\":\"T-1\"}'");
     assert!(
-        problems[0]
-            .what
-            .contains("expected the facts' bytes, found a Text value"),
-        "{problems:?}"
+        what.contains("expected the facts' bytes, found a Text value"),
+        "{what}"
     );
     let err = s.open_tickets().unwrap_err().to_string();
     assert!(err.contains("projection facts unreadable"), "{err}");
