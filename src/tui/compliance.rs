@@ -80,7 +80,7 @@ pub struct Computed {
     /// The book's resolved tickets, for the drill-down lists (the board has the open
     /// ones).
     pub briefs: Arc<HashMap<String, Brief>>,
-    /// Reading the store (change feed, or the first full read).
+    /// Reading the store (the month's projection rows and the histories it needs).
     pub load_us: u64,
     /// `Book::new` and `compliance()`.
     pub compute_us: u64,
