@@ -192,20 +192,8 @@ impl Store for SqliteStore {
     }
 
     fn open_tickets(&self) -> Result<OpenTickets, StoreError> {
-        let err = self.err();
-        // One read transaction, so the rows and the cursor describe the same moment.
-        let tx = self.conn.unchecked_transaction().map_err(&err)?;
-        let cursor = max_seq(&tx).map_err(&err)?;
-        let mut stmt = tx
-            .prepare_cached(&format!(
-                "SELECT {TICKET_COLUMNS} FROM tickets WHERE open = 1"
-            ))
-            .map_err(&err)?;
-        let mut rows = stmt.query([]).map_err(&err)?;
         let mut tickets = Vec::new();
-        while let Some(row) = rows.next().map_err(&err)? {
-            tickets.push(decode_ticket(row, &self.path)?);
-        }
+        let cursor = self.open_tickets_chunked(8192, &mut |rows| tickets.extend(rows))?;
         Ok(OpenTickets { tickets, cursor })
     }
 

@@ -28,13 +28,17 @@ impl SqliteStore {
         f: &mut dyn FnMut(Vec<TicketRow>),
     ) -> Result<Seq, StoreError> {
         self.tickets_chunked(
-            "WHERE open = 1 UNION ALL SELECT {cols} FROM tickets WHERE resolved_at >= ?1",
+            &format!(
+                "WHERE open = 1 UNION ALL SELECT {TICKET_COLUMNS} FROM tickets WHERE resolved_at >= ?1"
+            ),
             [since],
             chunk,
             f,
         )
     }
 
+    /// The rows `SELECT {TICKET_COLUMNS} FROM tickets {filter}` gives, in one read
+    /// transaction (rows and cursor describe the same moment).
     fn tickets_chunked(
         &self,
         filter: &str,
@@ -45,7 +49,6 @@ impl SqliteStore {
         let err = self.err();
         let tx = self.conn.unchecked_transaction().map_err(&err)?;
         let cursor = max_seq(&tx).map_err(&err)?;
-        let filter = filter.replace("{cols}", TICKET_COLUMNS);
         let mut stmt = tx
             .prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets {filter}"))
             .map_err(&err)?;
