@@ -6,5 +6,6 @@ pub mod model;
 pub mod notify;
 pub mod report;
 pub mod sla;
+pub mod slots;
 pub mod store;
 pub mod tui;

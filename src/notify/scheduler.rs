@@ -30,16 +30,24 @@ use super::nudge::{Nudge, LATE_AFTER};
 use super::thresholds::{plan_clock, ClockPlan, Marks, ThresholdKind};
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
 use crate::sla::{clock, Calendars, Facts, Metric, Policies, Severity};
+use crate::slots::{distinct_key, Keyed, Slots};
 
 #[derive(Debug)]
 struct TicketState {
-    gen: u64,
+    /// The ticket id when the facts name it otherwise (never, in practice).
+    raw_key: Option<Box<str>>,
     /// Shared with whoever handed them over (the console's board holds the same copy).
     facts: Arc<Facts>,
     plans: Box<[ClockPlan]>,
     /// Plans of clocks that dropped out (paused, say) after sending something: what
     /// they sent carries over when the clock comes back.
-    parked: Vec<ClockPlan>,
+    parked: Box<[ClockPlan]>,
+}
+
+impl Keyed for TicketState {
+    fn key(&self) -> &str {
+        self.raw_key.as_deref().unwrap_or(&self.facts.ticket)
+    }
 }
 
 /// At most this many parked plans per ticket.
@@ -59,9 +67,10 @@ pub struct Stats {
 pub struct Scheduler {
     policies: Arc<Policies>,
     calendars: Calendars,
-    tickets: HashMap<Arc<str>, TicketState>,
-    queue: BinaryHeap<Reverse<(Micros, u64, Arc<str>)>>,
-    next_gen: u64,
+    /// A slot's generation changes whenever its ticket is re-planned: queue entries
+    /// (instant, slot, generation) of an older one are stale.
+    tickets: Slots<TicketState>,
+    queue: BinaryHeap<Reverse<(Micros, u32, u32)>>,
     snoozes: HashMap<String, Micros>,
     mute_below: Severity,
     problems: BTreeMap<String, String>,
@@ -84,9 +93,8 @@ impl Scheduler {
         Scheduler {
             policies,
             calendars,
-            tickets: HashMap::new(),
+            tickets: Slots::new(),
             queue: BinaryHeap::new(),
-            next_gen: 0,
             snoozes: HashMap::new(),
             mute_below: Severity::Warning,
             problems: BTreeMap::new(),
@@ -100,8 +108,11 @@ impl Scheduler {
     /// it. Cheap enough to call for every ticket in a change batch.
     pub fn update(&mut self, ticket: &str, facts: Option<&Arc<Facts>>, now: Micros) {
         self.last_now = self.last_now.max(now);
+        let slot = self.tickets.find(ticket);
         let Some(facts) = facts.filter(|f| f.is_open()) else {
-            self.tickets.remove(ticket);
+            if let Some(i) = slot {
+                self.tickets.remove(i);
+            }
             self.problems.remove(ticket);
             return;
         };
@@ -115,11 +126,12 @@ impl Scheduler {
                 Vec::new()
             }
         };
-        match self.tickets.get_mut(ticket) {
-            Some(state) => {
+        let slot = match slot.and_then(|i| Some((i, self.tickets.get_mut(i)?))) {
+            Some((i, state)) => {
                 // What was sent of a clock that is still (or again) the same clock stays
                 // sent; a clock that drops out after sending something is parked.
                 let old: Vec<ClockPlan> = std::mem::take(&mut state.parked)
+                    .into_vec()
                     .into_iter()
                     .chain(std::mem::take(&mut state.plans).into_vec())
                     .collect();
@@ -129,30 +141,31 @@ impl Scheduler {
                         plan.repeats = o.repeats;
                     }
                 }
-                state.parked = old
+                let mut parked: Vec<ClockPlan> = old
                     .into_iter()
                     .filter(|o| {
                         (o.fired > 0 || o.repeats > 0) && !plans.iter().any(|p| p.same_clock(o))
                     })
                     .collect();
-                let excess = state.parked.len().saturating_sub(MAX_PARKED);
-                state.parked.drain(..excess);
+                let excess = parked.len().saturating_sub(MAX_PARKED);
+                parked.drain(..excess);
+                state.parked = parked.into_boxed_slice();
                 state.facts = Arc::clone(facts);
+                state.raw_key = distinct_key(ticket, &facts.ticket);
                 state.plans = plans.into_boxed_slice();
+                i
             }
-            None => {
-                self.tickets.insert(
-                    Arc::from(ticket),
-                    TicketState {
-                        gen: 0,
-                        facts: Arc::clone(facts),
-                        plans: plans.into_boxed_slice(),
-                        parked: Vec::new(),
-                    },
-                );
-            }
-        }
-        self.reschedule(ticket, now);
+            None => self
+                .tickets
+                .insert(TicketState {
+                    raw_key: distinct_key(ticket, &facts.ticket),
+                    facts: Arc::clone(facts),
+                    plans: plans.into_boxed_slice(),
+                    parked: Box::default(),
+                })
+                .unwrap_or_else(|_| unreachable!("{ticket} was not followed")),
+        };
+        self.reschedule(slot, now);
     }
 
     fn plan(&mut self, facts: &Facts, now: Micros) -> Result<Vec<ClockPlan>, String> {
@@ -195,25 +208,26 @@ impl Scheduler {
     }
 
     /// Recomputes the ticket's wake-up and queues it under a new generation.
-    fn reschedule(&mut self, ticket: &str, now: Micros) {
+    fn reschedule(&mut self, slot: u32, now: Micros) {
         self.stats.planned += 1;
-        let snooze = self.snooze_of(ticket, now);
-        let Some((key, state)) = self.tickets.get_key_value(ticket) else {
+        let Some(state) = self.tickets.get(slot) else {
             return;
         };
-        let key = Arc::clone(key);
+        let snooze = self.snooze_of(state.key(), now);
         let wake = state
             .plans
             .iter()
             .filter_map(|p| next_threshold(p, snooze).map(|(_, at)| at))
             .min();
-        self.next_gen += 1;
-        let gen = self.next_gen;
-        if let Some(state) = self.tickets.get_mut(ticket) {
-            state.gen = gen;
-        }
+        let gen = self.tickets.bump(slot);
         if let Some(wake) = wake {
-            self.queue.push(Reverse((wake, gen, key)));
+            self.queue.push(Reverse((wake, slot, gen)));
+        }
+    }
+
+    fn reschedule_ticket(&mut self, ticket: &str, now: Micros) {
+        if let Some(slot) = self.tickets.find(ticket) {
+            self.reschedule(slot, now);
         }
     }
 
@@ -223,9 +237,9 @@ impl Scheduler {
 
     /// The earliest instant anything may fire, if anything is scheduled.
     pub fn next_wake(&mut self) -> Option<Micros> {
-        while let Some(Reverse((wake, gen, ticket))) = self.queue.peek() {
-            if self.tickets.get(&**ticket).is_some_and(|s| s.gen == *gen) {
-                return Some(*wake);
+        while let Some(&Reverse((wake, slot, gen))) = self.queue.peek() {
+            if self.tickets.is_current(slot, gen) {
+                return Some(wake);
             }
             self.queue.pop();
             self.stats.stale += 1;
@@ -237,19 +251,23 @@ impl Scheduler {
     pub fn pop_due(&mut self, now: Micros) -> Vec<Nudge> {
         self.last_now = self.last_now.max(now);
         let mut out = Vec::new();
-        let mut touched: Vec<Arc<str>> = Vec::new();
-        while let Some(Reverse((wake, gen, ticket))) = self.queue.peek() {
-            if *wake > now {
+        let mut touched: Vec<u32> = Vec::new();
+        while let Some(&Reverse((wake, slot, gen))) = self.queue.peek() {
+            if wake > now {
                 break;
             }
-            let (gen, ticket) = (*gen, Arc::clone(ticket));
             self.queue.pop();
-            let snooze = self.snooze_of(&ticket, now);
-            let mute_below = self.mute_below;
-            let Some(state) = self.tickets.get_mut(&*ticket).filter(|s| s.gen == gen) else {
+            if !self.tickets.is_current(slot, gen) {
                 self.stats.stale += 1;
                 continue;
-            };
+            }
+            let mute_below = self.mute_below;
+            let snooze = self
+                .tickets
+                .get(slot)
+                .and_then(|s| self.snoozes.get(s.key()).copied())
+                .filter(|&u| u > now);
+            let state = self.tickets.get_mut(slot).expect("a current slot");
             self.stats.examined += 1;
             for plan in state.plans.iter_mut() {
                 let Some((kind, at)) = pick(plan, snooze, now) else {
@@ -266,7 +284,7 @@ impl Scheduler {
                     }
                 }
                 out.push(nudge(
-                    &ticket,
+                    state.raw_key.as_deref().unwrap_or(&state.facts.ticket),
                     &state.facts,
                     plan,
                     kind,
@@ -275,10 +293,10 @@ impl Scheduler {
                     mute_below,
                 ));
             }
-            touched.push(ticket);
+            touched.push(slot);
         }
-        for t in touched {
-            self.reschedule(&t, now);
+        for slot in touched {
+            self.reschedule(slot, now);
         }
         out.sort_by(|a, b| {
             (a.threshold_at, &a.ticket, a.metric).cmp(&(b.threshold_at, &b.ticket, b.metric))
@@ -289,7 +307,8 @@ impl Scheduler {
     /// Gives a popped warning back: it was not sent (another console of the user
     /// snoozed the ticket until `until`). It fires when the snooze ends.
     pub fn defer(&mut self, nudge: &Nudge, until: Micros, now: Micros) {
-        if let Some(state) = self.tickets.get_mut(nudge.ticket.as_str()) {
+        let slot = self.tickets.find(&nudge.ticket);
+        if let Some(state) = slot.and_then(|i| self.tickets.get_mut(i)) {
             for plan in state.plans.iter_mut() {
                 if (plan.metric, plan.cycle_start, plan.target)
                     == (nudge.metric, nudge.cycle_start, nudge.target)
@@ -313,12 +332,12 @@ impl Scheduler {
     pub fn snooze_until(&mut self, ticket: &str, until: Micros, now: Micros) {
         self.snoozes.insert(ticket.to_owned(), until);
         self.snoozes.retain(|_, u| *u > now);
-        self.reschedule(ticket, now);
+        self.reschedule_ticket(ticket, now);
     }
 
     pub fn unsnooze(&mut self, ticket: &str, now: Micros) {
         if self.snoozes.remove(ticket).is_some() {
-            self.reschedule(ticket, now);
+            self.reschedule_ticket(ticket, now);
         }
     }
 
@@ -353,7 +372,7 @@ impl Scheduler {
     /// The next nudge a ticket will get, if any: (metric, kind, instant). For a
     /// "next nudge" hint in a detail view; computed on demand.
     pub fn next_for(&self, ticket: &str, now: Micros) -> Option<(Metric, ThresholdKind, Micros)> {
-        let state = self.tickets.get(ticket)?;
+        let state = self.tickets.get(self.tickets.find(ticket)?)?;
         let snooze = self.snooze_of(ticket, now);
         state
             .plans

@@ -9,7 +9,7 @@
 //! only a change of sort mode or filter rebuilds it.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +19,7 @@ use crate::model::Priority;
 use crate::sla::calendar::{Calendar, Micros};
 use crate::sla::clock::{self, Clock, ClockState};
 use crate::sla::{Calendars, Facts, Metric, Policies, Policy, Severity};
+use crate::slots::{distinct_key, Keyed, Slots};
 use crate::store::TicketFacts;
 
 /// How a ticket ranks: breached first, then running by due, then paused-only.
@@ -71,17 +72,63 @@ impl Summary {
 
 #[derive(Clone, Debug)]
 pub struct Entry {
-    /// The ticket id exactly as stored (for appends and history).
-    pub key: String,
+    /// The ticket id as stored when sanitising changed `facts.ticket`; see [`Entry::key`].
+    raw_key: Option<Box<str>>,
     /// Folded facts; their display texts (id, customer, title, service, assignee,
     /// escalation target) are sanitised. Pause reasons stay as stored: the policy
     /// matches them; views sanitise them when shown.
     pub facts: Arc<Facts>,
     pub policy: Option<u16>,
     pub sum: Summary,
-    /// What the text filter searches, lower case: id, customer, title and assignee,
-    /// one per line (so a match never spans two of them).
-    search: Box<str>,
+}
+
+impl Entry {
+    /// The ticket id exactly as stored (for appends and history).
+    pub fn key(&self) -> &str {
+        self.raw_key.as_deref().unwrap_or(&self.facts.ticket)
+    }
+
+    /// Whether the (lower-cased) text occurs in the id, customer, title or assignee,
+    /// ignoring case.
+    fn mentions(&self, lower: &str) -> bool {
+        let f = &*self.facts;
+        [
+            &*f.ticket,
+            &*f.customer,
+            &*f.title,
+            f.assignee.as_deref().unwrap_or(""),
+        ]
+        .into_iter()
+        .any(|text| contains_folded(text, lower))
+    }
+}
+
+impl Keyed for Entry {
+    fn key(&self) -> &str {
+        Entry::key(self)
+    }
+}
+
+/// Whether `lower` (lower case already) occurs in `text` ignoring case. Plain ASCII,
+/// nearly every text, is compared in place; anything else is lower-cased first.
+fn contains_folded(text: &str, lower: &str) -> bool {
+    if !text.is_ascii() {
+        return text.to_lowercase().contains(lower);
+    }
+    let (hay, needle) = (text.as_bytes(), lower.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if hay.len() < needle.len() {
+        return false;
+    }
+    (0..=hay.len() - needle.len()).any(|at| {
+        hay[at].to_ascii_lowercase() == first
+            && hay[at + 1..at + needle.len()]
+                .iter()
+                .zip(rest)
+                .all(|(h, n)| h.to_ascii_lowercase() == *n)
+    })
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -150,7 +197,7 @@ impl Filter {
                 return false;
             }
         }
-        self.text.is_empty() || e.search.contains(self.text.as_str())
+        self.text.is_empty() || e.mentions(&self.text)
     }
 
     /// A short description for the header: `/acme mine breached P1`.
@@ -220,13 +267,10 @@ pub struct Board {
     policies: Policies,
     /// The compiled calendar of each policy, by policy index.
     cals: Vec<Option<Arc<Calendar>>>,
-    /// Boxed: an entry is a few hundred bytes, and the vector holding 100,000 of them
-    /// should grow and reorder by moving pointers.
-    entries: Vec<Option<Box<Entry>>>,
-    /// Per slot: bumped whenever its entry changes, so stale heap items are skipped.
-    gens: Vec<u32>,
-    free: Vec<u32>,
-    index: HashMap<String, u32>,
+    /// Boxed: an entry is about a hundred bytes, and the slots holding 100,000 of
+    /// them should grow by moving pointers. A slot's generation is bumped whenever
+    /// its entry changes, so stale heap items are skipped.
+    slots: Slots<Box<Entry>>,
     /// Every ticket, sorted.
     order: Vec<u32>,
     /// The filtered order (what the queue shows).
@@ -253,10 +297,7 @@ impl Board {
         Board {
             policies,
             cals,
-            entries: Vec::new(),
-            gens: Vec::new(),
-            free: Vec::new(),
-            index: HashMap::new(),
+            slots: Slots::new(),
             order: Vec::new(),
             visible: Vec::new(),
             filter: Filter::default(),
@@ -272,11 +313,11 @@ impl Board {
     }
 
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.slots.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.slots.is_empty()
     }
 
     pub fn counts(&self) -> Counts {
@@ -288,11 +329,11 @@ impl Board {
     }
 
     pub fn entry(&self, i: u32) -> Option<&Entry> {
-        self.entries.get(i as usize).and_then(|e| e.as_deref())
+        self.slots.get(i).map(|e| &**e)
     }
 
     pub fn find(&self, key: &str) -> Option<u32> {
-        self.index.get(key).copied()
+        self.slots.find(key)
     }
 
     pub fn filter(&self) -> &Filter {
@@ -331,10 +372,7 @@ impl Board {
     /// Empties the board for a new snapshot, delivered by [`Board::add_loaded`] and
     /// closed by [`Board::finish_load`].
     pub fn begin_load(&mut self) {
-        self.entries.clear();
-        self.gens.clear();
-        self.free.clear();
-        self.index.clear();
+        self.slots.clear();
         self.heap.clear();
         self.order.clear();
         self.visible.clear();
@@ -360,7 +398,7 @@ impl Board {
             .min(8);
         if !parallel || threads == 1 {
             let entries: Vec<Box<Entry>> = open
-                .map(|(k, f)| self.make_entry(k, f, now, now_us))
+                .map(|(k, f)| self.make_entry(&k, f, now, now_us))
                 .collect();
             self.insert_loaded(vec![entries]);
             return;
@@ -383,7 +421,7 @@ impl Board {
                     .map(|part| {
                         s.spawn(move || {
                             part.into_iter()
-                                .map(|(k, f)| this.make_entry(k, f, now, now_us))
+                                .map(|(k, f)| this.make_entry(&k, f, now, now_us))
                                 .collect::<Vec<_>>()
                         })
                     })
@@ -396,7 +434,7 @@ impl Board {
         } else {
             vec![input
                 .into_iter()
-                .map(|(k, f)| self.make_entry(k, f, now, now_us))
+                .map(|(k, f)| self.make_entry(&k, f, now, now_us))
                 .collect()]
         };
         self.insert_loaded(parts);
@@ -406,20 +444,13 @@ impl Board {
     #[allow(clippy::vec_box)]
     fn insert_loaded(&mut self, parts: Vec<Vec<Box<Entry>>>) {
         let total: usize = parts.iter().map(Vec::len).sum();
-        self.entries.reserve(total);
-        self.gens.reserve(total);
-        self.index.reserve(total);
+        self.slots.reserve(total);
         self.heap.reserve(total);
         for e in parts.into_iter().flatten() {
-            if self.index.contains_key(&e.key) {
-                continue;
+            if let Ok(i) = self.slots.insert(e) {
+                self.counts.add(self.slots.get(i).expect("inserted"), 1);
+                self.push_heap(i);
             }
-            let i = self.entries.len() as u32;
-            self.counts.add(&e, 1);
-            self.index.insert(e.key.clone(), i);
-            self.entries.push(Some(e));
-            self.gens.push(0);
-            self.push_heap(i);
         }
     }
 
@@ -448,46 +479,33 @@ impl Board {
         let bulk = changes.len() > BULK || self.loading;
         let now_us = now.timestamp_micros();
         for (key, facts) in changes {
-            let existing = self.index.get(&key).copied();
-            if let Some(i) = existing {
-                if !bulk {
-                    self.unplace(i);
-                }
-                let old = self.entries[i as usize].take().expect("indexed entry");
-                self.counts.add(&old, -1);
-                match facts.filter(|f| f.is_open()) {
-                    Some(f) => {
-                        let e = self.make_entry(key, f, now, now_us);
-                        self.counts.add(&e, 1);
-                        self.entries[i as usize] = Some(e);
-                        self.push_heap(i);
-                        if !bulk {
-                            self.place(i);
-                        }
+            let existing = self.slots.find(&key);
+            let Some(f) = facts.filter(|f| f.is_open()) else {
+                if let Some(i) = existing {
+                    if !bulk {
+                        self.unplace(i);
                     }
-                    None => {
-                        self.index.remove(&old.key);
-                        self.gens[i as usize] = self.gens[i as usize].wrapping_add(1);
-                        self.free.push(i);
-                    }
+                    let old = self.slots.remove(i).expect("indexed entry");
+                    self.counts.add(&old, -1);
                 }
-            } else if let Some(f) = facts.filter(|f| f.is_open()) {
-                let e = self.make_entry(key.clone(), f, now, now_us);
-                self.counts.add(&e, 1);
-                let i = match self.free.pop() {
-                    Some(i) => i,
-                    None => {
-                        self.entries.push(None);
-                        self.gens.push(0);
-                        (self.entries.len() - 1) as u32
+                continue;
+            };
+            let e = self.make_entry(&key, f, now, now_us);
+            self.counts.add(&e, 1);
+            let i = match existing {
+                Some(i) => {
+                    if !bulk {
+                        self.unplace(i);
                     }
-                };
-                self.entries[i as usize] = Some(e);
-                self.push_heap(i);
-                self.index.insert(key, i);
-                if !bulk {
-                    self.place(i);
+                    let old = self.slots.replace(i, e);
+                    self.counts.add(&old, -1);
+                    i
                 }
+                None => self.slots.insert(e).expect("a new key"),
+            };
+            self.push_heap(i);
+            if !bulk {
+                self.place(i);
             }
         }
         if bulk && !self.loading {
@@ -509,7 +527,7 @@ impl Board {
                 break;
             }
             self.heap.pop();
-            if self.entry(i).is_some() && self.gens[i as usize] == gen {
+            if self.slots.is_current(i, gen) {
                 due.push(i);
             }
         }
@@ -521,15 +539,15 @@ impl Board {
             if !bulk {
                 self.unplace(i);
             }
-            let mut e = self.entries[i as usize].take().expect("live entry");
-            self.counts.add(&e, -1);
-            let was = e.sum.class;
-            e.sum = self.summarize(&e.facts, e.policy, now, now_us);
-            if was != Class::Breached && e.sum.class == Class::Breached {
+            let e = self.slots.get(i).expect("live entry");
+            let sum = self.summarize(&e.facts, e.policy, now, now_us);
+            if e.sum.class != Class::Breached && sum.class == Class::Breached {
                 breached.push(i);
             }
-            self.counts.add(&e, 1);
-            self.entries[i as usize] = Some(e);
+            self.counts.add(e, -1);
+            let e = self.slots.get_mut(i).expect("live entry");
+            e.sum = sum;
+            self.counts.add(e, 1);
             self.push_heap(i);
             if !bulk {
                 self.place(i);
@@ -615,12 +633,12 @@ impl Board {
             .iter()
             .copied()
             .filter(|&i| {
-                let e = self.entries[i as usize].as_ref().expect("ordered entry");
+                let e = self.slots.get(i).expect("ordered entry");
                 e.facts.escalation.is_some() && self.filter.matches(e, &self.agent)
             })
             .collect();
         let key = |i: &u32| {
-            let e = self.entries[*i as usize].as_ref().expect("ordered entry");
+            let e = self.slots.get(*i).expect("ordered entry");
             let x = e.facts.escalation.as_ref().expect("escalated");
             (
                 Reverse(x.level),
@@ -636,7 +654,7 @@ impl Board {
 
     fn make_entry(
         &self,
-        key: String,
+        key: &str,
         mut facts: Arc<Facts>,
         now: DateTime<Utc>,
         now_us: Micros,
@@ -648,21 +666,11 @@ impl Board {
             .map(|p| p as u16);
         let sum = self.summarize(&facts, policy, now, now_us);
         sanitise(&mut facts);
-        let search = format!(
-            "{}\n{}\n{}\n{}",
-            facts.ticket,
-            facts.customer,
-            facts.title,
-            facts.assignee.as_deref().unwrap_or_default()
-        )
-        .to_lowercase()
-        .into_boxed_str();
         Box::new(Entry {
-            key,
+            raw_key: distinct_key(key, &facts.ticket),
             facts,
             policy,
             sum,
-            search,
         })
     }
 
@@ -687,12 +695,10 @@ impl Board {
     /// Bumps the slot's generation (older heap items go stale) and schedules its
     /// next change.
     fn push_heap(&mut self, i: u32) {
-        if self.heap.len() > 2 * self.index.len() + 4096 {
+        if self.heap.len() > 2 * self.slots.len() + 4096 {
             self.compact_heap();
         }
-        let g = &mut self.gens[i as usize];
-        *g = g.wrapping_add(1);
-        let gen = *g;
+        let gen = self.slots.bump(i);
         if let Some(at) = self.entry(i).and_then(|e| e.sum.next_change) {
             self.heap.push(Reverse((at, i, gen)));
         }
@@ -703,15 +709,13 @@ impl Board {
         let heap = std::mem::take(&mut self.heap);
         self.heap = heap
             .into_iter()
-            .filter(|Reverse((_, i, gen))| {
-                self.entries[*i as usize].is_some() && self.gens[*i as usize] == *gen
-            })
+            .filter(|Reverse((_, i, gen))| self.slots.is_current(*i, *gen))
             .collect();
     }
 
     fn cmp(&self, a: u32, b: u32) -> Ordering {
-        let x = self.entries[a as usize].as_ref().expect("entry");
-        let y = self.entries[b as usize].as_ref().expect("entry");
+        let x = self.slots.get(a).expect("entry");
+        let y = self.slots.get(b).expect("entry");
         let urg = |e: &Entry| {
             (
                 e.sum.class,
@@ -736,7 +740,7 @@ impl Board {
     }
 
     fn matches(&self, i: u32) -> bool {
-        let e = self.entries[i as usize].as_ref().expect("entry");
+        let e = self.slots.get(i).expect("entry");
         self.filter.matches(e, &self.agent)
     }
 
@@ -790,25 +794,22 @@ impl Board {
             // The common case, with flat keys sorted in one array: several times
             // faster than `cmp`, which follows two pointers per comparison.
             let mut keys: Vec<(Class, Micros, Priority, Micros, u32)> = self
-                .entries
+                .slots
                 .iter()
-                .enumerate()
-                .filter_map(|(i, e)| {
-                    e.as_ref().map(|e| {
-                        (
-                            e.sum.class,
-                            e.sum.due.unwrap_or(Micros::MAX),
-                            e.facts.priority,
-                            e.facts.detected_at,
-                            i as u32,
-                        )
-                    })
+                .map(|(i, e)| {
+                    (
+                        e.sum.class,
+                        e.sum.due.unwrap_or(Micros::MAX),
+                        e.facts.priority,
+                        e.facts.detected_at,
+                        i,
+                    )
                 })
                 .collect();
             keys.sort_unstable();
             order = keys.into_iter().map(|k| k.4).collect();
         } else {
-            order = self.index.values().copied().collect();
+            order = self.slots.iter().map(|(i, _)| i).collect();
             order.sort_unstable_by(|&a, &b| self.cmp(a, b));
         }
         self.order = order;

@@ -277,7 +277,7 @@ impl Form {
         Form {
             unchanged,
             kind,
-            ticket: e.key.clone(),
+            ticket: e.key().to_owned(),
             ticket_label: f.ticket.clone(),
             context,
             fields,

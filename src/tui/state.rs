@@ -82,7 +82,7 @@ impl ListSel {
         }
         let row = row.min(rows.len() - 1);
         self.row = row;
-        self.key = board.entry(rows[row]).map(|e| e.key.clone());
+        self.key = board.entry(rows[row]).map(|e| e.key().to_owned());
     }
 }
 

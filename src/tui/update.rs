@@ -461,7 +461,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         Action::Open => {
             if let Some(i) = s.target() {
                 if let Some(e) = s.board.entry(i) {
-                    let key = e.key.clone();
+                    let key = e.key().to_owned();
                     let same = s.ticket.as_ref().is_some_and(|t| t.key == key);
                     if !same {
                         s.ticket = Some(TicketPane {

@@ -24,7 +24,7 @@ fn appended(fx: &[Effect]) -> Vec<&Event> {
 
 fn selected_key(s: &State) -> String {
     let i = s.target().unwrap();
-    s.board.entry(i).unwrap().key.clone()
+    s.board.entry(i).unwrap().key().to_owned()
 }
 
 /// Performs the effects as the store worker would, feeding the results back.
@@ -375,7 +375,12 @@ fn selection_follows_its_ticket_when_the_order_changes() {
     press(&mut s, "jjjj", now());
     let key = selected_key(&s);
     // Resolve the first row's ticket: everything moves up one; the selection stays put.
-    let first = s.board.entry(s.board.visible()[0]).unwrap().key.clone();
+    let first = s
+        .board
+        .entry(s.board.visible()[0])
+        .unwrap()
+        .key()
+        .to_owned();
     let ev = testkit::ev(
         &first,
         EventKind::Resolved,
@@ -454,7 +459,7 @@ fn keys(b: &Board) -> Vec<(String, Class)> {
         .iter()
         .map(|&i| {
             let e = b.entry(i).unwrap();
-            (e.key.clone(), e.sum.class)
+            (e.key().to_owned(), e.sum.class)
         })
         .collect()
 }
@@ -605,4 +610,93 @@ fn the_board_shares_clean_facts_and_copies_only_hostile_ones() {
     assert!(evil.facts.title.ends_with(" fibre cut"));
     // What others hold stays as stored.
     assert!(hostile.title.starts_with('\x1b'));
+}
+
+#[test]
+fn a_ticket_whose_id_needed_sanitising_is_still_found_updated_and_removed_by_its_id() {
+    let (pols, cals) = crate::config::shipped();
+    let mut board = Board::new(pols.clone(), cals, "alice");
+    let now = now();
+    let rows = testkit::rows(&crate::demo::demo_events(7, now));
+    let open = rows.iter().find(|r| r.open && r.facts.is_some()).unwrap();
+    let raw = "EVIL-\x1b[2J1";
+    let mut f = (*open.facts.clone().unwrap()).clone();
+    f.ticket = raw.into();
+    board.load([(raw.to_owned(), Some(Arc::new(f.clone())))], now);
+    let i = board.find(raw).expect("found by the id as stored");
+    let e = board.entry(i).unwrap();
+    assert_eq!(e.key(), raw);
+    assert!(!e.facts.ticket.contains('\x1b'), "{:?}", e.facts.ticket);
+
+    f.title = "now retitled".into();
+    board.upsert(raw, Some(Arc::new(f)), now);
+    assert_eq!(board.len(), 1);
+    assert_eq!(board.find(raw), Some(i), "updated in place");
+    assert_eq!(&*board.entry(i).unwrap().facts.title, "now retitled");
+    board.upsert(raw, None, now);
+    assert_eq!(
+        (board.len(), board.find(raw), board.visible().len()),
+        (0, None, 0)
+    );
+}
+
+#[test]
+fn the_text_filter_ignores_case_and_never_spans_two_fields() {
+    let (pols, cals) = crate::config::shipped();
+    let mut board = Board::new(pols.clone(), cals, "alice");
+    let now = now();
+    let rows = testkit::rows(&crate::demo::demo_events(7, now));
+    let base = (*rows
+        .iter()
+        .find(|r| r.open && r.facts.is_some())
+        .unwrap()
+        .facts
+        .clone()
+        .unwrap())
+    .clone();
+    let ticket = |id: &str, customer: &str, title: &str, assignee: Option<&str>| {
+        let mut f = base.clone();
+        f.ticket = id.into();
+        f.customer = customer.into();
+        f.title = title.into();
+        f.assignee = assignee.map(Into::into);
+        (id.to_owned(), Some(Arc::new(f)))
+    };
+    board.load(
+        [
+            ticket("T-1", "Acme", "Fibre CUT at POP", None),
+            ticket("T-2", "École Polytechnique", "Slow DNS", Some("Zoë")),
+            ticket("T-3", "Initech", "acme router", Some("bob")),
+            ticket("T-4", "Hooli", "Link down", Some("ACMEbot")),
+        ],
+        now,
+    );
+    let shown = |board: &mut Board, text: &str| {
+        board.set_filter(crate::tui::board::Filter {
+            text: text.to_lowercase(),
+            ..Default::default()
+        });
+        let mut ids: Vec<String> = board
+            .visible()
+            .iter()
+            .map(|&i| board.entry(i).unwrap().key().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        shown(&mut board, "ACME"),
+        ["T-1", "T-3", "T-4"],
+        "customer, title, assignee"
+    );
+    assert_eq!(shown(&mut board, "cut at p"), ["T-1"]);
+    assert_eq!(shown(&mut board, "t-2"), ["T-2"], "the id");
+    assert_eq!(shown(&mut board, "ÉCOLE"), ["T-2"], "beyond ASCII");
+    assert_eq!(shown(&mut board, "zoË"), ["T-2"]);
+    assert!(
+        shown(&mut board, "acmefibre").is_empty(),
+        "customer then title"
+    );
+    assert!(shown(&mut board, "1acme").is_empty(), "id then customer");
+    assert_eq!(shown(&mut board, "").len(), 4);
 }

@@ -360,7 +360,7 @@ pub fn mark_snoozed(
     now: DateTime<Utc>,
     selected: bool,
 ) {
-    let Some(until) = s.nudges.snoozed_until(&e.key, now.timestamp_micros()) else {
+    let Some(until) = s.nudges.snoozed_until(e.key(), now.timestamp_micros()) else {
         return;
     };
     let mut x = x0;

@@ -55,7 +55,12 @@ fn snooze_modal() {
         update(
             s,
             Msg::Nudge(NudgeEvent::Service(NudgeMsg::Snoozed {
-                ticket: s.board.entry(s.board.visible()[0]).unwrap().key.clone(),
+                ticket: s
+                    .board
+                    .entry(s.board.visible()[0])
+                    .unwrap()
+                    .key()
+                    .to_owned(),
                 until: Some((now() + TimeDelta::minutes(12)).timestamp_micros()),
             })),
             now(),
@@ -67,7 +72,12 @@ fn snooze_modal() {
 #[test]
 fn queue_marks_snoozed_tickets() {
     both("nudge_snoozed_row", |s| {
-        let key = s.board.entry(s.board.visible()[1]).unwrap().key.clone();
+        let key = s
+            .board
+            .entry(s.board.visible()[1])
+            .unwrap()
+            .key()
+            .to_owned();
         press(s, "j", now());
         press(s, "s2", now());
         assert!(s

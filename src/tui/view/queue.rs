@@ -177,7 +177,7 @@ pub fn draw_list(
             now,
             r == cur,
             show_customer,
-            s.compliance.marked(&e.key),
+            s.compliance.marked(e.key()),
         );
         super::nudge_log::mark_snoozed(buf, area.x, y, &cols, s, e, theme, now, r == cur);
     }
