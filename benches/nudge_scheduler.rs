@@ -57,7 +57,7 @@ fn main() {
         }
         let f = Facts::fold(&group, DateTime::<Utc>::MAX_UTC).unwrap();
         if f.is_open() {
-            facts.push((f.ticket.clone(), Arc::new(f)));
+            facts.push((f.ticket.to_string(), Arc::new(f)));
         }
     }
     let (policies, calendars) = slawatch::config::shipped();

@@ -78,7 +78,7 @@ fn shipped_policies_see_every_situation_at_any_hour() {
         let open: Vec<_> = eval.tickets.iter().filter(|t| t.facts.is_open()).collect();
         assert_eq!(open.len(), 200, "{at}");
         assert_eq!(eval.tickets.len() - open.len(), RESOLVED_TICKETS, "{at}");
-        let customers: BTreeSet<_> = open.iter().map(|t| t.facts.customer.as_str()).collect();
+        let customers: BTreeSet<_> = open.iter().map(|t| &*t.facts.customer).collect();
         assert_eq!(customers.len(), 12, "{at}");
         let policies: BTreeSet<_> = open.iter().map(|t| t.policy.as_str()).collect();
         assert_eq!(
@@ -156,7 +156,7 @@ fn carriers_breach_within_minutes_even_on_a_sunday() {
                 .iter()
                 .any(|c| c.state == ClockState::Running && c.due.is_some_and(|d| d <= horizon))
         })
-        .map(|t| t.facts.customer.as_str())
+        .map(|t| &*t.facts.customer)
         .collect();
     for carrier in ["acme-telecom", "nordlink", "pacific-fiber", "metronet"] {
         assert!(soon.contains(carrier), "{carrier}: {soon:?}");

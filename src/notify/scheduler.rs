@@ -450,12 +450,12 @@ fn nudge(
     let severity = plan.severity(kind);
     Nudge {
         ticket: ticket.to_owned(),
-        customer: facts.customer.clone(),
-        title: facts.title.clone(),
+        customer: facts.customer.to_string(),
+        title: facts.title.to_string(),
         priority: facts.priority,
         escalation: facts.escalation.as_ref().map(|e| e.level),
-        escalated_to: facts.escalation.as_ref().map(|e| e.to.clone()),
-        assignee: facts.assignee.clone(),
+        escalated_to: facts.escalation.as_ref().map(|e| e.to.to_string()),
+        assignee: facts.assignee.as_deref().map(str::to_owned),
         metric: plan.metric,
         kind,
         severity,

@@ -345,9 +345,9 @@ pub fn build(
     let restored = ordered.iter().find(|e| e.kind == EventKind::Restored);
     let resolved = ordered.iter().find(|e| e.kind == EventKind::Resolved);
     let summary = Summary {
-        customer: f.customer.clone(),
-        service: f.service.clone(),
-        title: f.title.clone(),
+        customer: f.customer.to_string(),
+        service: f.service.as_deref().map(str::to_owned),
+        title: f.title.to_string(),
         priority: f.priority.to_string(),
         policy: sla.policy.clone(),
         calendar: sla.calendar.clone(),
@@ -415,7 +415,7 @@ pub fn build(
                 .map(|p| PauseEvidence {
                     from: at(p.from),
                     to: p.to.map(at),
-                    reason: p.reason.clone(),
+                    reason: p.reason.to_string(),
                     stops_this_clock: policy.stops(&p.reason, c.metric),
                 })
                 .collect(),

@@ -108,7 +108,7 @@ impl Window<'_> {
             step(cursor, p.from.max(cursor), &mut acc, &mut deadline);
             cursor = to.max(cursor);
             if to >= self.end && !self.stopped {
-                paused_reason = Some(p.reason.clone());
+                paused_reason = Some(p.reason.to_string());
             }
             if cursor >= self.end {
                 break;

@@ -1,7 +1,10 @@
 //! A ticket's history folded into the facts its clocks are measured from.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 
 use super::calendar::Micros;
 use crate::model::{Event, EventKind, Priority};
@@ -11,44 +14,52 @@ pub struct Pause {
     pub from: Micros,
     /// `None` while the pause lasts.
     pub to: Option<Micros>,
-    pub reason: String,
+    pub reason: Box<str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Escalation {
     pub level: u8,
-    pub to: String,
+    pub to: Box<str>,
     pub at: Micros,
     /// Whether an `acknowledged` event followed the escalation.
     pub acknowledged: bool,
 }
 
 /// Everything the clocks and the console need to know about one ticket as of `now`.
+///
+/// Compact, because the console holds one per open ticket (100,000 of them): texts
+/// are boxed `str`s, lists are thin (one pointer; nothing allocated while empty), and
+/// the rare escalation is boxed. Customer and service names, a few dozen values over
+/// all tickets, are shared. Serialised exactly as the plain `String`/`Vec` layout
+/// the store's projection was written with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Facts {
-    pub ticket: String,
-    pub customer: String,
-    pub service: Option<String>,
-    pub title: String,
-    pub assignee: Option<String>,
+    pub ticket: Box<str>,
+    #[serde(deserialize_with = "shared::text")]
+    pub customer: Arc<str>,
+    #[serde(deserialize_with = "shared::optional_text")]
+    pub service: Option<Arc<str>>,
+    pub title: Box<str>,
+    pub assignee: Option<Box<str>>,
     pub detected_at: Micros,
     pub priority: Priority,
     pub last_priority_change: Option<Micros>,
     /// Every priority in force and since when, oldest first.
-    pub priority_history: Vec<(Micros, Priority)>,
+    pub priority_history: ThinVec<(Micros, Priority)>,
     /// First acknowledgement or client update: the first response.
     pub first_response_at: Option<Micros>,
     /// The newest `acknowledged` event: an acknowledgement after a breach stops its
     /// repeated nudges. (Absent from projections written before it existed.)
     #[serde(default)]
     pub last_acknowledged_at: Option<Micros>,
-    pub client_updates: Vec<Micros>,
-    pub pauses: Vec<Pause>,
+    pub client_updates: ThinVec<Micros>,
+    pub pauses: ThinVec<Pause>,
     pub restored_at: Option<Micros>,
     pub resolved_at: Option<Micros>,
-    pub escalation: Option<Escalation>,
+    pub escalation: Option<Box<Escalation>>,
     pub last_event_at: Micros,
-    pub events: usize,
+    pub events: u32,
 }
 
 impl Facts {
@@ -70,11 +81,11 @@ impl Facts {
             })?;
         let d = order[detected];
         let mut f = Facts {
-            ticket: d.ticket.clone(),
-            customer: d.text("customer").unwrap_or_default().to_owned(),
-            service: d.text("service").map(str::to_owned),
-            title: d.text("title").unwrap_or_default().to_owned(),
-            assignee: d.text("assignee").map(str::to_owned),
+            ticket: d.ticket.as_str().into(),
+            customer: shared::intern(d.text("customer").unwrap_or_default()),
+            service: d.text("service").map(shared::intern),
+            title: d.text("title").unwrap_or_default().into(),
+            assignee: d.text("assignee").map(Into::into),
             detected_at: d.at.timestamp_micros(),
             priority: d.priority().ok_or_else(|| {
                 format!(
@@ -83,16 +94,16 @@ impl Facts {
                 )
             })?,
             last_priority_change: None,
-            priority_history: Vec::new(),
+            priority_history: ThinVec::new(),
             first_response_at: None,
             last_acknowledged_at: None,
-            client_updates: Vec::new(),
-            pauses: Vec::new(),
+            client_updates: ThinVec::new(),
+            pauses: ThinVec::new(),
             restored_at: None,
             resolved_at: None,
             escalation: None,
             last_event_at: d.at.timestamp_micros(),
-            events: order.len(),
+            events: u32::try_from(order.len()).unwrap_or(u32::MAX),
         };
         f.priority_history.push((f.detected_at, f.priority));
         for e in &order[detected + 1..] {
@@ -117,19 +128,19 @@ impl Facts {
                 self.client_updates.push(at);
             }
             EventKind::Escalated => {
-                self.escalation = Some(Escalation {
+                self.escalation = Some(Box::new(Escalation {
                     level: e.level().unwrap_or(1),
-                    to: e.text("to").unwrap_or_default().to_owned(),
+                    to: e.text("to").unwrap_or_default().into(),
                     at,
                     acknowledged: false,
-                });
+                }));
             }
             EventKind::Paused => {
                 self.end_pause(at);
                 self.pauses.push(Pause {
                     from: at,
                     to: None,
-                    reason: e.text("reason").unwrap_or_default().to_owned(),
+                    reason: e.text("reason").unwrap_or_default().into(),
                 });
             }
             EventKind::Resumed => self.end_pause(at),
@@ -142,7 +153,7 @@ impl Facts {
                     }
                 }
             }
-            EventKind::Assigned => self.assignee = e.text("to").map(str::to_owned),
+            EventKind::Assigned => self.assignee = e.text("to").map(Into::into),
             EventKind::Restored => {
                 self.restored_at.get_or_insert(at);
             }
@@ -182,5 +193,45 @@ impl Facts {
 
     pub fn is_open(&self) -> bool {
         self.resolved_at.is_none()
+    }
+}
+
+/// Customer and service names shared between tickets: each thread keeps the names it
+/// has seen (a bounded set: past the bound, names are no longer shared, never lost).
+mod shared {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer};
+
+    /// Far more distinct customers and services than any deployment has.
+    const MAX_NAMES: usize = 4096;
+
+    thread_local! {
+        static NAMES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    }
+
+    pub fn intern(name: &str) -> Arc<str> {
+        NAMES.with_borrow_mut(|names| {
+            if let Some(known) = names.get(name) {
+                return Arc::clone(known);
+            }
+            let name: Arc<str> = Arc::from(name);
+            if names.len() < MAX_NAMES {
+                names.insert(Arc::clone(&name));
+            }
+            name
+        })
+    }
+
+    pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(intern(&s))
+    }
+
+    pub fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
+        let s = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(s.as_deref().map(intern))
     }
 }

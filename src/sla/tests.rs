@@ -333,3 +333,92 @@ fn evaluate_groups_tickets_and_reports_problems() {
     let result = evaluate(&p, &c, &events, t("2026-03-01T00:00:00Z"));
     assert!(result.tickets.is_empty() && result.problems.is_empty());
 }
+
+/// The projection stores facts in postcard, written with plain `String`s, `Vec`s and
+/// an inline escalation: the compact types must read and write the same bytes, or
+/// every store would need its projection rebuilt.
+#[test]
+fn compact_facts_keep_the_stored_layout_and_share_customer_names() {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Pause {
+        from: Micros,
+        to: Option<Micros>,
+        reason: String,
+    }
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Escalation {
+        level: u8,
+        to: String,
+        at: Micros,
+        acknowledged: bool,
+    }
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Stored {
+        ticket: String,
+        customer: String,
+        service: Option<String>,
+        title: String,
+        assignee: Option<String>,
+        detected_at: Micros,
+        priority: crate::model::Priority,
+        last_priority_change: Option<Micros>,
+        priority_history: Vec<(Micros, crate::model::Priority)>,
+        first_response_at: Option<Micros>,
+        last_acknowledged_at: Option<Micros>,
+        client_updates: Vec<Micros>,
+        pauses: Vec<Pause>,
+        restored_at: Option<Micros>,
+        resolved_at: Option<Micros>,
+        escalation: Option<Escalation>,
+        last_event_at: Micros,
+        events: usize,
+    }
+
+    let mut h = History::new("globex", "P3", "2026-03-02T14:00:00Z");
+    h.push(
+        "client_update",
+        "2026-03-02T14:10:00Z",
+        json!({"channel": "email", "message": "on it"}),
+    )
+    .push(
+        "paused",
+        "2026-03-02T14:20:00Z",
+        json!({"reason": "customer_access"}),
+    )
+    .push("resumed", "2026-03-02T14:40:00Z", json!({}))
+    .push(
+        "priority_changed",
+        "2026-03-02T15:00:00Z",
+        json!({"priority": "P1"}),
+    )
+    .push(
+        "escalated",
+        "2026-03-02T15:05:00Z",
+        json!({"level": 2, "to": "noc-lead"}),
+    )
+    .push("assigned", "2026-03-02T15:06:00Z", json!({"to": "zoë"}));
+    let facts = Facts::fold(&h.0, t("2026-03-02T16:00:00Z")).unwrap();
+    assert_eq!(facts.pauses.len(), 1);
+    assert!(facts.escalation.is_some() && facts.assignee.is_some());
+
+    let bytes = postcard::to_allocvec(&facts).unwrap();
+    let stored: Stored = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(stored.customer, "globex");
+    assert_eq!(stored.priority_history.len(), 2);
+    assert_eq!(stored.escalation.as_ref().unwrap().to, "noc-lead");
+    assert_eq!(
+        postcard::to_allocvec(&stored).unwrap(),
+        bytes,
+        "same bytes both ways"
+    );
+
+    let a: Facts = postcard::from_bytes(&bytes).unwrap();
+    let b: Facts = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(a, facts);
+    assert!(
+        std::sync::Arc::ptr_eq(&a.customer, &b.customer),
+        "one copy of a customer's name"
+    );
+}

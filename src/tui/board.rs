@@ -908,28 +908,36 @@ fn sanitise(facts: &mut Arc<Facts>) {
     fn plain(s: &str) -> bool {
         s.bytes().all(|b| (0x20..0x7f).contains(&b))
     }
-    fn texts(f: &mut Facts) -> impl Iterator<Item = &mut String> {
-        [&mut f.ticket, &mut f.customer, &mut f.title]
-            .into_iter()
-            .chain(f.service.as_mut())
-            .chain(f.assignee.as_mut())
-            .chain(f.escalation.as_mut().map(|x| &mut x.to))
+    fn own(s: &mut Box<str>) {
+        if !plain(s) {
+            *s = clean(s).into();
+        }
+    }
+    fn shared(s: &mut Arc<str>) {
+        if !plain(s) {
+            *s = clean(s).into();
+        }
     }
     let f = &**facts;
-    let clean_already = [&f.ticket, &f.customer, &f.title]
+    let clean_already = [&*f.ticket, &*f.customer, &*f.title]
         .into_iter()
-        .chain(f.service.as_ref())
-        .chain(f.assignee.as_ref())
-        .chain(f.escalation.as_ref().map(|x| &x.to))
-        .all(|s| plain(s));
+        .chain(f.service.as_deref())
+        .chain(f.assignee.as_deref())
+        .chain(f.escalation.as_ref().map(|x| &*x.to))
+        .all(plain);
     if clean_already {
         return;
     }
-    for s in texts(Arc::make_mut(facts)) {
-        if !plain(s) {
-            *s = clean(s);
-        }
-    }
+    let f = Arc::make_mut(facts);
+    [&mut f.ticket, &mut f.title]
+        .into_iter()
+        .chain(f.assignee.as_mut())
+        .chain(f.escalation.as_mut().map(|x| &mut x.to))
+        .for_each(own);
+    [&mut f.customer]
+        .into_iter()
+        .chain(f.service.as_mut())
+        .for_each(shared);
 }
 
 /// The priorities a quick filter bit stands for, for labels.

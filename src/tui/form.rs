@@ -278,7 +278,7 @@ impl Form {
             unchanged,
             kind,
             ticket: e.key().to_owned(),
-            ticket_label: f.ticket.clone(),
+            ticket_label: f.ticket.to_string(),
             context,
             fields,
             focus,

@@ -451,7 +451,7 @@ fn open_modal(s: &mut State, now: DateTime<Utc>) {
         s.flash("no ticket selected", now, true);
         return;
     };
-    let (key, label) = (e.key().to_owned(), e.facts.ticket.clone());
+    let (key, label) = (e.key().to_owned(), e.facts.ticket.to_string());
     let breached = e.sum.severity == Severity::Breached;
     let until = s.nudges.snoozed_until(&key, now.timestamp_micros());
     let mut choices: Vec<SnoozeChoice> = Vec::new();

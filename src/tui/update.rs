@@ -202,7 +202,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                 .and_then(|i| s.board.entry(i))
                 .map_or_else(
                     || super::sanitize::clean(&event.ticket),
-                    |e| e.facts.ticket.clone(),
+                    |e| e.facts.ticket.to_string(),
                 );
             s.flash(format!("recorded {} on {t}", event.kind), now, false);
             if let Some(p) = s.ticket.as_mut().filter(|p| p.key == event.ticket) {

@@ -123,7 +123,7 @@ fn escalate_with_keys_appends_one_signed_event_that_shows_at_once() {
     let entry = s.board.entry(s.board.find(&key).unwrap()).unwrap();
     let x = entry.facts.escalation.as_ref().unwrap();
     assert_eq!(
-        (x.level, x.to.as_str(), x.acknowledged),
+        (x.level, &*x.to, x.acknowledged),
         (was + 1, "noc-lead", false)
     );
     let stored = store.history(&key).unwrap();

@@ -166,7 +166,7 @@ impl Book {
                     sla,
                     as_of: now.timestamp_micros(),
                 }),
-                Err(why) => problems.push((f.ticket.clone(), why)),
+                Err(why) => problems.push((f.ticket.to_string(), why)),
             }
         }
         tickets.sort_by(|a, b| a.id().cmp(b.id()));

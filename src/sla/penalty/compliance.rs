@@ -4,7 +4,7 @@
 //! error budgets with burn rates, and the open tickets that would tip a contract into
 //! its next penalty band. Every figure carries the ids of the tickets behind it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
@@ -207,17 +207,13 @@ pub fn compliance(
 ) -> Compliance {
     let now = book.now_micros();
     let later = book.at(env, book.now + Duration::microseconds(FORECAST_HORIZON));
-    let mut names: Vec<String> = contracts
+    let names: BTreeSet<String> = contracts
         .customers()
         .into_iter()
+        .chain(book.tickets.iter().map(|t| &*t.sla.facts.customer))
+        .filter(|n| customer.is_none_or(|c| c == *n))
         .map(str::to_owned)
         .collect();
-    for t in &book.tickets {
-        names.push(t.sla.facts.customer.clone());
-    }
-    names.sort();
-    names.dedup();
-    names.retain(|n| customer.is_none_or(|c| c == n));
     let mut customers = Vec::new();
     let mut marks: BTreeMap<String, Vec<TicketRisk>> = BTreeMap::new();
     let mut any_tz = chrono_tz::UTC;
@@ -230,7 +226,7 @@ pub fn compliance(
         let views: Vec<&TicketView> = book
             .tickets
             .iter()
-            .filter(|t| t.sla.facts.customer == name)
+            .filter(|t| *t.sla.facts.customer == *name)
             .collect();
         let (all, priorities, days) = figures(env, &views, month, tz);
         if all.tickets.count == 0 && contracts.of_customer(&name).next().is_none() {

@@ -384,12 +384,12 @@ pub fn outage_pieces(
     let mut cuts: Vec<(Micros, Micros, String)> = f
         .pauses
         .iter()
-        .filter(|p| exclude.contains(&p.reason))
+        .filter(|p| exclude.iter().any(|x| **x == *p.reason))
         .map(|p| {
             (
                 p.from.max(o_from),
                 p.to.unwrap_or(v.as_of).min(o_to),
-                p.reason.clone(),
+                p.reason.to_string(),
             )
         })
         .filter(|(a, b, _)| a < b)

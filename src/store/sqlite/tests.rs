@@ -194,7 +194,7 @@ fn open_tickets_come_from_the_projection_and_exclude_resolved_ones() {
     names.sort();
     assert_eq!(names, ["T-1", "T-3"]);
     let t1 = open.tickets.iter().find(|t| t.ticket == "T-1").unwrap();
-    assert_eq!(t1.facts.as_ref().unwrap().customer, "acme-telecom");
+    assert_eq!(&*t1.facts.as_ref().unwrap().customer, "acme-telecom");
     assert!(open
         .tickets
         .iter()
@@ -662,7 +662,7 @@ fn current_facts_come_from_the_projection_in_the_order_asked() {
     let t2 = got[0].1.as_ref().unwrap();
     assert_eq!(t2.first_response_at, Some(at(8, 7).timestamp_micros()));
     assert!(got[1].1.is_none());
-    assert_eq!(got[2].1.as_ref().unwrap().ticket, "T-1");
+    assert_eq!(&*got[2].1.as_ref().unwrap().ticket, "T-1");
     let row = &s.ticket_rows(&["T-1".into()]).unwrap()[0];
     assert_eq!(row.events, 1);
 }

@@ -901,9 +901,9 @@ fn drill(
         let (prio, customer, state, title) = match (entry, brief) {
             (Some(e), _) => (
                 e.facts.priority.to_string(),
-                e.facts.customer.clone(),
+                e.facts.customer.to_string(),
                 super::queue::ticket_state(e),
-                e.facts.title.clone(),
+                e.facts.title.to_string(),
             ),
             (None, Some(b)) => (
                 b.priority.to_string(),

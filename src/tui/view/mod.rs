@@ -182,7 +182,7 @@ fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
                     .as_ref()
                     .and_then(|t| s.board.find(&t.key))
                     .and_then(|i| s.board.entry(i))
-                    .map_or("", |e| e.facts.ticket.as_str())
+                    .map_or("", |e| &*e.facts.ticket)
             ),
             _ => format!(" {} ", v.title()),
         };

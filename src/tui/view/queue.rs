@@ -159,13 +159,9 @@ pub fn draw_list(
         let Some(e) = s.board.entry(i) else { continue };
         let y = body.y + (r - offset) as u16;
         let prev_customer = (grouped && r > offset)
-            .then(|| {
-                s.board
-                    .entry(rows[r - 1])
-                    .map(|p| p.facts.customer.as_str())
-            })
+            .then(|| s.board.entry(rows[r - 1]).map(|p| &*p.facts.customer))
             .flatten();
-        let show_customer = prev_customer != Some(e.facts.customer.as_str());
+        let show_customer = prev_customer != Some(&*e.facts.customer);
         row(
             buf,
             area.x,
@@ -270,7 +266,7 @@ fn row(
             Col::Id => cell(buf, x, y, &e.facts.ticket, w, sel(base)),
             Col::Customer => {
                 let t = if show_customer {
-                    e.facts.customer.as_str()
+                    &*e.facts.customer
                 } else {
                     ""
                 };

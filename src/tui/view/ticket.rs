@@ -46,7 +46,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                 w,
                 theme.base.add_modifier(Modifier::BOLD),
             );
-            let mut who = f.customer.clone();
+            let mut who = f.customer.to_string();
             if let Some(sv) = &f.service {
                 who.push_str(" / ");
                 who.push_str(sv);
