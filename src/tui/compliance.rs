@@ -226,21 +226,26 @@ pub const F_BREACHES: usize = 6;
 pub const F_EXPOSURE: usize = 7;
 pub const F_IN_1H: usize = 8;
 
-fn plain(t: &Tickets, note: &str) -> Vec<DrillItem> {
-    t.ids
-        .iter()
+/// The tickets of lists that share none (one per priority), in id order.
+fn plain<'a>(lists: impl Iterator<Item = &'a Tickets>, note: &str) -> Vec<DrillItem> {
+    let mut ids: Vec<&str> = lists.flat_map(|t| t.ids.iter().map(|id| &**id)).collect();
+    ids.sort_unstable();
+    ids.into_iter()
         .map(|id| DrillItem {
-            ticket: id.to_string(),
+            ticket: id.to_owned(),
             note: note.to_owned(),
         })
         .collect()
 }
 
 /// Breached first (with what they breached), then met.
-fn outcomes(pf: &PriorityFigures, metrics: &[Metric]) -> Vec<DrillItem> {
+fn outcomes(parts: &[&PriorityFigures], metrics: &[Metric]) -> Vec<DrillItem> {
     let mut breached: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut met: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for m in metrics {
+    for (pf, m) in parts
+        .iter()
+        .flat_map(|pf| metrics.iter().map(move |m| (pf, m)))
+    {
         let f = &pf.metrics[m.index()];
         for id in &f.breached.ids {
             breached
@@ -331,7 +336,8 @@ fn penalty_items(cm: &ContractMonth, out: &mut Vec<DrillItem>) {
 pub fn figures(row: Row<'_>) -> Vec<Figure> {
     match row {
         Row::Customer(cc) => {
-            let mut f = priority_figures(&cc.all);
+            let parts: Vec<&PriorityFigures> = cc.priorities.iter().collect();
+            let mut f = priority_figures(&cc.all, &parts);
             let mut now = Vec::new();
             let mut later = Vec::new();
             for k in &cc.contracts {
@@ -350,7 +356,7 @@ pub fn figures(row: Row<'_>) -> Vec<Figure> {
             });
             f
         }
-        Row::Priority(_, pf) => priority_figures(pf),
+        Row::Priority(_, pf) => priority_figures(pf, &[pf]),
         Row::Contract(_, k) => {
             let mut now = Vec::new();
             penalty_items(&k.now, &mut now);
@@ -426,19 +432,21 @@ pub fn risk_text(r: &TicketRisk) -> String {
     clean(t.trim_start())
 }
 
-fn priority_figures(pf: &PriorityFigures) -> Vec<Figure> {
+/// The figures of `pf`, whose tickets are listed in `parts`: `pf` itself, or a
+/// customer's priorities for its every-priority figures (see [`slim`]).
+fn priority_figures(pf: &PriorityFigures, parts: &[&PriorityFigures]) -> Vec<Figure> {
     let total = |m: &crate::sla::penalty::compliance::MetricFigures| m.met.count + m.breached.count;
     let all_total: u32 = pf.metrics.iter().map(total).sum();
     let mut f = vec![
         Figure {
             name: "tickets open during the month".into(),
             value: pf.tickets.count.to_string(),
-            items: plain(&pf.tickets, ""),
+            items: plain(parts.iter().map(|p| &p.tickets), ""),
         },
         Figure {
             name: "adherence, every metric".into(),
             value: format!("{} of {all_total} outcomes", percent(pf.adherence)),
-            items: outcomes(pf, &Metric::ALL),
+            items: outcomes(parts, &Metric::ALL),
         },
     ];
     for m in Metric::ALL {
@@ -451,10 +459,10 @@ fn priority_figures(pf: &PriorityFigures) -> Vec<Figure> {
                 mf.met.count,
                 mf.breached.count
             ),
-            items: outcomes(pf, &[m]),
+            items: outcomes(parts, &[m]),
         });
     }
-    let mut breached = outcomes(pf, &Metric::ALL);
+    let mut breached = outcomes(parts, &Metric::ALL);
     breached.retain(|i| i.note.starts_with("breached"));
     f.push(Figure {
         name: "breaches".into(),
@@ -1091,9 +1099,28 @@ fn figures_of(
 /// 100,000 tickets: the per-ticket line items and ticket lists of contract terms that
 /// cost nothing, of the others the items that neither breach nor cost (see
 /// [`penalty_items`]) and the items' texts, and the calculation steps. A term's first
-/// pending reason is enough to say it is not final. Reports and evidence keep
-/// everything; they do not come here.
+/// pending reason is enough to say it is not final. Days keep their counts (the view
+/// draws them), not their tickets. A customer's every-priority figures keep counts
+/// too: their tickets are those of its priorities, which a ticket is in one of.
+/// Reports and evidence keep everything; they do not come here.
 fn slim(c: &mut Compliance) {
+    for cc in &mut c.customers {
+        let all = &mut cc.all;
+        let days = cc.days.iter_mut().flat_map(|d| {
+            [&mut d.met, &mut d.breached]
+                .into_iter()
+                .chain(d.breaches_by_priority.values_mut())
+        });
+        [&mut all.tickets, &mut all.breaches]
+            .into_iter()
+            .chain(
+                all.metrics
+                    .iter_mut()
+                    .flat_map(|m| [&mut m.met, &mut m.breached]),
+            )
+            .chain(days)
+            .for_each(|t| t.ids = Vec::new());
+    }
     let contracts = c
         .customers
         .iter_mut()

@@ -256,14 +256,36 @@ fn a_failure_is_shown_and_the_view_asks_again_later() {
 
 #[test]
 fn enter_on_a_figure_lists_its_tickets_and_enter_opens_one() {
-    let (mut s, _) = in_view();
-    // The first row is the first customer; its breaches column.
-    let first = s.compliance.shown(now(), s.tz).unwrap().figures.customers[0].clone();
+    let (mut s, evs) = in_view();
+    // The first row is the first customer; its breaches column. The console keeps a
+    // customer's tickets once, by priority: the list is the whole figures' all the same.
+    let (pols, cals) = crate::config::shipped();
+    let env = Env {
+        policies: pols,
+        calendars: cals,
+    };
+    let book = Book::new(env, group(&evs), now());
+    let month = s.compliance.shown(now(), s.tz).unwrap().month;
+    let whole = crate::sla::penalty::compliance::compliance(
+        env,
+        crate::config::shipped_contracts(),
+        &book,
+        month,
+        None,
+    );
+    let first = &whole.customers[0];
+    let kept = &s.compliance.shown(now(), s.tz).unwrap().figures.customers[0];
+    assert_eq!(kept.customer, first.customer);
+    assert!(
+        kept.all.breaches.ids.is_empty() && kept.days.iter().all(|d| d.breached.ids.is_empty())
+    );
+    assert_eq!(kept.all.breaches.count, first.all.breaches.count);
     press(&mut s, "llllll", now());
     assert_eq!(s.compliance.col, F_BREACHES);
     press(&mut s, "<enter>", now());
     let d = s.compliance.drill.as_ref().expect("a drill list");
     let ids: Vec<&str> = d.items.iter().map(|i| i.ticket.as_str()).collect();
+    assert!(ids.len() > 1);
     assert_eq!(
         ids,
         first
@@ -288,6 +310,15 @@ fn enter_on_a_figure_lists_its_tickets_and_enter_opens_one() {
     press(&mut s, "<esc>", now());
     assert!(s.compliance.drill.is_none());
     assert_eq!(s.view, View::Compliance);
+    // The tickets column, from every priority, in id order.
+    press(&mut s, "hhhhhh", now());
+    assert_eq!(s.compliance.col, F_TICKETS);
+    press(&mut s, "<enter>", now());
+    let d = s.compliance.drill.as_ref().expect("a drill list");
+    let ids: Vec<&str> = d.items.iter().map(|i| i.ticket.as_str()).collect();
+    let want: Vec<&str> = first.all.tickets.ids.iter().map(|i| &**i).collect();
+    assert!(want.len() > 1);
+    assert_eq!(ids, want);
 }
 
 #[test]
