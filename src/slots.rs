@@ -14,12 +14,6 @@ pub trait Keyed {
     fn key(&self) -> &str;
 }
 
-impl<T: Keyed> Keyed for Box<T> {
-    fn key(&self) -> &str {
-        (**self).key()
-    }
-}
-
 pub struct Slots<T> {
     values: Vec<Option<T>>,
     gens: Vec<u32>,

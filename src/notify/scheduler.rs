@@ -104,6 +104,11 @@ impl Scheduler {
         }
     }
 
+    /// Room for `additional` more tickets (a snapshot's), allocated once.
+    pub fn reserve(&mut self, additional: usize) {
+        self.tickets.reserve(additional);
+    }
+
     /// A ticket's facts changed (or it is new). `None`, or a resolved ticket, forgets
     /// it. Cheap enough to call for every ticket in a change batch.
     pub fn update(&mut self, ticket: &str, facts: Option<&Arc<Facts>>, now: Micros) {
@@ -200,9 +205,9 @@ impl Scheduler {
                     .marks
                     .entry((index, c.metric, c.target))
                     .or_insert_with(|| {
-                        Arc::new(Marks::new(policy.warnings_for(c.metric), c.target))
+                        Arc::new(Marks::new(policy.warnings_for(c.metric), c.target, &cal))
                     });
-                plan_clock(facts, policy, &cal, c, Arc::clone(marks), now)
+                plan_clock(facts, policy, c, Arc::clone(marks), now)
             })
             .collect())
     }
@@ -310,7 +315,7 @@ impl Scheduler {
         let slot = self.tickets.find(&nudge.ticket);
         if let Some(state) = slot.and_then(|i| self.tickets.get_mut(i)) {
             for plan in state.plans.iter_mut() {
-                if (plan.metric, plan.cycle_start, plan.target)
+                if (plan.metric, plan.cycle_start, plan.target())
                     == (nudge.metric, nudge.cycle_start, nudge.target)
                 {
                     if let Some(i) = plan.index_of(nudge.kind) {
@@ -460,7 +465,7 @@ fn nudge(
         kind,
         severity,
         cycle_start: plan.cycle_start,
-        target: plan.target,
+        target: plan.target(),
         threshold_at: at,
         due: plan.due,
         fired_at: now,

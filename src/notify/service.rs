@@ -372,6 +372,7 @@ impl<C: WallClock> Driver<C> {
                     }
                 } else {
                     self.lend(move |s| {
+                        s.reserve(changes.len());
                         for (ticket, facts) in &changes {
                             s.update(ticket, facts.as_ref(), now);
                         }

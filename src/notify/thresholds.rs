@@ -83,16 +83,29 @@ pub struct Threshold {
 }
 
 /// A policy's warnings for one metric and budget as marks on the clock's working
-/// time, in the order a clock crosses them (the breach, at the budget, not included).
-/// Shared by every clock with the same policy, metric and budget.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// time, in the order a clock crosses them (the breach, at the budget, not included),
+/// with the budget and the policy's calendar. Shared by every clock with the same
+/// policy, metric and budget.
+#[derive(Clone, Debug)]
 pub struct Marks {
     items: Vec<(Micros, ThresholdKind, Severity)>,
     repeat_every: Option<Micros>,
+    /// The budget.
+    target: Micros,
+    cal: Arc<Calendar>,
+}
+
+/// Same marks of the same budget on the same calendar.
+impl PartialEq for Marks {
+    fn eq(&self, other: &Marks) -> bool {
+        (&self.items, self.repeat_every, self.target)
+            == (&other.items, other.repeat_every, other.target)
+            && (Arc::ptr_eq(&self.cal, &other.cal) || self.cal.name() == other.cal.name())
+    }
 }
 
 impl Marks {
-    pub fn new(warnings: &Warnings, target: Micros) -> Marks {
+    pub fn new(warnings: &Warnings, target: Micros, cal: &Arc<Calendar>) -> Marks {
         let critical_percent = warnings.percent.last().copied();
         let critical_minutes = warnings.minutes_before.last().copied();
         // (mark, rank, kind): at equal marks keep one, the minutes (more telling).
@@ -129,6 +142,8 @@ impl Marks {
         Marks {
             items,
             repeat_every: warnings.repeat_after_breach.filter(|&e| e > 0),
+            target,
+            cal: Arc::clone(cal),
         }
     }
 
@@ -145,30 +160,29 @@ impl Marks {
 }
 
 /// One live clock's nudges: its warnings, breach and repeats, with which of them were
-/// sent. Compact (no per-clock allocation): instants are computed when asked, from
-/// the last stretch of uninterrupted working time (`anchor`, `acc`).
+/// sent. Compact (64 bytes, no allocation of its own: there is one per live clock of
+/// every open ticket): instants are computed when asked, from the last stretch of
+/// uninterrupted working time (`anchor`, `acc`); the budget and calendar are the
+/// shared marks'.
 #[derive(Clone, Debug)]
 pub struct ClockPlan {
     pub metric: Metric,
     /// Start of the clock's current cycle (the detection; a client update; a priority
     /// change under `restart`). Thresholds of a new cycle are new thresholds.
     pub cycle_start: Micros,
-    /// The budget: a new budget (priority change) makes new thresholds too.
-    pub target: Micros,
     /// The deadline.
     pub due: Micros,
     /// No pause stops the clock after `anchor`, when it had run `acc` working time:
     /// a later mark falls at `cal.due_micros(anchor, mark - acc)`.
     anchor: Micros,
     acc: Micros,
-    /// The latest mark crossed before `anchor` (index, instant); earlier ones are
-    /// overtaken by it.
-    before_anchor: Option<(u8, Micros)>,
+    /// When the latest mark crossed before `anchor` was crossed (`anchor` if none
+    /// was): every mark before it is overtaken by it.
+    crossed_at: Micros,
     /// Repeats after the breach still wanted (not acknowledged after it, not restored,
     /// not resolved).
     repeats_wanted: bool,
     marks: Arc<Marks>,
-    cal: Arc<Calendar>,
     /// Warnings and breach consumed: fired, or overtaken by a later one that fired.
     pub(crate) fired: u8,
     /// The last repeat fired.
@@ -176,6 +190,11 @@ pub struct ClockPlan {
 }
 
 impl ClockPlan {
+    /// The budget: a new budget (priority change) makes new thresholds too.
+    pub fn target(&self) -> Micros {
+        self.marks.target
+    }
+
     /// Warnings plus the breach.
     pub fn len(&self) -> usize {
         self.marks.items.len() + 1
@@ -203,9 +222,10 @@ impl ClockPlan {
         };
         if mark <= self.acc {
             // Crossed before the last pause: what matters is that it passed.
-            return self.before_anchor.map_or(self.anchor, |(_, at)| at);
+            return self.crossed_at;
         }
-        self.cal
+        self.marks
+            .cal
             .due_micros(self.anchor, mark - self.acc)
             .map_or(self.due, |at| at.min(self.due))
     }
@@ -252,8 +272,7 @@ impl ClockPlan {
 
     /// Same clock (metric, cycle, budget) and same marks: what was sent carries over.
     pub fn same_clock(&self, other: &ClockPlan) -> bool {
-        (self.metric, self.cycle_start, self.target)
-            == (other.metric, other.cycle_start, other.target)
+        (self.metric, self.cycle_start) == (other.metric, other.cycle_start)
             && (Arc::ptr_eq(&self.marks, &other.marks) || self.marks == other.marks)
     }
 }
@@ -264,11 +283,12 @@ impl ClockPlan {
 pub fn plan_clock(
     facts: &Facts,
     policy: &Policy,
-    cal: &Arc<Calendar>,
     clock: &Clock,
     marks: Arc<Marks>,
     now: Micros,
 ) -> Option<ClockPlan> {
+    debug_assert_eq!(marks.target, clock.target, "marks of the clock's budget");
+    let cal = &*marks.cal;
     let live = match clock.state {
         ClockState::Running => true,
         ClockState::Breached => clock.stopped_at.is_none(),
@@ -283,7 +303,7 @@ pub fn plan_clock(
     // metric, noting the latest mark crossed on the way.
     let mut acc = 0;
     let mut cursor = clock.started_at;
-    let mut before_anchor = None;
+    let mut crossed_at = None;
     for p in facts
         .pauses
         .iter()
@@ -299,7 +319,7 @@ pub fn plan_clock(
                 let mark = marks.items[i].0;
                 if mark > acc {
                     let at = cal.due_micros(cursor, mark - acc).unwrap_or(p.from);
-                    before_anchor = Some((i as u8, at.min(p.from)));
+                    crossed_at = Some(at.min(p.from));
                 }
             }
             acc += e;
@@ -316,14 +336,12 @@ pub fn plan_clock(
     Some(ClockPlan {
         metric,
         cycle_start: clock.started_at,
-        target: clock.target,
         due,
         anchor: cursor,
         acc,
-        before_anchor,
+        crossed_at: crossed_at.unwrap_or(cursor),
         repeats_wanted: !acknowledged && !done_at(facts.restored_at) && !done_at(facts.resolved_at),
         marks,
-        cal: Arc::clone(cal),
         fired: 0,
         repeats: 0,
     })
@@ -333,6 +351,15 @@ pub fn plan_clock(
 mod tests {
     use super::*;
     use crate::sla::Warnings;
+
+    fn cal() -> Arc<Calendar> {
+        Arc::new(Calendar::always("24x7"))
+    }
+
+    #[test]
+    fn a_plan_is_compact() {
+        assert!(std::mem::size_of::<ClockPlan>() <= 64);
+    }
 
     #[test]
     fn kinds_round_trip_their_parts() {
@@ -351,7 +378,7 @@ mod tests {
     #[test]
     fn marks_in_crossing_order_with_their_severity() {
         let w = Warnings::default();
-        let m = Marks::new(&w, 240 * MICROS_PER_MIN);
+        let m = Marks::new(&w, 240 * MICROS_PER_MIN, &cal());
         let got: Vec<(i64, String, Severity)> = m
             .items
             .iter()
@@ -370,12 +397,12 @@ mod tests {
         assert_eq!(m.severity(ThresholdKind::Repeat(2)), Severity::Breached);
         // 50% of 30 min is 15 min before: one nudge; 15 min before a 15 min budget is
         // its start: none.
-        let m = Marks::new(&w, 30 * MICROS_PER_MIN);
+        let m = Marks::new(&w, 30 * MICROS_PER_MIN, &cal());
         assert_eq!(
             m.items.iter().map(|i| i.1.to_string()).collect::<Vec<_>>(),
             ["15 min before", "75%", "5 min before", "90%"]
         );
-        let m = Marks::new(&w, 15 * MICROS_PER_MIN);
+        let m = Marks::new(&w, 15 * MICROS_PER_MIN, &cal());
         assert_eq!(m.items.len(), 4);
     }
 }

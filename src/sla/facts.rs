@@ -46,7 +46,7 @@ pub struct Facts {
     pub priority: Priority,
     pub last_priority_change: Option<Micros>,
     /// Every priority in force and since when, oldest first.
-    pub priority_history: ThinVec<(Micros, Priority)>,
+    pub priority_history: PriorityHistory,
     /// First acknowledgement or client update: the first response.
     pub first_response_at: Option<Micros>,
     /// The newest `acknowledged` event: an acknowledgement after a breach stops its
@@ -80,6 +80,12 @@ impl Facts {
                 format!("ticket {id} has no `detected` event at or before now")
             })?;
         let d = order[detected];
+        let priority = d.priority().ok_or_else(|| {
+            format!(
+                "ticket {}: `detected` event has no valid priority",
+                d.ticket
+            )
+        })?;
         let mut f = Facts {
             ticket: d.ticket.as_str().into(),
             customer: shared::intern(d.text("customer").unwrap_or_default()),
@@ -87,14 +93,9 @@ impl Facts {
             title: d.text("title").unwrap_or_default().into(),
             assignee: d.text("assignee").map(Into::into),
             detected_at: d.at.timestamp_micros(),
-            priority: d.priority().ok_or_else(|| {
-                format!(
-                    "ticket {}: `detected` event has no valid priority",
-                    d.ticket
-                )
-            })?,
+            priority,
             last_priority_change: None,
-            priority_history: ThinVec::new(),
+            priority_history: PriorityHistory::new(d.at.timestamp_micros(), priority),
             first_response_at: None,
             last_acknowledged_at: None,
             client_updates: ThinVec::new(),
@@ -105,7 +106,6 @@ impl Facts {
             last_event_at: d.at.timestamp_micros(),
             events: u32::try_from(order.len()).unwrap_or(u32::MAX),
         };
-        f.priority_history.push((f.detected_at, f.priority));
         for e in &order[detected + 1..] {
             f.apply(e);
         }
@@ -149,7 +149,7 @@ impl Facts {
                     if p != self.priority {
                         self.priority = p;
                         self.last_priority_change = Some(at);
-                        self.priority_history.push((at, p));
+                        self.priority_history.changes.push((at, p));
                     }
                 }
             }
@@ -193,6 +193,70 @@ impl Facts {
 
     pub fn is_open(&self) -> bool {
         self.resolved_at.is_none()
+    }
+}
+
+/// Every priority in force and since when, oldest first: the one set at detection,
+/// then each change. The first is kept inline, as nearly no ticket changes priority;
+/// serialised as the list it stands for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriorityHistory {
+    first: (Micros, Priority),
+    changes: ThinVec<(Micros, Priority)>,
+}
+
+impl PriorityHistory {
+    pub fn new(at: Micros, priority: Priority) -> PriorityHistory {
+        PriorityHistory {
+            first: (at, priority),
+            changes: ThinVec::new(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(Micros, Priority)> {
+        std::iter::once(&self.first).chain(&self.changes)
+    }
+
+    pub fn len(&self) -> usize {
+        1 + self.changes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl Serialize for PriorityHistory {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for PriorityHistory {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = PriorityHistory;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("priorities since instants, the one at detection first")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<PriorityHistory, A::Error> {
+                let (at, p) = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                let mut h = PriorityHistory::new(at, p);
+                while let Some(change) = seq.next_element()? {
+                    h.changes.push(change);
+                }
+                Ok(h)
+            }
+        }
+        d.deserialize_seq(Entries)
     }
 }
 

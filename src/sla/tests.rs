@@ -421,4 +421,19 @@ fn compact_facts_keep_the_stored_layout_and_share_customer_names() {
         std::sync::Arc::ptr_eq(&a.customer, &b.customer),
         "one copy of a customer's name"
     );
+    assert_eq!(
+        a.priority_history
+            .iter()
+            .map(|x| x.1.level())
+            .collect::<Vec<_>>(),
+        [3, 1]
+    );
+
+    let mut none = stored;
+    none.priority_history.clear();
+    let bytes = postcard::to_allocvec(&none).unwrap();
+    assert!(
+        postcard::from_bytes::<Facts>(&bytes).is_err(),
+        "a history without the priority at detection is refused"
+    );
 }

@@ -267,10 +267,10 @@ pub struct Board {
     policies: Policies,
     /// The compiled calendar of each policy, by policy index.
     cals: Vec<Option<Arc<Calendar>>>,
-    /// Boxed: an entry is about a hundred bytes, and the slots holding 100,000 of
-    /// them should grow by moving pointers. A slot's generation is bumped whenever
-    /// its entry changes, so stale heap items are skipped.
-    slots: Slots<Box<Entry>>,
+    /// Entries in place (about a hundred bytes each, no allocation apiece). A slot's
+    /// generation is bumped whenever its entry changes, so stale heap items are
+    /// skipped.
+    slots: Slots<Entry>,
     /// Every ticket, sorted.
     order: Vec<u32>,
     /// The filtered order (what the queue shows).
@@ -329,7 +329,7 @@ impl Board {
     }
 
     pub fn entry(&self, i: u32) -> Option<&Entry> {
-        self.slots.get(i).map(|e| &**e)
+        self.slots.get(i)
     }
 
     pub fn find(&self, key: &str) -> Option<u32> {
@@ -397,14 +397,14 @@ impl Board {
             .map_or(1, |n| n.get())
             .min(8);
         if !parallel || threads == 1 {
-            let entries: Vec<Box<Entry>> = open
+            let entries: Vec<Entry> = open
                 .map(|(k, f)| self.make_entry(&k, f, now, now_us))
                 .collect();
             self.insert_loaded(vec![entries]);
             return;
         }
         let input: Vec<(String, Arc<Facts>)> = open.collect();
-        let parts: Vec<Vec<Box<Entry>>> = if input.len() >= 4096 {
+        let parts: Vec<Vec<Entry>> = if input.len() >= 4096 {
             let chunk = input.len().div_ceil(threads);
             let mut parts: Vec<Vec<(String, Arc<Facts>)>> = Vec::new();
             let mut rest = input;
@@ -440,9 +440,7 @@ impl Board {
         self.insert_loaded(parts);
     }
 
-    // Boxed on purpose: the boxes move into `entries` as they are.
-    #[allow(clippy::vec_box)]
-    fn insert_loaded(&mut self, parts: Vec<Vec<Box<Entry>>>) {
+    fn insert_loaded(&mut self, parts: Vec<Vec<Entry>>) {
         let total: usize = parts.iter().map(Vec::len).sum();
         self.slots.reserve(total);
         self.heap.reserve(total);
@@ -658,7 +656,7 @@ impl Board {
         mut facts: Arc<Facts>,
         now: DateTime<Utc>,
         now_us: Micros,
-    ) -> Box<Entry> {
+    ) -> Entry {
         let policy = self
             .policies
             .select(&facts.customer, facts.service.as_deref(), facts.priority)
@@ -666,12 +664,12 @@ impl Board {
             .map(|p| p as u16);
         let sum = self.summarize(&facts, policy, now, now_us);
         sanitise(&mut facts);
-        Box::new(Entry {
+        Entry {
             raw_key: distinct_key(key, &facts.ticket),
             facts,
             policy,
             sum,
-        })
+        }
     }
 
     fn summarize(
