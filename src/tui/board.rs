@@ -80,6 +80,9 @@ pub struct Entry {
     pub facts: Arc<Facts>,
     pub policy: Option<u16>,
     pub sum: Summary,
+    /// The letters of the texts the filter searches: most entries are ruled out by
+    /// them without reading the texts.
+    letters: Letters,
 }
 
 impl Entry {
@@ -88,18 +91,48 @@ impl Entry {
         self.raw_key.as_deref().unwrap_or(&self.facts.ticket)
     }
 
-    /// Whether the (lower-cased) text occurs in the id, customer, title or assignee,
-    /// ignoring case.
-    fn mentions(&self, lower: &str) -> bool {
-        let f = &*self.facts;
+    /// The texts the filter searches: id, customer, title and assignee.
+    fn searched(f: &Facts) -> [&str; 4] {
         [
-            &*f.ticket,
-            &*f.customer,
-            &*f.title,
+            &f.ticket,
+            &f.customer,
+            &f.title,
             f.assignee.as_deref().unwrap_or(""),
         ]
-        .into_iter()
-        .any(|text| contains_folded(text, lower))
+    }
+
+    /// Whether the (lower-cased) text, whose letters are `letters`, occurs in the
+    /// id, customer, title or assignee, ignoring case.
+    fn mentions(&self, lower: &str, letters: Letters) -> bool {
+        self.letters.has_all(letters)
+            && Entry::searched(&self.facts)
+                .into_iter()
+                .any(|text| contains_folded(text, lower))
+    }
+}
+
+/// Which letters and digits occur in texts, ignoring case: a bit for each of a–z and
+/// one for each pair of digits. Text beyond ASCII has them all, since what it
+/// lower-cases to is not worth working out here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Letters(u32);
+
+impl Letters {
+    fn of<'a>(texts: impl IntoIterator<Item = &'a str>) -> Letters {
+        let mut bits = 0;
+        for b in texts.into_iter().flat_map(str::bytes) {
+            bits |= match b.to_ascii_lowercase() {
+                c @ b'a'..=b'z' => 1 << (c - b'a'),
+                d @ b'0'..=b'9' => 1 << (26 + (d - b'0') / 2),
+                c if c.is_ascii() => 0,
+                _ => return Letters(u32::MAX),
+            };
+        }
+        Letters(bits)
+    }
+
+    fn has_all(self, other: Letters) -> bool {
+        self.0 & other.0 == other.0
     }
 }
 
@@ -109,26 +142,40 @@ impl Keyed for Entry {
     }
 }
 
-/// Whether `lower` (lower case already) occurs in `text` ignoring case. Plain ASCII,
-/// nearly every text, is compared in place; anything else is lower-cased first.
+/// Whether `lower` (lower case already) occurs in `text` ignoring case, without
+/// allocating: plain ASCII, nearly every text, byte by byte; anything else char by
+/// char, each lower-cased as it is compared.
 fn contains_folded(text: &str, lower: &str) -> bool {
-    if !text.is_ascii() {
-        return text.to_lowercase().contains(lower);
-    }
-    let (hay, needle) = (text.as_bytes(), lower.as_bytes());
-    let Some((&first, rest)) = needle.split_first() else {
+    if lower.is_empty() {
         return true;
-    };
-    if hay.len() < needle.len() {
-        return false;
     }
-    (0..=hay.len() - needle.len()).any(|at| {
-        hay[at].to_ascii_lowercase() == first
-            && hay[at + 1..at + needle.len()]
-                .iter()
-                .zip(rest)
-                .all(|(h, n)| h.to_ascii_lowercase() == *n)
-    })
+    if text.is_ascii() {
+        let (hay, needle) = (text.as_bytes(), lower.as_bytes());
+        return hay.len() >= needle.len()
+            && hay.windows(needle.len()).any(|w| {
+                w.iter()
+                    .zip(needle)
+                    .all(|(h, n)| h.to_ascii_lowercase() == *n)
+            });
+    }
+    text.char_indices()
+        .any(|(at, _)| starts_folded(&text[at..], lower))
+}
+
+/// Whether `text` lower-cased starts with `lower`.
+fn starts_folded(text: &str, lower: &str) -> bool {
+    let mut want = lower.chars().peekable();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match want.next() {
+            Some(w) if w == c => {}
+            Some(_) => return false,
+            None => return true,
+        }
+        if want.peek().is_none() {
+            return true;
+        }
+    }
+    false
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -197,7 +244,7 @@ impl Filter {
                 return false;
             }
         }
-        self.text.is_empty() || e.mentions(&self.text)
+        self.text.is_empty() || e.mentions(&self.text, Letters::of([self.text.as_str()]))
     }
 
     /// A short description for the header: `/acme mine breached P1`.
@@ -666,6 +713,7 @@ impl Board {
         sanitise(&mut facts);
         Entry {
             raw_key: distinct_key(key, &facts.ticket),
+            letters: Letters::of(Entry::searched(&facts)),
             facts,
             policy,
             sum,

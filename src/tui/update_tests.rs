@@ -668,6 +668,8 @@ fn the_text_filter_ignores_case_and_never_spans_two_fields() {
             ticket("T-2", "École Polytechnique", "Slow DNS", Some("Zoë")),
             ticket("T-3", "Initech", "acme router", Some("bob")),
             ticket("T-4", "Hooli", "Link down", Some("ACMEbot")),
+            // The Kelvin sign lower-cases to an ASCII k.
+            ticket("T-5", "Vandelay", "\u{212A}iln room 7 offline", None),
         ],
         now,
     );
@@ -693,10 +695,13 @@ fn the_text_filter_ignores_case_and_never_spans_two_fields() {
     assert_eq!(shown(&mut board, "t-2"), ["T-2"], "the id");
     assert_eq!(shown(&mut board, "ÉCOLE"), ["T-2"], "beyond ASCII");
     assert_eq!(shown(&mut board, "zoË"), ["T-2"]);
+    assert_eq!(shown(&mut board, "kiln"), ["T-5"]);
+    assert_eq!(shown(&mut board, "m 7"), ["T-5"]);
+    assert!(shown(&mut board, "room 6").is_empty());
     assert!(
         shown(&mut board, "acmefibre").is_empty(),
         "customer then title"
     );
     assert!(shown(&mut board, "1acme").is_empty(), "id then customer");
-    assert_eq!(shown(&mut board, "").len(), 4);
+    assert_eq!(shown(&mut board, "").len(), 5);
 }
