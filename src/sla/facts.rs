@@ -267,7 +267,8 @@ mod shared {
     use std::collections::HashSet;
     use std::sync::Arc;
 
-    use serde::{Deserialize, Deserializer};
+    use serde::de::Visitor;
+    use serde::Deserializer;
 
     /// Far more distinct customers and services than any deployment has.
     const MAX_NAMES: usize = 4096;
@@ -289,13 +290,48 @@ mod shared {
         })
     }
 
+    struct Name;
+
+    impl<'de> Visitor<'de> for Name {
+        type Value = Arc<str>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a name")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Arc<str>, E> {
+            Ok(intern(v))
+        }
+    }
+
+    struct OptionalName;
+
+    impl<'de> Visitor<'de> for OptionalName {
+        type Value = Option<Arc<str>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a name or nothing")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            text(d).map(Some)
+        }
+    }
+
+    /// Read in place (no `String` on the way): a snapshot decodes 100,000 of them.
     pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Ok(intern(&s))
+        d.deserialize_str(Name)
     }
 
     pub fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
-        let s = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Ok(s.as_deref().map(intern))
+        d.deserialize_option(OptionalName)
     }
 }

@@ -429,6 +429,14 @@ fn compact_facts_keep_the_stored_layout_and_share_customer_names() {
         [3, 1]
     );
 
+    // Self-describing formats read the same (a service absent, then present).
+    let json = serde_json::to_string(&a).unwrap();
+    assert_eq!(serde_json::from_str::<Facts>(&json).unwrap(), a);
+    let mut with_service = a.clone();
+    with_service.service = Some("voice".into());
+    let json = serde_json::to_value(&with_service).unwrap();
+    assert_eq!(serde_json::from_value::<Facts>(json).unwrap(), with_service);
+
     let mut none = stored;
     none.priority_history.clear();
     let bytes = postcard::to_allocvec(&none).unwrap();
