@@ -254,11 +254,19 @@ impl Scheduler {
 
     /// Every nudge due at `now`, oldest threshold first; each is marked fired.
     pub fn pop_due(&mut self, now: Micros) -> Vec<Nudge> {
+        self.pop_due_upto(now, usize::MAX)
+    }
+
+    /// The nudges due at `now` of the tickets due first, until there are at least
+    /// `max` (a ticket's nudges come together); each is marked fired. The rest stay
+    /// due: a first start's catch-up (every open ticket's passed thresholds) is taken
+    /// in batches rather than held all at once.
+    pub fn pop_due_upto(&mut self, now: Micros, max: usize) -> Vec<Nudge> {
         self.last_now = self.last_now.max(now);
         let mut out = Vec::new();
         let mut touched: Vec<u32> = Vec::new();
         while let Some(&Reverse((wake, slot, gen))) = self.queue.peek() {
-            if wake > now {
+            if wake > now || out.len() >= max {
                 break;
             }
             self.queue.pop();

@@ -365,3 +365,40 @@ fn a_ticket_without_a_policy_is_reported_not_scheduled() {
     assert_eq!(s.next_wake(), None);
     assert!(s.problems()["Y-1"].contains("no policy matches"));
 }
+
+#[test]
+fn a_catch_up_taken_in_batches_sends_the_same_nudges_once() {
+    let feed_all = |s: &mut Scheduler| {
+        for n in 0..9 {
+            let at = format!("08:{:02}", n * 5);
+            Ticket::new(&format!("ACME-{n}"), "acme-telecom", "P1", &at).feed(s, "11:40");
+        }
+    };
+    let mut whole = scheduler();
+    feed_all(&mut whole);
+    let all = show(&whole.pop_due(t("11:40")));
+    assert!(all.len() >= 9, "{all:?}");
+
+    let mut s = scheduler();
+    feed_all(&mut s);
+    let mut batches = Vec::new();
+    loop {
+        let batch = s.pop_due_upto(t("11:40"), 2);
+        if batch.is_empty() {
+            break;
+        }
+        // Whole tickets at a time: a ticket's clocks can add to the last one.
+        assert!(
+            batch.len() >= 2 || s.next_wake() > Some(t("11:40")),
+            "{batch:?}"
+        );
+        batches.push(batch);
+    }
+    assert!(batches.len() > 3, "{} batches", batches.len());
+    let mut got = show(&batches.concat());
+    let mut want = all.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "the same nudges, each once");
+    assert_eq!(s.next_wake(), whole.next_wake());
+}
