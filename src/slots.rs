@@ -98,10 +98,15 @@ impl<T: Keyed> Slots<T> {
     /// Adds a value under a key not present yet and returns its slot; gives the value
     /// back when the key is taken.
     pub fn insert(&mut self, value: T) -> Result<u32, T> {
-        if self.find(value.key()).is_some() {
-            return Err(value);
-        }
         let h = hash(&self.hasher, value.key());
+        let (values, hasher) = (&self.values, &self.hasher);
+        let hashbrown::hash_table::Entry::Vacant(vacant) = self.index.entry(
+            h,
+            |&j| key_of(values, j) == value.key(),
+            |&j| hash(hasher, key_of(values, j)),
+        ) else {
+            return Err(value);
+        };
         let i = match self.free.pop() {
             Some(i) => {
                 self.values[i as usize] = Some(value);
@@ -113,10 +118,8 @@ impl<T: Keyed> Slots<T> {
                 (self.values.len() - 1) as u32
             }
         };
+        vacant.insert(i);
         self.bump(i);
-        let (values, hasher) = (&self.values, &self.hasher);
-        self.index
-            .insert_unique(h, i, |&j| hash(hasher, key_of(values, j)));
         Ok(i)
     }
 
