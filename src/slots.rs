@@ -1,13 +1,14 @@
 //! Values found by a string key and held by slot number: how the console's board and
 //! the nudge scheduler each keep 100,000 tickets. Orders and queues hold 4-byte slot
 //! numbers, and each slot's generation tells a queued number from one whose value has
-//! changed or left since. The index holds slot numbers only and reads the key from
-//! the value: a key stored once, not again in the map (at 100,000 tickets a second
-//! copy and a `String` per bucket cost several MB).
+//! changed or left since. The index holds slot numbers and hashes, and reads the key
+//! from the value: a key stored once, not again in the map (at 100,000 tickets a
+//! second copy and a `String` per bucket cost several MB). With the hash at hand,
+//! growing the index reads no key, and a probe reads only the key it will match.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 /// A value that knows its key.
 pub trait Keyed {
@@ -18,8 +19,21 @@ pub struct Slots<T> {
     values: Vec<Option<T>>,
     gens: Vec<u32>,
     free: Vec<u32>,
-    index: HashTable<u32>,
-    hasher: RandomState,
+    index: HashTable<Bucket>,
+    hasher: DefaultHashBuilder,
+}
+
+#[derive(Clone, Copy)]
+struct Bucket {
+    slot: u32,
+    /// Half the key's hash: plenty to tell 100,000 keys apart; [`spread`] makes the
+    /// table's hash of it.
+    hash: u32,
+}
+
+/// The table's 64-bit hash of a 32-bit one, its high bits depending on every bit.
+fn spread(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl<T> Default for Slots<T> {
@@ -29,7 +43,7 @@ impl<T> Default for Slots<T> {
             gens: Vec::new(),
             free: Vec::new(),
             index: HashTable::new(),
-            hasher: RandomState::new(),
+            hasher: DefaultHashBuilder::default(),
         }
     }
 }
@@ -57,16 +71,18 @@ impl<T: Keyed> Slots<T> {
     pub fn reserve(&mut self, additional: usize) {
         self.values.reserve(additional);
         self.gens.reserve(additional);
-        let (values, hasher) = (&self.values, &self.hasher);
-        self.index
-            .reserve(additional, |&i| hash(hasher, key_of(values, i)));
+        self.index.reserve(additional, |b| spread(b.hash));
     }
 
     pub fn find(&self, key: &str) -> Option<u32> {
-        let values = &self.values;
+        let (values, h) = (&self.values, self.hash(key));
         self.index
-            .find(hash(&self.hasher, key), |&i| key_of(values, i) == key)
-            .copied()
+            .find(spread(h), |b| b.hash == h && key_of(values, b.slot) == key)
+            .map(|b| b.slot)
+    }
+
+    fn hash(&self, key: &str) -> u32 {
+        (self.hasher.hash_one(key) >> 32) as u32
     }
 
     pub fn get(&self, i: u32) -> Option<&T> {
@@ -98,12 +114,11 @@ impl<T: Keyed> Slots<T> {
     /// Adds a value under a key not present yet and returns its slot; gives the value
     /// back when the key is taken.
     pub fn insert(&mut self, value: T) -> Result<u32, T> {
-        let h = hash(&self.hasher, value.key());
-        let (values, hasher) = (&self.values, &self.hasher);
+        let (values, h) = (&self.values, self.hash(value.key()));
         let hashbrown::hash_table::Entry::Vacant(vacant) = self.index.entry(
-            h,
-            |&j| key_of(values, j) == value.key(),
-            |&j| hash(hasher, key_of(values, j)),
+            spread(h),
+            |b| b.hash == h && key_of(values, b.slot) == value.key(),
+            |b| spread(b.hash),
         ) else {
             return Err(value);
         };
@@ -118,7 +133,7 @@ impl<T: Keyed> Slots<T> {
                 (self.values.len() - 1) as u32
             }
         };
-        vacant.insert(i);
+        vacant.insert(Bucket { slot: i, hash: h });
         self.bump(i);
         Ok(i)
     }
@@ -132,8 +147,8 @@ impl<T: Keyed> Slots<T> {
 
     /// Empties slot `i` for reuse.
     pub fn remove(&mut self, i: u32) -> Option<T> {
-        let h = hash(&self.hasher, self.get(i)?.key());
-        if let Ok(entry) = self.index.find_entry(h, |&j| j == i) {
+        let h = self.hash(self.get(i)?.key());
+        if let Ok(entry) = self.index.find_entry(spread(h), |b| b.slot == i) {
             entry.remove();
         }
         let value = self.values[i as usize].take();
@@ -149,10 +164,6 @@ impl<T: Keyed> Slots<T> {
             .enumerate()
             .filter_map(|(i, v)| v.as_ref().map(|v| (i as u32, v)))
     }
-}
-
-fn hash(hasher: &RandomState, key: &str) -> u64 {
-    hasher.hash_one(key)
 }
 
 fn key_of<T: Keyed>(values: &[Option<T>], i: u32) -> &str {
