@@ -234,32 +234,19 @@ fn a_read_only_store_file_is_refused_for_writes_and_still_exported() {
     let db = dir.path().join("ro.db");
     import_examples(&db);
     ok(&db, &["verify"]); // leaves no WAL behind: the last connection checkpoints
-    let mode = |p: &Path, m: u32| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
-    };
-    mode(dir.path(), 0o755);
-    mode(&db, 0o444);
-    // Root ignores file permissions, so run as `nobody` when we are root.
+    set_mode(dir.path(), 0o755);
+    set_mode(&db, 0o444);
+    if unprivileged("read-only store test").is_none() {
+        return;
+    }
     let as_user = |args: &[&str]| -> Output {
-        let bin = env!("CARGO_BIN_EXE_slawatch");
-        let mut cmd = if unsafe_is_root() {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-            c
-        } else {
-            Command::new(bin)
-        };
+        let mut cmd = unprivileged("read-only store test").expect("checked above");
         cmd.arg("--db")
             .arg(&db)
             .args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         cmd.output().expect("run slawatch")
     };
-    if unsafe_is_root() && Command::new("setpriv").arg("--help").output().is_err() {
-        may_skip("read-only store test: running as root without setpriv");
-        return;
-    }
     let out = as_user(&["import", "assets/examples/events.jsonl"]);
     let err = String::from_utf8_lossy(&out.stderr);
     // Everything in that file is already stored, but a read-only store cannot know
@@ -289,23 +276,9 @@ fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
     )
     .unwrap();
     drop(conn);
-    let mode = |p: &Path, m: u32| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
-    };
-    if unsafe_is_root() && Command::new("setpriv").arg("--help").output().is_err() {
-        may_skip("old read-only store test: running as root without setpriv");
-    } else {
-        mode(&db, 0o444);
-        let bin = env!("CARGO_BIN_EXE_slawatch");
-        let mut cmd = if unsafe_is_root() {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-            c
-        } else {
-            Command::new(bin)
-        };
-        mode(dir.path(), 0o777);
+    if let Some(mut cmd) = unprivileged("old read-only store test") {
+        set_mode(&db, 0o444);
+        set_mode(dir.path(), 0o777);
         let out = cmd.arg("--db").arg(&db).arg("export").output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success());
@@ -315,12 +288,33 @@ fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
             ),
             "{err}"
         );
-        mode(&db, 0o644);
+        set_mode(&db, 0o644);
     }
     // Whoever may write it upgrades it on the way, even for a command that only reads.
     let exported = ok(&db, &["export"]);
     assert_eq!(exported.lines().count(), 40);
     assert!(ok(&db, &["verify"]).contains("the projection matches the log"));
+}
+
+/// `slawatch` run as `nobody` when we are root, who ignores file permissions; `None`,
+/// after saying the test is skipped, when that cannot be done.
+fn unprivileged(test: &str) -> Option<Command> {
+    let bin = env!("CARGO_BIN_EXE_slawatch");
+    if !unsafe_is_root() {
+        return Some(Command::new(bin));
+    }
+    if Command::new("setpriv").arg("--help").output().is_err() {
+        may_skip(&format!("{test}: running as root without setpriv"));
+        return None;
+    }
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+    Some(c)
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn unsafe_is_root() -> bool {

@@ -206,30 +206,27 @@ fn recomputes_periodically_on_changes_and_backs_off_when_slow() {
     assert_eq!(r[0].month.to_string(), "2026-03");
     // A computation that took 2 s (with 3 ms of reading) spaces the next background
     // one by a hundred times that: at most 1% of a core while nobody looks.
-    let Reply::Done(mut c) = reply(&evs, r[0].id, r[0].month, t(100)) else {
-        unreachable!()
+    // The figures of request `r` as of `asked`, said to have taken `compute_us`,
+    // arrive at `at`.
+    let arrive = |s: &mut State, r: &Request, asked: i64, compute_us: u64, at: i64| {
+        let Reply::Done(mut c) = reply(&evs, r.id, r.month, t(asked)) else {
+            unreachable!()
+        };
+        c.compute_us = compute_us;
+        update(s, Msg::Compliance(Reply::Done(c)), t(at));
     };
-    c.compute_us = 1_997_000;
-    update(&mut s, Msg::Compliance(Reply::Done(c)), t(102));
+    arrive(&mut s, &r[0], 100, 1_997_000, 102);
     assert!(requests(&update(&mut s, Msg::Tick, t(299))).is_empty());
     let r = requests(&update(&mut s, Msg::Tick, t(300)));
     assert_eq!(r.len(), 1);
     // Shown, the same cost spaces them by five times that (the 30 s rule here).
-    let Reply::Done(mut c) = reply(&evs, r[0].id, r[0].month, t(300)) else {
-        unreachable!()
-    };
-    c.compute_us = 1_997_000;
-    update(&mut s, Msg::Compliance(Reply::Done(c)), t(302));
+    arrive(&mut s, &r[0], 300, 1_997_000, 302);
     press(&mut s, "$", t(302));
     assert!(requests(&update(&mut s, Msg::Tick, t(329))).is_empty());
     let r = requests(&update(&mut s, Msg::Tick, t(330)));
     assert_eq!(r.len(), 1);
     // And a 20 s computation by 100 s.
-    let Reply::Done(mut c) = reply(&evs, r[0].id, r[0].month, t(330)) else {
-        unreachable!()
-    };
-    c.compute_us = 19_997_000;
-    update(&mut s, Msg::Compliance(Reply::Done(c)), t(350));
+    arrive(&mut s, &r[0], 330, 19_997_000, 350);
     assert!(requests(&update(&mut s, Msg::Tick, t(429))).is_empty());
     assert_eq!(requests(&update(&mut s, Msg::Tick, t(430))).len(), 1);
 }

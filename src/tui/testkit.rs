@@ -77,6 +77,12 @@ pub fn events(now: DateTime<Utc>) -> Vec<Event> {
 
 pub use super::fixture::{empty_state, rows};
 
+/// The ticket id of row `row` of the queue as shown.
+pub fn row_key(s: &State, row: usize) -> String {
+    let i = s.board.visible()[row];
+    s.board.entry(i).expect("a shown row").key().to_owned()
+}
+
 /// A state loaded with `events(now())`, last polled one second before `now()`.
 pub fn state() -> State {
     let mut s = empty_state();

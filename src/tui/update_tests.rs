@@ -375,12 +375,7 @@ fn selection_follows_its_ticket_when_the_order_changes() {
     press(&mut s, "jjjj", now());
     let key = selected_key(&s);
     // Resolve the first row's ticket: everything moves up one; the selection stays put.
-    let first = s
-        .board
-        .entry(s.board.visible()[0])
-        .unwrap()
-        .key()
-        .to_owned();
+    let first = testkit::row_key(&s, 0);
     let ev = testkit::ev(
         &first,
         EventKind::Resolved,
@@ -580,26 +575,34 @@ fn the_queue_scrolls_only_when_the_cursor_leaves_the_screen() {
     assert_eq!(s.queue.offset, 0);
 }
 
+/// An empty board, and one open demo ticket's id and facts to vary.
+fn board_and_open_facts() -> (Board, String, Arc<Facts>) {
+    let (pols, cals) = crate::config::shipped();
+    let board = Board::new(pols.clone(), cals, "alice");
+    let rows = testkit::rows(&crate::demo::demo_events(7, now()));
+    let row = rows
+        .into_iter()
+        .find(|r| r.open && r.facts.is_some())
+        .unwrap();
+    (board, row.ticket, row.facts.unwrap())
+}
+
 #[test]
 fn the_board_shares_clean_facts_and_copies_only_hostile_ones() {
-    let (pols, cals) = crate::config::shipped();
-    let mut board = Board::new(pols.clone(), cals, "alice");
+    let (mut board, clean, facts) = board_and_open_facts();
     let now = now();
-    let rows = testkit::rows(&crate::demo::demo_events(7, now));
-    let clean = rows.iter().find(|r| r.open && r.facts.is_some()).unwrap();
-    let facts = clean.facts.clone().unwrap();
     let mut hostile = (*facts).clone();
     hostile.ticket = "EVIL-1".into();
     hostile.title = "\x1b]0;pwned\x07 fibre cut".into();
     let hostile = Arc::new(hostile);
     board.load(
         [
-            (clean.ticket.clone(), Some(Arc::clone(&facts))),
+            (clean.clone(), Some(Arc::clone(&facts))),
             ("EVIL-1".to_owned(), Some(Arc::clone(&hostile))),
         ],
         now,
     );
-    let shared = board.entry(board.find(&clean.ticket).unwrap()).unwrap();
+    let shared = board.entry(board.find(&clean).unwrap()).unwrap();
     assert!(
         Arc::ptr_eq(&shared.facts, &facts),
         "clean facts are not copied"
@@ -614,13 +617,10 @@ fn the_board_shares_clean_facts_and_copies_only_hostile_ones() {
 
 #[test]
 fn a_ticket_whose_id_needed_sanitising_is_still_found_updated_and_removed_by_its_id() {
-    let (pols, cals) = crate::config::shipped();
-    let mut board = Board::new(pols.clone(), cals, "alice");
+    let (mut board, _, open) = board_and_open_facts();
     let now = now();
-    let rows = testkit::rows(&crate::demo::demo_events(7, now));
-    let open = rows.iter().find(|r| r.open && r.facts.is_some()).unwrap();
     let raw = "EVIL-\x1b[2J1";
-    let mut f = (*open.facts.clone().unwrap()).clone();
+    let mut f = (*open).clone();
     f.ticket = raw.into();
     board.load([(raw.to_owned(), Some(Arc::new(f.clone())))], now);
     let i = board.find(raw).expect("found by the id as stored");
@@ -642,18 +642,9 @@ fn a_ticket_whose_id_needed_sanitising_is_still_found_updated_and_removed_by_its
 
 #[test]
 fn the_text_filter_ignores_case_and_never_spans_two_fields() {
-    let (pols, cals) = crate::config::shipped();
-    let mut board = Board::new(pols.clone(), cals, "alice");
+    let (mut board, _, base) = board_and_open_facts();
+    let base = (*base).clone();
     let now = now();
-    let rows = testkit::rows(&crate::demo::demo_events(7, now));
-    let base = (*rows
-        .iter()
-        .find(|r| r.open && r.facts.is_some())
-        .unwrap()
-        .facts
-        .clone()
-        .unwrap())
-    .clone();
     let ticket = |id: &str, customer: &str, title: &str, assignee: Option<&str>| {
         let mut f = base.clone();
         f.ticket = id.into();

@@ -55,12 +55,7 @@ fn snooze_modal() {
         update(
             s,
             Msg::Nudge(NudgeEvent::Service(NudgeMsg::Snoozed {
-                ticket: s
-                    .board
-                    .entry(s.board.visible()[0])
-                    .unwrap()
-                    .key()
-                    .to_owned(),
+                ticket: testkit::row_key(s, 0),
                 until: Some((now() + TimeDelta::minutes(12)).timestamp_micros()),
             })),
             now(),
@@ -72,12 +67,7 @@ fn snooze_modal() {
 #[test]
 fn queue_marks_snoozed_tickets() {
     both("nudge_snoozed_row", |s| {
-        let key = s
-            .board
-            .entry(s.board.visible()[1])
-            .unwrap()
-            .key()
-            .to_owned();
+        let key = testkit::row_key(s, 1);
         press(s, "j", now());
         press(s, "s2", now());
         assert!(s
