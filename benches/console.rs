@@ -47,11 +47,8 @@ impl Write for Sink {
 fn state(now: DateTime<Utc>) -> (State, Vec<TicketFacts>) {
     let mut s = fixture::empty_state();
     s.config_dir = None;
-    let rows = fixture::rows(&fixture::events(2026, now, N));
-    let tickets = rows
-        .iter()
-        .map(|r| (r.ticket.clone(), r.facts.clone()))
-        .collect();
+    let rows = fixture::snapshot(&fixture::events(2026, now, N));
+    let tickets = rows.clone();
     update(
         &mut s,
         Msg::Source(SourceMsg::Loaded {

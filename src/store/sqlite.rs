@@ -193,7 +193,7 @@ impl Store for SqliteStore {
 
     fn open_tickets(&self) -> Result<OpenTickets, StoreError> {
         let mut tickets = Vec::new();
-        let cursor = self.open_tickets_chunked(8192, &mut |rows| tickets.extend(rows))?;
+        let cursor = self.open_rows_chunked(8192, &mut |rows| tickets.extend(rows))?;
         Ok(OpenTickets { tickets, cursor })
     }
 
@@ -541,15 +541,6 @@ fn decode_event(row: &Row) -> rusqlite::Result<Result<StoredEvent, (Seq, String,
 fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
     let last_seq: Seq = row.get(3).map_err(err)?;
-    // Borrowed: the bytes are decoded where SQLite keeps them.
-    let facts = match row.get_ref(5).map_err(err)? {
-        ValueRef::Null => None,
-        ValueRef::Blob(b) => Some(super::projection::decode_facts(b)),
-        other => Some(Err(format!(
-            "expected the facts' bytes, found a {} value",
-            other.data_type()
-        ))),
-    };
     Ok(TicketRow {
         ticket: row.get(0).map_err(err)?,
         head: row.get(1).map_err(err)?,
@@ -557,17 +548,35 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
         last_seq,
         open: row.get(4).map_err(err)?,
         resolved_at: row.get(6).map_err(err)?,
-        facts: match facts {
-            None => None,
-            Some(decoded) => Some(std::sync::Arc::new(decoded.map_err(|why| {
-                StoreError::Corrupt {
-                    path: path.to_path_buf(),
-                    seq: last_seq,
-                    why: format!("projection facts unreadable: {why}"),
-                }
-            })?)),
-        },
+        facts: decode_facts_at(row, 5, last_seq, path)?,
     })
+}
+
+/// The facts in column `i` of a projection row whose newest event is `seq`.
+fn decode_facts_at(
+    row: &Row,
+    i: usize,
+    seq: Seq,
+    path: &Path,
+) -> Result<Option<std::sync::Arc<crate::sla::Facts>>, StoreError> {
+    // Borrowed: the bytes are decoded where SQLite keeps them.
+    let decoded = match row
+        .get_ref(i)
+        .map_err(|e| StoreError::from_sqlite(path, e))?
+    {
+        ValueRef::Null => return Ok(None),
+        ValueRef::Blob(b) => super::projection::decode_facts(b),
+        other => Err(format!(
+            "expected the facts' bytes, found a {} value",
+            other.data_type()
+        )),
+    };
+    let facts = decoded.map_err(|why| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        seq,
+        why: format!("projection facts unreadable: {why}"),
+    })?;
+    Ok(Some(std::sync::Arc::new(facts)))
 }
 
 mod chunked;

@@ -1174,14 +1174,14 @@ fn load(
     let mut folded = Vec::new();
     let mut whole = Vec::new();
     store.tickets_since_chunked(lo, CHUNK, &mut |rows| {
-        for row in rows {
-            match row.facts {
+        for (ticket, facts) in rows {
+            match facts {
                 Some(f) if f.last_event_at <= now_us => {
                     if f.detected_at < hi {
                         folded.push(f);
                     }
                 }
-                _ => whole.push(row.ticket),
+                _ => whole.push(ticket),
             }
         }
     })?;

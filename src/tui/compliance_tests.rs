@@ -22,14 +22,10 @@ pub fn demo() -> Vec<Event> {
 /// A state loaded with the demo's open tickets (as the store's snapshot gives them).
 pub fn demo_state(events: &[Event]) -> State {
     let mut s = testkit::empty_state();
-    let rows = testkit::rows(events)
-        .into_iter()
-        .filter(|r| r.open)
-        .collect();
     update(
         &mut s,
         Msg::Source(SourceMsg::Loaded {
-            tickets: rows,
+            tickets: testkit::snapshot(events),
             cursor: 0,
         }),
         now(),

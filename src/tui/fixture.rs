@@ -203,6 +203,15 @@ pub fn events(seed: u64, now: DateTime<Utc>, n: usize) -> Vec<Event> {
 }
 
 /// Rows as the store's projection gives them.
+/// The open tickets and their facts, as the store's snapshot reader gives them.
+pub fn snapshot(events: &[Event]) -> Vec<crate::store::TicketFacts> {
+    rows(events)
+        .into_iter()
+        .filter(|r| r.open)
+        .map(|r| (r.ticket, r.facts))
+        .collect()
+}
+
 pub fn rows(events: &[Event]) -> Vec<TicketRow> {
     let mut by: std::collections::BTreeMap<&str, Vec<Event>> = Default::default();
     for e in events {

@@ -592,17 +592,11 @@ impl<S: Fn(Vec<crate::store::TicketFacts>)> Feed<S> {
 
     pub fn pass(&self, m: &super::update::SourceMsg) {
         use super::update::SourceMsg;
-        let rows = |tickets: &[crate::store::TicketRow]| {
-            tickets
-                .iter()
-                .map(|r| (r.ticket.clone(), r.facts.clone()))
-                .collect::<Vec<_>>()
-        };
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         match m {
-            SourceMsg::LoadChunk { tickets } => held.extend(rows(tickets)),
+            SourceMsg::LoadChunk { tickets } => held.extend(tickets.iter().cloned()),
             SourceMsg::Loaded { tickets, .. } => {
-                held.extend(rows(tickets));
+                held.extend(tickets.iter().cloned());
                 (self.send)(std::mem::take(&mut *held));
             }
             SourceMsg::Changed { tickets } => (self.send)(tickets.clone()),

@@ -275,7 +275,7 @@ fn the_feed_holds_the_snapshot_until_it_is_whole() {
             .unwrap()
             .push(t.into_iter().map(|(k, _)| k).collect::<Vec<_>>())
     });
-    let rows = crate::tui::testkit::rows(&crate::demo::demo_events(3, now()));
+    let rows = crate::tui::testkit::snapshot(&crate::demo::demo_events(3, now()));
     let (a, b) = rows.split_at(10);
     feed.pass(&SourceMsg::LoadChunk {
         tickets: a.to_vec(),
@@ -293,6 +293,6 @@ fn the_feed_holds_the_snapshot_until_it_is_whole() {
         tickets: vec![("X-1".into(), None)],
     });
     let sent = sent.into_inner().unwrap();
-    let want: Vec<String> = rows[..15].iter().map(|r| r.ticket.clone()).collect();
+    let want: Vec<String> = rows[..15].iter().map(|(t, _)| t.clone()).collect();
     assert_eq!(sent, [want, vec!["X-1".to_owned()]]);
 }

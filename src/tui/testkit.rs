@@ -75,7 +75,7 @@ pub fn events(now: DateTime<Utc>) -> Vec<Event> {
     all
 }
 
-pub use super::fixture::{empty_state, rows};
+pub use super::fixture::{empty_state, rows, snapshot};
 
 /// The ticket id of row `row` of the queue as shown.
 pub fn row_key(s: &State, row: usize) -> String {
@@ -90,7 +90,7 @@ pub fn state() -> State {
     update(
         &mut s,
         Msg::Source(SourceMsg::Loaded {
-            tickets: rows(&evs),
+            tickets: snapshot(&evs),
             cursor: 0,
         }),
         now() - TimeDelta::seconds(1),

@@ -11,7 +11,7 @@ use super::keymap::Key;
 use super::state::{State, TicketPane, TimelineRow, View};
 use crate::model::Event;
 use crate::store::TicketFacts;
-use crate::store::{Seq, StoredEvent, TicketRow};
+use crate::store::{Seq, StoredEvent};
 
 /// Everything that reaches the UI task.
 #[derive(Debug)]
@@ -33,12 +33,12 @@ pub enum Msg {
 pub enum SourceMsg {
     /// Part of the first snapshot, as it is read (evaluated at once, shown at `Loaded`).
     LoadChunk {
-        tickets: Vec<TicketRow>,
+        tickets: Vec<TicketFacts>,
     },
     /// The first snapshot is complete (with its last rows): every open ticket, and
     /// the change-feed cursor it is consistent with.
     Loaded {
-        tickets: Vec<TicketRow>,
+        tickets: Vec<TicketFacts>,
         cursor: Seq,
     },
     /// Tickets whose events changed: their facts folded over the whole history
@@ -139,15 +139,13 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
             if !s.board.is_loading() {
                 s.board.begin_load();
             }
-            let rows = tickets.into_iter().map(|r| (r.ticket, r.facts));
-            s.board.add_loaded(rows, now, false);
+            s.board.add_loaded(tickets, now, false);
         }
         SourceMsg::Loaded { tickets, .. } => {
             if !s.board.is_loading() {
                 s.board.begin_load();
             }
-            let rows = tickets.into_iter().map(|r| (r.ticket, r.facts));
-            s.board.add_loaded(rows, now, true);
+            s.board.add_loaded(tickets, now, true);
             s.board.finish_load();
             s.source.loaded = true;
             ok(s, now_us);

@@ -77,13 +77,13 @@ fn with_store() -> (tempfile::TempDir, SqliteStore, State) {
     let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
     store.append_all(&testkit::events(now())).unwrap();
     let mut s = testkit::empty_state();
-    let snap = store.open_tickets().unwrap();
+    let mut tickets = Vec::new();
+    let cursor = store
+        .open_tickets_chunked(4, &mut |c| tickets.extend(c))
+        .unwrap();
     update(
         &mut s,
-        Msg::Source(SourceMsg::Loaded {
-            tickets: snap.tickets,
-            cursor: snap.cursor,
-        }),
+        Msg::Source(SourceMsg::Loaded { tickets, cursor }),
         now(),
     );
     (dir, store, s)
@@ -440,7 +440,7 @@ fn tick_reevaluates_only_at_state_changes_and_rings_on_breach() {
     update(
         &mut fresh,
         Msg::Source(SourceMsg::Loaded {
-            tickets: testkit::rows(&testkit::events(now())),
+            tickets: testkit::snapshot(&testkit::events(now())),
             cursor: 0,
         }),
         t,

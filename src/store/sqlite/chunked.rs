@@ -2,61 +2,95 @@
 //! still being decoded (the console evaluates 100,000 tickets' clocks while their rows
 //! stream in) and never holds more than a chunk of them twice.
 
-use super::{decode_ticket, max_seq, SqliteStore, TICKET_COLUMNS};
+use rusqlite::Row;
+
+use super::{decode_facts_at, decode_ticket, max_seq, SqliteStore, TICKET_COLUMNS};
 use crate::sla::Micros;
-use crate::store::{Seq, StoreError, TicketRow};
+use crate::store::{Seq, StoreError, TicketFacts, TicketRow};
+
+/// What readers of facts need of a projection row (no chain head: 100,000 of those
+/// would be as many strings made and dropped at every start).
+const FACTS_COLUMNS: &str = "ticket, last_seq, facts";
 
 impl SqliteStore {
-    /// What [`crate::store::Store::open_tickets`] returns, passed to `f` at most `chunk`
-    /// rows at a time, all read in one transaction; returns the change-feed cursor the
-    /// rows are consistent with.
+    /// Every open ticket and its facts, passed to `f` at most `chunk` at a time, all
+    /// read in one transaction; returns the change-feed cursor they are consistent
+    /// with.
     pub fn open_tickets_chunked(
         &self,
         chunk: usize,
-        f: &mut dyn FnMut(Vec<TicketRow>),
+        f: &mut dyn FnMut(Vec<TicketFacts>),
     ) -> Result<Seq, StoreError> {
-        self.tickets_chunked("WHERE open = 1", [], chunk, f)
-    }
-
-    /// Every ticket still open or resolved at or after `since` (µs), with the penalty
-    /// ledgers (never resolved), in chunks as [`SqliteStore::open_tickets_chunked`]:
-    /// what a month's compliance figures can need, without the years before it.
-    pub fn tickets_since_chunked(
-        &self,
-        since: Micros,
-        chunk: usize,
-        f: &mut dyn FnMut(Vec<TicketRow>),
-    ) -> Result<Seq, StoreError> {
-        self.tickets_chunked(
-            &format!(
-                "WHERE open = 1 UNION ALL SELECT {TICKET_COLUMNS} FROM tickets WHERE resolved_at >= ?1"
-            ),
-            [since],
+        self.chunked(
+            FACTS_COLUMNS,
+            "WHERE open = 1",
+            [],
             chunk,
+            decode_ticket_facts,
             f,
         )
     }
 
-    /// The rows `SELECT {TICKET_COLUMNS} FROM tickets {filter}` gives, in one read
-    /// transaction (rows and cursor describe the same moment).
-    fn tickets_chunked(
+    /// Every ticket still open or resolved at or after `since` (µs), with the penalty
+    /// ledgers (never resolved), and their facts, in chunks as
+    /// [`SqliteStore::open_tickets_chunked`]: what a month's compliance figures can
+    /// need, without the years before it.
+    pub fn tickets_since_chunked(
         &self,
+        since: Micros,
+        chunk: usize,
+        f: &mut dyn FnMut(Vec<TicketFacts>),
+    ) -> Result<Seq, StoreError> {
+        self.chunked(
+            FACTS_COLUMNS,
+            &format!(
+                "WHERE open = 1 UNION ALL SELECT {FACTS_COLUMNS} FROM tickets WHERE resolved_at >= ?1"
+            ),
+            [since],
+            chunk,
+            decode_ticket_facts,
+            f,
+        )
+    }
+
+    /// Every open ticket's whole projection row, in chunks.
+    pub(super) fn open_rows_chunked(
+        &self,
+        chunk: usize,
+        f: &mut dyn FnMut(Vec<TicketRow>),
+    ) -> Result<Seq, StoreError> {
+        self.chunked(
+            TICKET_COLUMNS,
+            "WHERE open = 1",
+            [],
+            chunk,
+            decode_ticket,
+            f,
+        )
+    }
+
+    /// The rows `SELECT {columns} FROM tickets {filter}` gives, decoded, in one read
+    /// transaction (rows and cursor describe the same moment).
+    fn chunked<T>(
+        &self,
+        columns: &str,
         filter: &str,
         params: impl rusqlite::Params,
         chunk: usize,
-        f: &mut dyn FnMut(Vec<TicketRow>),
+        decode: fn(&Row, &std::path::Path) -> Result<T, StoreError>,
+        f: &mut dyn FnMut(Vec<T>),
     ) -> Result<Seq, StoreError> {
         let err = self.err();
         let tx = self.conn.unchecked_transaction().map_err(&err)?;
         let cursor = max_seq(&tx).map_err(&err)?;
         let mut stmt = tx
-            .prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets {filter}"))
+            .prepare_cached(&format!("SELECT {columns} FROM tickets {filter}"))
             .map_err(&err)?;
         let mut rows = stmt.query(params).map_err(&err)?;
         let chunk = chunk.max(1);
         let mut buf = Vec::with_capacity(chunk);
         while let Some(row) = rows.next().map_err(&err)? {
-            buf.push(decode_ticket(row, &self.path)?);
+            buf.push(decode(row, &self.path)?);
             if buf.len() == chunk {
                 f(std::mem::replace(&mut buf, Vec::with_capacity(chunk)));
             }
@@ -66,6 +100,15 @@ impl SqliteStore {
         }
         Ok(cursor)
     }
+}
+
+fn decode_ticket_facts(row: &Row, path: &std::path::Path) -> Result<TicketFacts, StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    let seq: Seq = row.get(1).map_err(err)?;
+    Ok((
+        row.get(0).map_err(err)?,
+        decode_facts_at(row, 2, seq, path)?,
+    ))
 }
 
 #[cfg(test)]
@@ -90,6 +133,11 @@ mod tests {
             .unwrap();
         assert_eq!(cursor, whole.cursor);
         assert_eq!(sizes, vec![10, 10, 5]);
-        assert_eq!(rows, whole.tickets);
+        let want: Vec<_> = whole
+            .tickets
+            .into_iter()
+            .map(|r| (r.ticket, r.facts))
+            .collect();
+        assert_eq!(rows, want);
     }
 }

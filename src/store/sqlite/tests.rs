@@ -615,7 +615,7 @@ fn tickets_since_skip_what_was_resolved_before() {
     let since = |h: u32| {
         let mut got = Vec::new();
         s.tickets_since_chunked(at(h, 0).timestamp_micros(), 2, &mut |c| {
-            got.extend(c.into_iter().map(|r| r.ticket))
+            got.extend(c.into_iter().map(|(t, _)| t))
         })
         .unwrap();
         got.sort();
