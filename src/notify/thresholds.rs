@@ -160,7 +160,7 @@ impl Marks {
 }
 
 /// One live clock's nudges: its warnings, breach and repeats, with which of them were
-/// sent. Compact (64 bytes, no allocation of its own: there is one per live clock of
+/// sent. Compact (56 bytes, no allocation of its own: there is one per live clock of
 /// every open ticket): instants are computed when asked, from the last stretch of
 /// uninterrupted working time (`anchor`, `acc`); the budget and calendar are the
 /// shared marks'.

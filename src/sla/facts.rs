@@ -216,14 +216,6 @@ impl PriorityHistory {
     pub fn iter(&self) -> impl Iterator<Item = &(Micros, Priority)> {
         std::iter::once(&self.first).chain(&self.changes)
     }
-
-    pub fn len(&self) -> usize {
-        1 + self.changes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
-    }
 }
 
 impl Serialize for PriorityHistory {

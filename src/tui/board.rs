@@ -954,12 +954,7 @@ fn sanitise(facts: &mut Arc<Facts>) {
     fn plain(s: &str) -> bool {
         s.bytes().all(|b| (0x20..0x7f).contains(&b))
     }
-    fn own(s: &mut Box<str>) {
-        if !plain(s) {
-            *s = clean(s).into();
-        }
-    }
-    fn shared(s: &mut Arc<str>) {
+    fn tidy<S: std::ops::Deref<Target = str> + From<String>>(s: &mut S) {
         if !plain(s) {
             *s = clean(s).into();
         }
@@ -979,11 +974,11 @@ fn sanitise(facts: &mut Arc<Facts>) {
         .into_iter()
         .chain(f.assignee.as_mut())
         .chain(f.escalation.as_mut().map(|x| &mut x.to))
-        .for_each(own);
+        .for_each(tidy);
     [&mut f.customer]
         .into_iter()
         .chain(f.service.as_mut())
-        .for_each(shared);
+        .for_each(tidy);
 }
 
 /// The priorities a quick filter bit stands for, for labels.
