@@ -1,6 +1,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod escape;
 pub mod formats;
 pub mod model;
 pub mod notify;

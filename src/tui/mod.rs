@@ -16,7 +16,7 @@ pub mod fmt;
 pub mod form;
 pub mod keymap;
 pub mod nudges;
-pub mod sanitize;
+pub use crate::escape::terminal as sanitize;
 pub mod settings;
 pub mod source;
 pub mod state;

@@ -1,19 +1,39 @@
-//! Untrusted text (titles, notes, names from the store) made safe to put on a terminal.
+//! Terminal text: the one sanitiser for anything untrusted (titles, notes, names, ids,
+//! error messages echoing input) that reaches a terminal, the console's or a command's.
 //!
-//! Applied once, at ingestion: C0 and C1 control characters and whole escape sequences
-//! (CSI, OSC, DCS, ...) are removed, tabs and line breaks become spaces, the text is
-//! normalised to NFC (so decomposed Hangul or accents take the width they display
-//! with), and characters of no width that cannot follow anything (a stray combining
-//! mark at the start) are dropped. Width-aware truncation keeps table columns aligned
-//! with wide (CJK) and combining characters.
+//! The rule: C0 and C1 control characters and whole escape sequences (CSI, OSC, DCS, ...)
+//! are removed; tabs and line breaks (CR, LF, NEL, U+2028, U+2029) become spaces, or stay
+//! line feeds in [`clean_lines`]; default-ignorable code points (bidi controls, zero-width
+//! joiners and spaces, variation selectors, tag characters, Hangul fillers, soft
+//! hyphens) and noncharacters are removed; the text is normalised to NFC (so decomposed
+//! Hangul or accents take the width they display with); and zero-width marks with
+//! nothing before them on their line are dropped.
+//!
+//! Why so much goes: every cell width computed here (and by ratatui, which measures
+//! the same way) must agree with what the terminal draws, or earlier frames leave stray
+//! glyphs. The reference is tmux (tests/escape_tmux.rs): it draws a ZWJ emoji sequence
+//! as one wide cell and a heart with VS16 as one narrow one, where unicode-width counts
+//! otherwise; with joiners and selectors gone, each emoji is its own grapheme of a
+//! width both agree on. Invisible characters carry nothing an operator should see and
+//! are the usual way to make two different names look alike.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 const ESC: char = '\u{1b}';
 
-/// Text with every control character and escape sequence removed, NFC-normalised.
+/// One line: every control character, escape sequence and invisible character
+/// removed, line breaks as spaces, NFC-normalised.
 pub fn clean(s: &str) -> String {
+    sanitize(s, false)
+}
+
+/// As [`clean`], but line breaks stay (as `\n`): multi-line messages and bodies.
+pub fn clean_lines(s: &str) -> String {
+    sanitize(s, true)
+}
+
+fn sanitize(s: &str, keep_lines: bool) -> String {
     // Printable ASCII is already clean (and NFC): the common case.
     if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return s.to_owned();
@@ -21,6 +41,7 @@ pub fn clean(s: &str) -> String {
     if s.chars().all(is_plain)
         && unicode_normalization::is_nfc_quick(s.chars())
             == unicode_normalization::IsNormalized::Yes
+        && !starts_line_with_zero_width(s)
     {
         return s.to_owned();
     }
@@ -28,29 +49,66 @@ pub fn clean(s: &str) -> String {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\t' | '\n' | '\r' => {
-                if !out.ends_with(' ') {
-                    out.push(' ');
+            '\t' => push_space(&mut out),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                if keep_lines {
+                    out.push('\n');
+                } else {
+                    push_space(&mut out);
                 }
             }
             ESC => skip_escape(&mut chars),
             // C1 introducers that start a string (DCS, SOS, OSC, PM, APC) or a CSI.
             '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
             '\u{9b}' => skip_csi(&mut chars),
-            c if c.is_control() => {}
-            // Bidi overrides and isolates could reorder what follows on screen.
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c if c.is_control() || is_invisible(c) => {}
             c => out.push(c),
         }
     }
     let nfc: String = out.nfc().collect();
-    // A combining mark with nothing before it would merge with the previous cell.
-    nfc.trim_start_matches(|c: char| c.width() == Some(0) && c != '\u{200d}')
-        .to_owned()
+    // A zero-width mark with nothing before it would merge with whatever the
+    // terminal drew in the previous cell.
+    nfc.split('\n')
+        .map(|line| line.trim_start_matches(|c: char| c.width() == Some(0)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn push_space(out: &mut String) {
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
 }
 
 fn is_plain(c: char) -> bool {
-    !(c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    !(c.is_control() || is_invisible(c) || matches!(c, '\u{2028}' | '\u{2029}'))
+}
+
+fn starts_line_with_zero_width(s: &str) -> bool {
+    s.split('\n')
+        .any(|l| l.chars().next().is_some_and(|c| c.width() == Some(0)))
+}
+
+/// Default-ignorable code points (Unicode's DerivedCoreProperties) and noncharacters:
+/// drawn as nothing, or as something of another width, depending on the terminal.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{3164}'
+        | '\u{fe00}'..='\u{fe0f}'
+        | '\u{feff}'
+        | '\u{ffa0}'
+        | '\u{fff0}'..='\u{fff8}'
+        | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e0fff}'
+        | '\u{fdd0}'..='\u{fdef}')
+        || (u32::from(c) & 0xfffe) == 0xfffe
 }
 
 type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
@@ -157,10 +215,35 @@ mod tests {
         assert_eq!(clean("x\u{9d}0;t\u{9c}y"), "xy");
         assert_eq!(clean("bell\x07 back\x08space\x7f"), "bell backspace");
         assert_eq!(clean("tab\there\r\nline"), "tab here line");
-        assert_eq!(clean("rtl\u{202e}evil"), "rtlevil");
+        assert_eq!(clean("rtl\u{202e}evil\u{2066}x\u{2069}"), "rtlevilx");
         assert_eq!(clean("trailing esc\x1b"), "trailing esc");
         assert_eq!(clean("esc c\x1bcreset"), "esc creset");
         assert!(!clean("\x1b\x1b[2J\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\").contains('\x1b'));
+    }
+
+    #[test]
+    fn line_breaks_become_spaces_or_stay_as_line_feeds() {
+        assert_eq!(clean("a\u{2028}b\u{2029}c\u{85}d"), "a b c d");
+        assert_eq!(clean_lines("a\u{2028}b\r\nc\rd\n\x1b[2Je"), "a\nb\nc\nd\ne");
+        assert_eq!(clean_lines("one\n\u{301}two"), "one\ntwo");
+    }
+
+    #[test]
+    fn drops_invisible_characters_that_terminals_draw_at_other_widths() {
+        // ZWJ sequence: three emoji of two columns each instead of one of unknown width.
+        assert_eq!(
+            clean("\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}"),
+            "\u{1f468}\u{1f469}\u{1f467}"
+        );
+        assert_eq!(width(&clean("\u{1f468}\u{200d}\u{1f469}")), 4);
+        assert_eq!(clean("\u{2764}\u{fe0f}"), "\u{2764}");
+        assert_eq!(clean("a\u{e0041}\u{e007f}b"), "ab");
+        assert_eq!(clean("\u{115f}\u{1160}\u{3164}\u{ffa0}x"), "x");
+        assert_eq!(
+            clean("so\u{ad}ft zero\u{200b}width\u{feff}"),
+            "soft zerowidth"
+        );
+        assert_eq!(clean("non\u{fffe}\u{fdd0}\u{1ffff}char"), "nonchar");
     }
 
     #[test]
