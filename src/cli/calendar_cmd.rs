@@ -199,7 +199,7 @@ fn batch_rows(
         }
         match answer(&row) {
             Ok(value) => {
-                write_csv_field(out, row[0])?;
+                write_csv_field(out, &crate::escape::csv::cell(row[0]))?;
                 out.write_all(b",")?;
                 out.write_all(value.as_bytes())?;
                 out.write_all(b"\n")?;

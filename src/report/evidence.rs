@@ -641,7 +641,7 @@ pub fn write_dir(dir: &Path, mut ev: Evidence) -> std::io::Result<Evidence> {
     ev.files
         .insert(HTML_FILE.into(), sha256_hex(html.as_bytes()));
     ev.files.insert(MD_FILE.into(), sha256_hex(md.as_bytes()));
-    let mut json = serde_json::to_string_pretty(&ev).map_err(std::io::Error::other)?;
+    let mut json = crate::escape::json::to_string_pretty(&ev).map_err(std::io::Error::other)?;
     json.push('\n');
     std::fs::write(dir.join(HTML_FILE), &html)?;
     std::fs::write(dir.join(MD_FILE), &md)?;

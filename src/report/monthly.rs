@@ -616,7 +616,7 @@ pub fn csv(r: &MonthlyReport) -> anyhow::Result<String> {
 
 /// JSON of the whole report (every figure with its tickets).
 pub fn json(r: &MonthlyReport) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(r)?;
+    let mut s = crate::escape::json::to_string_pretty(r)?;
     s.push('\n');
     Ok(s)
 }
