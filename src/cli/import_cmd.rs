@@ -27,7 +27,7 @@ pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
         }
     }
     if !errors.is_empty() {
-        eprintln!("{errors}");
+        super::stderr_line(&errors);
         bail!(
             "{} problem(s) in the input; nothing was imported",
             errors.len()

@@ -16,6 +16,7 @@ mod verify_cmd;
 pub mod watch_cmd;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -98,4 +99,68 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => console::run(&cli, started),
     }
+}
+
+/// How a run ended, for `main`.
+pub enum Outcome {
+    Done(anyhow::Result<()>),
+    /// Standard output was closed by its reader (`slawatch export | head`).
+    OutputClosed,
+}
+
+/// Runs the command; a closed standard output, whether it comes back as an error or
+/// as `println!`'s panic, ends the run quietly, as it ends `cat`. The panic unwinds, so
+/// a transaction under way is rolled back as on any error.
+pub fn run_catching_closed_output(cli: Cli) -> Outcome {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_closed_stdout_panic(info.payload()) {
+            default_hook(info);
+        }
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Err(e)) if is_broken_pipe(&e) => Outcome::OutputClosed,
+        Ok(result) => Outcome::Done(result),
+        Err(panic) if is_closed_stdout_panic(&*panic) => Outcome::OutputClosed,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// The exit status of a run, with its error printed: every message echoes input, so
+/// it goes through the terminal sanitiser.
+pub fn exit_status(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Done(Ok(())) => ExitCode::SUCCESS,
+        Outcome::Done(Err(e)) => {
+            stderr_line(format_args!("slawatch: {e:#}"));
+            ExitCode::FAILURE
+        }
+        // What a shell reports for a process ended by SIGPIPE.
+        Outcome::OutputClosed => ExitCode::from(141),
+    }
+}
+
+/// One message for the operator on standard error, terminal-clean (line breaks kept):
+/// the one way commands print to stderr, since messages quote what they read.
+pub fn stderr_line(msg: impl std::fmt::Display) {
+    use std::io::Write;
+    let text = crate::escape::terminal::clean_lines(&msg.to_string());
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` panics with "failed printing to stdout: Broken pipe (os error 32)".
+fn is_closed_stdout_panic(payload: &(dyn std::any::Any + Send)) -> bool {
+    let msg = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe")
 }

@@ -40,7 +40,7 @@ impl<W: Write> EventWriter<W> {
 
     pub fn csv(out: W) -> io::Result<Self> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(EVENT_FIELDS)?;
+        w.write_record(EVENT_FIELDS).map_err(csv_error)?;
         Ok(EventWriter::Csv(Box::new(w)))
     }
 
@@ -70,7 +70,8 @@ impl<W: Write> EventWriter<W> {
                     escape::csv::cell(&e.actor),
                     escape::csv::cell(&payload),
                 ];
-                w.write_record(cells.iter().map(|c| c.as_bytes()))?;
+                w.write_record(cells.iter().map(|c| c.as_bytes()))
+                    .map_err(csv_error)?;
                 Ok(())
             }
         }
@@ -81,6 +82,17 @@ impl<W: Write> EventWriter<W> {
             EventWriter::Jsonl(mut out) => out.flush(),
             EventWriter::Csv(mut w) => w.flush(),
         }
+    }
+}
+
+/// The I/O error itself when there is one, so a closed output is seen as one.
+fn csv_error(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 

@@ -661,9 +661,16 @@ mod tests {
             note.body
         );
         let burst = summary_notification(&DesktopOptions::default(), &[n.clone(), n]);
-        assert!(burst.body.starts_with("P2 T-&lt;b&gt; breaches"), "{}", burst.body);
+        assert!(
+            burst.body.starts_with("P2 T-&lt;b&gt; breaches"),
+            "{}",
+            burst.body
+        );
         for text in [&note.summary, &note.body, &burst.body] {
-            assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "{text:?}"
+            );
             assert!(!text.contains('\u{202e}'));
         }
     }
