@@ -14,6 +14,7 @@ mod report_cmd;
 mod sla_cmd;
 mod verify_cmd;
 pub mod watch_cmd;
+mod watch_follow;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

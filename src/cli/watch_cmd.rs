@@ -15,6 +15,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
+use super::stderr_line;
+use super::watch_follow::{Change, Follower, FollowingSentLog};
+use crate::escape;
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{
     current_user, desktop_options, nudge_user, start, DesktopEvent, DesktopState, NudgeAction,
@@ -78,7 +81,7 @@ impl Quiet {
 enum Msg {
     Nudge(NudgeMsg),
     Desktop(DesktopEvent),
-    Store(Result<(), String>),
+    Store(Result<Option<Change>, String>),
 }
 
 pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
@@ -106,29 +109,28 @@ pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
         );
     }
     // Open (and upgrade) the store before anything starts: a bad path is one error.
-    let sent_log = SqliteStore::open(db)?;
+    drop(SqliteStore::open(db)?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(watch(args, user, db.to_path_buf(), sent_log, cfg))
+    runtime.block_on(watch(args, user, db.to_path_buf(), cfg))
 }
 
 async fn watch(
     args: WatchArgs,
     user: String,
     db: PathBuf,
-    sent_log: SqliteStore,
     cfg: crate::tui::Config,
 ) -> anyhow::Result<()> {
     let tz = cfg.settings.zone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    eprintln!(
+    stderr_line(format_args!(
         "slawatch watch: nudging {user} about the open tickets in {}",
         db.display()
-    );
+    ));
     let desktop = if args.no_desktop {
-        eprintln!("desktop notifications: off (--no-desktop)");
+        stderr_line(format_args!("desktop notifications: off (--no-desktop)"));
         None
     } else {
         Some(desktop_options(args.burst, tz))
@@ -143,7 +145,7 @@ async fn watch(
                 quiet: args.quiet.level(),
                 desktop,
             },
-            sent_log,
+            FollowingSentLog::new(db.clone()),
             move |m| {
                 let _ = tx.send(Msg::Nudge(m));
             },
@@ -207,9 +209,9 @@ impl Output<'_> {
                 let line = if self.args.json {
                     let mut v = serde_json::to_value(&*n).unwrap_or_default();
                     v["summary"] = json!(n.summary());
-                    v.to_string()
+                    escape::json::to_string(&v).unwrap_or_default()
                 } else {
-                    n.log_line(&self.tz)
+                    escape::terminal::clean(&n.log_line(&self.tz))
                 };
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(stdout, "{line}");
@@ -230,52 +232,55 @@ impl Output<'_> {
                         }
                         Some(w) => format!("next nudge at {}", local(w, self.tz)),
                     };
-                    eprintln!("following {tickets} open tickets; {next}");
+                    stderr_line(format_args!("following {tickets} open tickets; {next}"));
                 }
                 for (ticket, why) in problems {
                     if self.problems.insert(ticket.clone()) {
-                        eprintln!("ticket {ticket}: no nudges: {why}");
+                        stderr_line(format_args!("ticket {ticket}: no nudges: {why}"));
                     }
                 }
             }
             Msg::Nudge(NudgeMsg::SentLog(Some(e))) => {
-                eprintln!(
+                stderr_line(format_args!(
                     "record of sent nudges unavailable: {e}; nudges may repeat after a restart"
-                );
+                ));
             }
             Msg::Nudge(NudgeMsg::SentLog(None)) => {
-                eprintln!("record of sent nudges works again");
+                stderr_line(format_args!("record of sent nudges works again"));
             }
             Msg::Nudge(NudgeMsg::Snoozed { .. }) => {}
             Msg::Desktop(DesktopEvent::State(s)) => {
                 match &s {
-                    DesktopState::Unavailable { .. } => {
-                        eprintln!("{}; nudges are printed here only", s.describe())
-                    }
-                    _ => eprintln!("{}", s.describe()),
+                    DesktopState::Unavailable { .. } => stderr_line(format_args!(
+                        "{}; nudges are printed here only",
+                        s.describe()
+                    )),
+                    _ => stderr_line(format_args!("{}", s.describe())),
                 }
                 self.desktop = s;
             }
             Msg::Desktop(DesktopEvent::Failed { tickets, error }) => {
                 if matches!(self.desktop, DesktopState::Ready { .. }) {
-                    eprintln!(
+                    stderr_line(format_args!(
                         "desktop notification about {} failed: {error}",
                         tickets.join(", ")
-                    );
+                    ));
                 }
             }
             Msg::Desktop(DesktopEvent::Shown { .. }) => {}
             Msg::Desktop(DesktopEvent::Action { ticket, action }) => {
                 self.action(ticket, action).await
             }
-            Msg::Store(Ok(())) => {
-                if self.store_error.take().is_some() {
-                    eprintln!("store {} readable again", self.db.display());
+            Msg::Store(Ok(change)) => {
+                if let Some(change) = change {
+                    stderr_line(change.describe(self.db));
+                } else if self.store_error.take().is_some() {
+                    stderr_line(format_args!("store {} readable again", self.db.display()));
                 }
             }
             Msg::Store(Err(e)) => {
                 if self.store_error.as_deref() != Some(e.as_str()) {
-                    eprintln!("cannot follow the store: {e}; retrying");
+                    stderr_line(format_args!("cannot follow the store: {e}; retrying"));
                     self.store_error = Some(e);
                 }
             }
@@ -288,11 +293,15 @@ impl Output<'_> {
                 let (db, user, t) = (self.db.to_path_buf(), self.user.to_owned(), ticket.clone());
                 let done = tokio::task::spawn_blocking(move || acknowledge(&db, &user, &t)).await;
                 match done {
-                    Ok(Ok(())) => eprintln!("{ticket}: acknowledged from the desktop notification"),
-                    Ok(Err(e)) => {
-                        eprintln!("{ticket}: could not record the acknowledgement: {e:#}")
-                    }
-                    Err(e) => eprintln!("{ticket}: could not record the acknowledgement: {e}"),
+                    Ok(Ok(())) => stderr_line(format_args!(
+                        "{ticket}: acknowledged from the desktop notification"
+                    )),
+                    Ok(Err(e)) => stderr_line(format_args!(
+                        "{ticket}: could not record the acknowledgement: {e:#}"
+                    )),
+                    Err(e) => stderr_line(format_args!(
+                        "{ticket}: could not record the acknowledgement: {e}"
+                    )),
                 }
             }
             NudgeAction::Open => match &self.args.open_command {
@@ -303,12 +312,14 @@ impl Output<'_> {
                         .env("SLAWATCH_TICKET", &ticket)
                         .spawn();
                     if let Err(e) = spawned {
-                        eprintln!("{ticket}: --open-command failed to start: {e}");
+                        stderr_line(format_args!(
+                            "{ticket}: --open-command failed to start: {e}"
+                        ));
                     }
                 }
-                None => eprintln!(
+                None => stderr_line(format_args!(
                     "{ticket}: \"Open\" clicked; pass --open-command to open the console on it"
-                ),
+                )),
             },
         }
     }
@@ -316,6 +327,10 @@ impl Output<'_> {
 
 /// Records an acknowledgement by `user` now.
 fn acknowledge(db: &Path, user: &str, ticket: &str) -> anyhow::Result<()> {
+    // Never a new store with only this event in it where the store was deleted.
+    if !db.exists() {
+        bail!("store {} is gone", db.display());
+    }
     let mut store = SqliteStore::open(db)?;
     let now = Utc::now();
     let mut payload = Payload::new();
@@ -347,14 +362,9 @@ fn spawn_poller(
     std::thread::Builder::new()
         .name("slawatch-watch-store".into())
         .spawn(move || {
-            let mut cursor = None;
-            let mut store: Option<SqliteStore> = None;
+            let mut follower = Follower::new(db);
             while !stop.load(Ordering::Relaxed) {
-                let result = poll(&db, &mut store, &mut cursor, &nudges);
-                if result.is_err() {
-                    store = None;
-                }
-                if tx.send(Msg::Store(result)).is_err() {
+                if tx.send(Msg::Store(follower.poll(&nudges))).is_err() {
                     return;
                 }
                 let until = std::time::Instant::now() + every;
@@ -364,44 +374,4 @@ fn spawn_poller(
             }
         })
         .expect("spawn the store thread")
-}
-
-const BATCH: usize = 5000;
-
-fn poll(
-    db: &Path,
-    store: &mut Option<SqliteStore>,
-    cursor: &mut Option<i64>,
-    nudges: &NudgeHandle,
-) -> Result<(), String> {
-    if store.is_none() {
-        *store = Some(SqliteStore::open(db).map_err(|e| e.to_string())?);
-    }
-    let s = store.as_mut().expect("just opened");
-    let Some(mut at) = *cursor else {
-        let snap = s.open_tickets().map_err(|e| e.to_string())?;
-        nudges.tickets(
-            snap.tickets
-                .into_iter()
-                .map(|r| (r.ticket, r.facts))
-                .collect(),
-        );
-        *cursor = Some(snap.cursor);
-        return Ok(());
-    };
-    let mut touched = BTreeSet::new();
-    loop {
-        let changes = s.changes_since(at, BATCH).map_err(|e| e.to_string())?;
-        let n = changes.events.len();
-        touched.extend(changes.events.into_iter().map(|e| e.event.ticket));
-        at = changes.cursor;
-        if n < BATCH {
-            break;
-        }
-    }
-    if !touched.is_empty() {
-        nudges.tickets(crate::store::current_facts(s, touched).map_err(|e| e.to_string())?);
-    }
-    *cursor = Some(at);
-    Ok(())
 }
