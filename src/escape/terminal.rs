@@ -5,7 +5,7 @@
 //! are removed; tabs and line breaks (CR, LF, NEL, U+2028, U+2029) become spaces, or stay
 //! line feeds in [`clean_lines`]; default-ignorable code points (bidi controls, zero-width
 //! joiners and spaces, variation selectors, tag characters, Hangul fillers, soft
-//! hyphens) and noncharacters are removed; the text is normalised to NFC (so decomposed
+//! hyphens), emoji skin tone modifiers and noncharacters are removed; the text is normalised to NFC (so decomposed
 //! Hangul or accents take the width they display with); and zero-width marks with
 //! nothing before them on their line are dropped.
 //!
@@ -18,7 +18,7 @@
 //! are the usual way to make two different names look alike.
 
 use unicode_normalization::UnicodeNormalization;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthChar;
 
 const ESC: char = '\u{1b}';
 
@@ -90,8 +90,9 @@ fn starts_line_with_zero_width(s: &str) -> bool {
         .any(|l| l.chars().next().is_some_and(|c| c.width() == Some(0)))
 }
 
-/// Default-ignorable code points (Unicode's DerivedCoreProperties) and noncharacters:
-/// drawn as nothing, or as something of another width, depending on the terminal.
+/// Default-ignorable code points (Unicode's DerivedCoreProperties), noncharacters and
+/// skin tone modifiers: drawn as nothing, or at another width, depending on the
+/// terminal.
 pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
@@ -107,7 +108,10 @@ pub(crate) fn is_invisible(c: char) -> bool {
         | '\u{1bca0}'..='\u{1bca3}'
         | '\u{1d173}'..='\u{1d17a}'
         | '\u{e0000}'..='\u{e0fff}'
-        | '\u{fdd0}'..='\u{fdef}')
+        | '\u{fdd0}'..='\u{fdef}'
+        // Skin tone modifiers: of no width after an emoji by Unicode's rules, two
+        // more columns in tmux.
+        | '\u{1f3fb}'..='\u{1f3ff}')
         || (u32::from(c) & 0xfffe) == 0xfffe
 }
 
@@ -165,14 +169,16 @@ fn skip_string(chars: &mut Chars) {
     }
 }
 
-/// Display width of already-clean text.
+/// Display width of already-clean text: the sum of its characters' widths, as
+/// terminals advance the cursor. (unicode-width's width of a whole string draws some
+/// pairs as ligatures, Arabic lam-alef as one column, which tmux and ratatui do not.)
 pub fn width(s: &str) -> usize {
-    s.width()
+    s.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
 /// The longest prefix of `s` that fits in `max` columns, with `…` when cut.
 pub fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if s.width() <= max {
+    if width(s) <= max {
         return s.into();
     }
     if max == 0 {
@@ -195,7 +201,7 @@ pub fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
 /// `s` truncated to `max` columns and padded with spaces to exactly `max`.
 pub fn fit(s: &str, max: usize) -> String {
     let t = truncate(s, max);
-    let w = t.width();
+    let w = width(&t);
     let mut out = t.into_owned();
     out.extend(std::iter::repeat_n(' ', max.saturating_sub(w)));
     out
@@ -244,6 +250,9 @@ mod tests {
             "soft zerowidth"
         );
         assert_eq!(clean("non\u{fffe}\u{fdd0}\u{1ffff}char"), "nonchar");
+        assert_eq!(clean("\u{1f44d}\u{1f3fd}"), "\u{1f44d}");
+        // Lam-alef: two columns in a terminal, though a ligature in unicode-width.
+        assert_eq!(width("\u{644}\u{627}"), 2);
     }
 
     #[test]
