@@ -1,6 +1,6 @@
 //! The embedded store: one SQLite file in WAL mode, shared safely by several processes.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -168,20 +168,11 @@ impl Store for SqliteStore {
         for (i, e) in events.iter().enumerate() {
             check(i, e)?;
         }
-        self.write(|tx, path| {
-            let mut touched = BTreeSet::new();
-            let mut new = 0;
-            for e in &events {
-                if append_in(tx, path, e, Expect::Any)?.new {
-                    new += 1;
-                    touched.insert(e.ticket.as_str());
-                }
-            }
-            for t in touched {
-                refresh_projection(tx, path, t)?;
-            }
-            Ok(new)
-        })
+        let mut bulk = self.bulk()?;
+        for e in &events {
+            bulk.push(e)?;
+        }
+        bulk.commit()
     }
 
     fn history(&self, ticket: &str) -> Result<Vec<StoredEvent>, StoreError> {
@@ -585,6 +576,8 @@ fn decode_facts_at(
     Ok(Some(std::sync::Arc::new(facts)))
 }
 
+mod bulk;
+pub use bulk::Bulk;
 mod chunked;
 mod read_only;
 #[cfg(test)]
