@@ -320,7 +320,9 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
             t.year()
         ));
     }
-    Ok(t)
+    // Stored instants have microseconds; cut here, where it works for every year
+    // (chrono's duration_trunc, which Event::normalized uses, gives up after 2262).
+    Ok(t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t))
 }
 
 /// A parser's message about `value`, with the value as [`echo`] shows it.

@@ -534,3 +534,43 @@ fn one_id_for_two_events_is_caught_across_files() {
         )
     );
 }
+
+/// RFC 3339 texts across the whole range, leap seconds, odd offsets and fractions
+/// included; many of them are not instants at all.
+fn arb_rfc3339() -> impl Strategy<Value = String> {
+    (
+        0u32..=9999,
+        1u32..=12,
+        1u32..=31,
+        0u32..=23,
+        0u32..=59,
+        0u32..=60,
+        prop_oneof![Just(String::new()), "\\.[0-9]{1,9}"],
+        prop_oneof![
+            Just("Z".to_owned()),
+            (any::<bool>(), 0u32..=23, 0u32..=59)
+                .prop_map(|(neg, h, m)| format!("{}{h:02}:{m:02}", if neg { '-' } else { '+' })),
+        ],
+    )
+        .prop_map(|(y, mo, d, h, mi, s, frac, off)| {
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{off}")
+        })
+}
+
+proptest! {
+    #[test]
+    fn every_accepted_instant_survives_export_and_import(at in arb_rfc3339(), rec in arb_rfc3339()) {
+        let line = format!(r#"{{"id":"e","ticket":"T-1","kind":"resumed","at":"{at}","recorded_at":"{rec}"}}"#);
+        let Ok(events) = read("i.jsonl", &line) else {
+            return Ok(());
+        };
+        let mut jsonl = Vec::new();
+        write_jsonl(&events, &mut jsonl).unwrap();
+        let mut csv = Vec::new();
+        write_csv(&events, &mut csv).unwrap();
+        for (name, out) in [("back.jsonl", jsonl), ("back.csv", csv)] {
+            let back = read_raw(name, &out).map_err(|e| TestCaseError::fail(format!("{at} / {rec}: {e}")))?;
+            prop_assert_eq!(&back, &events);
+        }
+    }
+}
