@@ -29,6 +29,8 @@ pub enum StoreError {
     },
     #[error("store {path} is read-only: cannot record anything (check the file's permissions and its directory's)")]
     ReadOnly { path: PathBuf },
+    #[error("cannot read store {path}: {why}")]
+    NotReadable { path: PathBuf, why: String },
     #[error("disk full while writing to store {path}: nothing of this write was stored")]
     DiskFull { path: PathBuf },
     #[error("store {path} is busy: another process held its write lock for more than {seconds} s")]

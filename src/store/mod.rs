@@ -20,7 +20,7 @@ use std::path::PathBuf;
 pub use error::StoreError;
 pub use nudges::{Claim, NudgeRecord};
 pub use projection::TicketRow;
-pub use sqlite::SqliteStore;
+pub use sqlite::{Bulk, SqliteStore};
 pub use verify::{Problem, VerifyReport};
 
 use crate::model::Event;

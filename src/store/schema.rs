@@ -123,14 +123,21 @@ pub fn migrate(
     if found == Some(LATEST) {
         return Ok(());
     }
-    if let Some(found) = found.filter(|_| {
-        conn.is_readonly(rusqlite::DatabaseName::Main)
-            .unwrap_or(false)
-    }) {
-        return Err(StoreError::OlderSchema {
-            path: path.to_path_buf(),
-            found,
-            latest: LATEST,
+    if conn
+        .is_readonly(rusqlite::DatabaseName::Main)
+        .unwrap_or(false)
+    {
+        return Err(match found {
+            Some(found) => StoreError::OlderSchema {
+                path: path.to_path_buf(),
+                found,
+                latest: LATEST,
+            },
+            // Only a writer makes a new store; a reader must not say "read-only".
+            None => StoreError::NotAStore {
+                path: path.to_path_buf(),
+                why: "an SQLite database without slawatch's tables".into(),
+            },
         });
     }
     // Under the write lock, look again: another process may have just created it.

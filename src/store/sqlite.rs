@@ -1,6 +1,6 @@
 //! The embedded store: one SQLite file in WAL mode, shared safely by several processes.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,14 +47,10 @@ impl SqliteStore {
 
     /// Opens an existing store for reading (export, verify). One that an older slawatch
     /// wrote is upgraded first when the file can be written, and refused with what to
-    /// do when it cannot.
+    /// do when it cannot. A file in a directory this user may not write is read as it
+    /// is on disk ([`read_only`] says when that sees every event).
     pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::NotAStore {
-                path: path.to_path_buf(),
-                why: "no such file".into(),
-            });
-        }
+        read_only::check_file(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         match Self::open_with(path, flags) {
             // Written by an older slawatch: upgrade it once, if this process may.
@@ -66,13 +62,23 @@ impl SqliteStore {
                 Err(StoreError::ReadOnly { .. }) => Err(old),
                 Err(e) => Err(e),
             },
+            Err(StoreError::ReadOnly { .. }) if read_only::whole_in_main_file(path) => {
+                let uri = read_only::immutable_uri(path)?;
+                Self::open_at(path, Path::new(&uri), flags | OpenFlags::SQLITE_OPEN_URI)
+            }
+            Err(StoreError::ReadOnly { .. }) => Err(read_only::unreadable_wal(path)),
             other => other,
         }
     }
 
     fn open_with(path: &Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
+        Self::open_at(path, path, flags)
+    }
+
+    /// Opens `target` (the path, or an SQLite URI for it); errors name `path`.
+    fn open_at(path: &Path, target: &Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
         let err = |e| StoreError::from_sqlite(path, e);
-        let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        let mut conn = Connection::open_with_flags(target, flags).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
             // SQLite quietly opens a write-protected file read-only; say so now rather
@@ -162,20 +168,11 @@ impl Store for SqliteStore {
         for (i, e) in events.iter().enumerate() {
             check(i, e)?;
         }
-        self.write(|tx, path| {
-            let mut touched = BTreeSet::new();
-            let mut new = 0;
-            for e in &events {
-                if append_in(tx, path, e, Expect::Any)?.new {
-                    new += 1;
-                    touched.insert(e.ticket.as_str());
-                }
-            }
-            for t in touched {
-                refresh_projection(tx, path, t)?;
-            }
-            Ok(new)
-        })
+        let mut bulk = self.bulk()?;
+        for e in &events {
+            bulk.push(e)?;
+        }
+        bulk.commit()
     }
 
     fn history(&self, ticket: &str) -> Result<Vec<StoredEvent>, StoreError> {
@@ -579,6 +576,9 @@ fn decode_facts_at(
     Ok(Some(std::sync::Arc::new(facts)))
 }
 
+mod bulk;
+pub use bulk::Bulk;
 mod chunked;
+mod read_only;
 #[cfg(test)]
 mod tests;
