@@ -123,3 +123,22 @@ fn holiday_spans_and_recurrences_past_their_bounds_are_located_errors() {
         "2026-12-14T10:00:00+00:00\n"
     );
 }
+
+#[test]
+fn a_calendar_name_typo_among_thousands_suggests_the_closest_few() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..2_000 {
+        text.push_str(&format!(
+            "[calendar.office-{i:05}]\ntimezone = \"UTC\"\nalways = true\n"
+        ));
+    }
+    std::fs::write(dir.path().join("c.toml"), text).unwrap();
+    let mut args = DUE;
+    args[5] = "ofice-00042";
+    let err = fails(dir.path(), &args);
+    assert_eq!(
+        err.trim_end(),
+        "slawatch: c.toml: no calendar named `ofice-00042`, did you mean `office-00042`, `office-00002` or `office-00012`? (2000 calendars are defined)"
+    );
+}

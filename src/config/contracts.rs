@@ -15,6 +15,7 @@ use toml::Spanned;
 
 use super::duration::parse_duration;
 use super::error::{read, Reporter};
+use super::suggest::expected_one_of;
 use super::ConfigErrors;
 use crate::model::Priority;
 use crate::sla::calendar::MICROS_PER_MIN;
@@ -315,7 +316,13 @@ fn bound_of(ctx: &str, kpi: Kpi, n: &Spanned<Num>, key: &str, r: &mut Reporter) 
                     None
                 }
             },
-            Num::Int(m) if *m > 0 => Some(Bound::Duration(m * MICROS_PER_MIN)),
+            Num::Int(m) if *m > 0 => match m.checked_mul(MICROS_PER_MIN) {
+                Some(d) => Some(Bound::Duration(d)),
+                None => {
+                    r.at(n.span(), format!("{what}: {m} minutes is too long"));
+                    None
+                }
+            },
             _ => {
                 r.at(
                     n.span(),
@@ -455,13 +462,12 @@ fn term_of(
                 ),
             );
         } else if calendars.get(c.get_ref()).is_none() {
-            let known: Vec<_> = calendars.names().collect();
             r.at(
                 c.span(),
                 format!(
-                    "{ctx}: unknown calendar `{}`, expected one of: {}",
+                    "{ctx}: unknown calendar `{}`, {}",
                     c.get_ref(),
-                    known.join(", ")
+                    expected_one_of(c.get_ref(), calendars.names(), "calendars")
                 ),
             );
         }

@@ -12,6 +12,7 @@ pub mod file;
 mod ics;
 pub mod policies;
 pub mod shipped;
+pub mod suggest;
 
 pub use bundle::{Bundle, Compiled};
 pub use calendars::load_calendars;
