@@ -9,6 +9,7 @@
 //! it has not seen passes [`Expect::Head`] and gets [`StoreError::StaleHead`] back.
 
 mod error;
+pub mod merkle;
 mod nudges;
 mod projection;
 mod schema;
