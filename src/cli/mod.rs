@@ -1,6 +1,7 @@
 //! The command line: `slawatch [COMMAND]`. Each command lives in its own module.
 
 mod calendar_cmd;
+mod checkpoint_cmd;
 mod config_args;
 pub mod console;
 pub mod demo_cmd;
@@ -11,6 +12,7 @@ mod input;
 mod notify_test_cmd;
 mod penalties_cmd;
 mod report_cmd;
+mod signing_key;
 mod sla_cmd;
 mod verify_cmd;
 pub mod watch_cmd;
@@ -69,6 +71,9 @@ pub enum Command {
     Export(export_cmd::ExportArgs),
     /// Recompute every ticket's hash chain and the projection; exit 1 on any problem.
     Verify(verify_cmd::VerifyArgs),
+    /// Sign the store's Merkle tree (size, root, time) and print the checkpoint; keep a copy
+    /// outside the store to check it against later with `verify --checkpoint`.
+    Checkpoint(checkpoint_cmd::CheckpointArgs),
     /// Write a ticket's evidence package: HTML, Markdown and JSON with every event and hash.
     Evidence(evidence_cmd::EvidenceArgs),
     /// A month's penalties per contract; `--record` appends them as events; `adjust` records a negotiated amount.
@@ -86,13 +91,15 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let db = cli.store_path();
+    let explicit_db = cli.db.clone();
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
         Some(Command::Demo(args)) => demo_cmd::run(args, &db?),
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
-        Some(Command::Verify(args)) => verify_cmd::run(args, db),
+        Some(Command::Verify(args)) => verify_cmd::run(args, explicit_db, db),
+        Some(Command::Checkpoint(args)) => checkpoint_cmd::run(args, &db?),
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
         Some(Command::Report(args)) => report_cmd::run(args, &db?),

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::evidence::{Evidence, HTML_FILE, JSON_FILE};
+use super::evidence_types::{Evidence, HTML_FILE, JSON_FILE};
 use super::text::markdown as m;
 use crate::sla::penalty::money::group_thousands;
 

@@ -56,6 +56,8 @@ pub enum StoreError {
         seq: i64,
         why: String,
     },
+    #[error("store {path}: the Merkle tree is damaged: {why}")]
+    Tree { path: PathBuf, why: String },
     #[error("cannot write the output: {source}")]
     Output {
         #[source]

@@ -8,7 +8,12 @@
 //! several processes append at once. A caller that must not append on top of history
 //! it has not seen passes [`Expect::Head`] and gets [`StoreError::StaleHead`] back.
 
+pub mod checkpoint;
 mod error;
+pub mod merkle;
+mod merkle_audit;
+mod merkle_sqlite;
+pub mod merkle_verify;
 mod nudges;
 mod projection;
 mod schema;

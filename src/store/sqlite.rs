@@ -9,8 +9,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 
 use super::{
-    nudges, schema, verify, Appended, Changes, Claim, Expect, NudgeRecord, OpenEvents, OpenTickets,
-    Seq, Store, StoreError, StoredEvent, TicketRow, VerifyReport,
+    merkle_sqlite, nudges, schema, verify, Appended, Changes, Claim, Expect, NudgeRecord,
+    OpenEvents, OpenTickets, Seq, Store, StoreError, StoredEvent, TicketRow, VerifyReport,
 };
 use crate::model::{canonical, chain_hash, Event, EventKind, GENESIS_HASH};
 use crate::sla::Micros;
@@ -134,7 +134,11 @@ impl SqliteStore {
         query_events(&self.conn, &self.path, sql, params, f)
     }
 
-    fn write<T>(
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(super) fn write<T>(
         &mut self,
         body: impl FnOnce(&Transaction, &Path) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -412,9 +416,11 @@ fn append_in(
         ])
     })
     .map_err(err)?;
+    let seq = tx.last_insert_rowid();
+    merkle_sqlite::append_leaf(tx, path, seq, &hash)?;
     Ok(Appended {
         stored: StoredEvent {
-            seq: tx.last_insert_rowid(),
+            seq,
             event: event.clone(),
             prev_hash: head,
             hash,
