@@ -9,16 +9,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use crossterm::event::{
-    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
-};
-use crossterm::terminal::{
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent};
+use ratatui::crossterm::terminal::{
     self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen,
 };
-use crossterm::{cursor, execute, queue};
-use futures::StreamExt;
-use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -177,7 +174,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     state.size = (size.width, size.height);
 
     let mut stats = Stats::default();
-    let mut events = EventStream::new();
+    let (_input, mut events) = super::input::spawn()?;
     // Tick on whole seconds of the wall clock, so countdowns change together.
     let sub = Utc::now().timestamp_subsec_micros();
     let first = tokio::time::Instant::now()
@@ -227,7 +224,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = sigint.recv() => break,
-            ev = events.next() => {
+            ev = events.recv() => {
                 work_started = Instant::now();
                 only_tick = false;
                 match ev {

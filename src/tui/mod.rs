@@ -14,6 +14,7 @@ pub mod compliance;
 pub mod fixture;
 pub mod fmt;
 pub mod form;
+pub mod input;
 pub mod keymap;
 pub mod nudges;
 pub mod sanitize;

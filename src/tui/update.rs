@@ -2,7 +2,7 @@
 //! No terminal, no store, no clock: tests drive it key by key.
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Section};
 use super::board::Filter;

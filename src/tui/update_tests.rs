@@ -263,9 +263,9 @@ fn typed_text_is_sanitised() {
     let mut s = testkit::state();
     let fx = update(
         &mut s,
-        Msg::Key(crossterm::event::KeyEvent::new(
-            crossterm::event::KeyCode::Char('n'),
-            crossterm::event::KeyModifiers::NONE,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::new(
+            ratatui::crossterm::event::KeyCode::Char('n'),
+            ratatui::crossterm::event::KeyModifiers::NONE,
         )),
         now(),
     );
