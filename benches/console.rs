@@ -53,7 +53,7 @@ fn state(now: DateTime<Utc>) -> (State, Vec<TicketFacts>) {
         &mut s,
         Msg::Source(SourceMsg::Loaded {
             tickets: rows,
-            cursor: 0,
+            cursor: None,
         }),
         now,
     );

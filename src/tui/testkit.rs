@@ -91,7 +91,7 @@ pub fn state() -> State {
         &mut s,
         Msg::Source(SourceMsg::Loaded {
             tickets: snapshot(&evs),
-            cursor: 0,
+            cursor: None,
         }),
         now() - TimeDelta::seconds(1),
     );
