@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use criterion::{criterion_group, Criterion};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
@@ -53,7 +53,7 @@ fn state(now: DateTime<Utc>) -> (State, Vec<TicketFacts>) {
         &mut s,
         Msg::Source(SourceMsg::Loaded {
             tickets: rows,
-            cursor: 0,
+            cursor: None,
         }),
         now,
     );

@@ -156,13 +156,15 @@ fn run_worker(path: std::path::PathBuf, now: DateTime<Utc>) {
     let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn(
         Setup {
-            store: path.clone(),
+            source: slawatch::sync::LocalSource::connector(&path),
             policies: pols.clone(),
             calendars: cals.clone(),
             contracts: contracts.clone(),
         },
         move |r| tx.send(r).is_ok(),
-    );
+        |_| {},
+    )
+    .expect("start the worker");
     for (id, m) in [(1, month), (2, month), (3, month.prev())] {
         let t = Instant::now();
         worker.send(Request { id, month: m, now });

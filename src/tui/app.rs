@@ -4,29 +4,27 @@
 //! the terminal on quit, error, panic and SIGTERM/SIGHUP/SIGINT.
 
 use std::io::{self, BufWriter, Stdout, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use crossterm::event::{
-    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
-};
-use crossterm::terminal::{
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent};
+use ratatui::crossterm::terminal::{
     self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen,
 };
-use crossterm::{cursor, execute, queue};
-use futures::StreamExt;
-use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use tokio::signal::unix::{signal, SignalKind};
 
-use super::source::{Command, Source};
 use super::state::State;
 use super::theme::Theme;
 use super::update::{update, Effect, Msg, SourceMsg};
 use super::view;
+use crate::sync::feed::{Command, Feed};
+use crate::sync::supervise::Report;
 
 /// Counts the bytes that reach the terminal (for the per-tick figure).
 pub struct Counting<W> {
@@ -78,12 +76,15 @@ impl Drop for Guard {
     }
 }
 
+/// Set when a part of the console that is not supervised panicked: the terminal is
+/// restored and the panic printed, so the loop must stop drawing and end.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
 fn install_panic_hook() {
-    let prev = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
+    crate::sync::supervise::install_hook(|| {
         restore_terminal();
-        prev(info);
-    }));
+        PANICKED.store(true, Ordering::SeqCst);
+    });
 }
 
 /// Figures for `scripts/bench-console`, written to `$SLAWATCH_STATS` on exit.
@@ -114,7 +115,8 @@ pub struct Stats {
 pub struct Console {
     pub state: State,
     pub theme: Theme,
-    pub source: (std::path::PathBuf, Duration),
+    /// Where the data comes from, and how often its change feed is read.
+    pub source: (crate::sync::Connector, Duration),
     pub started: Instant,
     /// What the compliance worker computes with.
     pub compliance: super::compliance::Setup,
@@ -136,7 +138,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     let Console {
         mut state,
         theme,
-        source: (path, poll),
+        source: (connect, poll),
         started,
         compliance,
         nudges,
@@ -147,20 +149,36 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     let nudge_handle = nudges.as_ref().map(|n| n.handle());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let feed = nudge_handle.clone().map(super::nudges::Feed::new);
-    let source = Source::spawn(path, poll, move |m| {
-        if let Some(f) = &feed {
-            f.pass(&m);
-        }
-        tx.send(m).is_ok()
-    });
+    // Worker panics: restarts show in the header, a worker given up ends the console.
+    let (wtx, mut wrx) = tokio::sync::mpsc::unbounded_channel::<Report>();
+    let wtx2 = wtx.clone();
+    install_panic_hook();
+    let source = Feed::spawn(
+        connect,
+        poll,
+        move |m| {
+            if let Some(f) = &feed {
+                f.pass(&m);
+            }
+            tx.send(m).is_ok()
+        },
+        move |r| {
+            let _ = wtx.send(r);
+        },
+    )?;
     let (ctx, mut crx) = tokio::sync::mpsc::unbounded_channel();
-    let worker = super::compliance::Worker::spawn(compliance, move |r| ctx.send(r).is_ok());
+    let worker = super::compliance::Worker::spawn(
+        compliance,
+        move |r| ctx.send(r).is_ok(),
+        move |r| {
+            let _ = wtx2.send(r);
+        },
+    )?;
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    install_panic_hook();
     terminal::enable_raw_mode()?;
     let _guard = Guard;
     let counting = Counting::new(BufWriter::with_capacity(1 << 16, io::stdout()));
@@ -177,7 +195,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     state.size = (size.width, size.height);
 
     let mut stats = Stats::default();
-    let mut events = EventStream::new();
+    let (_input, mut events) = super::input::spawn()?;
     // Tick on whole seconds of the wall clock, so countdowns change together.
     let sub = Utc::now().timestamp_subsec_micros();
     let first = tokio::time::Instant::now()
@@ -189,8 +207,14 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     let mut only_tick = false;
     let mut last_draw: Option<Instant> = None;
     let mut work_started = Instant::now();
+    let mut failure: Option<String> = None;
     const FRAME: Duration = Duration::from_millis(16);
     loop {
+        if PANICKED.load(Ordering::SeqCst) {
+            failure =
+                Some("a part of the console panicked (see the message above); it stopped".into());
+            break;
+        }
         if dirty {
             let since = last_draw.map_or(FRAME, |t| t.elapsed());
             if since >= FRAME {
@@ -227,7 +251,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = sigint.recv() => break,
-            ev = events.next() => {
+            ev = events.recv() => {
                 work_started = Instant::now();
                 only_tick = false;
                 match ev {
@@ -238,7 +262,10 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                     }
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e.into()),
-                    None => break,
+                    None => {
+                        failure = Some("the terminal input stopped".into());
+                        break;
+                    }
                 }
                 dirty = true;
             }
@@ -270,6 +297,14 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                 work_started = Instant::now();
                 only_tick = false;
                 effects = update(&mut state, Msg::Compliance(r), Utc::now());
+                dirty = true;
+            }
+            Some(r) = wrx.recv() => {
+                if let Report::GaveUp { worker, panic } = &r {
+                    failure = Some(format!("the {worker} worker kept panicking and was stopped: {panic}"));
+                    break;
+                }
+                effects = update(&mut state, Msg::Worker(r), Utc::now());
                 dirty = true;
             }
             _ = tick.tick() => {
@@ -321,7 +356,10 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         stats.bytes = bytes.load(Ordering::Relaxed);
         std::fs::write(path, serde_json::to_string_pretty(&stats)?)?;
     }
-    Ok(())
+    match failure {
+        Some(why) => Err(anyhow::anyhow!(why)),
+        None => Ok(()),
+    }
 }
 
 /// utime + stime of a /proc stat file, in milliseconds.
@@ -348,25 +386,9 @@ fn on_source(state: &mut State, stats: &mut Stats, m: SourceMsg, started: Instan
     }
     if last {
         // The snapshot's decoding buffers are freed now; hand the pages back.
-        trim_heap();
+        crate::heap::trim();
     }
     effects
-}
-
-/// Returns freed heap pages to the system (glibc keeps them otherwise: after the first
-/// snapshot that is tens of megabytes of resident memory for nothing).
-pub(crate) fn trim_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim only walks glibc's own heap bookkeeping; it takes no
-        // pointers from us and is safe to call at any time.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
 }
 
 fn draw(term: &mut Term, state: &State, theme: &Theme) -> io::Result<()> {

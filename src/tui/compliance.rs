@@ -15,30 +15,30 @@
 //! under one percent of a core.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Action, Section};
 use super::keymap::Key;
 use super::sanitize::clean;
 use super::state::{State, TicketPane, View};
 use super::update::Effect;
-use crate::model::{Event, EventKind, Priority};
+use crate::model::{Event, Priority};
 use crate::sla::calendar::Micros;
 use crate::sla::penalty::compliance::{ErrorBudget, PriorityFigures};
 use crate::sla::penalty::money::format_money;
 use crate::sla::penalty::{
     compliance, Book, Compliance, ContractCompliance, ContractMonth, Contracts, CustomerCompliance,
-    Env, Month, TicketRisk, Tickets, LEDGER_PREFIX,
+    Env, Month, TicketRisk, Tickets,
 };
 use crate::sla::{Calendars, Metric, Policies};
-use crate::store::{SqliteStore, Store};
+use crate::sync::jobs::Jobs;
+use crate::sync::supervise::Report;
+use crate::sync::{Connector, Source};
 
 const SEC: Micros = 1_000_000;
 /// How old the figures may get while the view is shown.
@@ -52,24 +52,10 @@ pub const GIVE_UP_AFTER: Micros = 600 * SEC;
 /// Months kept computed, for going back and forth.
 const KEEP_MONTHS: usize = 6;
 
-/// Compute the figures of `month` as of `now`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Request {
-    pub id: u64,
-    pub month: Month,
-    pub now: DateTime<Utc>,
-}
+pub use crate::sync::jobs::Request;
 
 /// What the worker answers.
-#[derive(Debug)]
-pub enum Reply {
-    Done(Box<Computed>),
-    Failed {
-        id: u64,
-        month: Month,
-        error: String,
-    },
-}
+pub type Reply = crate::sync::jobs::Reply<Computed>;
 
 /// One month's figures and what they cost.
 #[derive(Clone, Debug)]
@@ -909,95 +895,40 @@ pub fn prompt_key(
 
 /// What the worker computes with.
 pub struct Setup {
-    pub store: PathBuf,
+    pub source: Connector,
     pub policies: Policies,
     pub calendars: Calendars,
     pub contracts: Contracts,
 }
 
-enum Job {
-    Compute(Request),
-    Stop,
-}
-
-/// The compliance worker thread.
+/// The compliance worker (see [`crate::sync::jobs`]).
 pub struct Worker {
-    jobs: Sender<Job>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    jobs: Jobs,
 }
 
 impl Worker {
     /// Starts the worker; replies go to `out` (called from the worker thread; false
-    /// stops it).
-    pub fn spawn(setup: Setup, out: impl Fn(Reply) -> bool + Send + 'static) -> Worker {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("slawatch-compliance".into())
-            .spawn(move || run(setup, rx, out))
-            .expect("spawn the compliance thread");
-        Worker {
-            jobs: tx,
-            thread: Some(thread),
-        }
+    /// stops it), panics to `report`.
+    pub fn spawn(
+        setup: Setup,
+        out: impl Fn(Reply) -> bool + Send + 'static,
+        report: impl Fn(Report) + Send + 'static,
+    ) -> std::io::Result<Worker> {
+        let connect = setup.source.clone();
+        let compute =
+            Box::new(move |source: &mut dyn Source, r: &Request| compute_one(&setup, source, r));
+        Ok(Worker {
+            jobs: Jobs::spawn(connect, compute, out, report)?,
+        })
     }
 
     pub fn send(&self, r: Request) {
-        let _ = self.jobs.send(Job::Compute(r));
+        self.jobs.send(r);
     }
 }
 
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.jobs.send(Job::Stop);
-        // A long computation is not waited for: the process is leaving.
-        if let Some(t) = self.thread.take() {
-            let deadline = Instant::now() + Duration::from_millis(200);
-            while !t.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            if t.is_finished() {
-                let _ = t.join();
-            }
-        }
-    }
-}
-
-fn run(setup: Setup, rx: Receiver<Job>, out: impl Fn(Reply) -> bool) {
-    loop {
-        let Ok(first) = rx.recv() else { return };
-        // The newest request per month, in the order asked.
-        let mut todo: Vec<Request> = Vec::new();
-        for job in std::iter::once(first).chain(rx.try_iter()) {
-            match job {
-                Job::Stop => return,
-                Job::Compute(r) => {
-                    todo.retain(|x| x.month != r.month);
-                    todo.push(r);
-                }
-            }
-        }
-        for r in todo {
-            let reply = match compute_one(&setup, &r) {
-                Ok(c) => Reply::Done(Box::new(c)),
-                Err(error) => Reply::Failed {
-                    id: r.id,
-                    month: r.month,
-                    error,
-                },
-            };
-            // What the month took (its tickets, their clocks) goes back to the system
-            // before the next wait: the worker holds nothing between requests.
-            super::app::trim_heap();
-            if !out(reply) {
-                return;
-            }
-        }
-    }
-}
-
-/// Reads what `r.month` needs from the store (a connection per request: nothing of
-/// the file stays mapped or cached in between) and computes its figures.
-fn compute_one(setup: &Setup, r: &Request) -> Result<Computed, String> {
+/// Reads what `r.month` needs from the source and computes its figures.
+fn compute_one(setup: &Setup, source: &mut dyn Source, r: &Request) -> Result<Computed, String> {
     let t0 = Instant::now();
     // The month's facts and clocks take a few hundred MB at 100,000 tickets. On a
     // thread of its own they come from a malloc arena of their own; the figures are
@@ -1005,10 +936,10 @@ fn compute_one(setup: &Setup, r: &Request) -> Result<Computed, String> {
     // of staying resident page by page around the figures' small allocations.
     let (figures, briefs, tickets, load_us, compute_us) = std::thread::scope(|s| {
         s.spawn(|| -> Result<_, String> {
-            let store = SqliteStore::open_read_only(&setup.store)
-                .or_else(|_| SqliteStore::open(&setup.store))
+            crate::sync::supervise::quiet();
+            let (histories, folded) = source
+                .month_input(r.month, r.now)
                 .map_err(|e| e.to_string())?;
-            let (histories, folded) = load(&store, r.month, r.now).map_err(|e| e.to_string())?;
             let load_us = t0.elapsed().as_micros() as u64;
             let t1 = Instant::now();
             let env = Env {
@@ -1026,7 +957,12 @@ fn compute_one(setup: &Setup, r: &Request) -> Result<Computed, String> {
             ))
         })
         .join()
-        .map_err(|_| "the compliance computation panicked".to_owned())?
+        .map_err(|p| {
+            format!(
+                "the compliance computation panicked: {}",
+                crate::sync::supervise::panic_text(&*p)
+            )
+        })?
     })?;
     Ok(Computed {
         id: r.id,
@@ -1148,65 +1084,6 @@ pub fn group(events: &[Event]) -> Vec<Vec<Event>> {
         by.entry(e.ticket.as_str()).or_default().push(e.clone());
     }
     by.into_values().collect()
-}
-
-const DAY: Micros = 86_400 * SEC;
-
-/// Rows per chunk when reading the projection.
-const CHUNK: usize = 4096;
-
-/// Whole histories, and facts folded over every event.
-type MonthInput = (Vec<Vec<Event>>, Vec<Arc<crate::sla::Facts>>);
-
-/// What can matter for `month` as of `now`: the projection's facts of every ticket
-/// open or resolved since shortly before the month (and detected before it ends, in
-/// any zone), and whole histories where facts will not do: the penalty ledgers, and
-/// tickets with events after `now` (facts are folded over every event) or none that
-/// fold (they show as problems).
-fn load(
-    store: &SqliteStore,
-    month: Month,
-    now: DateTime<Utc>,
-) -> Result<MonthInput, crate::store::StoreError> {
-    let (start, end) = month.bounds(chrono_tz::UTC);
-    let (lo, hi) = (start - 2 * DAY, end + 2 * DAY);
-    let now_us = now.timestamp_micros();
-    let mut folded = Vec::new();
-    let mut whole = Vec::new();
-    store.tickets_since_chunked(lo, CHUNK, &mut |rows| {
-        for (ticket, facts) in rows {
-            match facts {
-                Some(f) if f.last_event_at <= now_us => {
-                    if f.detected_at < hi {
-                        folded.push(f);
-                    }
-                }
-                _ => whole.push(ticket),
-            }
-        }
-    })?;
-    let mut histories = Vec::new();
-    for t in whole {
-        let h: Vec<Event> = store.history(&t)?.into_iter().map(|s| s.event).collect();
-        if matters(&t, &h, lo, hi) {
-            histories.push(h);
-        }
-    }
-    Ok((histories, folded))
-}
-
-/// Whether a history can matter between `lo` and `hi`: it starts before `hi` and was
-/// not resolved before `lo`; every penalty ledger.
-fn matters(id: &str, h: &[Event], lo: Micros, hi: Micros) -> bool {
-    if id.starts_with(LEDGER_PREFIX) {
-        return true;
-    }
-    let first = h.iter().map(|e| e.at.timestamp_micros()).min();
-    if first.is_none_or(|f| f >= hi) {
-        return false;
-    }
-    !h.iter()
-        .any(|e| e.kind == EventKind::Resolved && e.at.timestamp_micros() < lo)
 }
 
 #[cfg(test)]

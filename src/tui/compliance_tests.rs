@@ -5,6 +5,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::model::EventKind;
+use crate::sla::penalty::LEDGER_PREFIX;
+use crate::store::{SqliteStore, Store};
+use crate::sync::local::month_input as load;
 use crate::tui::testkit::{self, press};
 use crate::tui::update::{update, Msg, SourceMsg};
 
@@ -26,7 +30,7 @@ pub fn demo_state(events: &[Event]) -> State {
         &mut s,
         Msg::Source(SourceMsg::Loaded {
             tickets: testkit::snapshot(events),
-            cursor: 0,
+            cursor: None,
         }),
         now(),
     );
@@ -425,13 +429,15 @@ fn the_worker_reads_what_a_month_needs_from_the_projection() {
     let (tx, rx) = std::sync::mpsc::channel();
     let w = Worker::spawn(
         Setup {
-            store: path,
+            source: crate::sync::LocalSource::connector(&path),
             policies: pols.clone(),
             calendars: cals.clone(),
             contracts: k.clone(),
         },
         move |r| tx.send(r).is_ok(),
-    );
+        |_| {},
+    )
+    .unwrap();
     w.send(Request {
         id: 7,
         month,

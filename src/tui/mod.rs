@@ -5,7 +5,8 @@
 //! and instants), `board` (every open ticket with its SLA summary, sorted and counted
 //! incrementally), `form` (modal forms that record one event each), `state`,
 //! `update` (pure: message -> state changes and effects), `view/*` (pure rendering),
-//! `source` (the store worker thread) and `app` (terminal and event loop).
+//! `input` (the terminal reader thread) and `app` (terminal and event loop). Data
+//! comes and goes through a [`crate::sync::Source`] on worker threads.
 
 pub mod action;
 pub mod app;
@@ -14,11 +15,11 @@ pub mod compliance;
 pub mod fixture;
 pub mod fmt;
 pub mod form;
+pub mod input;
 pub mod keymap;
 pub mod nudges;
 pub use crate::escape::terminal as sanitize;
 pub mod settings;
-pub mod source;
 pub mod state;
 pub mod theme;
 pub mod update;
@@ -162,17 +163,18 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
     }
     let tz = cfg.settings.zone();
     let theme = Theme::new(cfg.settings.theme, Theme::no_color_env());
+    let connect = crate::sync::LocalSource::connector(store);
     let setup = compliance::Setup {
-        store: store.to_owned(),
+        source: connect.clone(),
         policies: cfg.policies.clone(),
         calendars: cfg.calendars.clone(),
         contracts: cfg.contracts,
     };
     let nudges = {
         let user = crate::notify::nudge_user(&cfg.settings.agent);
-        let (log, log_error) = nudges::ConsoleLog::open(store);
+        let (log, log_error) = nudges::ConsoleLog::open(&connect);
         nudges::Setup {
-            store: store.to_owned(),
+            source: connect.clone(),
             start: crate::notify::Start {
                 user,
                 policies: Arc::new(cfg.policies.clone()),
@@ -197,7 +199,7 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
     app::run(app::Console {
         state,
         theme,
-        source: (store.to_owned(), cfg.settings.poll_interval),
+        source: (connect, cfg.settings.poll_interval),
         started,
         compliance: setup,
         nudges: Some(nudges),

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use serde_json::json;
 
 use super::action::{Action, Section};
@@ -476,32 +476,30 @@ pub(crate) mod tests;
 /// What the console starts its nudge service with (see `crate::notify::start`).
 pub struct Setup {
     pub start: crate::notify::Start,
-    /// The store, for the nudge log's history.
-    pub store: std::path::PathBuf,
+    /// The source, for the nudge log's history.
+    pub source: crate::sync::Connector,
     pub log: ConsoleLog,
-    /// Why the store could not keep the record of sent nudges, if it cannot.
+    /// Why the source could not keep the record of sent nudges, if it cannot.
     pub log_error: Option<String>,
 }
 
-/// The record of sent nudges: the store, or memory when the store cannot be written.
+/// The record of sent nudges: the source, or memory when the source cannot take it.
 pub enum ConsoleLog {
-    Store(crate::store::SqliteStore),
+    Source(Box<dyn crate::sync::Source>),
     Memory(crate::notify::MemorySentLog),
 }
 
 impl ConsoleLog {
-    /// The store at `path`'s sent log, else one in memory and why.
-    pub fn open(path: &std::path::Path) -> (ConsoleLog, Option<String>) {
-        match crate::store::SqliteStore::open(path) {
-            Ok(s) => (ConsoleLog::Store(s), None),
+    /// The source's sent log, else one in memory and why.
+    pub fn open(connect: &crate::sync::Connector) -> (ConsoleLog, Option<String>) {
+        let mut source = connect.connect(crate::sync::Purpose::Write);
+        match source.writable() {
+            Ok(true) => (ConsoleLog::Source(source), None),
+            Ok(false) => (
+                ConsoleLog::Memory(Default::default()),
+                Some("the store cannot be written".to_owned()),
+            ),
             Err(e) => (ConsoleLog::Memory(Default::default()), Some(e.to_string())),
-        }
-    }
-
-    fn log(&mut self) -> &mut dyn crate::notify::SentLog {
-        match self {
-            ConsoleLog::Store(s) => s,
-            ConsoleLog::Memory(m) => m,
         }
     }
 }
@@ -512,7 +510,10 @@ impl crate::notify::SentLog for ConsoleLog {
         user: &str,
         records: &[crate::store::NudgeRecord],
     ) -> Result<Vec<crate::store::Claim>, String> {
-        self.log().claim(user, records)
+        match self {
+            ConsoleLog::Source(s) => s.claim_nudges(user, records).map_err(|e| e.to_string()),
+            ConsoleLog::Memory(m) => m.claim(user, records),
+        }
     }
     fn set_snooze(
         &mut self,
@@ -520,10 +521,16 @@ impl crate::notify::SentLog for ConsoleLog {
         ticket: &str,
         until: Option<Micros>,
     ) -> Result<(), String> {
-        self.log().set_snooze(user, ticket, until)
+        match self {
+            ConsoleLog::Source(s) => s.set_snooze(user, ticket, until).map_err(|e| e.to_string()),
+            ConsoleLog::Memory(m) => m.set_snooze(user, ticket, until),
+        }
     }
     fn snoozes(&mut self, user: &str, now: Micros) -> Result<Vec<(String, Micros)>, String> {
-        self.log().snoozes(user, now)
+        match self {
+            ConsoleLog::Source(s) => s.snoozes(user, now).map_err(|e| e.to_string()),
+            ConsoleLog::Memory(m) => m.snoozes(user, now),
+        }
     }
 }
 
@@ -538,18 +545,16 @@ pub fn spawn(
         let _ = tx.send(NudgeEvent::Service(NudgeMsg::SentLog(Some(e))));
     }
     // The nudge log starts with what was sent before, read off the UI task.
-    let (htx, path, user) = (tx.clone(), setup.store, setup.start.user.clone());
+    let (htx, connect, user) = (tx.clone(), setup.source, setup.start.user.clone());
     tokio::task::spawn_blocking(move || {
-        use crate::store::Store;
+        crate::sync::supervise::quiet();
         let now = chrono::Utc::now().timestamp_micros();
-        let Ok(store) = crate::store::SqliteStore::open_read_only(&path) else {
-            return;
-        };
-        if let Ok(records) = store.nudges_sent(&user, now - HISTORY_FOR, LOG_MAX) {
+        let mut source = connect.connect(crate::sync::Purpose::Read);
+        if let Ok(records) = source.nudges_sent(&user, now - HISTORY_FOR, LOG_MAX) {
             let _ = htx.send(NudgeEvent::History(records));
         }
         // Snoozes set earlier (here or in another console) show on their rows.
-        for (ticket, until) in store.snoozes(&user, now).unwrap_or_default() {
+        for (ticket, until) in source.snoozes(&user, now).unwrap_or_default() {
             let until = Some(until);
             let _ = htx.send(NudgeEvent::Service(NudgeMsg::Snoozed { ticket, until }));
         }
@@ -594,7 +599,12 @@ impl<S: Fn(Vec<crate::store::TicketFacts>)> Feed<S> {
         use super::update::SourceMsg;
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         match m {
-            SourceMsg::LoadChunk { tickets } => held.extend(tickets.iter().cloned()),
+            SourceMsg::LoadChunk { tickets, first } => {
+                if *first {
+                    held.clear();
+                }
+                held.extend(tickets.iter().cloned());
+            }
             SourceMsg::Loaded { tickets, .. } => {
                 held.extend(tickets.iter().cloned());
                 (self.send)(std::mem::take(&mut *held));

@@ -279,6 +279,7 @@ fn the_feed_holds_the_snapshot_until_it_is_whole() {
     let (a, b) = rows.split_at(10);
     feed.pass(&SourceMsg::LoadChunk {
         tickets: a.to_vec(),
+        first: true,
     });
     feed.pass(&SourceMsg::Busy);
     assert!(
@@ -287,7 +288,7 @@ fn the_feed_holds_the_snapshot_until_it_is_whole() {
     );
     feed.pass(&SourceMsg::Loaded {
         tickets: b[..5].to_vec(),
-        cursor: 9,
+        cursor: None,
     });
     feed.pass(&SourceMsg::Changed {
         tickets: vec![("X-1".into(), None)],

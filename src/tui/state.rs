@@ -209,6 +209,8 @@ pub struct SourceStatus {
     pub unsaved: usize,
     /// The store file cannot be written: nothing recorded here can be stored.
     pub read_only: bool,
+    /// A worker panicked and runs again: the header keeps saying so.
+    pub restarted: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -3,7 +3,7 @@
 //! press keys.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
 use super::state::State;
@@ -91,7 +91,7 @@ pub fn state() -> State {
         &mut s,
         Msg::Source(SourceMsg::Loaded {
             tickets: snapshot(&evs),
-            cursor: 0,
+            cursor: None,
         }),
         now() - TimeDelta::seconds(1),
     );

@@ -2,7 +2,7 @@
 //! No terminal, no store, no clock: tests drive it key by key.
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Section};
 use super::board::Filter;
@@ -10,8 +10,6 @@ use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::state::{State, TicketPane, TimelineRow, View};
 use crate::model::Event;
-use crate::store::TicketFacts;
-use crate::store::{Seq, StoredEvent};
 
 /// Everything that reaches the UI task.
 #[derive(Debug)]
@@ -26,54 +24,11 @@ pub enum Msg {
     Compliance(super::compliance::Reply),
     /// The nudge service or the desktop notifier.
     Nudge(super::nudges::NudgeEvent),
+    /// A background worker panicked and was restarted.
+    Worker(crate::sync::supervise::Report),
 }
 
-/// What the store worker reports.
-#[derive(Debug)]
-pub enum SourceMsg {
-    /// Part of the first snapshot, as it is read (evaluated at once, shown at `Loaded`).
-    LoadChunk {
-        tickets: Vec<TicketFacts>,
-    },
-    /// The first snapshot is complete (with its last rows): every open ticket, and
-    /// the change-feed cursor it is consistent with.
-    Loaded {
-        tickets: Vec<TicketFacts>,
-        cursor: Seq,
-    },
-    /// Tickets whose events changed: their facts folded over the whole history
-    /// (`None`: it no longer folds; closed facts: resolved).
-    Changed {
-        tickets: Vec<TicketFacts>,
-    },
-    /// A read of the store started (to show a slow store).
-    Busy,
-    /// A read finished well.
-    Polled,
-    Failed {
-        error: String,
-    },
-    History {
-        ticket: String,
-        events: Vec<StoredEvent>,
-    },
-    HistoryFailed {
-        ticket: String,
-        error: String,
-    },
-    Appended {
-        event: Box<Event>,
-    },
-    /// Not stored yet; kept and retried at every poll.
-    AppendFailed {
-        event: Box<Event>,
-        error: String,
-    },
-    /// Events recorded here that are still waiting to be stored.
-    Unsaved(usize),
-    /// The store can (false) or cannot (true) be written.
-    ReadOnly(bool),
-}
+pub use crate::sync::feed::SourceMsg;
 
 /// What `update` asks the outside world to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,6 +82,7 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Source(m) => source(s, m, now, &mut fx),
         Msg::Compliance(r) => super::compliance::on_reply(s, r, now),
         Msg::Nudge(ev) => super::nudges::on_event(s, ev, now, &mut fx),
+        Msg::Worker(r) => worker(s, r, now),
     }
     s.refresh();
     fx
@@ -135,8 +91,8 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
 fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let now_us = now.timestamp_micros();
     match m {
-        SourceMsg::LoadChunk { tickets } => {
-            if !s.board.is_loading() {
+        SourceMsg::LoadChunk { tickets, first } => {
+            if first || !s.board.is_loading() {
                 s.board.begin_load();
             }
             s.board.add_loaded(tickets, now, false);
@@ -228,6 +184,21 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
         SourceMsg::Unsaved(n) => s.source.unsaved = n,
         SourceMsg::ReadOnly(r) => s.source.read_only = r,
     }
+}
+
+fn worker(s: &mut State, r: crate::sync::supervise::Report, now: DateTime<Utc>) {
+    use crate::sync::supervise::Report;
+    let (Report::Restarted { worker, panic } | Report::GaveUp { worker, panic }) = r;
+    let name = worker.strip_prefix("slawatch-").unwrap_or(&worker);
+    s.source.restarted = Some(format!("{name} worker restarted after a panic"));
+    s.flash(
+        format!(
+            "the {name} worker panicked and was restarted: {}",
+            super::sanitize::clean(&panic)
+        ),
+        now,
+        true,
+    );
 }
 
 fn ok(s: &mut State, now_us: i64) {

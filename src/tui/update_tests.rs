@@ -78,12 +78,15 @@ fn with_store() -> (tempfile::TempDir, SqliteStore, State) {
     store.append_all(&testkit::events(now())).unwrap();
     let mut s = testkit::empty_state();
     let mut tickets = Vec::new();
-    let cursor = store
+    store
         .open_tickets_chunked(4, &mut |c| tickets.extend(c))
         .unwrap();
     update(
         &mut s,
-        Msg::Source(SourceMsg::Loaded { tickets, cursor }),
+        Msg::Source(SourceMsg::Loaded {
+            tickets,
+            cursor: None,
+        }),
         now(),
     );
     (dir, store, s)
@@ -263,9 +266,9 @@ fn typed_text_is_sanitised() {
     let mut s = testkit::state();
     let fx = update(
         &mut s,
-        Msg::Key(crossterm::event::KeyEvent::new(
-            crossterm::event::KeyCode::Char('n'),
-            crossterm::event::KeyModifiers::NONE,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::new(
+            ratatui::crossterm::event::KeyCode::Char('n'),
+            ratatui::crossterm::event::KeyModifiers::NONE,
         )),
         now(),
     );
@@ -441,7 +444,7 @@ fn tick_reevaluates_only_at_state_changes_and_rings_on_breach() {
         &mut fresh,
         Msg::Source(SourceMsg::Loaded {
             tickets: testkit::snapshot(&testkit::events(now())),
-            cursor: 0,
+            cursor: None,
         }),
         t,
     );

@@ -262,6 +262,9 @@ fn freshness(s: &State, now: DateTime<Utc>) -> (String, bool) {
     if let Some(b) = src.busy_since.filter(|&b| now_us - b >= 3_000_000) {
         out = (format!("store slow: waiting {} · {}", ago(b), out.0), true);
     }
+    if let Some(r) = &src.restarted {
+        out = (format!("{r} · {}", out.0), true);
+    }
     if src.read_only {
         out = (format!("READ-ONLY · {}", out.0), true);
     }

@@ -88,7 +88,7 @@ fn queue_loading_and_empty() {
             &mut s,
             Msg::Source(SourceMsg::Loaded {
                 tickets: vec![],
-                cursor: 0,
+                cursor: None,
             }),
             now(),
         );
@@ -273,4 +273,62 @@ fn escape_sequences_in_ticket_text_never_reach_the_terminal() {
             "no C1 controls"
         );
     }
+}
+
+#[test]
+fn a_restarted_worker_shows_in_the_header_and_a_restarted_snapshot_starts_afresh() {
+    use crate::sync::supervise::Report;
+    let mut s = testkit::empty_state();
+    let rows = testkit::snapshot(&testkit::events(now()));
+    let (a, _) = rows.split_at(2);
+    let load = |s: &mut State, first| {
+        update(
+            s,
+            Msg::Source(SourceMsg::LoadChunk {
+                tickets: rows.clone(),
+                first,
+            }),
+            now(),
+        );
+    };
+    // Two chunks of a snapshot, then the worker panics and reads it again.
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::LoadChunk {
+            tickets: a.to_vec(),
+            first: true,
+        }),
+        now(),
+    );
+    update(
+        &mut s,
+        Msg::Worker(Report::Restarted {
+            worker: "slawatch-store".into(),
+            panic: "boom at src/sync/feed.rs:1".into(),
+        }),
+        now(),
+    );
+    load(&mut s, true);
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::Loaded {
+            tickets: Vec::new(),
+            cursor: None,
+        }),
+        now(),
+    );
+    let mut fresh = testkit::state();
+    assert_eq!(s.board.len(), fresh.board.len(), "no ticket twice");
+    let t = render(&mut s, 160, 48, now());
+    let text = format!("{:?}", t.backend());
+    assert!(
+        text.contains("store worker restarted after a panic"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the store worker panicked and was restarted: boom"),
+        "{text}"
+    );
+    let t = render(&mut fresh, 160, 48, now());
+    assert!(!format!("{:?}", t.backend()).contains("restarted"));
 }
