@@ -63,6 +63,20 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "a live token called {name:?} exists: revoke it first (`slawatch token revoke {name}`)"
+    )]
+    TokenExists { name: String },
+    #[error("PostgreSQL store {url}: {message}")]
+    Postgres { url: String, message: String },
+    #[error("PostgreSQL store {url}: row {seq} is unreadable: {why}")]
+    PostgresCorrupt { url: String, seq: i64, why: String },
+    #[error("PostgreSQL store {url} has schema version {found}; this slawatch understands up to version {supported}: upgrade slawatch to open it")]
+    PostgresNewerSchema {
+        url: String,
+        found: i64,
+        supported: i64,
+    },
     #[error("store {path}: {source}")]
     Sqlite {
         path: PathBuf,

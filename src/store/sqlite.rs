@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 
+use super::rules::check;
 use super::{
     merkle_sqlite, nudges, schema, verify, Appended, Changes, Claim, Expect, NudgeRecord,
     OpenEvents, OpenTickets, Seq, Store, StoreError, StoredEvent, TicketRow, VerifyReport,
@@ -345,16 +346,6 @@ impl Store for SqliteStore {
     }
 }
 
-/// Rejects what must never be stored, naming the event and field.
-fn check(index: usize, e: &Event) -> Result<(), StoreError> {
-    e.validate().map_err(|error| StoreError::Invalid {
-        index,
-        id: e.id.clone(),
-        ticket: e.ticket.clone(),
-        error,
-    })
-}
-
 fn append_in(
     tx: &Transaction,
     path: &Path,
@@ -586,5 +577,6 @@ mod bulk;
 pub use bulk::Bulk;
 mod chunked;
 mod read_only;
+mod team;
 #[cfg(test)]
 mod tests;
