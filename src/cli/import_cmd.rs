@@ -27,7 +27,7 @@ pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
         }
     }
     if !errors.is_empty() {
-        super::stderr_line(&errors);
+        super::stderr::line(&errors);
         bail!(
             "{} problem(s) in the input; nothing was imported",
             errors.len()
