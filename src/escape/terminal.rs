@@ -69,8 +69,12 @@ fn sanitize(s: &str, keep_lines: bool) -> String {
     let nfc: String = out.nfc().collect();
     // A zero-width mark with nothing before it would merge with whatever the
     // terminal drew in the previous cell.
+    let unattached = |c: char| c.width() == Some(0);
+    if !keep_lines {
+        return nfc.trim_start_matches(unattached).to_owned();
+    }
     nfc.split('\n')
-        .map(|line| line.trim_start_matches(|c: char| c.width() == Some(0)))
+        .map(|line| line.trim_start_matches(unattached))
         .collect::<Vec<_>>()
         .join("\n")
 }
