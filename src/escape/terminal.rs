@@ -279,4 +279,20 @@ mod tests {
         assert_eq!(fit("ab", 4), "ab  ");
         assert_eq!(truncate("x", 0), "");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn clean_text_is_free_of_hostile_characters_and_stays_clean(s in "(?s).{0,40}|[\\x00-\\x{a0}\\x{2028}\\x{202e}\\x{200d}\\x{fe0f}\\x{e0041}\\x{3164} a=]{0,40}") {
+            for (text, lines) in [(clean(&s), false), (clean_lines(&s), true)] {
+                proptest::prop_assert!(
+                    !text.chars().any(|c| (c.is_control() && !(lines && c == '\n'))
+                        || is_invisible(c)
+                        || matches!(c, '\u{2028}' | '\u{2029}')),
+                    "{:?} -> {:?}", s, text
+                );
+                let again = if lines { clean_lines(&text) } else { clean(&text) };
+                proptest::prop_assert_eq!(&again, &text);
+            }
+        }
+    }
 }
