@@ -117,12 +117,14 @@ fn every_clean_cell_is_as_wide_as_tmux_draws_it() {
     std::fs::write(&file, text).unwrap();
     let socket = format!("slawatch-widths-{}", std::process::id());
     let tmux = |args: &[&str]| {
+        // -u: UTF-8 whatever the locale says.
         Command::new("tmux")
+            .arg("-u")
             .arg("-L")
             .arg(&socket)
             .args(args)
             .env("TERM", "xterm-256color")
-            .env("LANG", "C.UTF-8")
+            .env("LC_ALL", "C.UTF-8")
             .output()
             .expect("run tmux")
     };

@@ -29,7 +29,7 @@ pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
     let summary = match check.finish() {
         Ok(s) => s,
         Err(errors) => {
-            super::stderr_line(&errors);
+            super::stderr::line(&errors);
             bail!(
                 "{} problem(s) in the input; nothing was imported",
                 errors.len()

@@ -14,6 +14,7 @@ mod penalties_cmd;
 mod report_cmd;
 mod signing_key;
 mod sla_cmd;
+mod stderr;
 mod verify_cmd;
 pub mod watch_cmd;
 mod watch_follow;
@@ -140,20 +141,12 @@ pub fn exit_status(outcome: Outcome) -> ExitCode {
     match outcome {
         Outcome::Done(Ok(())) => ExitCode::SUCCESS,
         Outcome::Done(Err(e)) => {
-            stderr_line(format_args!("slawatch: {e:#}"));
+            stderr::line(format_args!("slawatch: {e:#}"));
             ExitCode::FAILURE
         }
         // What a shell reports for a process ended by SIGPIPE.
         Outcome::OutputClosed => ExitCode::from(141),
     }
-}
-
-/// One message for the operator on standard error, terminal-clean (line breaks kept):
-/// the one way commands print to stderr, since messages quote what they read.
-pub fn stderr_line(msg: impl std::fmt::Display) {
-    use std::io::Write;
-    let text = crate::escape::terminal::clean_lines(&msg.to_string());
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -15,7 +15,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
-use super::stderr_line;
+use super::stderr;
 use super::watch_follow::{Change, Follower, FollowingSentLog};
 use crate::escape;
 use crate::model::{Event, EventKind, Payload};
@@ -125,12 +125,12 @@ async fn watch(
 ) -> anyhow::Result<()> {
     let tz = cfg.settings.zone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    stderr_line(format_args!(
+    stderr::line(format_args!(
         "slawatch watch: nudging {user} about the open tickets in {}",
         db.display()
     ));
     let desktop = if args.no_desktop {
-        stderr_line(format_args!("desktop notifications: off (--no-desktop)"));
+        stderr::line(format_args!("desktop notifications: off (--no-desktop)"));
         None
     } else {
         Some(desktop_options(args.burst, tz))
@@ -232,36 +232,36 @@ impl Output<'_> {
                         }
                         Some(w) => format!("next nudge at {}", local(w, self.tz)),
                     };
-                    stderr_line(format_args!("following {tickets} open tickets; {next}"));
+                    stderr::line(format_args!("following {tickets} open tickets; {next}"));
                 }
                 for (ticket, why) in problems {
                     if self.problems.insert(ticket.clone()) {
-                        stderr_line(format_args!("ticket {ticket}: no nudges: {why}"));
+                        stderr::line(format_args!("ticket {ticket}: no nudges: {why}"));
                     }
                 }
             }
             Msg::Nudge(NudgeMsg::SentLog(Some(e))) => {
-                stderr_line(format_args!(
+                stderr::line(format_args!(
                     "record of sent nudges unavailable: {e}; nudges may repeat after a restart"
                 ));
             }
             Msg::Nudge(NudgeMsg::SentLog(None)) => {
-                stderr_line(format_args!("record of sent nudges works again"));
+                stderr::line(format_args!("record of sent nudges works again"));
             }
             Msg::Nudge(NudgeMsg::Snoozed { .. }) => {}
             Msg::Desktop(DesktopEvent::State(s)) => {
                 match &s {
-                    DesktopState::Unavailable { .. } => stderr_line(format_args!(
+                    DesktopState::Unavailable { .. } => stderr::line(format_args!(
                         "{}; nudges are printed here only",
                         s.describe()
                     )),
-                    _ => stderr_line(format_args!("{}", s.describe())),
+                    _ => stderr::line(format_args!("{}", s.describe())),
                 }
                 self.desktop = s;
             }
             Msg::Desktop(DesktopEvent::Failed { tickets, error }) => {
                 if matches!(self.desktop, DesktopState::Ready { .. }) {
-                    stderr_line(format_args!(
+                    stderr::line(format_args!(
                         "desktop notification about {} failed: {error}",
                         tickets.join(", ")
                     ));
@@ -273,14 +273,14 @@ impl Output<'_> {
             }
             Msg::Store(Ok(change)) => {
                 if let Some(change) = change {
-                    stderr_line(change.describe(self.db));
+                    stderr::line(change.describe(self.db));
                 } else if self.store_error.take().is_some() {
-                    stderr_line(format_args!("store {} readable again", self.db.display()));
+                    stderr::line(format_args!("store {} readable again", self.db.display()));
                 }
             }
             Msg::Store(Err(e)) => {
                 if self.store_error.as_deref() != Some(e.as_str()) {
-                    stderr_line(format_args!("cannot follow the store: {e}; retrying"));
+                    stderr::line(format_args!("cannot follow the store: {e}; retrying"));
                     self.store_error = Some(e);
                 }
             }
@@ -293,13 +293,13 @@ impl Output<'_> {
                 let (db, user, t) = (self.db.to_path_buf(), self.user.to_owned(), ticket.clone());
                 let done = tokio::task::spawn_blocking(move || acknowledge(&db, &user, &t)).await;
                 match done {
-                    Ok(Ok(())) => stderr_line(format_args!(
+                    Ok(Ok(())) => stderr::line(format_args!(
                         "{ticket}: acknowledged from the desktop notification"
                     )),
-                    Ok(Err(e)) => stderr_line(format_args!(
+                    Ok(Err(e)) => stderr::line(format_args!(
                         "{ticket}: could not record the acknowledgement: {e:#}"
                     )),
-                    Err(e) => stderr_line(format_args!(
+                    Err(e) => stderr::line(format_args!(
                         "{ticket}: could not record the acknowledgement: {e}"
                     )),
                 }
@@ -312,12 +312,12 @@ impl Output<'_> {
                         .env("SLAWATCH_TICKET", &ticket)
                         .spawn();
                     if let Err(e) = spawned {
-                        stderr_line(format_args!(
+                        stderr::line(format_args!(
                             "{ticket}: --open-command failed to start: {e}"
                         ));
                     }
                 }
-                None => stderr_line(format_args!(
+                None => stderr::line(format_args!(
                     "{ticket}: \"Open\" clicked; pass --open-command to open the console on it"
                 )),
             },

@@ -61,7 +61,10 @@ impl Change {
 /// file when the path names another one.
 pub struct Follower {
     db: PathBuf,
-    store: Option<(SqliteStore, FileId)>,
+    store: Option<SqliteStore>,
+    /// The file the cursor and `known` belong to; kept while the connection is
+    /// closed after an error, so a file replaced meanwhile is still noticed.
+    file: Option<FileId>,
     cursor: Option<i64>,
     /// Every ticket handed to the nudge service from the current file: forgotten
     /// when the file goes, so no nudge is about a ticket of a store that is gone.
@@ -76,6 +79,7 @@ impl Follower {
         Follower {
             db,
             store: None,
+            file: None,
             cursor: None,
             known: BTreeSet::new(),
             missing: false,
@@ -97,7 +101,7 @@ impl Follower {
             Ok(id) => {
                 if std::mem::take(&mut self.missing) {
                     Some(Change::Back)
-                } else if self.store.as_ref().is_some_and(|(_, opened)| *opened != id) {
+                } else if self.file.is_some_and(|followed| followed != id) {
                     self.forget(nudges);
                     Some(Change::Replaced)
                 } else {
@@ -107,7 +111,7 @@ impl Follower {
         };
         let result = self.read(nudges);
         if result.is_err() {
-            // Opened again at the next look; the cursor stays, as the file may.
+            // Opened again at the next look; the cursor stays with its file.
             self.store = None;
         }
         result.map(|()| change)
@@ -121,9 +125,14 @@ impl Follower {
             // file is never left beside the new one. The path was just seen to exist,
             // so no store is made where there is none.
             let s = SqliteStore::open(&self.db).map_err(|e| e.to_string())?;
-            self.store = Some((s, id));
+            if self.file.is_some_and(|followed| followed != id) {
+                // Replaced between the look and the open: noticed at the next look.
+                return Err(format!("{} changed while being opened", self.db.display()));
+            }
+            self.store = Some(s);
+            self.file = Some(id);
         }
-        let (s, _) = self.store.as_mut().expect("just opened");
+        let s = self.store.as_mut().expect("just opened");
         let Some(mut at) = self.cursor else {
             let snap = s.open_tickets().map_err(|e| e.to_string())?;
             let facts: Vec<TicketFacts> = snap
@@ -156,6 +165,7 @@ impl Follower {
 
     fn forget(&mut self, nudges: &NudgeHandle) {
         self.store = None;
+        self.file = None;
         self.cursor = None;
         let gone: Vec<TicketFacts> = std::mem::take(&mut self.known)
             .into_iter()

@@ -77,4 +77,17 @@ mod tests {
         assert_eq!(cell("two\nlines"), "two lines");
         assert_eq!(cell("\x1b[0m=1+1"), "'=1+1");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn no_cell_is_a_formula_or_holds_a_control(s in "(?s).{0,30}|[ \\t\\r\\n=+@\\-\\x1b\\x{9b}0-9.a]{0,12}") {
+            let c = cell(&s);
+            proptest::prop_assert!(!c.chars().any(char::is_control), "{:?} -> {:?}", s, c);
+            let t = c.trim_start();
+            proptest::prop_assert!(
+                !t.starts_with(['=', '+', '-', '@']) || is_number(t),
+                "{:?} -> {:?}", s, c
+            );
+        }
+    }
 }

@@ -134,4 +134,16 @@ mod tests {
             serde_json::to_string_pretty(&plain).unwrap()
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_reads_back_the_same_with_nothing_raw(s in "(?s).{0,40}") {
+            let text = to_string(&s).unwrap();
+            proptest::prop_assert!(
+                !text.chars().any(|c| c.is_control() || escaped(c)),
+                "{:?} -> {:?}", s, text
+            );
+            proptest::prop_assert_eq!(serde_json::from_str::<String>(&text).unwrap(), s);
+        }
+    }
 }

@@ -69,8 +69,12 @@ fn sanitize(s: &str, keep_lines: bool) -> String {
     let nfc: String = out.nfc().collect();
     // A zero-width mark with nothing before it would merge with whatever the
     // terminal drew in the previous cell.
+    let unattached = |c: char| c.width() == Some(0);
+    if !keep_lines {
+        return nfc.trim_start_matches(unattached).to_owned();
+    }
     nfc.split('\n')
-        .map(|line| line.trim_start_matches(|c: char| c.width() == Some(0)))
+        .map(|line| line.trim_start_matches(unattached))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -274,5 +278,21 @@ mod tests {
         assert_eq!(width(&fit("日本語", 5)), 5);
         assert_eq!(fit("ab", 4), "ab  ");
         assert_eq!(truncate("x", 0), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clean_text_is_free_of_hostile_characters_and_stays_clean(s in "(?s).{0,40}|[\\x00-\\x{a0}\\x{2028}\\x{202e}\\x{200d}\\x{fe0f}\\x{e0041}\\x{3164} a=]{0,40}") {
+            for (text, lines) in [(clean(&s), false), (clean_lines(&s), true)] {
+                proptest::prop_assert!(
+                    !text.chars().any(|c| (c.is_control() && !(lines && c == '\n'))
+                        || is_invisible(c)
+                        || matches!(c, '\u{2028}' | '\u{2029}')),
+                    "{:?} -> {:?}", s, text
+                );
+                let again = if lines { clean_lines(&text) } else { clean(&text) };
+                proptest::prop_assert_eq!(&again, &text);
+            }
+        }
     }
 }
