@@ -127,3 +127,28 @@ fn bad_times_and_unclosed_quotes_store_nothing() {
     );
     assert!(!db.exists());
 }
+
+#[test]
+fn a_fifo_or_a_device_is_refused_not_read_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let fifo = dir.path().join("events.jsonl");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut inputs = vec!["/dev/zero".to_owned()];
+    if made {
+        inputs.push(fifo.to_str().unwrap().to_owned());
+    }
+    for input in inputs {
+        // A device's name has no known extension; give it one through a symlink.
+        let link = dir.path().join(format!("link{}.jsonl", input.len()));
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        let (_, err) = fails(&db, &["import", link.to_str().unwrap()]);
+        assert!(
+            err.contains("cannot read: not a regular file"),
+            "{input}: {err}"
+        );
+    }
+}

@@ -126,6 +126,9 @@ pub enum Stop {
     },
     /// The record that started at this line grew past [`MAX_RECORD`].
     TooLong { line: usize },
+    /// More than [`MAX_RECORD`] bytes outside any record (a huge key or top-level value),
+    /// counted from this line.
+    TooLongOutside { line: usize },
 }
 
 /// Where a [`Tracked`] stream is, shared with the parser's visitors.
@@ -140,6 +143,8 @@ pub struct Position {
     /// Line and column of the first byte that is not JSON whitespace.
     pub first_token: Cell<Option<(usize, usize)>>,
     record_start: Cell<Option<(u64, usize)>>,
+    /// Where the bytes outside records began: the start, or the end of the last record.
+    gap_start: Cell<(u64, usize)>,
     pub stop: RefCell<Option<Stop>>,
 }
 
@@ -152,6 +157,7 @@ impl Position {
 
     pub fn end_record(&self) {
         self.record_start.set(None);
+        self.gap_start.set((self.offset.get(), self.line.get()));
     }
 }
 
@@ -256,9 +262,16 @@ impl<R: BufRead> Read for Tracked<R> {
             }
             let offset = pos.offset.get() + 1;
             pos.offset.set(offset);
-            if let Some((start, line)) = pos.record_start.get() {
-                if offset - start > MAX_RECORD as u64 {
+            match pos.record_start.get() {
+                Some((start, line)) if offset - start > MAX_RECORD as u64 => {
                     return Err(self.stop(Stop::TooLong { line }));
+                }
+                Some(_) => {}
+                None => {
+                    let (start, line) = pos.gap_start.get();
+                    if offset - start > MAX_RECORD as u64 {
+                        return Err(self.stop(Stop::TooLongOutside { line: line.max(1) }));
+                    }
                 }
             }
         }

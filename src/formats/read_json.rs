@@ -130,6 +130,15 @@ pub(super) fn read_json(reader: impl BufRead, out: &mut Found, want: Want) -> io
                 MAX_RECORD >> 20
             ),
         ),
+        Some(Stop::TooLongOutside { line }) => out.error(
+            line,
+            None,
+            format!(
+                "more than {} MiB outside any record (a key or value that big is no record \
+                 of events); the rest of the file is not read",
+                MAX_RECORD >> 20
+            ),
+        ),
         None if e.is_eof() && pos.first_token.get().is_none() => {}
         None if e.is_io() => return Err(e.into()),
         None => {

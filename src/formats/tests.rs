@@ -501,6 +501,15 @@ fn garbage_costs_one_capped_error_per_line_and_a_count() {
     huge.extend(std::iter::repeat_n(b'z', MAX_RECORD * 2));
     huge.extend(b"\"}]");
     let err = read_raw("h.json", &huge).unwrap_err();
+    assert_eq!(err.len(), 1);
+    let mut key = b"{\"".to_vec();
+    key.extend(std::iter::repeat_n(b'k', MAX_RECORD * 2));
+    key.extend(b"\": []}");
+    let key_err = read_raw("k.json", &key).unwrap_err().to_string();
+    assert!(
+        key_err.starts_with("k.json:1: more than 1 MiB outside any record"),
+        "{key_err}"
+    );
     assert_eq!(err.to_string(), "h.json:1: a record longer than 1 MiB; one record must fit in that (the rest of the file is not read)");
 }
 

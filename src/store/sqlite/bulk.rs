@@ -68,3 +68,54 @@ impl Bulk<'_> {
         Ok(self.new)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use crate::model::{Event, EventKind, Payload};
+    use crate::store::{SqliteStore, Store};
+
+    fn note(id: &str, ticket: &str) -> Event {
+        let t = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let mut payload = Payload::new();
+        payload.insert("text".into(), "x".into());
+        Event {
+            id: id.into(),
+            ticket: ticket.into(),
+            kind: EventKind::Note,
+            at: t,
+            recorded_at: t,
+            actor: "alice".into(),
+            payload,
+        }
+    }
+
+    #[test]
+    fn nothing_is_stored_until_commit_and_repeats_are_not_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        {
+            let mut bulk = store.bulk().unwrap();
+            assert!(bulk.push(&note("a", "T-1")).unwrap());
+            // Dropped without commit: rolled back.
+        }
+        assert!(store.history("T-1").unwrap().is_empty());
+        let mut bulk = store.bulk().unwrap();
+        assert!(bulk.push(&note("a", "T-1")).unwrap());
+        assert!(
+            !bulk.push(&note("a", "T-1")).unwrap(),
+            "same id, same content"
+        );
+        assert!(bulk.push(&note("b", "T-2")).unwrap());
+        assert!(
+            bulk.push(&note("", "T-3")).is_err(),
+            "validated as append is"
+        );
+        assert_eq!(bulk.commit().unwrap(), 2);
+        assert_eq!(store.history("T-1").unwrap().len(), 1);
+        let rows = store.ticket_rows(&["T-1".into(), "T-2".into()]).unwrap();
+        assert_eq!(rows.len(), 2, "projection rows written at commit");
+        assert!(store.verify().unwrap().is_ok());
+    }
+}
