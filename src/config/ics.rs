@@ -123,12 +123,25 @@ fn unfold(text: &str) -> Vec<(usize, String)> {
 
 fn parse_when(params: &[&str], value: &str) -> Result<When, String> {
     let is_date = params.iter().any(|p| p.eq_ignore_ascii_case("VALUE=DATE")) || value.len() == 8;
+    // RFC 5545 writes exactly four digits of year; chrono alone would take more.
+    let shaped = |v: &str, len: usize| {
+        v.len() == len
+            && v.bytes()
+                .enumerate()
+                .all(|(i, b)| b.is_ascii_digit() || (i == 8 && b == b'T'))
+    };
     if is_date {
+        if !shaped(value, 8) {
+            return Err(format!("expected a date YYYYMMDD, found {value:?}"));
+        }
         return NaiveDate::parse_from_str(value, "%Y%m%d")
             .map(When::Date)
             .map_err(|_| format!("expected a date YYYYMMDD, found {value:?}"));
     }
     let expected = || format!("expected YYYYMMDDTHHMMSS[Z], found {value:?}");
+    if !shaped(value.strip_suffix('Z').unwrap_or(value), 15) {
+        return Err(expected());
+    }
     if let Some(v) = value.strip_suffix('Z') {
         let t = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").map_err(|_| expected())?;
         return Ok(When::Utc(t.and_utc().timestamp()));
@@ -394,6 +407,20 @@ mod tests {
         assert!(
             err.starts_with("h.ics:4:1: RRULE")
                 && err.contains("UNTIL (2020) is before the first occurrence (2026)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn dates_have_four_digit_years() {
+        let err = event_errors("DTSTART;VALUE=DATE:+123450101\n");
+        assert!(
+            err.starts_with("h.ics:3:1: DTSTART: expected a date YYYYMMDD"),
+            "{err}"
+        );
+        let err = event_errors("DTSTART:123450101T000000Z\nDTEND:123450101T010000Z\n");
+        assert!(
+            err.starts_with("h.ics:3:1: DTSTART: expected YYYYMMDDTHHMMSS[Z]"),
             "{err}"
         );
     }
