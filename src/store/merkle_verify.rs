@@ -163,12 +163,16 @@ fn against(
         .expect("size checked above");
     if merkle::verify_consistency(cp.size, tree.size(), &cp.root, &r.root, &proof) {
         r.proved.push(format!(
-            "{name} (size {}, {}, key {}) is consistent with the log: its {} events are the log's first, unchanged and in order (a proof of {} hashes)",
+            "{name} (size {}, {}, key {}) is consistent with the log: its {} events are the log's first, unchanged and in order ({})",
             cp.size,
             cp.time.format("%Y-%m-%d %H:%M:%SZ"),
             cp.key_id(),
             cp.size,
-            proof.len()
+            if cp.size == tree.size() {
+                "the same tree".to_owned()
+            } else {
+                format!("a proof of {} hashes", proof.len())
+            }
         ));
     } else {
         r.problems.push(format!(
