@@ -192,7 +192,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     )?;
     term.clear()?;
     let size = term.size()?;
-    state.size = (size.width, size.height);
+    update(&mut state, Msg::Resize(size.width, size.height), Utc::now());
 
     let mut stats = Stats::default();
     let (_input, mut events) = super::input::spawn()?;

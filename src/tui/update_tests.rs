@@ -6,7 +6,7 @@ use serde_json::json;
 use super::*;
 use std::sync::Arc;
 
-use crate::model::EventKind;
+use crate::model::{Event, EventKind};
 use crate::sla::Facts;
 use crate::store::{SqliteStore, Store};
 use crate::tui::board::{Board, Class};

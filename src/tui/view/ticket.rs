@@ -13,9 +13,7 @@ use crate::tui::sanitize::clean;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
-/// Terminal rows that are not timeline: header 2, footer 1, facts 3, clock header 1,
-/// four clocks, timeline header 1.
-pub const FIXED_ROWS: u16 = 12;
+pub use crate::tui::layout::TICKET_FIXED_ROWS as FIXED_ROWS;
 
 pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let Some(pane) = &s.ticket else {
