@@ -19,6 +19,12 @@ pub enum Msg {
     /// The 1 Hz countdown tick.
     Tick,
     Source(SourceMsg),
+    /// Part of the first snapshot, evaluated off the UI task (`first`: as
+    /// [`SourceMsg::LoadChunk`]'s).
+    Evaluated {
+        parts: Vec<Vec<super::board::Entry>>,
+        first: bool,
+    },
     /// The compliance worker's answer.
     Compliance(super::compliance::Reply),
     /// The nudge service or the desktop notifier.
@@ -65,6 +71,12 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             super::nudges::tick(s, now);
         }
         Msg::Source(m) => source(s, m, now, &mut fx),
+        Msg::Evaluated { parts, first } => {
+            if first || !s.board.is_loading() {
+                s.board.begin_load();
+            }
+            s.board.add_evaluated(parts);
+        }
         Msg::Compliance(r) => super::compliance::on_reply(s, r, now),
         Msg::Nudge(ev) => super::nudges::on_event(s, ev, now, &mut fx),
         Msg::Worker(r) => worker(s, r, now),
