@@ -931,7 +931,7 @@ pub fn summarize_clocks(clocks: &[Clock], policy: &Policy, cal: &Calendar, now: 
         };
     };
     let warnings = policy.warnings_for(c.metric);
-    let severity = warnings.severity(c.percent(), c.remaining, c.is_breached());
+    let severity = warnings.severity(c.elapsed, c.target, c.is_breached());
     let class = match c.state {
         ClockState::Breached => Class::Breached,
         ClockState::Paused => Class::Paused,
@@ -950,8 +950,8 @@ pub fn summarize_clocks(clocks: &[Clock], policy: &Policy, cal: &Calendar, now: 
     if c.state == ClockState::Running {
         // Severity changes only at the first and last threshold of each list; only
         // the nearest one ahead matters (one calendar lookup, not four).
-        let pct = |p: &u8| (c.target * i64::from(*p) + 99) / 100; // percent >= p from here
-        let min = |m: &u32| c.target - i64::from(*m) * crate::sla::calendar::MICROS_PER_MIN;
+        let pct = |p: &u8| crate::sla::policy::percent_mark(c.target, *p);
+        let min = |m: &u32| crate::sla::policy::minutes_mark(c.target, *m);
         let ahead = [
             warnings.percent.first().map(pct),
             warnings.percent.last().map(pct),

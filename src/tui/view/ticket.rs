@@ -143,7 +143,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                 let yy = y + n as u16;
                 let sev = policy.map_or(Severity::Ok, |p| {
                     p.warnings_for(c.metric)
-                        .severity(c.percent(), c.remaining, c.is_breached())
+                        .severity(c.elapsed, c.target, c.is_breached())
                 });
                 let style = match c.state {
                     ClockState::Paused => theme.paused,
