@@ -20,8 +20,7 @@ use super::watch_follow::{Change, Follower, FollowingSentLog};
 use crate::escape;
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{
-    current_user, desktop_options, nudge_user, start, DesktopEvent, DesktopState, NudgeAction,
-    NudgeHandle, NudgeMsg, Start,
+    desktop_options, start, DesktopEvent, DesktopState, NudgeAction, NudgeHandle, NudgeMsg, Start,
 };
 use crate::sla::{Micros, Severity};
 use crate::store::{Expect, SqliteStore, Store};
@@ -29,7 +28,8 @@ use crate::store::{Expect, SqliteStore, Store};
 #[derive(Args, Debug)]
 pub struct WatchArgs {
     /// Whose nudges: the record of what was sent, and snoozes, are kept per user
-    /// [default: $SLAWATCH_AGENT, else $USER, else $LOGNAME].
+    /// [default: the agent: $SLAWATCH_AGENT, else `agent` in config.toml, else the login
+    /// name].
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
     /// Sound and pop-ups only from this level up; quieter nudges are still printed.
@@ -93,14 +93,8 @@ pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
     let user = match &args.user {
         Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
         Some(_) => bail!("--user: expected a name"),
-        None => Some(nudge_user(&cfg.settings.agent))
-            .filter(|u| !u.is_empty())
-            .or_else(current_user)
-            .ok_or_else(|| {
-                anyhow!(
-                    "cannot tell whose nudges these are: pass --user NAME or set SLAWATCH_AGENT"
-                )
-            })?,
+        // The console's agent (crate::agent decides), so both agree on whose nudges.
+        None => cfg.settings.agent.clone(),
     };
     if !(args.poll > 0.0 && args.poll.is_finite()) {
         bail!(

@@ -134,8 +134,7 @@ fn shipped_policies_see_every_situation_at_any_hour() {
                 let policy = pols.get(&t.policy).unwrap();
                 t.clocks.iter().filter(|c| c.is_live()).all(|c| {
                     let w = policy.warnings_for(c.metric);
-                    w.severity(c.percent(), c.remaining, c.is_breached())
-                        == crate::sla::Severity::Ok
+                    w.severity(c.elapsed, c.target, c.is_breached()) == crate::sla::Severity::Ok
                 })
             })
             .count();

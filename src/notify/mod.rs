@@ -29,23 +29,3 @@ pub use service::{
 };
 pub use start::{desktop_options, parse_quiet, start, Start};
 pub use thresholds::{ClockPlan, Marks, Threshold, ThresholdKind};
-
-/// Whose nudges these are: `SLAWATCH_AGENT`, else `$USER`, else `$LOGNAME`.
-pub fn current_user() -> Option<String> {
-    ["SLAWATCH_AGENT", "USER", "LOGNAME"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .map(|u| u.trim().to_owned())
-        .find(|u| !u.is_empty())
-}
-
-/// The user the sent log is kept for, given the agent name the console's settings
-/// give (`agent` in config.toml, else the login name): `SLAWATCH_AGENT` wins. The
-/// console and `slawatch watch` must agree on it, or a person gets every nudge twice.
-pub fn nudge_user(configured_agent: &str) -> String {
-    std::env::var("SLAWATCH_AGENT")
-        .ok()
-        .map(|u| u.trim().to_owned())
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| configured_agent.trim().to_owned())
-}

@@ -9,7 +9,7 @@ use crate::sla::{Calendars, Policies, Severity};
 
 /// What the service needs besides its callbacks.
 pub struct Start {
-    /// Whose nudges (see [`super::nudge_user`]).
+    /// Whose nudges (the agent, see [`crate::agent`]).
     pub user: String,
     pub policies: Arc<Policies>,
     pub calendars: Calendars,

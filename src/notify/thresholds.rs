@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sla::calendar::{Calendar, Micros, MICROS_PER_MIN};
+use crate::sla::calendar::{Calendar, Micros};
 use crate::sla::{Clock, ClockState, Facts, Metric, Policy, Severity, Warnings};
 
 /// What a nudge is about.
@@ -111,11 +111,15 @@ impl Marks {
         // (mark, rank, kind): at equal marks keep one, the minutes (more telling).
         let mut marks: Vec<(Micros, u8, ThresholdKind)> = Vec::new();
         for &p in &warnings.percent {
-            marks.push((target * i64::from(p) / 100, 1, ThresholdKind::Percent(p)));
+            marks.push((
+                crate::sla::policy::percent_mark(target, p),
+                1,
+                ThresholdKind::Percent(p),
+            ));
         }
         for &m in &warnings.minutes_before {
             marks.push((
-                target - i64::from(m) * MICROS_PER_MIN,
+                crate::sla::policy::minutes_mark(target, m),
                 0,
                 ThresholdKind::MinutesBefore(m),
             ));
@@ -350,7 +354,23 @@ pub fn plan_clock(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sla::calendar::MICROS_PER_MIN;
     use crate::sla::Warnings;
+
+    #[test]
+    fn a_percent_mark_is_where_the_console_sees_the_threshold_crossed() {
+        // 50 % of 3 µs: the console turns the clock critical at 2 µs; the nudge is
+        // due then too (rounding down fired it at 1 µs, before the threshold).
+        let w = Warnings {
+            percent: vec![50],
+            minutes_before: vec![],
+            repeat_after_breach: None,
+        };
+        let m = Marks::new(&w, 3, &cal());
+        assert_eq!(m.items[0].0, 2);
+        assert_eq!(w.severity(m.items[0].0 - 1, 3, false), Severity::Ok);
+        assert_eq!(w.severity(m.items[0].0, 3, false), Severity::Critical);
+    }
 
     fn cal() -> Arc<Calendar> {
         Arc::new(Calendar::always("24x7"))

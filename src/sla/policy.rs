@@ -98,14 +98,14 @@ pub enum Severity {
 
 impl Warnings {
     /// `Critical` from the last percentage or the last minutes-before threshold,
-    /// `Warning` from the first of either.
-    pub fn severity(&self, percent: f64, remaining: Micros, breached: bool) -> Severity {
+    /// `Warning` from the first of either, for a clock that has used `elapsed` of its
+    /// `target` working time.
+    pub fn severity(&self, elapsed: Micros, target: Micros, breached: bool) -> Severity {
         if breached {
             return Severity::Breached;
         }
-        let minutes_left = remaining as f64 / MICROS_PER_MIN as f64;
-        let crossed_pct = |p: Option<&u8>| p.is_some_and(|&p| percent >= f64::from(p));
-        let crossed_min = |m: Option<&u32>| m.is_some_and(|&m| minutes_left <= f64::from(m));
+        let crossed_pct = |p: Option<&u8>| p.is_some_and(|&p| elapsed >= percent_mark(target, p));
+        let crossed_min = |m: Option<&u32>| m.is_some_and(|&m| elapsed >= minutes_mark(target, m));
         if crossed_pct(self.percent.last()) || crossed_min(self.minutes_before.last()) {
             Severity::Critical
         } else if crossed_pct(self.percent.first()) || crossed_min(self.minutes_before.first()) {
@@ -114,6 +114,25 @@ impl Warnings {
             Severity::Ok
         }
     }
+}
+
+/// The working time elapsed from which `p` percent of `target` is used: the first
+/// microsecond with `elapsed * 100 >= target * p`, so rounded up. The one place the
+/// console's severities, its queue's next-change instants and the nudges' marks take
+/// it from, so that they agree to the microsecond. (A clock without a target has used
+/// all of it once any time has passed.)
+pub fn percent_mark(target: Micros, p: u8) -> Micros {
+    if target <= 0 {
+        return Micros::from(p > 0);
+    }
+    let mark = (i128::from(target) * i128::from(p)).div_euclid(100)
+        + i128::from((i128::from(target) * i128::from(p)).rem_euclid(100) != 0);
+    Micros::try_from(mark).unwrap_or(Micros::MAX)
+}
+
+/// The working time elapsed from which at most `m` minutes of `target` are left.
+pub fn minutes_mark(target: Micros, m: u32) -> Micros {
+    target.saturating_sub(i64::from(m).saturating_mul(MICROS_PER_MIN))
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -189,11 +208,33 @@ mod tests {
     fn severity_follows_thresholds() {
         let w = Warnings::default();
         let m = MICROS_PER_MIN;
-        assert_eq!(w.severity(10.0, 600 * m, false), Severity::Ok);
-        assert_eq!(w.severity(50.0, 600 * m, false), Severity::Warning);
-        assert_eq!(w.severity(10.0, 15 * m, false), Severity::Warning);
-        assert_eq!(w.severity(90.0, 600 * m, false), Severity::Critical);
-        assert_eq!(w.severity(10.0, 5 * m, false), Severity::Critical);
-        assert_eq!(w.severity(10.0, 600 * m, true), Severity::Breached);
+        let t = 6000 * m;
+        assert_eq!(w.severity(600 * m, t, false), Severity::Ok);
+        assert_eq!(w.severity(3000 * m, t, false), Severity::Warning);
+        // 15 and 5 minutes before due on a 20-minute clock: 25 % and 75 % used.
+        assert_eq!(w.severity(5 * m, 20 * m, false), Severity::Warning);
+        assert_eq!(w.severity(m, 20 * m, false), Severity::Ok);
+        assert_eq!(w.severity(5400 * m, t, false), Severity::Critical);
+        assert_eq!(w.severity(15 * m, 20 * m, false), Severity::Critical);
+        assert_eq!(w.severity(600 * m, t, true), Severity::Breached);
+    }
+
+    #[test]
+    fn a_percent_threshold_is_crossed_from_the_first_microsecond_at_or_past_it() {
+        // 50 % of 3 µs is 1.5 µs: crossed at 2, not at 1 (rounded up, never down).
+        assert_eq!(percent_mark(3, 50), 2);
+        assert_eq!(percent_mark(200, 50), 100);
+        assert_eq!(percent_mark(0, 50), 1);
+        assert_eq!(percent_mark(0, 0), 0);
+        assert_eq!(percent_mark(Micros::MAX, 100), Micros::MAX);
+        let w = Warnings {
+            percent: vec![50],
+            minutes_before: vec![],
+            ..Warnings::default()
+        };
+        assert_eq!(w.severity(1, 3, false), Severity::Ok);
+        assert_eq!(w.severity(2, 3, false), Severity::Critical);
+        assert_eq!(minutes_mark(10 * MICROS_PER_MIN, 15), -5 * MICROS_PER_MIN);
+        assert_eq!(minutes_mark(Micros::MIN, u32::MAX), Micros::MIN);
     }
 }

@@ -153,6 +153,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     let (wtx, mut wrx) = tokio::sync::mpsc::unbounded_channel::<Report>();
     let wtx2 = wtx.clone();
     install_panic_hook();
+    let evaluator = state.board.evaluator();
     let source = Feed::spawn(
         connect,
         poll,
@@ -160,6 +161,15 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             if let Some(f) = &feed {
                 f.pass(&m);
             }
+            // The snapshot is evaluated here, on the feed's thread: the UI only
+            // inserts the entries, so it draws and takes keys while 100,000 load.
+            let m = match m {
+                SourceMsg::LoadChunk { tickets, first } => Msg::Evaluated {
+                    parts: evaluator.evaluate(tickets, Utc::now(), true),
+                    first,
+                },
+                m => Msg::Source(m),
+            };
             tx.send(m).is_ok()
         },
         move |r| {
@@ -192,7 +202,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     )?;
     term.clear()?;
     let size = term.size()?;
-    state.size = (size.width, size.height);
+    update(&mut state, Msg::Resize(size.width, size.height), Utc::now());
 
     let mut stats = Stats::default();
     let (_input, mut events) = super::input::spawn()?;
@@ -373,14 +383,14 @@ fn cpu_ms(path: &str) -> Option<f64> {
 }
 
 /// One message from the store worker, with the snapshot's figures for the stats.
-fn on_source(state: &mut State, stats: &mut Stats, m: SourceMsg, started: Instant) -> Vec<Effect> {
-    let last = matches!(m, SourceMsg::Loaded { .. });
-    let snapshot = last || matches!(m, SourceMsg::LoadChunk { .. });
+fn on_source(state: &mut State, stats: &mut Stats, m: Msg, started: Instant) -> Vec<Effect> {
+    let last = matches!(m, Msg::Source(SourceMsg::Loaded { .. }));
+    let snapshot = last || matches!(m, Msg::Evaluated { .. });
     if last {
         stats.snapshot_read_ms = Some(started.elapsed().as_secs_f64() * 1e3);
     }
     let t = Instant::now();
-    let effects = update(state, Msg::Source(m), Utc::now());
+    let effects = update(state, m, Utc::now());
     if snapshot {
         stats.snapshot_eval_ms += t.elapsed().as_secs_f64() * 1e3;
     }

@@ -310,10 +310,18 @@ impl Counts {
 /// Above this many changed tickets at once, re-sorting everything is cheaper.
 const BULK: usize = 512;
 
-pub struct Board {
-    policies: Policies,
+/// Turns a ticket's facts into its board entry: the policy that applies, its most
+/// urgent clock, sanitised texts. Cheap to clone and `Send`, so that a snapshot is
+/// evaluated off the UI task (see [`Board::add_evaluated`]).
+#[derive(Clone)]
+pub struct Evaluator {
+    policies: Arc<Policies>,
     /// The compiled calendar of each policy, by policy index.
-    cals: Vec<Option<Arc<Calendar>>>,
+    cals: Arc<[Option<Arc<Calendar>>]>,
+}
+
+pub struct Board {
+    eval: Evaluator,
     /// Entries in place (about a hundred bytes each, no allocation apiece). A slot's
     /// generation is bumped whenever its entry changes, so stale heap items are
     /// skipped.
@@ -334,16 +342,119 @@ pub struct Board {
     pub version: u64,
 }
 
+impl Evaluator {
+    /// Evaluates open tickets into entries (on every core when `parallel` and there
+    /// are many); closed ones and those whose history does not fold are left out.
+    pub fn evaluate(
+        &self,
+        tickets: impl IntoIterator<Item = TicketFacts>,
+        now: DateTime<Utc>,
+        parallel: bool,
+    ) -> Vec<Vec<Entry>> {
+        let now_us = now.timestamp_micros();
+        let open = tickets
+            .into_iter()
+            .filter_map(|(k, f)| f.filter(|f| f.is_open()).map(|f| (k, f)));
+        // Evaluating 100,000 tickets is the console's one big job: use every core.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if !parallel || threads == 1 {
+            let entries: Vec<Entry> = open
+                .map(|(k, f)| self.make_entry(&k, f, now, now_us))
+                .collect();
+            return vec![entries];
+        }
+        let input: Vec<(String, Arc<Facts>)> = open.collect();
+        if input.len() >= 4096 {
+            let chunk = input.len().div_ceil(threads);
+            let mut parts: Vec<Vec<(String, Arc<Facts>)>> = Vec::new();
+            let mut rest = input;
+            while rest.len() > chunk {
+                let tail = rest.split_off(chunk);
+                parts.push(rest);
+                rest = tail;
+            }
+            parts.push(rest);
+            let this = self;
+            std::thread::scope(|s| {
+                let handles: Vec<_> = parts
+                    .into_iter()
+                    .map(|part| {
+                        s.spawn(move || {
+                            part.into_iter()
+                                .map(|(k, f)| this.make_entry(&k, f, now, now_us))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("evaluation thread"))
+                    .collect()
+            })
+        } else {
+            vec![input
+                .into_iter()
+                .map(|(k, f)| self.make_entry(&k, f, now, now_us))
+                .collect()]
+        }
+    }
+
+    fn make_entry(
+        &self,
+        key: &str,
+        mut facts: Arc<Facts>,
+        now: DateTime<Utc>,
+        now_us: Micros,
+    ) -> Entry {
+        let policy = self
+            .policies
+            .select(&facts.customer, facts.service.as_deref(), facts.priority)
+            .and_then(|p| self.policies.0.iter().position(|q| std::ptr::eq(q, p)))
+            .map(|p| p as u16);
+        let sum = self.summarize(&facts, policy, now, now_us);
+        sanitise(&mut facts);
+        Entry {
+            raw_key: distinct_key(key, &facts.ticket),
+            letters: Letters::of(Entry::searched(&facts)),
+            facts,
+            policy,
+            sum,
+        }
+    }
+
+    fn summarize(
+        &self,
+        facts: &Facts,
+        policy: Option<u16>,
+        now: DateTime<Utc>,
+        now_us: Micros,
+    ) -> Summary {
+        let (Some(pi), Some(Some(cal))) = (
+            policy,
+            policy.map(|p| self.cals.get(p as usize).cloned().flatten()),
+        ) else {
+            return Summary::problem(now_us);
+        };
+        let policy = &self.policies.0[pi as usize];
+        let clocks = clock::clocks(facts, policy, &cal, now);
+        summarize_clocks(&clocks, policy, &cal, now_us)
+    }
+}
+
 impl Board {
     pub fn new(policies: Policies, calendars: &Calendars, agent: impl Into<String>) -> Board {
-        let cals = policies
+        let cals: Arc<[Option<Arc<Calendar>>]> = policies
             .0
             .iter()
             .map(|p| calendars.get(&p.calendar).cloned())
             .collect();
         Board {
-            policies,
-            cals,
+            eval: Evaluator {
+                policies: Arc::new(policies),
+                cals,
+            },
             slots: Slots::new(),
             order: Vec::new(),
             visible: Vec::new(),
@@ -400,12 +511,12 @@ impl Board {
     }
 
     pub fn policy(&self, e: &Entry) -> Option<&Policy> {
-        e.policy.and_then(|p| self.policies.0.get(p as usize))
+        e.policy.and_then(|p| self.eval.policies.0.get(p as usize))
     }
 
     pub fn calendar(&self, e: &Entry) -> Option<&Arc<Calendar>> {
         e.policy
-            .and_then(|p| self.cals.get(p as usize))
+            .and_then(|p| self.eval.cals.get(p as usize))
             .and_then(Option::as_ref)
     }
 
@@ -435,55 +546,17 @@ impl Board {
         now: DateTime<Utc>,
         parallel: bool,
     ) {
-        let now_us = now.timestamp_micros();
-        let open = tickets
-            .into_iter()
-            .filter_map(|(k, f)| f.filter(|f| f.is_open()).map(|f| (k, f)));
-        // Evaluating 100,000 tickets is the console's one big job: use every core.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        if !parallel || threads == 1 {
-            let entries: Vec<Entry> = open
-                .map(|(k, f)| self.make_entry(&k, f, now, now_us))
-                .collect();
-            self.insert_loaded(vec![entries]);
-            return;
-        }
-        let input: Vec<(String, Arc<Facts>)> = open.collect();
-        let parts: Vec<Vec<Entry>> = if input.len() >= 4096 {
-            let chunk = input.len().div_ceil(threads);
-            let mut parts: Vec<Vec<(String, Arc<Facts>)>> = Vec::new();
-            let mut rest = input;
-            while rest.len() > chunk {
-                let tail = rest.split_off(chunk);
-                parts.push(rest);
-                rest = tail;
-            }
-            parts.push(rest);
-            let this = &*self;
-            std::thread::scope(|s| {
-                let handles: Vec<_> = parts
-                    .into_iter()
-                    .map(|part| {
-                        s.spawn(move || {
-                            part.into_iter()
-                                .map(|(k, f)| this.make_entry(&k, f, now, now_us))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("evaluation thread"))
-                    .collect()
-            })
-        } else {
-            vec![input
-                .into_iter()
-                .map(|(k, f)| self.make_entry(&k, f, now, now_us))
-                .collect()]
-        };
+        let parts = self.eval.evaluate(tickets, now, parallel);
+        self.insert_loaded(parts);
+    }
+
+    /// The evaluator, for evaluating a snapshot elsewhere.
+    pub fn evaluator(&self) -> Evaluator {
+        self.eval.clone()
+    }
+
+    /// Adds part of a snapshot evaluated elsewhere (see [`Evaluator::evaluate`]).
+    pub fn add_evaluated(&mut self, parts: Vec<Vec<Entry>>) {
         self.insert_loaded(parts);
     }
 
@@ -535,7 +608,7 @@ impl Board {
                 }
                 continue;
             };
-            let e = self.make_entry(&key, f, now, now_us);
+            let e = self.eval.make_entry(&key, f, now, now_us);
             self.counts.add(&e, 1);
             let i = match existing {
                 Some(i) => {
@@ -585,7 +658,7 @@ impl Board {
                 self.unplace(i);
             }
             let e = self.slots.get(i).expect("live entry");
-            let sum = self.summarize(&e.facts, e.policy, now, now_us);
+            let sum = self.eval.summarize(&e.facts, e.policy, now, now_us);
             if e.sum.class != Class::Breached && sum.class == Class::Breached {
                 breached.push(i);
             }
@@ -695,47 +768,6 @@ impl Board {
         };
         out.sort_by_key(key);
         out
-    }
-
-    fn make_entry(
-        &self,
-        key: &str,
-        mut facts: Arc<Facts>,
-        now: DateTime<Utc>,
-        now_us: Micros,
-    ) -> Entry {
-        let policy = self
-            .policies
-            .select(&facts.customer, facts.service.as_deref(), facts.priority)
-            .and_then(|p| self.policies.0.iter().position(|q| std::ptr::eq(q, p)))
-            .map(|p| p as u16);
-        let sum = self.summarize(&facts, policy, now, now_us);
-        sanitise(&mut facts);
-        Entry {
-            raw_key: distinct_key(key, &facts.ticket),
-            letters: Letters::of(Entry::searched(&facts)),
-            facts,
-            policy,
-            sum,
-        }
-    }
-
-    fn summarize(
-        &self,
-        facts: &Facts,
-        policy: Option<u16>,
-        now: DateTime<Utc>,
-        now_us: Micros,
-    ) -> Summary {
-        let (Some(pi), Some(Some(cal))) = (
-            policy,
-            policy.map(|p| self.cals.get(p as usize).cloned().flatten()),
-        ) else {
-            return Summary::problem(now_us);
-        };
-        let policy = &self.policies.0[pi as usize];
-        let clocks = clock::clocks(facts, policy, &cal, now);
-        summarize_clocks(&clocks, policy, &cal, now_us)
     }
 
     /// Bumps the slot's generation (older heap items go stale) and schedules its
@@ -899,7 +931,7 @@ pub fn summarize_clocks(clocks: &[Clock], policy: &Policy, cal: &Calendar, now: 
         };
     };
     let warnings = policy.warnings_for(c.metric);
-    let severity = warnings.severity(c.percent(), c.remaining, c.is_breached());
+    let severity = warnings.severity(c.elapsed, c.target, c.is_breached());
     let class = match c.state {
         ClockState::Breached => Class::Breached,
         ClockState::Paused => Class::Paused,
@@ -918,8 +950,8 @@ pub fn summarize_clocks(clocks: &[Clock], policy: &Policy, cal: &Calendar, now: 
     if c.state == ClockState::Running {
         // Severity changes only at the first and last threshold of each list; only
         // the nearest one ahead matters (one calendar lookup, not four).
-        let pct = |p: &u8| (c.target * i64::from(*p) + 99) / 100; // percent >= p from here
-        let min = |m: &u32| c.target - i64::from(*m) * crate::sla::calendar::MICROS_PER_MIN;
+        let pct = |p: &u8| crate::sla::policy::percent_mark(c.target, *p);
+        let min = |m: &u32| crate::sla::policy::minutes_mark(c.target, *m);
         let ahead = [
             warnings.percent.first().map(pct),
             warnings.percent.last().map(pct),

@@ -19,15 +19,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Action, Section};
+use super::effect::Effect;
 use super::keymap::Key;
 use super::sanitize::clean;
 use super::state::{State, TicketPane, View};
-use super::update::Effect;
-use crate::model::{Event, Priority};
+use crate::model::Event;
 use crate::sla::calendar::Micros;
 use crate::sla::penalty::compliance::{ErrorBudget, PriorityFigures};
 use crate::sla::penalty::money::format_money;
@@ -57,104 +56,7 @@ pub use crate::sync::jobs::Request;
 /// What the worker answers.
 pub type Reply = crate::sync::jobs::Reply<Computed>;
 
-/// One month's figures and what they cost.
-#[derive(Clone, Debug)]
-pub struct Computed {
-    pub id: u64,
-    pub month: Month,
-    pub figures: Arc<Compliance>,
-    /// The book's resolved tickets, for the drill-down lists (the board has the open
-    /// ones).
-    pub briefs: Arc<HashMap<String, Brief>>,
-    /// Reading the store (the month's projection rows and the histories it needs).
-    pub load_us: u64,
-    /// `Book::new` and `compliance()`.
-    pub compute_us: u64,
-    pub tickets: usize,
-}
-
-/// A resolved ticket in one line, sanitised.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Brief {
-    pub priority: Priority,
-    pub customer: String,
-    pub title: String,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Flight {
-    pub id: u64,
-    pub month: Month,
-    pub since: Micros,
-}
-
-/// The tickets behind one figure.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Drill {
-    pub title: String,
-    pub items: Vec<DrillItem>,
-    pub sel: usize,
-    pub offset: usize,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct DrillItem {
-    pub ticket: String,
-    pub note: String,
-}
-
-/// Everything the compliance view keeps.
-#[derive(Clone, Debug, Default)]
-pub struct CompliancePane {
-    /// `None`: this month (follows the clock).
-    pub month: Option<Month>,
-    /// `None`: every customer.
-    pub customer: Option<String>,
-    /// The latest figures per month.
-    pub computed: BTreeMap<Month, Computed>,
-    /// Why the view's month could not be computed.
-    pub error: Option<String>,
-    pub flight: Option<Flight>,
-    pub next_id: u64,
-    /// When the view's month and this month were last asked for.
-    pub asked: BTreeMap<Month, Micros>,
-    /// The last computation's cost (load + compute), for the back-off.
-    pub cost_us: u64,
-    /// New events since the last request.
-    pub dirty: bool,
-    pub sel: usize,
-    pub col: usize,
-    pub offset: usize,
-    pub drill: Option<Drill>,
-    /// The month prompt's text while it is open, and its complaint.
-    pub prompt: Option<String>,
-    pub prompt_error: Option<String>,
-    /// Open tickets whose next hour costs a contract (this month's figures).
-    pub marks: BTreeMap<String, Vec<TicketRisk>>,
-    pub marks_at: Option<Micros>,
-}
-
-impl CompliancePane {
-    /// The month in view.
-    pub fn month_at(&self, now: DateTime<Utc>, tz: Tz) -> Month {
-        self.month.unwrap_or_else(|| Month::current(now, tz))
-    }
-
-    /// The figures of the month in view, if computed.
-    pub fn shown(&self, now: DateTime<Utc>, tz: Tz) -> Option<&Computed> {
-        self.computed.get(&self.month_at(now, tz))
-    }
-
-    /// A computation of `month` is under way.
-    pub fn computing(&self, month: Month) -> bool {
-        self.flight.as_ref().is_some_and(|f| f.month == month)
-    }
-
-    /// Whether the queue marks `ticket` (by its stored id).
-    pub fn marked(&self, ticket: &str) -> bool {
-        self.marks.contains_key(ticket)
-    }
-}
+pub use super::compliance_state::{Brief, CompliancePane, Computed, Drill, DrillItem, Flight};
 
 // ---------------------------------------------------------------------------------
 // Rows and figures
@@ -237,12 +139,12 @@ fn outcomes(parts: &[&PriorityFigures], metrics: &[Metric]) -> Vec<DrillItem> {
             breached
                 .entry(id)
                 .or_default()
-                .push(super::view::metric_short(*m));
+                .push(super::fmt::metric_short(*m));
         }
         for id in &f.met.ids {
             met.entry(id)
                 .or_default()
-                .push(super::view::metric_short(*m));
+                .push(super::fmt::metric_short(*m));
         }
     }
     let mut out: Vec<DrillItem> = breached
@@ -662,7 +564,7 @@ pub fn row_count(s: &State, now: DateTime<Utc>) -> usize {
 
 /// Rows of the table body for a terminal `h` high (see the view's layout).
 pub fn table_height(h: u16) -> usize {
-    usize::from(h.saturating_sub(3 + 2 + 4)).max(1)
+    super::layout::Layout::of(0, h).compliance_rows
 }
 
 /// Handles `a` if it is the compliance view's; false leaves it to the console.
@@ -679,16 +581,12 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
     if s.view != View::Compliance {
         return false;
     }
-    let page = table_height(s.size.1);
+    let page = s.layout.compliance_rows;
     if let Some(d) = &mut s.compliance.drill {
-        let last = d.items.len().saturating_sub(1);
         match a {
-            Action::Up => d.sel = d.sel.saturating_sub(1),
-            Action::Down => d.sel = (d.sel + 1).min(last),
-            Action::PageUp => d.sel = d.sel.saturating_sub(page),
-            Action::PageDown => d.sel = (d.sel + page).min(last),
-            Action::Top => d.sel = 0,
-            Action::Bottom => d.sel = last,
+            _ if super::list::step(a, d.sel, d.items.len(), page).is_some() => {
+                d.sel = super::list::step(a, d.sel, d.items.len(), page).unwrap_or(d.sel);
+            }
             Action::Back => s.compliance.drill = None,
             Action::Drill => {
                 if let Some(item) = d.items.get(d.sel) {
@@ -704,20 +602,16 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
         }
         if let Some(d) = &mut s.compliance.drill {
             // The list's body is the table's height plus the lines under it.
-            d.offset = super::view::queue::window(d.offset, d.sel, page + 2, d.items.len());
+            d.offset = super::list::window(d.offset, d.sel, page + 2, d.items.len());
         }
         return true;
     }
     let n = row_count(s, now);
     let p = &mut s.compliance;
-    let down = |c: usize, by: usize| (c + by).min(n.saturating_sub(1));
     match a {
-        Action::Up => p.sel = p.sel.saturating_sub(1),
-        Action::Down => p.sel = down(p.sel, 1),
-        Action::PageUp => p.sel = p.sel.saturating_sub(page),
-        Action::PageDown => p.sel = down(p.sel, page),
-        Action::Top => p.sel = 0,
-        Action::Bottom => p.sel = n.saturating_sub(1),
+        _ if super::list::step(a, p.sel, n, page).is_some() => {
+            p.sel = super::list::step(a, p.sel, n, page).unwrap_or(p.sel);
+        }
         Action::PrevFigure => p.col = p.col.saturating_sub(1),
         Action::NextFigure => p.col += 1,
         Action::Back => {
@@ -760,7 +654,7 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
     let figs = selected_figures(s, now).len();
     let p = &mut s.compliance;
     p.col = p.col.min(figs.saturating_sub(1));
-    p.offset = super::view::queue::window(p.offset, p.sel, page, n);
+    p.offset = super::list::window(p.offset, p.sel, page, n);
     true
 }
 

@@ -69,6 +69,17 @@ pub fn age(d: Micros) -> String {
     }
 }
 
+/// A metric in a word, for narrow columns.
+pub fn metric_short(m: crate::sla::Metric) -> &'static str {
+    use crate::sla::Metric;
+    match m {
+        Metric::Acknowledge => "ack",
+        Metric::ClientUpdate => "update",
+        Metric::Restore => "restore",
+        Metric::Resolve => "resolve",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

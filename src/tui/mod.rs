@@ -12,12 +12,18 @@ pub mod action;
 pub mod app;
 pub mod board;
 pub mod compliance;
+pub mod compliance_state;
+pub mod effect;
 pub mod fixture;
 pub mod fmt;
 pub mod form;
+pub mod help;
 pub mod input;
 pub mod keymap;
+pub mod layout;
+pub mod list;
 pub mod nudges;
+pub mod nudges_state;
 pub use crate::escape::terminal as sanitize;
 pub mod settings;
 pub mod state;
@@ -81,22 +87,13 @@ pub fn load_config(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
         errors.push(e);
         None
     });
-    let settings = Settings::load(
+    let settings = Settings::load_with(
         user_config.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
-        settings::login_name(),
+        crate::agent::env(),
+        crate::agent::login_name(),
     )
     .map_err(|e| errors.extend(e.0))
-    .ok()
-    .map(|mut s| {
-        // SLAWATCH_AGENT wins, as for `slawatch watch`'s nudges (crate::notify).
-        if let Ok(a) = std::env::var("SLAWATCH_AGENT") {
-            let a = sanitize::clean(&a).trim().to_owned();
-            if !a.is_empty() {
-                s.agent = a;
-            }
-        }
-        s
-    });
+    .ok();
     let keymap = Keymap::load(user_keymap.as_ref().map(|(p, t)| (p.as_path(), t.as_str())))
         .map_err(|e| errors.extend(e.0))
         .ok();
@@ -171,7 +168,7 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
         contracts: cfg.contracts,
     };
     let nudges = {
-        let user = crate::notify::nudge_user(&cfg.settings.agent);
+        let user = cfg.settings.agent.clone();
         let (log, log_error) = nudges::ConsoleLog::open(&connect);
         nudges::Setup {
             source: connect.clone(),

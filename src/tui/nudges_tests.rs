@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 use super::*;
 use crate::model::Priority;
 use crate::notify::ThresholdKind;
+use crate::notify::{DesktopState, Nudge};
 use crate::sla::Metric;
 use crate::tui::testkit::{self, now, press};
 use crate::tui::update::{update, Msg};

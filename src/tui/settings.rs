@@ -19,7 +19,9 @@ pub const DEFAULT_CONFIG_NAME: &str = "config.toml (built in)";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
+    /// Who signs events and gets nudges (see [`crate::agent`]).
     pub agent: String,
+    pub agent_from: crate::agent::NameFrom,
     pub theme: ThemeName,
     /// From the file; `None` leaves the choice to the environment (see [`Settings::zone`]).
     pub timezone: Option<Tz>,
@@ -54,10 +56,21 @@ impl Settings {
         Settings::load(None, login_name()).expect("the shipped config.toml is valid")
     }
 
-    /// The defaults, then the user's file (path and text) over them.
+    /// The defaults, then the user's file (path and text) over them; the agent from
+    /// the file, else `login`.
     pub fn load(user: Option<(&Path, &str)>, login: String) -> Result<Settings, ConfigErrors> {
+        Settings::load_with(user, None, login)
+    }
+
+    /// As [`Settings::load`], with `SLAWATCH_AGENT`'s value (`env`) over the file's agent.
+    pub fn load_with(
+        user: Option<(&Path, &str)>,
+        env: Option<String>,
+        login: String,
+    ) -> Result<Settings, ConfigErrors> {
         let mut s = Settings {
-            agent: login,
+            agent: String::new(),
+            agent_from: crate::agent::NameFrom::Login,
             theme: ThemeName::Dark,
             timezone: None,
             poll_interval: Duration::from_secs(2),
@@ -74,7 +87,11 @@ impl Settings {
                 errors.extend(e.0);
             }
         }
-        if s.agent.trim().is_empty() {
+        let configured = (!s.agent.is_empty()).then_some(s.agent.as_str());
+        let agent = crate::agent::decide(env.as_deref(), configured, &login);
+        if let Some(a) = agent {
+            (s.agent, s.agent_from) = (a.name, a.from);
+        } else {
             errors.push(ConfigError {
                 path: user.map_or_else(|| PathBuf::from(DEFAULT_CONFIG_NAME), |u| u.0.to_owned()),
                 line: 0,
@@ -171,39 +188,7 @@ impl Settings {
     }
 }
 
-/// The login name from `$USER` or `$LOGNAME`, else the password database's name for
-/// this process's user, or empty.
-pub fn login_name() -> String {
-    let name = std::env::var("USER")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| {
-            std::env::var("LOGNAME")
-                .ok()
-                .filter(|s| !s.trim().is_empty())
-        })
-        .or_else(passwd_name)
-        .unwrap_or_default();
-    super::sanitize::clean(&name).trim().to_owned()
-}
-
-/// The name `/etc/passwd` gives this process's real uid (Linux).
-fn passwd_name() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))?
-        .split_whitespace()
-        .next()?
-        .to_owned();
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|l| {
-        let mut f = l.split(':');
-        let name = f.next()?;
-        let uid_field = f.nth(1)?;
-        (uid_field == uid).then(|| name.to_owned())
-    })
-}
+pub use crate::agent::login_name;
 
 /// The zone `/etc/localtime` links to, or `/etc/timezone` names.
 fn system_zone() -> Option<Tz> {

@@ -248,13 +248,15 @@ pub struct State {
     pub flash: Option<Flash>,
     /// Terminal size, from resize events.
     pub size: (u16, u16),
+    /// Where things go at that size (shared by update and draw).
+    pub layout: super::layout::Layout,
     pub quit: bool,
     /// Where the user's config files are (for the help view).
     pub config_dir: Option<String>,
     /// The compliance view, and the queue marks its figures give.
-    pub compliance: super::compliance::CompliancePane,
+    pub compliance: super::compliance_state::CompliancePane,
     /// Toasts, the nudge log, snoozes and the snooze modal.
-    pub nudges: super::nudges::NudgePane,
+    pub nudges: super::nudges_state::NudgePane,
 }
 
 impl State {
@@ -282,6 +284,7 @@ impl State {
             },
             flash: None,
             size: (80, 24),
+            layout: Default::default(),
             quit: false,
             config_dir: None,
             compliance: Default::default(),

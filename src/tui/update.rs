@@ -9,7 +9,6 @@ use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::state::{State, TicketPane, TimelineRow, View};
-use crate::model::Event;
 
 /// Everything that reaches the UI task.
 #[derive(Debug)]
@@ -20,6 +19,12 @@ pub enum Msg {
     /// The 1 Hz countdown tick.
     Tick,
     Source(SourceMsg),
+    /// Part of the first snapshot, evaluated off the UI task (`first`: as
+    /// [`SourceMsg::LoadChunk`]'s).
+    Evaluated {
+        parts: Vec<Vec<super::board::Entry>>,
+        first: bool,
+    },
     /// The compliance worker's answer.
     Compliance(super::compliance::Reply),
     /// The nudge service or the desktop notifier.
@@ -30,24 +35,7 @@ pub enum Msg {
 
 pub use crate::sync::feed::SourceMsg;
 
-/// What `update` asks the outside world to do.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Effect {
-    Append(Event),
-    LoadHistory(String),
-    Bell,
-    /// Clear and repaint the whole screen.
-    Redraw,
-    Quit,
-    /// Ask the compliance worker for a month's figures.
-    Compliance(super::compliance::Request),
-    /// Hold back the ticket's warnings (never its breach) for `minutes`.
-    Snooze {
-        ticket: String,
-        minutes: u32,
-    },
-    Unsnooze(String),
-}
+pub use super::effect::Effect;
 
 pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -69,7 +57,10 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 set_text_filter(s, text);
             }
         }
-        Msg::Resize(w, h) => s.size = (w, h),
+        Msg::Resize(w, h) => {
+            s.size = (w, h);
+            s.layout = super::layout::Layout::of(w, h);
+        }
         Msg::Tick => {
             let breached = s.board.tick(now);
             // With nudges on, the breach nudge rings (once, across consoles).
@@ -80,6 +71,12 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             super::nudges::tick(s, now);
         }
         Msg::Source(m) => source(s, m, now, &mut fx),
+        Msg::Evaluated { parts, first } => {
+            if first || !s.board.is_loading() {
+                s.board.begin_load();
+            }
+            s.board.add_evaluated(parts);
+        }
         Msg::Compliance(r) => super::compliance::on_reply(s, r, now),
         Msg::Nudge(ev) => super::nudges::on_event(s, ev, now, &mut fx),
         Msg::Worker(r) => worker(s, r, now),
@@ -313,7 +310,7 @@ fn list_len(s: &State) -> usize {
 }
 
 fn page(s: &State) -> usize {
-    super::view::list_height(s.size.1).max(1)
+    s.layout.page()
 }
 
 fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
@@ -325,9 +322,9 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
             let row = to(cur, n);
             s.queue.select(&s.board, rows, row);
             // Scroll only when the cursor leaves the rows shown (as the renderer does).
-            let h = super::view::list_height(s.size.1);
-            let shown = super::view::queue::window(s.queue.offset, cur, h, n);
-            s.queue.offset = super::view::queue::window(shown, row, h, n);
+            let h = s.layout.list_rows;
+            let shown = super::list::window(s.queue.offset, cur, h, n);
+            s.queue.offset = super::list::window(shown, row, h, n);
         }
         View::Escalations => {
             let cur = s.esc.cursor(&s.board, &s.escalations);
@@ -342,7 +339,7 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
                 .as_ref()
                 .and_then(|t| t.timeline.as_ref())
                 .map_or(0, Vec::len);
-            let h = super::view::timeline_height(s.size.1);
+            let h = s.layout.timeline_rows;
             let max = len.saturating_sub(h);
             if let Some(t) = &mut s.ticket {
                 let cur = t.scroll.unwrap_or(max).min(max);
@@ -351,8 +348,7 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
             }
         }
         View::Help => {
-            let max =
-                super::view::help::line_count(s).saturating_sub(super::view::list_height(s.size.1));
+            let max = super::help::line_count(s).saturating_sub(s.layout.list_rows);
             s.help_scroll = to(s.help_scroll, max + 1).min(max);
         }
         // Their own keys (see `compliance::action`, `nudges::action`).
@@ -446,12 +442,14 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        Action::Up => move_cursor(s, |c, _| c.saturating_sub(1)),
-        Action::Down => move_cursor(s, |c, n| (c + 1).min(n.saturating_sub(1))),
-        Action::PageUp => move_cursor(s, |c, _| c.saturating_sub(p)),
-        Action::PageDown => move_cursor(s, |c, n| (c + p).min(n.saturating_sub(1))),
-        Action::Top => move_cursor(s, |_, _| 0),
-        Action::Bottom => move_cursor(s, |_, n| n.saturating_sub(1)),
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => {
+            move_cursor(s, |c, n| super::list::step(a, c, n, p).unwrap_or(c));
+        }
         Action::FilterMine => toggle(s, |f| f.mine = !f.mine),
         Action::FilterBreached => toggle(s, |f| f.breached = !f.breached),
         Action::FilterAtRisk => toggle(s, |f| f.at_risk = !f.at_risk),

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::*;
 use std::sync::Arc;
 
-use crate::model::EventKind;
+use crate::model::{Event, EventKind};
 use crate::sla::Facts;
 use crate::store::{SqliteStore, Store};
 use crate::tui::board::{Board, Class};
@@ -698,4 +698,36 @@ fn the_text_filter_ignores_case_and_never_spans_two_fields() {
     );
     assert!(shown(&mut board, "1acme").is_empty(), "id then customer");
     assert_eq!(shown(&mut board, "").len(), 5);
+}
+
+#[test]
+fn a_snapshot_evaluated_off_the_ui_task_loads_the_same_board() {
+    let tickets = testkit::snapshot(&testkit::events(now()));
+    let loaded = |s: &mut State| {
+        let last = SourceMsg::Loaded {
+            tickets: Vec::new(),
+            cursor: None,
+        };
+        update(s, Msg::Source(last), now());
+    };
+    let mut a = testkit::empty_state();
+    update(
+        &mut a,
+        Msg::Source(SourceMsg::LoadChunk {
+            tickets: tickets.clone(),
+            first: true,
+        }),
+        now(),
+    );
+    loaded(&mut a);
+    let mut b = testkit::empty_state();
+    let (one, two) = tickets.split_at(3);
+    for (part, first) in [(one, true), (two, false)] {
+        let parts = b.board.evaluator().evaluate(part.to_vec(), now(), true);
+        update(&mut b, Msg::Evaluated { parts, first }, now());
+    }
+    loaded(&mut b);
+    assert!(b.source.loaded);
+    assert_eq!(keys(&a.board), keys(&b.board));
+    assert_eq!(a.board.counts().open, b.board.counts().open);
 }

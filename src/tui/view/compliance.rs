@@ -25,20 +25,6 @@ use crate::tui::sanitize::{clean, width};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
-/// The help view's paragraph about this view.
-pub const HELP: &[&str] = &[
-    "One month (this month to date unless chosen), in each contract's time zone.",
-    "Tkts: tickets open at some point in the month. All %: outcomes met of all",
-    "  decided (ack, client-update cycles, restore, resolve); then per metric.",
-    "Brch: breaches decided in the month; per day: . none, ▁ to █ up to the max.",
-    "Exposure: penalties so far = owed if every open outage were restored now.",
-    "In 1 h: the penalty if nothing is restored or answered in the next hour.",
-    "Budget: outage minutes the mildest availability threshold still allows;",
-    "  burn 1x spends it exactly by the month's end; when it runs out.",
-    "$ rows: open tickets whose next hour costs money; marked $ in the queue.",
-    "Computed in the background: every 30 s while shown, else every 60 s.",
-];
-
 /// A column: x and width.
 type Span = (u16, usize);
 

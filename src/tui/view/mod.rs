@@ -24,6 +24,7 @@ use ratatui::Frame;
 
 use super::action::{Action, Section};
 use super::fmt;
+pub(crate) use super::fmt::metric_short;
 use super::sanitize::{fit, truncate, width};
 use super::state::{State, View, FLASH_FOR};
 use super::theme::Theme;
@@ -35,12 +36,12 @@ pub const MIN_HEIGHT: u16 = 12;
 /// Rows of a list view body for a terminal `h` rows high (header 2, column header 1,
 /// footer 1).
 pub fn list_height(h: u16) -> usize {
-    usize::from(h.saturating_sub(4))
+    crate::tui::layout::Layout::of(0, h).list_rows
 }
 
 /// Timeline rows shown in the ticket view.
 pub fn timeline_height(h: u16) -> usize {
-    usize::from(h.saturating_sub(ticket::FIXED_ROWS))
+    crate::tui::layout::Layout::of(0, h).timeline_rows
 }
 
 pub fn render(frame: &mut Frame, s: &State, theme: &Theme, now: DateTime<Utc>) {
@@ -470,16 +471,6 @@ fn short_label(a: Action) -> &'static str {
 }
 
 /// Short names of the metrics for narrow columns.
-pub(crate) fn metric_short(m: crate::sla::Metric) -> &'static str {
-    use crate::sla::Metric;
-    match m {
-        Metric::Acknowledge => "ack",
-        Metric::ClientUpdate => "update",
-        Metric::Restore => "restore",
-        Metric::Resolve => "resolve",
-    }
-}
-
 /// Draws a budget bar of `w` cells for `pct` percent used, then a space and the
 /// percentage (6 more columns).
 pub(crate) fn bar(buf: &mut Buffer, x: u16, y: u16, pct: f64, w: usize, fill: Style, empty: Style) {

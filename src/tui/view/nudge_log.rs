@@ -8,12 +8,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
-use super::queue::{ticket_state, Col};
 use super::{cell, key_of, put};
 use crate::notify::Nudge;
 use crate::sla::Severity;
 use crate::tui::action::{Action, Section};
-use crate::tui::board::Entry;
 use crate::tui::nudges::{snooze_left, SnoozeModal};
 use crate::tui::sanitize::{clean, truncate, width};
 use crate::tui::state::State;
@@ -56,7 +54,7 @@ pub fn toast_text(n: &Nudge) -> String {
 /// Log rows shown for a terminal `h` rows high (header, column heading, detail lines
 /// and footer taken off).
 pub fn rows(h: u16) -> usize {
-    usize::from(h.saturating_sub(2 + 1 + 3 + 1))
+    crate::tui::layout::Layout::of(0, h).nudge_rows
 }
 
 /// The nudge log: newest first, time in the agent's zone, the selected entry's
@@ -94,7 +92,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
     let n = p.log.len();
     let cur = p.sel.min(n - 1);
-    let offset = super::queue::window(p.offset, cur, list_h, n);
+    let offset = crate::tui::list::window(p.offset, cur, list_h, n);
     for (i, nudge) in p.log.iter().enumerate().skip(offset).take(list_h) {
         let y = area.y + 1 + (i - offset) as u16;
         let selected = i == cur;
@@ -344,44 +342,6 @@ pub fn modal(
         key_of(s, Section::Form, Action::Cancel),
     );
     put(buf, x, r.bottom().saturating_sub(2), &hint, iw, theme.muted);
-}
-
-/// Overwrites a queue row's state cell with the snooze mark ("z 12m") when the
-/// ticket's warnings are snoozed.
-#[allow(clippy::too_many_arguments)]
-pub fn mark_snoozed(
-    buf: &mut Buffer,
-    x0: u16,
-    y: u16,
-    cols: &[(Col, usize)],
-    s: &State,
-    e: &Entry,
-    theme: &Theme,
-    now: DateTime<Utc>,
-    selected: bool,
-) {
-    let Some(until) = s.nudges.snoozed_until(e.key(), now.timestamp_micros()) else {
-        return;
-    };
-    let mut x = x0;
-    for &(c, w) in cols {
-        if c == Col::State {
-            let left = snooze_left(until, now.timestamp_micros());
-            let text = if w >= 14 {
-                format!("z snoozed {left}")
-            } else {
-                format!("z {left} {}", ticket_state(e))
-            };
-            let st = if selected {
-                theme.paused.patch(theme.selected)
-            } else {
-                theme.paused
-            };
-            cell(buf, x, y, &text, w, st);
-            return;
-        }
-        x += w as u16 + 1;
-    }
 }
 
 /// The header's third line, when something about nudges is wrong.

@@ -175,21 +175,11 @@ pub fn draw_list(
             show_customer,
             s.compliance.marked(e.key()),
         );
-        super::nudge_log::mark_snoozed(buf, area.x, y, &cols, s, e, theme, now, r == cur);
+        mark_snoozed(buf, area.x, y, &cols, s, e, theme, now, r == cur);
     }
 }
 
-/// The first row to show so that `cur` is visible, starting from `offset`.
-pub fn window(offset: usize, cur: usize, h: usize, len: usize) -> usize {
-    let h = h.max(1);
-    let mut o = offset.min(len.saturating_sub(h));
-    if cur < o {
-        o = cur;
-    } else if cur >= o + h {
-        o = cur + 1 - h;
-    }
-    o
-}
+pub use crate::tui::list::window;
 
 /// What a ticket's row says about its state, in words.
 pub fn ticket_state(e: &Entry) -> String {
@@ -353,5 +343,43 @@ fn row(
             cell(buf, x, y, " ", 1, sel(base));
         }
         x += 1;
+    }
+}
+
+/// Overwrites a queue row's state cell with the snooze mark ("z 12m") when the
+/// ticket's warnings are snoozed.
+#[allow(clippy::too_many_arguments)]
+pub fn mark_snoozed(
+    buf: &mut Buffer,
+    x0: u16,
+    y: u16,
+    cols: &[(Col, usize)],
+    s: &State,
+    e: &Entry,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    selected: bool,
+) {
+    let Some(until) = s.nudges.snoozed_until(e.key(), now.timestamp_micros()) else {
+        return;
+    };
+    let mut x = x0;
+    for &(c, w) in cols {
+        if c == Col::State {
+            let left = crate::tui::nudges_state::snooze_left(until, now.timestamp_micros());
+            let text = if w >= 14 {
+                format!("z snoozed {left}")
+            } else {
+                format!("z {left} {}", ticket_state(e))
+            };
+            let st = if selected {
+                theme.paused.patch(theme.selected)
+            } else {
+                theme.paused
+            };
+            cell(buf, x, y, &text, w, st);
+            return;
+        }
+        x += w as u16 + 1;
     }
 }

@@ -13,9 +13,7 @@ use crate::tui::sanitize::clean;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
-/// Terminal rows that are not timeline: header 2, footer 1, facts 3, clock header 1,
-/// four clocks, timeline header 1.
-pub const FIXED_ROWS: u16 = 12;
+pub use crate::tui::layout::TICKET_FIXED_ROWS as FIXED_ROWS;
 
 pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let Some(pane) = &s.ticket else {
@@ -145,7 +143,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                 let yy = y + n as u16;
                 let sev = policy.map_or(Severity::Ok, |p| {
                     p.warnings_for(c.metric)
-                        .severity(c.percent(), c.remaining, c.is_breached())
+                        .severity(c.elapsed, c.target, c.is_breached())
                 });
                 let style = match c.state {
                     ClockState::Paused => theme.paused,

@@ -1,0 +1,22 @@
+//! What the console's update asks the outside world to do (the event loop does it).
+
+use crate::model::Event;
+
+/// What `update` asks the outside world to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Append(Event),
+    LoadHistory(String),
+    Bell,
+    /// Clear and repaint the whole screen.
+    Redraw,
+    Quit,
+    /// Ask the compliance worker for a month's figures.
+    Compliance(crate::sync::jobs::Request),
+    /// Hold back the ticket's warnings (never its breach) for `minutes`.
+    Snooze {
+        ticket: String,
+        minutes: u32,
+    },
+    Unsnooze(String),
+}
