@@ -154,3 +154,23 @@ fn an_empty_file_is_named_as_empty_not_read_only() {
     ok(&db, &["import", "assets/examples/tickets.csv"]);
     assert_eq!(ok(&db, &["export"]).lines().count(), 12);
 }
+
+#[test]
+fn a_file_its_owner_may_still_write_is_not_read_without_locks() {
+    let (_dir, ro) = dirs();
+    let db = ro.join("s.db");
+    ok(&db, &["import", "assets/examples/tickets.csv"]);
+    set_mode(&db, 0o644);
+    set_mode(&ro, 0o555);
+    let Some(out) = as_reader(&db, &["export"]) else {
+        return;
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("safe only for a file nobody can write"),
+        "{err}"
+    );
+    assert!(err.contains("chmod a-w"), "{err}");
+    set_mode(&ro, 0o755);
+}

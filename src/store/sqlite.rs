@@ -63,11 +63,14 @@ impl SqliteStore {
                 Err(StoreError::ReadOnly { .. }) => Err(old),
                 Err(e) => Err(e),
             },
-            Err(StoreError::ReadOnly { .. }) if read_only::whole_in_main_file(path) => {
+            Err(StoreError::ReadOnly { .. }) if !read_only::whole_in_main_file(path) => {
+                Err(read_only::unreadable_wal(path))
+            }
+            Err(StoreError::ReadOnly { .. }) if read_only::nobody_writes(path) => {
                 let uri = read_only::immutable_uri(path)?;
                 Self::open_at(path, Path::new(&uri), flags | OpenFlags::SQLITE_OPEN_URI)
             }
-            Err(StoreError::ReadOnly { .. }) => Err(read_only::unreadable_wal(path)),
+            Err(StoreError::ReadOnly { .. }) => Err(read_only::writable_by_others(path)),
             other => other,
         }
     }

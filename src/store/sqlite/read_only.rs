@@ -4,7 +4,9 @@
 //! creates next to the file when it is missing. A reader who may write neither the file
 //! nor its directory cannot create it, and SQLite then refuses even to read. When no
 //! `-wal` file exists every committed transaction is in the main file, so reading that
-//! file as it is (SQLite's `immutable` mode, without locks) sees the whole log.
+//! file as it is (SQLite's `immutable` mode, without locks) sees the whole log — safe
+//! only when nobody can change the file meanwhile: it has no write permission for
+//! anyone, or lies on a read-only file system.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +40,27 @@ fn wal_of(path: &Path) -> PathBuf {
 /// Whether the file may be read without its lock files: nothing is waiting in a WAL.
 pub(super) fn whole_in_main_file(path: &Path) -> bool {
     std::fs::metadata(wal_of(path)).map_or(true, |m| m.len() == 0)
+}
+
+/// Whether no process (short of root changing the permissions) can write the file.
+pub(super) fn nobody_writes(path: &Path) -> bool {
+    let no_write_bits = std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly());
+    no_write_bits
+        || std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::ReadOnlyFilesystem)
+}
+
+/// What to say when the lock files cannot be made and someone may write the file.
+pub(super) fn writable_by_others(path: &Path) -> StoreError {
+    StoreError::NotReadable {
+        path: path.to_path_buf(),
+        why: "this user may not create SQLite's lock files in its directory, and reading \
+              without them is safe only for a file nobody can write; make the file \
+              read-only for everyone (chmod a-w) or let this user write the directory"
+            .into(),
+    }
 }
 
 /// What to say when the lock files cannot be made and a WAL holds committed events
