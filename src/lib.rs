@@ -5,6 +5,7 @@ pub mod formats;
 pub mod model;
 pub mod notify;
 pub mod report;
+pub mod server;
 pub mod sla;
 pub mod slots;
 pub mod store;

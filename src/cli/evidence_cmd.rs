@@ -1,7 +1,7 @@
 //! `slawatch evidence TICKET --out DIR`: the ticket's evidence package.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -10,7 +10,7 @@ use super::config_args::{now_arg, ConfigArgs};
 use crate::report::evidence::{self, ChainedEvent};
 use crate::report::text::terminal;
 use crate::sla::penalty::{Book, Env};
-use crate::store::{SqliteStore, Store};
+use crate::store::{Store, StoreTarget};
 
 #[derive(Args, Debug)]
 pub struct EvidenceArgs {
@@ -27,7 +27,7 @@ pub struct EvidenceArgs {
 }
 
 /// Every stored event, grouped by ticket in chain order.
-pub fn load_chains(store: &SqliteStore) -> anyhow::Result<BTreeMap<String, Vec<ChainedEvent>>> {
+pub fn load_chains(store: &dyn Store) -> anyhow::Result<BTreeMap<String, Vec<ChainedEvent>>> {
     let mut chains: BTreeMap<String, Vec<ChainedEvent>> = BTreeMap::new();
     store.for_each_event(None, &mut |s| {
         chains
@@ -44,7 +44,7 @@ pub fn load_chains(store: &SqliteStore) -> anyhow::Result<BTreeMap<String, Vec<C
     Ok(chains)
 }
 
-pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: EvidenceArgs, db: &StoreTarget) -> anyhow::Result<()> {
     let now = now_arg(args.now.as_deref())?;
     let bundle = args.config.bundle()?;
     let compiled = bundle.compile().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -52,12 +52,12 @@ pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
         policies: &compiled.policies,
         calendars: &compiled.calendars,
     };
-    let store = SqliteStore::open_read_only(db)?;
-    let mut chains = load_chains(&store)?;
+    let store = db.open_read_only()?;
+    let mut chains = load_chains(&*store)?;
     let Some(subject) = chains.remove(&args.ticket) else {
         bail!(
             "store {} has no events for ticket {:?}",
-            db.display(),
+            db,
             terminal(&args.ticket)
         );
     };

@@ -2,13 +2,13 @@
 //! one transaction, or nothing.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
 
 use crate::formats::{read_file, FormatErrors};
-use crate::store::{SqliteStore, Store};
+use crate::store::StoreTarget;
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
@@ -17,7 +17,7 @@ pub struct ImportArgs {
     pub files: Vec<PathBuf>,
 }
 
-pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: ImportArgs, db: &StoreTarget) -> anyhow::Result<()> {
     let mut events = Vec::new();
     let mut errors = FormatErrors(Vec::new());
     for file in &args.files {
@@ -33,7 +33,7 @@ pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
             errors.len()
         );
     }
-    let mut store = SqliteStore::open(db)?;
+    let mut store = db.open()?;
     let new = store
         .append_all(&events)
         .map_err(|e| anyhow::anyhow!("{e}; nothing was imported"))?;
@@ -42,7 +42,7 @@ pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
         "imported {new} new event(s) ({} already stored) for {} ticket(s) into {}",
         events.len() - new,
         tickets.len(),
-        db.display()
+        db
     );
     Ok(())
 }

@@ -11,13 +11,17 @@ mod input;
 mod notify_test_cmd;
 mod penalties_cmd;
 mod report_cmd;
+mod serve_cmd;
 mod sla_cmd;
+mod token_cmd;
 mod verify_cmd;
 pub mod watch_cmd;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+use crate::store::StoreTarget;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -30,6 +34,15 @@ pub struct Cli {
     /// The store file (default: slawatch.db in the platform data directory).
     #[arg(long, global = true, env = "SLAWATCH_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// A PostgreSQL store instead of the file (team mode): postgres://USER@HOST:PORT/DATABASE.
+    #[arg(
+        long,
+        global = true,
+        env = "SLAWATCH_DATABASE_URL",
+        value_name = "URL",
+        conflicts_with = "db"
+    )]
+    pub database_url: Option<String>,
     /// Open the console on a fresh demo data set (at --db if given, which must be new
     /// or empty; else demo.db in the data directory, replaced on every run).
     #[arg(long)]
@@ -47,6 +60,14 @@ impl Cli {
         match &self.db {
             Some(p) => Ok(p.clone()),
             None => Ok(crate::store::default_path()?),
+        }
+    }
+
+    /// The store this invocation works on: `--database-url`, else the file.
+    pub fn store_target(&self) -> anyhow::Result<StoreTarget> {
+        match &self.database_url {
+            Some(url) => Ok(StoreTarget::Postgres(url.clone())),
+            None => Ok(StoreTarget::Sqlite(self.store_path()?)),
         }
     }
 }
@@ -76,6 +97,11 @@ pub enum Command {
     /// Nudge before every SLA deadline with no console: print each nudge and send it as
     /// a desktop notification.
     Watch(watch_cmd::WatchArgs),
+    /// Serve the store over HTTP for a team: consoles, watchers and monitoring (see README, "Team mode").
+    Serve(serve_cmd::ServeArgs),
+    /// Bearer tokens of `slawatch serve`: create, list, revoke.
+    #[command(subcommand)]
+    Token(token_cmd::TokenCmd),
     /// Send one desktop notification and report whether a notification server took it.
     NotifyTest(notify_test_cmd::NotifyTestArgs),
 }
@@ -83,7 +109,11 @@ pub enum Command {
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let db = cli.store_path();
+    let db = cli.store_target();
+    let file = cli.store_path();
+    if cli.database_url.is_some() && matches!(cli.command, None | Some(Command::Watch(_))) {
+        anyhow::bail!("the console and `watch` work on a store file (--db); on a team's PostgreSQL store, run `slawatch serve` and connect through it");
+    }
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
@@ -94,7 +124,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
         Some(Command::Report(args)) => report_cmd::run(args, &db?),
-        Some(Command::Watch(args)) => watch_cmd::run(args, &db?),
+        Some(Command::Serve(args)) => serve_cmd::run(args, &db?),
+        Some(Command::Token(cmd)) => token_cmd::run(cmd, &db?),
+        Some(Command::Watch(args)) => watch_cmd::run(args, &file?),
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => console::run(&cli, started),
     }

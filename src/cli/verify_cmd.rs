@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use clap::Args;
 
-use crate::store::{SqliteStore, Store};
+use crate::store::postgres::PgStore;
+use crate::store::{SqliteStore, Store, StoreTarget};
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -45,18 +46,29 @@ fn verify_evidence(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(args: VerifyArgs, db: anyhow::Result<PathBuf>) -> anyhow::Result<()> {
+pub fn run(args: VerifyArgs, db: anyhow::Result<StoreTarget>) -> anyhow::Result<()> {
     if let Some(dir) = &args.evidence {
         return verify_evidence(dir);
     }
     let db = &db?;
-    let store = if args.rebuild_projection {
-        let mut s = SqliteStore::open(db)?;
-        let n = s.rebuild_projection()?;
-        println!("rebuilt the projection of {n} tickets");
-        s
-    } else {
-        SqliteStore::open_read_only(db)?
+    let store: Box<dyn Store> = match (db, args.rebuild_projection) {
+        (StoreTarget::Sqlite(path), true) => {
+            let mut s = SqliteStore::open(path)?;
+            println!(
+                "rebuilt the projection of {} tickets",
+                s.rebuild_projection()?
+            );
+            Box::new(s)
+        }
+        (StoreTarget::Postgres(url), true) => {
+            let mut s = PgStore::connect(url)?;
+            println!(
+                "rebuilt the projection of {} tickets",
+                s.rebuild_projection()?
+            );
+            Box::new(s)
+        }
+        (_, false) => db.open_read_only()?,
     };
     let report = store.verify()?;
     for p in &report.problems {
@@ -65,7 +77,7 @@ pub fn run(args: VerifyArgs, db: anyhow::Result<PathBuf>) -> anyhow::Result<()> 
     if !report.is_ok() {
         bail!(
             "store {}: {} problem(s) in {} tickets, {} events",
-            db.display(),
+            db,
             report.problems.len(),
             report.tickets,
             report.events

@@ -65,6 +65,17 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<Vec<Event>, FormatErrors> {
 
 /// Reads file content already in memory; `path` only names it in errors.
 pub fn read_bytes(path: &Path, format: Format, bytes: &[u8]) -> Result<Vec<Event>, FormatErrors> {
+    let located = read_bytes_located(path, format, bytes)?;
+    Ok(located.into_iter().map(|(e, _)| e).collect())
+}
+
+/// [`read_bytes`], with the 1-based line each event starts on (for errors found later,
+/// as a server's checks of who may record what).
+pub fn read_bytes_located(
+    path: &Path,
+    format: Format,
+    bytes: &[u8],
+) -> Result<Vec<(Event, usize)>, FormatErrors> {
     let text = utf8(path, bytes)?;
     // Spreadsheet programs like to start UTF-8 files with a byte order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -174,7 +185,7 @@ impl<'p> Found<'p> {
 
     /// The same event twice is harmless (imports are idempotent); the same id for
     /// different content means one of them is wrong, and the user must pick.
-    fn finish(mut self) -> Result<Vec<Event>, FormatErrors> {
+    fn finish(mut self) -> Result<Vec<(Event, usize)>, FormatErrors> {
         let mut first: HashMap<String, usize> = HashMap::new();
         let mut kept = Vec::with_capacity(self.events.len());
         for s in std::mem::take(&mut self.events) {
@@ -205,7 +216,7 @@ impl<'p> Found<'p> {
             }
         }
         if self.errors.is_empty() {
-            Ok(kept.into_iter().map(|s| s.event).collect())
+            Ok(kept.into_iter().map(|s| (s.event, s.line)).collect())
         } else {
             self.errors.sort_by_key(|e| e.line);
             Err(FormatErrors(self.errors))
