@@ -116,7 +116,16 @@ fn many_writers_through_two_servers_and_every_reader_sees_every_event_once_in_ch
         let seen = t.join().unwrap();
         let ids: Vec<&str> = seen.iter().map(|e| e["id"].as_str().unwrap()).collect();
         let unique: HashSet<&str> = ids.iter().copied().collect();
-        assert_eq!(unique.len(), ids.len(), "an event was given twice");
+        let mut counts: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            counts.entry(id).or_default().push(i);
+        }
+        let twice: Vec<_> = counts.iter().filter(|(_, v)| v.len() > 1).collect();
+        assert_eq!(
+            unique.len(),
+            ids.len(),
+            "an event was given twice: {twice:?} of {ids:?}"
+        );
         assert_eq!(ids.len(), total, "an event was skipped");
         let mut heads: BTreeMap<&str, &str> = BTreeMap::new();
         for e in &seen {
