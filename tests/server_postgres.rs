@@ -181,10 +181,10 @@ fn the_store_commands_work_on_postgres_with_the_same_hashes_as_the_file() {
     run(&lite, &["import", &f]);
     assert_eq!(run(&pg, &["export"]), run(&lite, &["export"]));
     assert!(run(&pg, &["verify"]).starts_with("ok: 1 tickets, 2 events"));
-    let srv = Serve::start(&pg, &[]);
+    let mut srv = Serve::start(&pg, &[]);
     let viewer = token(&pg, "victor", "viewer", &[]);
     let (_, from_pg) = srv.get(&viewer, "/v1/tickets/ACME-1");
-    drop(srv);
+    assert!(srv.terminate().success(), "SIGTERM ends serve cleanly");
     let srv = Serve::start(&lite, &[]);
     let viewer = token(&lite, "victor", "viewer", &[]);
     let (_, from_lite) = srv.get(&viewer, "/v1/tickets/ACME-1");
@@ -200,4 +200,86 @@ fn the_store_commands_work_on_postgres_with_the_same_hashes_as_the_file() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr)
         .contains("PostgreSQL store postgres://nobody@127.0.0.1:1/none"));
+}
+
+#[test]
+fn serve_killed_under_load_keeps_every_acknowledged_event_and_chains_verify() {
+    let Some(db) = ScratchDb::create("serve SIGKILL under load") else {
+        return;
+    };
+    let store = ["--database-url", db.url.as_str()];
+    let writers: Vec<String> = (0..4)
+        .map(|w| token(&store, &format!("k{w}"), "agent", &[]))
+        .collect();
+    let srv = Arc::new(Serve::start(&store, &[]));
+    let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut threads = Vec::new();
+    for (w, tok) in writers.iter().enumerate() {
+        let (url, tok, acked) = (srv.url.clone(), tok.clone(), Arc::clone(&acknowledged));
+        threads.push(std::thread::spawn(move || {
+            for n in 0.. {
+                let id = format!("k{w}-{n}");
+                let e = if n == 0 {
+                    detected(&id, &format!("K-{w}"), &format!("k{w}"))
+                } else {
+                    event(
+                        &id,
+                        &format!("K-{w}"),
+                        "note",
+                        &format!("k{w}"),
+                        json!({"text": "load"}),
+                    )
+                };
+                let r = ureq::post(&format!("{url}/v1/events"))
+                    .set("Authorization", &format!("Bearer {tok}"))
+                    .send_string(&e.to_string());
+                match r {
+                    Ok(resp) if resp.status() / 100 == 2 => acked.lock().unwrap().push(id),
+                    _ => return n,
+                }
+            }
+            unreachable!()
+        }));
+    }
+    // Let the writers run, then kill the server without warning.
+    while acknowledged.lock().unwrap().len() < 100 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let pid = srv.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap()
+        .success());
+    for t in threads {
+        t.join().unwrap();
+    }
+    let acked = acknowledged.lock().unwrap().clone();
+    let export = Command::new(BIN)
+        .args(store)
+        .arg("export")
+        .output()
+        .unwrap();
+    let stored: HashSet<String> = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "acknowledged but not stored: {lost:?}");
+    let verify = Command::new(BIN)
+        .args(store)
+        .arg("verify")
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
 }

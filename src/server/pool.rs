@@ -53,3 +53,12 @@ impl Pool {
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 }
+
+impl Drop for Pool {
+    /// The synchronous PostgreSQL client blocks on its own runtime when it closes, which
+    /// tokio forbids on a runtime thread: close the connections on a plain thread.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let _ = std::thread::spawn(move || drop(idle)).join();
+    }
+}
