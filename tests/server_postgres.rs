@@ -283,3 +283,31 @@ fn serve_killed_under_load_keeps_every_acknowledged_event_and_chains_verify() {
         String::from_utf8_lossy(&verify.stdout)
     );
 }
+
+#[test]
+fn migrate_moves_a_store_file_to_postgres_with_every_hash_unchanged() {
+    let Some(db) = ScratchDb::create("migrate to postgres") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("solo.db").display().to_string();
+    let run = |args: &[&str]| Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        run(&["--db", &file, "demo", "--now", "2026-03-10T12:00:00Z"])
+            .status
+            .success()
+    );
+    let out = run(&["migrate", "--from", &file, "--to", &db.url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("every hash unchanged"),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lite = run(&["--db", &file, "export"]).stdout;
+    let pg = run(&["--database-url", &db.url, "export"]).stdout;
+    assert_eq!(lite, pg);
+    assert!(run(&["--database-url", &db.url, "verify"]).status.success());
+    let again = run(&["migrate", "--from", &file, "--to", &db.url]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("migrated 0 new event(s)"));
+}

@@ -8,6 +8,7 @@ mod evidence_cmd;
 mod export_cmd;
 mod import_cmd;
 mod input;
+mod migrate_cmd;
 mod notify_test_cmd;
 mod penalties_cmd;
 mod report_cmd;
@@ -99,6 +100,8 @@ pub enum Command {
     Watch(watch_cmd::WatchArgs),
     /// Serve the store over HTTP for a team: consoles, watchers and monitoring (see README, "Team mode").
     Serve(serve_cmd::ServeArgs),
+    /// Copy a store file into a PostgreSQL database, every hash unchanged.
+    Migrate(migrate_cmd::MigrateArgs),
     /// Bearer tokens of `slawatch serve`: create, list, revoke.
     #[command(subcommand)]
     Token(token_cmd::TokenCmd),
@@ -126,6 +129,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Report(args)) => report_cmd::run(args, &db?),
         Some(Command::Serve(args)) => serve_cmd::run(args, &db?),
         Some(Command::Token(cmd)) => token_cmd::run(cmd, &db?),
+        Some(Command::Migrate(args)) => migrate_cmd::run(args),
         Some(Command::Watch(args)) => watch_cmd::run(args, &file?),
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => console::run(&cli, started),
