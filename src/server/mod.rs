@@ -148,6 +148,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("--listen {}: {e}", config.listen))?;
     tracing::info!(listen = %listener.local_addr()?, store = %config.target, "serving");
     let app = router(state.clone());
+    // Answers are small and each one is awaited: send them at once, not after Nagle's wait.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         signal().await;
         tracing::info!("shutting down: finishing in-flight requests, closing long-polls");
