@@ -8,6 +8,7 @@ pub mod heap;
 pub mod model;
 pub mod notify;
 pub mod report;
+pub mod server;
 pub mod sla;
 pub mod slots;
 pub mod store;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use super::input::parse_instant;
-use crate::store::{SqliteStore, Store};
+use crate::store::StoreTarget;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -19,16 +19,15 @@ pub struct DemoArgs {
     pub now: Option<String>,
 }
 
-pub fn run(args: DemoArgs, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: DemoArgs, db: &StoreTarget) -> anyhow::Result<()> {
     let now = match &args.now {
         Some(s) => parse_instant(s).map_err(|e| anyhow!("--now: {e}"))?,
         None => Utc::now(),
     };
-    let (events, tickets) = seed(db, args.seed, now)?;
+    let (events, tickets) = seed_into(db, args.seed, now)?;
     println!(
         "seeded {events} events for {tickets} tickets (seed {}) into {}",
-        args.seed,
-        db.display()
+        args.seed, db
     );
     Ok(())
 }
@@ -37,12 +36,20 @@ pub fn run(args: DemoArgs, db: &Path) -> anyhow::Result<()> {
 /// number of events and tickets. A store that already holds events is left alone:
 /// demo tickets would mingle with real ones.
 pub fn seed(db: &Path, seed: u64, now: DateTime<Utc>) -> anyhow::Result<(usize, usize)> {
-    let mut store = SqliteStore::open(db)?;
-    let held = store.changes_since(0, 1)?.events.len();
-    if held > 0 {
+    seed_into(&StoreTarget::Sqlite(db.to_path_buf()), seed, now)
+}
+
+/// [`seed`] into any store.
+pub fn seed_into(
+    db: &StoreTarget,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(usize, usize)> {
+    let mut store = db.open()?;
+    if store.holds_events()? {
         bail!(
-            "store {} already holds events; demo data goes into a new store: pass --db NEW.db",
-            db.display()
+            "store {} already holds events; demo data goes into a new store: pass a new --db or --database-url",
+            db
         );
     }
     let events = crate::demo::demo_events(seed, now);

@@ -15,7 +15,7 @@ use crate::report::text::terminal;
 use crate::sla::penalty::{Book, Env};
 use crate::store::checkpoint::Checkpoint;
 use crate::store::merkle;
-use crate::store::{SqliteStore, Store};
+use crate::store::{SqliteStore, Store, StoreTarget};
 
 #[derive(Args, Debug)]
 pub struct EvidenceArgs {
@@ -36,7 +36,7 @@ pub struct EvidenceArgs {
 }
 
 /// Every stored event, grouped by ticket in chain order.
-pub fn load_chains(store: &SqliteStore) -> anyhow::Result<BTreeMap<String, Vec<ChainedEvent>>> {
+pub fn load_chains(store: &dyn Store) -> anyhow::Result<BTreeMap<String, Vec<ChainedEvent>>> {
     let mut chains: BTreeMap<String, Vec<ChainedEvent>> = BTreeMap::new();
     store.for_each_event(None, &mut |s| {
         chains
@@ -93,7 +93,7 @@ fn prove(ev: &Evidence, db: &Path, key: Option<&Path>) -> anyhow::Result<Proofs>
     })
 }
 
-pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: EvidenceArgs, db: &StoreTarget) -> anyhow::Result<()> {
     let now = now_arg(args.now.as_deref())?;
     let bundle = args.config.bundle()?;
     let compiled = bundle.compile().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -101,12 +101,12 @@ pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
         policies: &compiled.policies,
         calendars: &compiled.calendars,
     };
-    let store = SqliteStore::open_read_only(db)?;
-    let mut chains = load_chains(&store)?;
+    let store = db.open_read_only()?;
+    let mut chains = load_chains(&*store)?;
     let Some(subject) = chains.remove(&args.ticket) else {
         bail!(
             "store {} has no events for ticket {:?}",
-            db.display(),
+            db,
             terminal(&args.ticket)
         );
     };
@@ -138,7 +138,11 @@ pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
         bail!("internal error: the package's penalty figures differ from the store's; no package written");
     }
     let mut ev = ev;
-    ev.proofs = Some(prove(&ev, db, args.key.as_deref())?);
+    // The PostgreSQL store keeps no Merkle tree yet: its packages carry chains only.
+    ev.proofs = match db {
+        StoreTarget::Sqlite(path) => Some(prove(&ev, path, args.key.as_deref())?),
+        StoreTarget::Postgres(_) => None,
+    };
     let ev = evidence::write_dir(&args.out, ev)
         .with_context(|| format!("cannot write the package into {}", args.out.display()))?;
     println!(

@@ -2,13 +2,13 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
 use crate::formats::EventWriter;
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{StoreError, StoreTarget};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ExportFormat {
@@ -28,8 +28,8 @@ pub struct ExportArgs {
     pub out: Option<PathBuf>,
 }
 
-pub fn run(args: ExportArgs, db: &Path) -> anyhow::Result<()> {
-    let store = SqliteStore::open_read_only(db)?;
+pub fn run(args: ExportArgs, db: &StoreTarget) -> anyhow::Result<()> {
+    let store = db.open_read_only()?;
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
@@ -51,7 +51,7 @@ pub fn run(args: ExportArgs, db: &Path) -> anyhow::Result<()> {
     w.finish()?;
     if count == 0 {
         if let Some(t) = &args.ticket {
-            bail!("store {} has no events for ticket {t:?}", db.display());
+            bail!("store {} has no events for ticket {t:?}", db);
         }
     }
     Ok(())

@@ -6,13 +6,14 @@
 //! event inside one write transaction. Memory stays that of one record plus a small
 //! fingerprint per event id, whatever the size of the input.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
 
 use crate::formats::{scan_file, Scan};
-use crate::store::{SqliteStore, StoreError};
+use crate::model::Event;
+use crate::store::{SqliteStore, StoreError, StoreTarget};
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
@@ -21,7 +22,7 @@ pub struct ImportArgs {
     pub files: Vec<PathBuf>,
 }
 
-pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: ImportArgs, db: &StoreTarget) -> anyhow::Result<()> {
     let mut check = Scan::new();
     for file in &args.files {
         scan_file(file, &mut check, &mut |_| {});
@@ -36,11 +37,40 @@ pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
             );
         }
     };
-    let mut store = SqliteStore::open(db)?;
+    let new = match db {
+        StoreTarget::Sqlite(path) => import_streaming(&args.files, path, summary.records)?,
+        // PostgreSQL takes one batch in one transaction; the input is already checked.
+        StoreTarget::Postgres(_) => {
+            let mut events: Vec<Event> = Vec::new();
+            for file in &args.files {
+                scan_file(file, &mut Scan::untracked(), &mut |e| events.push(e));
+            }
+            db.open()?
+                .append_all(&events)
+                .map_err(|e| anyhow::anyhow!("{e}; nothing was imported"))?
+        }
+    };
+    println!(
+        "imported {new} new event(s) ({} already stored) for {} ticket(s) into {}",
+        summary.events.saturating_sub(new),
+        summary.tickets,
+        db
+    );
+    Ok(())
+}
+
+/// Appends the files' events to an SQLite store in one write transaction, reading them
+/// again record by record: memory stays bounded whatever the input's size.
+fn import_streaming(
+    files: &[PathBuf],
+    path: &std::path::Path,
+    records: usize,
+) -> anyhow::Result<usize> {
+    let mut store = SqliteStore::open(path)?;
     let mut bulk = store.bulk()?;
     let mut failed: Option<StoreError> = None;
     let mut again = Scan::untracked();
-    for file in &args.files {
+    for file in files {
         scan_file(file, &mut again, &mut |event| {
             if failed.is_none() {
                 if let Err(e) = bulk.push(&event) {
@@ -53,17 +83,9 @@ pub fn run(args: ImportArgs, db: &Path) -> anyhow::Result<()> {
         bail!("{e}; nothing was imported");
     }
     match again.finish() {
-        Ok(second) if second.records == summary.records => {}
+        Ok(second) if second.records == records => {}
         _ => bail!("the input changed while it was being imported; nothing was imported"),
     }
-    let new = bulk
-        .commit()
-        .map_err(|e| anyhow::anyhow!("{e}; nothing was imported"))?;
-    println!(
-        "imported {new} new event(s) ({} already stored) for {} ticket(s) into {}",
-        summary.events.saturating_sub(new),
-        summary.tickets,
-        db.display()
-    );
-    Ok(())
+    bulk.commit()
+        .map_err(|e| anyhow::anyhow!("{e}; nothing was imported"))
 }

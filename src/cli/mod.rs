@@ -9,12 +9,15 @@ mod evidence_cmd;
 mod export_cmd;
 mod import_cmd;
 mod input;
+mod migrate_cmd;
 mod notify_test_cmd;
 mod penalties_cmd;
 mod report_cmd;
+mod serve_cmd;
 mod signing_key;
 mod sla_cmd;
 mod stderr;
+mod token_cmd;
 mod verify_cmd;
 pub mod watch_cmd;
 mod watch_follow;
@@ -23,6 +26,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::store::StoreTarget;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -35,6 +40,15 @@ pub struct Cli {
     /// The store file (default: slawatch.db in the platform data directory).
     #[arg(long, global = true, env = "SLAWATCH_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// A PostgreSQL store instead of the file (team mode): postgres://USER@HOST:PORT/DATABASE.
+    #[arg(
+        long,
+        global = true,
+        env = "SLAWATCH_DATABASE_URL",
+        value_name = "URL",
+        conflicts_with = "db"
+    )]
+    pub database_url: Option<String>,
     /// Open the console on a fresh demo data set (at --db if given, which must be new
     /// or empty; else demo.db in the data directory, replaced on every run).
     #[arg(long)]
@@ -52,6 +66,14 @@ impl Cli {
         match &self.db {
             Some(p) => Ok(p.clone()),
             None => Ok(crate::store::default_path()?),
+        }
+    }
+
+    /// The store this invocation works on: `--database-url`, else the file.
+    pub fn store_target(&self) -> anyhow::Result<StoreTarget> {
+        match &self.database_url {
+            Some(url) => Ok(StoreTarget::Postgres(url.clone())),
+            None => Ok(StoreTarget::Sqlite(self.store_path()?)),
         }
     }
 }
@@ -84,6 +106,13 @@ pub enum Command {
     /// Nudge before every SLA deadline with no console: print each nudge and send it as
     /// a desktop notification.
     Watch(watch_cmd::WatchArgs),
+    /// Serve the store over HTTP for a team: consoles, watchers and monitoring (see README, "Team mode").
+    Serve(serve_cmd::ServeArgs),
+    /// Copy a store file into a PostgreSQL database, every hash unchanged.
+    Migrate(migrate_cmd::MigrateArgs),
+    /// Bearer tokens of `slawatch serve`: create, list, revoke.
+    #[command(subcommand)]
+    Token(token_cmd::TokenCmd),
     /// Send one desktop notification and report whether a notification server took it.
     NotifyTest(notify_test_cmd::NotifyTestArgs),
 }
@@ -91,8 +120,12 @@ pub enum Command {
 /// Runs the command; the error is printed by `main` and turns into exit status 1.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let db = cli.store_path();
+    let db = cli.store_target();
+    let file = cli.store_path();
     let explicit_db = cli.db.clone();
+    if cli.database_url.is_some() && matches!(cli.command, None | Some(Command::Watch(_))) {
+        anyhow::bail!("the console and `watch` work on a store file (--db); on a team's PostgreSQL store, run `slawatch serve` and connect through it");
+    }
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
@@ -100,11 +133,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
         Some(Command::Verify(args)) => verify_cmd::run(args, explicit_db, db),
-        Some(Command::Checkpoint(args)) => checkpoint_cmd::run(args, &db?),
+        Some(Command::Checkpoint(args)) => checkpoint_cmd::run(args, &file?),
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
         Some(Command::Report(args)) => report_cmd::run(args, &db?),
-        Some(Command::Watch(args)) => watch_cmd::run(args, &db?),
+        Some(Command::Serve(args)) => serve_cmd::run(args, &db?),
+        Some(Command::Token(cmd)) => token_cmd::run(cmd, &db?),
+        Some(Command::Migrate(args)) => migrate_cmd::run(args),
+        Some(Command::Watch(args)) => watch_cmd::run(args, &file?),
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => console::run(&cli, started),
     }

@@ -2,7 +2,6 @@
 //! `slawatch penalties adjust`: a negotiated waiver or reduction, as a new event.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::{anyhow, bail};
 use clap::{Args, Subcommand};
@@ -14,7 +13,7 @@ use crate::report::text::terminal;
 use crate::sla::penalty::money::{format_money, parse_decimal, saturating_sum};
 use crate::sla::penalty::record::{adjustment_event, penalty_event};
 use crate::sla::penalty::{evaluate_contract, fmt_instant, Book, Env, Month};
-use crate::store::{Expect, SqliteStore, Store};
+use crate::store::{Expect, StoreTarget};
 
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -62,7 +61,7 @@ pub enum PenaltiesCmd {
     },
 }
 
-pub fn run(args: PenaltiesArgs, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: PenaltiesArgs, db: &StoreTarget) -> anyhow::Result<()> {
     if let Some(PenaltiesCmd::Adjust {
         penalty,
         amount,
@@ -96,9 +95,9 @@ pub fn run(args: PenaltiesArgs, db: &Path) -> anyhow::Result<()> {
         calendars: &compiled.calendars,
     };
     let mut store = if args.record {
-        SqliteStore::open(db)?
+        db.open()?
     } else {
-        SqliteStore::open_read_only(db)?
+        db.open_read_only()?
     };
     let mut events = Vec::new();
     store.for_each_event(None, &mut |s| {
@@ -274,7 +273,7 @@ fn same_penalty(a: &Event, b: &Event) -> bool {
 }
 
 fn adjust(
-    db: &Path,
+    db: &StoreTarget,
     penalty: &str,
     amount: &str,
     reason: &str,
@@ -290,7 +289,7 @@ fn adjust(
         policies: &compiled.policies,
         calendars: &compiled.calendars,
     };
-    let mut store = SqliteStore::open(db)?;
+    let mut store = db.open()?;
     let mut ledger = None;
     store.for_each_event(None, &mut |s| {
         if s.event.kind == EventKind::Penalty && s.event.id == penalty {
@@ -301,7 +300,7 @@ fn adjust(
     let Some(ledger) = ledger else {
         bail!(
             "store {} has no penalty event {:?}; `slawatch penalties --month YYYY-MM` lists them",
-            db.display(),
+            db,
             terminal(penalty)
         );
     };

@@ -1,6 +1,6 @@
 //! `slawatch report --month YYYY-MM [--customer X] --format html|md|csv|json`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, ValueEnum};
@@ -9,7 +9,7 @@ use super::config_args::{now_arg, ConfigArgs};
 use crate::report::monthly::{self, MonthlyReport};
 use crate::report::text::terminal;
 use crate::sla::penalty::{compliance, Book, Env, Month};
-use crate::store::{SqliteStore, Store};
+use crate::store::StoreTarget;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ReportFormat {
@@ -39,7 +39,7 @@ pub struct ReportArgs {
     pub config: ConfigArgs,
 }
 
-pub fn run(args: ReportArgs, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: ReportArgs, db: &StoreTarget) -> anyhow::Result<()> {
     let month: Month = args.month.parse().map_err(|e| anyhow!("--month: {e}"))?;
     let now = now_arg(args.now.as_deref())?;
     let bundle = args.config.bundle()?;
@@ -48,7 +48,7 @@ pub fn run(args: ReportArgs, db: &Path) -> anyhow::Result<()> {
         policies: &compiled.policies,
         calendars: &compiled.calendars,
     };
-    let store = SqliteStore::open_read_only(db)?;
+    let store = db.open_read_only()?;
     let mut events = Vec::new();
     store.for_each_event(None, &mut |s| {
         events.push(s.event);

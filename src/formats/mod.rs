@@ -63,10 +63,25 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<Vec<Event>, FormatErrors> {
 
 /// Reads file content already in memory; `path` only names it in errors.
 pub fn read_bytes(path: &Path, format: Format, bytes: &[u8]) -> Result<Vec<Event>, FormatErrors> {
+    Ok(read_bytes_located(path, format, bytes)?
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect())
+}
+
+/// [`read_bytes`], with the 1-based line each event starts on (for errors found later,
+/// as a server's checks of who may record what).
+pub fn read_bytes_located(
+    path: &Path,
+    format: Format,
+    bytes: &[u8],
+) -> Result<Vec<(Event, usize)>, FormatErrors> {
     let mut scan = Scan::new();
     let mut events = Vec::new();
     let mut open = || Ok(Box::new(bytes) as Box<dyn BufRead>);
-    scan_source(path, format, &mut open, &mut scan, &mut |e| events.push(e));
+    scan_source(path, format, &mut open, &mut scan, &mut |e, line| {
+        events.push((e, line))
+    });
     scan.finish()?;
     Ok(events)
 }
@@ -87,7 +102,7 @@ pub fn scan_file(path: &Path, scan: &mut Scan, on_event: &mut dyn FnMut(Event)) 
         let file = open_regular(path)?;
         Ok(Box::new(std::io::BufReader::with_capacity(64 * 1024, file)))
     };
-    scan_source(path, format, &mut open, scan, on_event);
+    scan_source(path, format, &mut open, scan, &mut |e, _| on_event(e));
 }
 
 /// The file, if it is one: a FIFO or a device would never end or never be a file of
@@ -106,7 +121,7 @@ fn scan_source<'b>(
     format: Format,
     open: &mut dyn FnMut() -> std::io::Result<Box<dyn BufRead + 'b>>,
     scan: &mut Scan,
-    on_event: &mut dyn FnMut(Event),
+    on_event: &mut dyn FnMut(Event, usize),
 ) {
     let mut found = scan.file(path, on_event);
     let result = (|| match format {

@@ -138,7 +138,7 @@ impl Scan {
     pub(super) fn file<'a>(
         &'a mut self,
         path: &'a Path,
-        on_event: &'a mut dyn FnMut(Event),
+        on_event: &'a mut dyn FnMut(Event, usize),
     ) -> Found<'a> {
         let file = self.files.len();
         self.files.push(path.to_path_buf());
@@ -168,7 +168,7 @@ pub(super) struct Found<'a> {
     scan: &'a mut Scan,
     path: &'a Path,
     file: usize,
-    on_event: &'a mut dyn FnMut(Event),
+    on_event: &'a mut dyn FnMut(Event, usize),
 }
 
 impl Found<'_> {
@@ -217,7 +217,7 @@ impl Found<'_> {
     fn event(&mut self, line: usize, label: Option<Label>, event: Event) {
         self.scan.records += 1;
         let Some(ids) = self.scan.ids.as_mut() else {
-            return (self.on_event)(event);
+            return (self.on_event)(event, line);
         };
         let content = digest8(&canonical_bytes(&event));
         match ids.entry(digest16(event.id.as_bytes())) {
@@ -229,7 +229,7 @@ impl Found<'_> {
                     file: u16::try_from(self.file).unwrap_or(u16::MAX),
                 });
                 self.scan.tickets.insert(digest16(event.ticket.as_bytes()));
-                (self.on_event)(event);
+                (self.on_event)(event, line);
             }
             Entry::Occupied(o) => {
                 let earlier = *o.get();

@@ -11,6 +11,8 @@ mod append;
 mod feed;
 mod nudges;
 mod schema;
+#[doc(hidden)]
+pub mod scratch;
 mod team;
 #[cfg(test)]
 mod tests;
@@ -29,6 +31,7 @@ use super::{
 use crate::model::{Event, EventKind};
 use crate::sla::Micros;
 
+pub use append::CHANNEL as NOTIFY_CHANNEL;
 pub use schema::LATEST as SCHEMA_VERSION;
 
 /// What every event query selects, in the order [`decode_event`] reads.

@@ -1,1 +1,308 @@
+use std::collections::BTreeMap;
 
+use chrono::{TimeZone, Utc};
+use postgres::{Client, NoTls};
+
+use super::scratch::ScratchDb;
+use super::PgStore;
+use crate::model::{chain_hash, Event, EventKind, GENESIS_HASH};
+use crate::store::team::{BatchOutcome, FeedCursor, TicketState};
+use crate::store::{SqliteStore, Store, StoreError, TeamStore};
+
+fn ev(id: &str, ticket: &str, kind: EventKind, minute: u32) -> Event {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, minute, 0).unwrap();
+    let mut payload = serde_json::Map::new();
+    if kind == EventKind::Detected {
+        payload.insert("priority".into(), "P2".into());
+        payload.insert("customer".into(), "acme".into());
+    }
+    Event {
+        id: id.into(),
+        ticket: ticket.into(),
+        kind,
+        at,
+        recorded_at: at,
+        actor: "alice".into(),
+        payload,
+    }
+}
+
+/// Reads the feed from `cursor` until `n` events came: any transaction in flight on
+/// the cluster (other tests' too) holds the feed back until it ends.
+fn feed_n(store: &PgStore, mut cursor: FeedCursor, n: usize) -> (Vec<String>, FeedCursor) {
+    let mut ids = Vec::new();
+    for _ in 0..400 {
+        let page = store.feed(&cursor, 100).unwrap();
+        ids.extend(page.events.into_iter().map(|e| e.event.id));
+        cursor = page.cursor;
+        if ids.len() >= n {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    (ids, cursor)
+}
+
+fn detected(id: &str, ticket: &str) -> Event {
+    ev(id, ticket, EventKind::Detected, 0)
+}
+
+#[test]
+fn chains_hashes_and_projection_match_the_sqlite_store() {
+    let Some(db) = ScratchDb::create("pg chains") else {
+        return;
+    };
+    let mut pg = PgStore::connect(&db.url).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut lite = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let events = vec![
+        detected("e1", "T-1"),
+        ev("e2", "T-1", EventKind::Acknowledged, 5),
+        detected("e3", "T-2"),
+        ev("e4", "T-1", EventKind::Resolved, 30),
+    ];
+    assert_eq!(pg.append_all(&events).unwrap(), 4);
+    lite.append_all(&events).unwrap();
+    assert_eq!(pg.append_all(&events).unwrap(), 0, "idempotent by id");
+    for t in ["T-1", "T-2"] {
+        let a: Vec<_> = pg
+            .history(t)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.prev_hash, s.hash))
+            .collect();
+        let b: Vec<_> = lite
+            .history(t)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.prev_hash, s.hash))
+            .collect();
+        assert_eq!(a, b, "{t}: the same chain on both stores");
+    }
+    let rows = pg.ticket_rows(&["T-1".into(), "T-2".into()]).unwrap();
+    let want = lite.ticket_rows(&["T-1".into(), "T-2".into()]).unwrap();
+    let strip = |r: &crate::store::TicketRow| {
+        (
+            r.ticket.clone(),
+            r.head.clone(),
+            r.events,
+            r.open,
+            r.facts.clone(),
+        )
+    };
+    assert_eq!(
+        rows.iter().map(strip).collect::<Vec<_>>(),
+        want.iter().map(strip).collect::<Vec<_>>()
+    );
+    assert_eq!(pg.open_tickets().unwrap().tickets.len(), 1);
+    let report = pg.verify().unwrap();
+    assert!(
+        report.is_ok() && report.events == 4 && report.tickets == 2,
+        "{report:?}"
+    );
+
+    let mut changed = ev("e2", "T-1", EventKind::Acknowledged, 6);
+    changed.actor = "bob".into();
+    assert!(matches!(
+        pg.append_all(&[changed]),
+        Err(StoreError::IdConflict { .. })
+    ));
+    let head = pg.history("T-2").unwrap().last().unwrap().hash.clone();
+    let stale = pg.append(
+        &ev("e5", "T-2", EventKind::Acknowledged, 9),
+        crate::store::Expect::Head(GENESIS_HASH),
+    );
+    assert!(matches!(stale, Err(StoreError::StaleHead { actual, .. }) if actual == head));
+}
+
+#[test]
+fn the_log_refuses_updates_deletes_and_truncation() {
+    let Some(db) = ScratchDb::create("pg append-only") else {
+        return;
+    };
+    let mut pg = PgStore::connect(&db.url).unwrap();
+    pg.append_all(&[detected("e1", "T-1")]).unwrap();
+    let mut raw = Client::connect(&db.url, NoTls).unwrap();
+    for sql in [
+        "UPDATE events SET actor = 'mallory'",
+        "DELETE FROM events",
+        "TRUNCATE events",
+    ] {
+        let e = raw.batch_execute(sql).unwrap_err();
+        assert!(
+            e.as_db_error().unwrap().message().contains("append-only"),
+            "{sql}: {e}"
+        );
+    }
+    assert!(pg.verify().unwrap().is_ok());
+    // A forged row written behind the triggers' back is found.
+    raw.batch_execute("ALTER TABLE events DISABLE TRIGGER USER; UPDATE events SET actor = 'mallory'; ALTER TABLE events ENABLE TRIGGER USER")
+        .unwrap();
+    let report = pg.verify().unwrap();
+    assert!(!report.is_ok(), "{report:?}");
+}
+
+#[test]
+fn a_late_commit_is_never_skipped_and_chains_stay_in_order() {
+    let Some(db) = ScratchDb::create("pg late commit") else {
+        return;
+    };
+    let mut pg = PgStore::connect(&db.url).unwrap();
+    let reader = PgStore::connect(&db.url).unwrap();
+    // A transaction takes its sequence number first and commits last.
+    let mut slow = Client::connect(&db.url, NoTls).unwrap();
+    let mut tx = slow.transaction().unwrap();
+    let late = detected("late", "T-LATE");
+    let hash = chain_hash(GENESIS_HASH, &late);
+    tx.execute(
+        "INSERT INTO events (id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash)
+         VALUES ('late', 'T-LATE', 'detected', $1, $1, 'alice', '{\"customer\":\"acme\",\"priority\":\"P2\"}', $2, $3)",
+        &[&late.at.timestamp_micros(), &GENESIS_HASH, &hash],
+    )
+    .unwrap();
+    pg.append_all(&[detected("early", "T-EARLY")]).unwrap();
+    let mut cursor = FeedCursor::default();
+    let page = reader.feed(&cursor, 100).unwrap();
+    assert!(
+        page.events.is_empty(),
+        "nothing is given while an older transaction is in flight: {:?}",
+        page.events
+    );
+    cursor = page.cursor;
+    tx.commit().unwrap();
+    pg.append_all(&[ev("early-2", "T-EARLY", EventKind::Acknowledged, 3)])
+        .unwrap();
+    let (ids, _) = feed_n(&reader, cursor, 3);
+    assert_eq!(ids, ["late", "early", "early-2"]);
+}
+
+#[test]
+fn a_snapshot_cursor_continues_with_exactly_what_it_did_not_show() {
+    let Some(db) = ScratchDb::create("pg snapshot cursor") else {
+        return;
+    };
+    let mut pg = PgStore::connect(&db.url).unwrap();
+    pg.append_all(&[detected("a1", "T-A")]).unwrap();
+    // Hold the horizon back, so the snapshot sees a commit above its xmin.
+    let mut holder = Client::connect(&db.url, NoTls).unwrap();
+    let mut held = holder.transaction().unwrap();
+    held.query_one("SELECT pg_current_xact_id()", &[]).unwrap();
+    pg.append_all(&[detected("b1", "T-B")]).unwrap();
+    let snap = pg.snapshot(TicketState::All).unwrap();
+    let names: Vec<_> = snap.tickets.iter().map(|t| t.ticket.as_str()).collect();
+    assert_eq!(names, ["T-A", "T-B"]);
+    pg.append_all(&[ev("b2", "T-B", EventKind::Acknowledged, 2)])
+        .unwrap();
+    held.commit().unwrap();
+    let cursor = FeedCursor::decode(&snap.cursor.encode()).unwrap();
+    let (ids, cursor) = feed_n(&pg, cursor, 1);
+    assert_eq!(ids, ["b2"], "b1 was in the snapshot, b2 was not");
+    let again = pg.feed(&cursor, 100).unwrap();
+    assert!(again.events.is_empty(), "{:?}", again.events);
+    pg.append_all(&[detected("c1", "T-C")]).unwrap();
+    let (ids, _) = feed_n(&pg, again.cursor, 1);
+    assert_eq!(ids, ["c1"]);
+}
+
+#[test]
+fn batches_with_expected_heads_are_all_or_nothing() {
+    let Some(db) = ScratchDb::create("pg batches") else {
+        return;
+    };
+    let mut pg = PgStore::connect(&db.url).unwrap();
+    pg.append_all(&[detected("e1", "T-1")]).unwrap();
+    let expect = BTreeMap::from([("T-1".to_owned(), GENESIS_HASH.to_owned())]);
+    let out = pg
+        .append_batch(
+            &[
+                detected("x1", "T-9"),
+                ev("x2", "T-1", EventKind::Acknowledged, 1),
+            ],
+            &expect,
+        )
+        .unwrap();
+    let BatchOutcome::Conflict { ticket, after, .. } = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!((ticket.as_str(), after.len()), ("T-1", 1));
+    assert!(
+        pg.history("T-9").unwrap().is_empty(),
+        "nothing of the batch was stored"
+    );
+    let head = pg.history("T-1").unwrap()[0].hash.clone();
+    let expect = BTreeMap::from([("T-1".to_owned(), head)]);
+    let batch = [
+        detected("x1", "T-9"),
+        ev("x2", "T-1", EventKind::Acknowledged, 1),
+    ];
+    assert!(
+        matches!(pg.append_batch(&batch, &expect).unwrap(), BatchOutcome::Stored(v) if v.iter().all(|(_, n)| *n))
+    );
+    // A re-send of the same batch with the same (now stale) expectation is a no-op.
+    assert!(
+        matches!(pg.append_batch(&batch, &expect).unwrap(), BatchOutcome::Stored(v) if v.iter().all(|(_, n)| !*n))
+    );
+}
+
+#[test]
+fn tokens_and_nudge_claims() {
+    use crate::store::tokens::{NewToken, Role, TokenInfo};
+    let Some(db) = ScratchDb::create("pg tokens") else {
+        return;
+    };
+    let mut pg = PgStore::connect(&db.url).unwrap();
+    let info = TokenInfo {
+        name: "alice".into(),
+        role: Role::Agent,
+        created_at: 1,
+        expires_at: None,
+        revoked_at: None,
+    };
+    pg.create_token(&NewToken {
+        info: info.clone(),
+        hash: "h1".into(),
+    })
+    .unwrap();
+    assert!(matches!(
+        pg.create_token(&NewToken {
+            info: info.clone(),
+            hash: "h2".into()
+        }),
+        Err(StoreError::TokenExists { .. })
+    ));
+    assert_eq!(pg.token_by_hash("h1").unwrap(), Some(info));
+    assert!(pg.revoke_token("alice", 5).unwrap());
+    assert_eq!(
+        pg.token_by_hash("h1").unwrap().unwrap().refused_at(6),
+        Some("token revoked")
+    );
+    assert!(!pg.revoke_token("alice", 7).unwrap());
+
+    let n = crate::store::NudgeRecord {
+        ticket: "T-1".into(),
+        metric: crate::sla::Metric::parse("acknowledge").unwrap(),
+        cycle_start: 0,
+        target: 10,
+        kind: "percent".into(),
+        value: 75,
+        threshold_at: 7,
+        due: 10,
+        fired_at: 7,
+        late: false,
+        loud: true,
+        priority: "P1".into(),
+        summary: "s".into(),
+    };
+    let mut other = PgStore::connect(&db.url).unwrap();
+    assert_eq!(
+        pg.claim_nudges("alice", std::slice::from_ref(&n)).unwrap(),
+        [crate::store::Claim::Claimed]
+    );
+    assert_eq!(
+        other
+            .claim_nudges("alice", std::slice::from_ref(&n))
+            .unwrap(),
+        [crate::store::Claim::AlreadySent]
+    );
+    assert_eq!(pg.nudges_sent("alice", 0, 10).unwrap(), [n]);
+}

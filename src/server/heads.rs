@@ -1,0 +1,103 @@
+//! Wakes long-polls when the feed has something new: a watch channel that one task per
+//! server bumps whenever the store's feed head moves. The task looks at the head after
+//! every append through this server, on every PostgreSQL notification (appends through
+//! other `serve` processes), and every `POLL` while anyone waits (writers that notify
+//! no one: another process on the SQLite file, or a horizon held back by a transaction
+//! that has since finished).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+
+use super::metrics::Metrics;
+use super::pool::Pool;
+use crate::store::team::FeedCursor;
+
+const POLL: Duration = Duration::from_millis(100);
+
+pub struct Heads {
+    tx: watch::Sender<u64>,
+    poke: Notify,
+}
+
+impl Heads {
+    pub fn new() -> Arc<Heads> {
+        Arc::new(Heads {
+            tx: watch::channel(0).0,
+            poke: Notify::new(),
+        })
+    }
+
+    /// Something may have been appended: look now.
+    pub fn poke(&self) {
+        self.poke.notify_one();
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.tx.subscribe()
+    }
+
+    /// Runs until the process ends.
+    pub async fn watch(self: Arc<Self>, pool: Arc<Pool>, metrics: Arc<Metrics>) {
+        let mut last: Option<FeedCursor> = None;
+        loop {
+            let waiting = metrics.feed_waiters.load(Ordering::Relaxed) > 0;
+            let idle = if waiting {
+                POLL
+            } else {
+                Duration::from_secs(2)
+            };
+            let _ = tokio::time::timeout(idle, self.poke.notified()).await;
+            match pool.run(|s| s.feed_head()).await {
+                Ok(head) if last.as_ref() != Some(&head) => {
+                    last = Some(head);
+                    self.tx.send_modify(|g| *g += 1);
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read the feed head"),
+            }
+        }
+    }
+
+    /// Listens to PostgreSQL's notifications of appends by any `serve` process, and
+    /// pokes on each; reconnects after a lost connection.
+    pub async fn listen(self: Arc<Self>, url: String) {
+        use futures::StreamExt as _;
+        loop {
+            match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
+                Ok((client, mut conn)) => {
+                    let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+                    let this = Arc::clone(&self);
+                    let reader = async move {
+                        while let Some(m) = messages.next().await {
+                            match m {
+                                Ok(tokio_postgres::AsyncMessage::Notification(_)) => this.poke(),
+                                Ok(_) => {}
+                                Err(e) => return e.to_string(),
+                            }
+                        }
+                        "connection closed".to_owned()
+                    };
+                    let sql = format!("LISTEN {}", crate::store::postgres::NOTIFY_CHANNEL);
+                    let listen = client.batch_execute(&sql);
+                    let why = tokio::select! {
+                        why = reader => why,
+                        () = async {
+                            if let Err(e) = listen.await {
+                                tracing::warn!(error = %e, "LISTEN failed");
+                            }
+                            // The client lives as long as its connection runs.
+                            std::future::pending::<()>().await
+                        } => unreachable!("pending never ends"),
+                    };
+                    tracing::warn!(why, "lost the notification connection; reconnecting");
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot connect for notifications; retrying"),
+            }
+            self.poke();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! `slawatch serve`: the team backend. An HTTP API (axum on tokio) over a store —
+//! SQLite for one host, PostgreSQL for a team with several `serve` processes. The API
+//! is described in `assets/openapi.yaml`.
+
+mod auth;
+mod error;
+mod events;
+mod heads;
+mod metrics;
+mod pool;
+mod read;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::watch;
+
+use crate::store::StoreTarget;
+
+pub use metrics::Metrics;
+
+/// What `serve` is told on its command line.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub target: StoreTarget,
+    pub limits: Limits,
+    /// Store connections (each runs one request's queries at a time).
+    pub connections: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest request body accepted (413 beyond).
+    pub max_body: usize,
+    /// How far ahead of the server's clock an event's `recorded_at` may be.
+    pub clock_skew: chrono::TimeDelta,
+    /// Requests per second per token (twice that in a burst; 429 beyond).
+    pub rate_per_second: u32,
+    /// How long in-flight requests get to finish after SIGTERM.
+    pub drain: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: 4 << 20,
+            clock_skew: chrono::TimeDelta::seconds(120),
+            rate_per_second: 200,
+            drain: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pool: Arc<pool::Pool>,
+    heads: Arc<heads::Heads>,
+    metrics: Arc<Metrics>,
+    limiter: Arc<auth::Limiter>,
+    limits: Arc<Limits>,
+    shutdown: Shutdown,
+}
+
+/// Set once on SIGTERM or SIGINT; long-polls answer at once from then on.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    async fn cancelled(&self) {
+        let mut rx = self.0.clone();
+        let _ = rx.wait_for(|v| *v).await;
+    }
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(read::healthz))
+        .route("/metrics", get(read::metrics))
+        .route("/v1/events", post(events::post))
+        .route("/v1/tickets", get(read::tickets))
+        .route("/v1/tickets/{id}", get(read::one_ticket))
+        .route("/v1/feed", get(read::feed))
+        .route("/v1/nudges/claim", post(read::claim))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .with_state(state)
+}
+
+/// Logs every request and counts it in the metrics, by route.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.request(&route, status, took);
+    tracing::info!(%method, route, status, ms = took.as_secs_f64() * 1000.0, "request");
+    response
+}
+
+/// Runs the server until SIGTERM or SIGINT.
+pub fn run(config: Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("slawatch-serve")
+        .build()?;
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let target = config.target.clone();
+    let pool =
+        tokio::task::spawn_blocking(move || pool::Pool::open(target, config.connections)).await??;
+    let metrics = Arc::new(Metrics::default());
+    let heads = heads::Heads::new();
+    tokio::spawn(Arc::clone(&heads).watch(Arc::clone(&pool), Arc::clone(&metrics)));
+    if let StoreTarget::Postgres(url) = &config.target {
+        tokio::spawn(Arc::clone(&heads).listen(url.clone()));
+    }
+    let (stop, stopped) = watch::channel(false);
+    let state = AppState {
+        pool,
+        heads,
+        metrics,
+        limiter: Arc::new(auth::Limiter::new(config.limits.rate_per_second)),
+        limits: Arc::new(config.limits.clone()),
+        shutdown: Shutdown(stopped),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("--listen {}: {e}", config.listen))?;
+    tracing::info!(listen = %listener.local_addr()?, store = %config.target, "serving");
+    let app = router(state.clone());
+    // Answers are small and each one is awaited: send them at once, not after Nagle's wait.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        signal().await;
+        tracing::info!("shutting down: finishing in-flight requests, closing long-polls");
+        let _ = stop.send(true);
+    });
+    tokio::select! {
+        r = server => r?,
+        () = async {
+            state.shutdown.cancelled().await;
+            tokio::time::sleep(config.limits.drain).await;
+        } => tracing::warn!("requests still open {:?} after shutdown began; closing them", config.limits.drain),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+/// Logs to standard error; `RUST_LOG` filters (default: info).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}

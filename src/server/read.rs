@@ -1,0 +1,266 @@
+//! The read side: ticket snapshots, one ticket's history, the long-poll change feed,
+//! and nudge claims.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth;
+use super::error::ApiError;
+use super::wire::{json_bytes, stored_json, ticket};
+use super::AppState;
+use crate::sla::Metric;
+use crate::store::team::{FeedCursor, TicketState};
+use crate::store::{Claim, NudgeRecord};
+
+/// The longest a feed request may wait, whatever it asks.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+const FEED_LIMIT: usize = 1000;
+
+#[derive(Deserialize)]
+pub struct TicketsQuery {
+    state: Option<String>,
+}
+
+pub async fn tickets(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TicketsQuery>,
+) -> Result<Response, ApiError> {
+    auth::reader(&state, &headers).await?;
+    let which = match q.state.as_deref() {
+        None => TicketState::Open,
+        Some(s) => TicketState::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!("state={s:?}: expected open, closed or all"))
+        })?,
+    };
+    let snap = state.pool.run(move |s| s.snapshot(which)).await?;
+    let body = json_bytes(SnapshotBody(snap)).await;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+struct SnapshotBody(crate::store::team::Snapshot);
+
+impl serde::Serialize for SnapshotBody {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Snapshot", 2)?;
+        let rows: Vec<_> = self.0.tickets.iter().map(ticket).collect();
+        st.serialize_field("tickets", &rows)?;
+        st.serialize_field("cursor", &self.0.cursor.encode())?;
+        st.end()
+    }
+}
+
+pub async fn one_ticket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    auth::reader(&state, &headers).await?;
+    let wanted = id.clone();
+    let (history, rows) = state
+        .pool
+        .run(move |s| {
+            Ok((
+                s.history(&wanted)?,
+                s.ticket_rows(std::slice::from_ref(&wanted))?,
+            ))
+        })
+        .await?;
+    let Some(row) = rows.first() else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no ticket {id:?}"),
+        ));
+    };
+    Ok(Json(json!({
+        "ticket": ticket(row),
+        "events": history.iter().map(stored_json).collect::<Vec<Value>>(),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FeedQuery {
+    after: Option<String>,
+    wait: Option<f64>,
+    limit: Option<usize>,
+}
+
+pub async fn feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<FeedQuery>,
+) -> Result<Response, ApiError> {
+    auth::reader(&state, &headers).await?;
+    let mut after = match q.after.as_deref() {
+        None | Some("") => FeedCursor::default(),
+        Some(c) => FeedCursor::decode(c).ok_or_else(|| {
+            ApiError::bad_request("after: not a cursor this server gave out; start again without `after` or from a snapshot's cursor")
+        })?,
+    };
+    let wait = match q.wait {
+        None => Duration::ZERO,
+        Some(w) if w.is_finite() && w >= 0.0 => Duration::from_secs_f64(w).min(MAX_WAIT),
+        Some(w) => {
+            return Err(ApiError::bad_request(format!(
+                "wait={w}: expected seconds, 0 to 60"
+            )))
+        }
+    };
+    let limit = q.limit.unwrap_or(FEED_LIMIT).clamp(1, FEED_LIMIT);
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut heads = state.heads.subscribe();
+    let _waiting = Waiter::new(&state);
+    loop {
+        heads.borrow_and_update();
+        let from = after.clone();
+        let page = state.pool.run(move |s| s.feed(&from, limit)).await?;
+        after = page.cursor.clone();
+        let done = !page.events.is_empty()
+            || tokio::time::Instant::now() >= deadline
+            || state.shutdown.is_cancelled();
+        if done {
+            let events: Vec<Value> = page.events.iter().map(stored_json).collect();
+            return Ok(Json(json!({"events": events, "cursor": after.encode()})).into_response());
+        }
+        tokio::select! {
+            _ = heads.changed() => {}
+            () = tokio::time::sleep_until(deadline) => {}
+            () = state.shutdown.cancelled() => {}
+        }
+    }
+}
+
+/// Counts a long-poll in `slawatch_feed_waiters` while it lives.
+struct Waiter<'a>(&'a AppState);
+
+impl<'a> Waiter<'a> {
+    fn new(state: &'a AppState) -> Self {
+        state.metrics.feed_waiters.fetch_add(1, Ordering::Relaxed);
+        state.heads.poke();
+        Waiter(state)
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        self.0.metrics.feed_waiters.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A nudge as consoles and watchers send it to be claimed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireNudge {
+    ticket: String,
+    metric: String,
+    cycle_start: i64,
+    target: i64,
+    kind: String,
+    value: i64,
+    threshold_at: i64,
+    due: i64,
+    fired_at: i64,
+    #[serde(default)]
+    late: bool,
+    #[serde(default)]
+    loud: bool,
+    priority: String,
+    summary: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimBody {
+    nudges: Vec<WireNudge>,
+}
+
+pub async fn claim(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let caller = auth::reader(&state, &headers).await?;
+    let body: ClaimBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("line {}: {e}", e.line()),
+        )
+    })?;
+    let mut records = Vec::with_capacity(body.nudges.len());
+    for (i, n) in body.nudges.into_iter().enumerate() {
+        let metric = Metric::parse(&n.metric).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("nudges[{i}]: field metric: unknown metric {:?}", n.metric),
+            )
+        })?;
+        if !matches!(
+            n.kind.as_str(),
+            "percent" | "minutes_before" | "breach" | "repeat"
+        ) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "nudges[{i}]: field kind: expected percent, minutes_before, breach or repeat"
+                ),
+            ));
+        }
+        records.push(NudgeRecord {
+            ticket: n.ticket,
+            metric,
+            cycle_start: n.cycle_start,
+            target: n.target,
+            kind: n.kind,
+            value: n.value,
+            threshold_at: n.threshold_at,
+            due: n.due,
+            fired_at: n.fired_at,
+            late: n.late,
+            loud: n.loud,
+            priority: n.priority,
+            summary: n.summary,
+        });
+    }
+    let user = caller.name.clone();
+    let claims = state
+        .pool
+        .run(move |s| s.claim_nudges(&user, &records))
+        .await?;
+    let claims: Vec<Value> = claims
+        .into_iter()
+        .map(|c| match c {
+            Claim::Claimed => json!({"claim": "claimed"}),
+            Claim::AlreadySent => json!({"claim": "already_sent"}),
+            Claim::Snoozed(until) => json!({"claim": "snoozed", "until": until}),
+        })
+        .collect();
+    Ok(Json(json!({"user": caller.name, "claims": claims})).into_response())
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.pool.run(|s| s.ping()).await {
+        Ok(()) => Json(json!({"status": "ok", "store": "answers"})).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "store": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,423 @@
+//! `slawatch serve --db FILE`: tokens and roles, all-or-nothing appends, the snapshot
+//! and the long-poll feed, limits, metrics and shutdown, over real HTTP.
+
+mod server_support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use server_support::{detected, event, token, Serve};
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    db: String,
+    agent: String,
+    viewer: String,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("team.db").display().to_string();
+    let store = ["--db", db.as_str()];
+    let agent = token(&store, "alice", "agent", &[]);
+    let viewer = token(&store, "victor", "viewer", &["--expires", "90d"]);
+    Setup {
+        db,
+        agent,
+        viewer,
+        _dir: dir,
+    }
+}
+
+impl Setup {
+    fn store(&self) -> [&str; 2] {
+        ["--db", self.db.as_str()]
+    }
+    fn serve(&self) -> Serve {
+        Serve::start(&self.store(), &[])
+    }
+}
+
+fn ids(events: &Value) -> Vec<String> {
+    events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn tokens_are_printed_once_and_only_their_hash_is_stored() {
+    let s = setup();
+    assert!(
+        s.agent.starts_with("slw_") && s.agent.len() == 47,
+        "{}",
+        s.agent
+    );
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let hashes: Vec<String> = conn
+        .prepare("SELECT hash FROM tokens")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(hashes.len(), 2);
+    assert!(hashes.iter().all(|h| !h.contains(&s.agent[4..])));
+    let list = std::process::Command::new(server_support::BIN)
+        .args(s.store())
+        .args(["token", "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        list.contains("alice\tagent\tlive") && list.contains("victor\tviewer\tlive"),
+        "{list}"
+    );
+    assert!(!list.contains(&s.agent));
+    let again = std::process::Command::new(server_support::BIN)
+        .args(s.store())
+        .args(["token", "create", "--name", "alice", "--role", "agent"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("revoke it first"));
+    let bad = std::process::Command::new(server_support::BIN)
+        .args(s.store())
+        .args(["token", "create", "--name", "x", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--role: unknown role \"admin\""));
+}
+
+#[test]
+fn missing_bad_expired_and_revoked_tokens_get_401_and_wrong_roles_403() {
+    let s = setup();
+    let ingest = token(&s.store(), "nagios", "ingest", &[]);
+    let short = token(&s.store(), "temp", "agent", &["--expires", "30m"]);
+    let srv = s.serve();
+    let body = detected("e1", "T-1", "alice").to_string();
+    let no_token =
+        server_support::answer(ureq::post(&format!("{}/v1/events", srv.url)).send_string(&body));
+    assert_eq!(no_token.0, 401);
+    assert_eq!(srv.post("slw_not-a-token", "/v1/events", &body).0, 401);
+    let unknown = format!("slw_{}", "A".repeat(43));
+    assert_eq!(srv.post(&unknown, "/v1/events", &body).0, 401);
+    assert_eq!(srv.post(&s.viewer, "/v1/events", &body).0, 403);
+    assert_eq!(
+        srv.get(&ingest, "/v1/tickets").0,
+        403,
+        "ingest reads nothing"
+    );
+    let ack = event("e9", "T-1", "acknowledged", "nagios", json!({})).to_string();
+    let (code, v) = srv.post(&ingest, "/v1/events", &ack);
+    assert_eq!(code, 403, "{v}");
+    assert!(
+        v["problems"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 1: field kind:"),
+        "{v}"
+    );
+    assert_eq!(
+        srv.post(
+            &ingest,
+            "/v1/events",
+            &detected("n1", "T-N", "nagios").to_string()
+        )
+        .0,
+        201
+    );
+
+    // Expire one token and revoke another behind the running server: both refused at once.
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute("UPDATE tokens SET expires_at = 1 WHERE name = 'temp'", [])
+        .unwrap();
+    let (code, v) = srv.get(&short, "/v1/tickets");
+    assert_eq!((code, v["error"].as_str()), (401, Some("token expired")));
+    let revoke = std::process::Command::new(server_support::BIN)
+        .args(s.store())
+        .args(["token", "revoke", "victor"])
+        .output()
+        .unwrap();
+    assert!(revoke.status.success());
+    let (code, v) = srv.get(&s.viewer, "/v1/tickets");
+    assert_eq!((code, v["error"].as_str()), (401, Some("token revoked")));
+}
+
+#[test]
+fn appends_are_signed_by_the_token_idempotent_and_all_or_nothing() {
+    let s = setup();
+    let srv = s.serve();
+    let e1 = detected("e1", "T-1", "alice").to_string();
+    assert_eq!(srv.post(&s.agent, "/v1/events", &e1).0, 201);
+    let (code, v) = srv.post(&s.agent, "/v1/events", &e1);
+    assert_eq!(
+        (code, v["stored"].as_u64(), v["already_stored"].as_u64()),
+        (200, Some(0), Some(1))
+    );
+
+    let forged = detected("e2", "T-2", "mallory").to_string();
+    let (code, v) = srv.post(&s.agent, "/v1/events", &forged);
+    assert_eq!(code, 403, "{v}");
+    assert!(v["problems"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("line 1: field actor:"));
+
+    // Four lines, three bad: every problem located, nothing stored.
+    let body = [
+        detected("e3", "T-3", "alice").to_string(),
+        json!({"id": "e4", "ticket": "T-3", "kind": "acknowledged", "actor": "alice"}).to_string(),
+        json!({"id": "e5", "ticket": "T-3", "kind": "paused", "at": "soon", "actor": "alice"})
+            .to_string(),
+        event("e6", "T-3", "paused", "alice", json!({})).to_string(),
+    ]
+    .join("\n");
+    let (code, v) = srv.post(&s.agent, "/v1/events", &body);
+    assert_eq!(code, 422, "{v}");
+    let texts: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.starts_with("line 2: field at:")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.starts_with("line 3: field at:")),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("line 4: field payload.reason:")),
+        "{texts:?}"
+    );
+    assert_eq!(
+        srv.get(&s.viewer, "/v1/tickets/T-3").0,
+        404,
+        "nothing of a refused body is stored"
+    );
+
+    let mut future = detected("e6", "T-6", "alice");
+    future["recorded_at"] = json!((chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339());
+    let (code, v) = srv.post(&s.agent, "/v1/events", &future.to_string());
+    assert_eq!(code, 422);
+    assert!(
+        v["problems"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 1: field recorded_at:"),
+        "{v}"
+    );
+
+    let mut changed = detected("e1", "T-1", "alice");
+    changed["payload"]["customer"] = json!("other");
+    assert_eq!(
+        srv.post(&s.agent, "/v1/events", &changed.to_string()).0,
+        409
+    );
+
+    let huge = format!(
+        "[{}]",
+        vec![detected("x", "T-X", "alice").to_string(); 40_000].join(",")
+    );
+    assert_eq!(srv.post(&s.agent, "/v1/events", &huge).0, 413);
+}
+
+#[test]
+fn an_expected_head_that_moved_gives_409_with_the_head_and_what_came_after() {
+    let s = setup();
+    let srv = s.serve();
+    let (_, v) = srv.post(
+        &s.agent,
+        "/v1/events",
+        &detected("e1", "T-1", "alice").to_string(),
+    );
+    let seen = v["events"][0]["hash"].as_str().unwrap().to_owned();
+    let ack = event("e2", "T-1", "acknowledged", "alice", json!({}));
+    let body = json!({"events": [ack], "expect_heads": {"T-1": seen}}).to_string();
+    assert_eq!(srv.post(&s.agent, "/v1/events", &body).0, 201);
+    let note = event("e3", "T-1", "note", "alice", json!({"text": "late"}));
+    let other = detected("e4", "T-4", "alice");
+    let stale = json!({"events": [other, note], "expect_heads": {"T-1": seen}}).to_string();
+    let (code, v) = srv.post(&s.agent, "/v1/events", &stale);
+    assert_eq!(code, 409, "{v}");
+    assert_eq!(ids(&v["events"]), ["e2"]);
+    assert_eq!(v["expected"].as_str(), Some(seen.as_str()));
+    assert_ne!(v["head"], v["expected"]);
+    assert_eq!(
+        srv.get(&s.viewer, "/v1/tickets/T-4").0,
+        404,
+        "the whole batch was refused"
+    );
+    let (_, t) = srv.get(&s.viewer, "/v1/tickets/T-1");
+    assert_eq!(ids(&t["events"]), ["e1", "e2"]);
+    assert_eq!(t["ticket"]["head"], v["head"]);
+}
+
+#[test]
+fn the_snapshot_and_the_feed_give_every_event_once() {
+    let s = setup();
+    let srv = s.serve();
+    srv.post(
+        &s.agent,
+        "/v1/events",
+        &detected("e1", "T-1", "alice").to_string(),
+    );
+    srv.post(
+        &s.agent,
+        "/v1/events",
+        &detected("e2", "T-2", "alice").to_string(),
+    );
+    let resolved = event("e3", "T-2", "resolved", "alice", json!({}));
+    srv.post(&s.agent, "/v1/events", &resolved.to_string());
+    let (_, open) = srv.get(&s.viewer, "/v1/tickets?state=open");
+    let names: Vec<&str> = open["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ticket"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["T-1"]);
+    assert!(open["tickets"][0]["facts"].is_object());
+    let (_, closed) = srv.get(&s.viewer, "/v1/tickets?state=closed");
+    assert_eq!(closed["tickets"].as_array().unwrap().len(), 1);
+    assert_eq!(srv.get(&s.viewer, "/v1/tickets?state=maybe").0, 400);
+
+    let (_, all) = srv.get(&s.viewer, "/v1/feed");
+    assert_eq!(ids(&all["events"]), ["e1", "e2", "e3"]);
+    let cursor = open["cursor"].as_str().unwrap().to_owned();
+    let (_, after_snapshot) = srv.get(&s.viewer, &format!("/v1/feed?after={cursor}"));
+    assert!(after_snapshot["events"].as_array().unwrap().is_empty());
+    assert_eq!(srv.get(&s.viewer, "/v1/feed?after=42").0, 400);
+
+    // A long-poll answers as soon as an event is appended elsewhere.
+    let url = srv.url.clone();
+    let viewer = s.viewer.clone();
+    let poll = std::thread::spawn(move || {
+        server_support::answer(
+            ureq::get(&format!("{url}/v1/feed?after={cursor}&wait=30"))
+                .set("Authorization", &format!("Bearer {viewer}"))
+                .call(),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    srv.post(
+        &s.agent,
+        "/v1/events",
+        &detected("e4", "T-4", "alice").to_string(),
+    );
+    let (code, page) = poll.join().unwrap();
+    assert_eq!(code, 200);
+    assert_eq!(ids(&page["events"]), ["e4"]);
+    let next = page["cursor"].as_str().unwrap();
+    let (_, empty) = srv.get(&s.viewer, &format!("/v1/feed?after={next}&wait=0"));
+    assert!(empty["events"].as_array().unwrap().is_empty());
+    assert_eq!(empty["cursor"].as_str(), Some(next));
+}
+
+#[test]
+fn snapshots_are_gzipped_when_asked_and_metrics_count() {
+    let s = setup();
+    let srv = s.serve();
+    for i in 0..50 {
+        srv.post(
+            &s.agent,
+            "/v1/events",
+            &detected(&format!("e{i}"), &format!("T-{i}"), "alice").to_string(),
+        );
+    }
+    // ureq unpacks gzip and drops the header: ask on a plain socket.
+    let mut c = TcpStream::connect(srv.url.trim_start_matches("http://")).unwrap();
+    write!(
+        c,
+        "GET /v1/tickets HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\nAuthorization: Bearer {}\r\n\r\n",
+        s.viewer
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    c.read_to_end(&mut raw).unwrap();
+    let head =
+        String::from_utf8_lossy(&raw[..raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap()])
+            .to_lowercase();
+    assert!(
+        head.starts_with("http/1.1 200") && head.contains("content-encoding: gzip"),
+        "{head}"
+    );
+    let (_, m) = server_support::answer(ureq::get(&format!("{}/metrics", srv.url)).call());
+    let m = m.as_str().unwrap().to_owned();
+    assert!(m.contains("slawatch_events_appended_total 50"), "{m}");
+    assert!(m.contains("slawatch_feed_waiters 0"));
+    assert!(m.contains("slawatch_http_request_duration_seconds_count{route=\"/v1/events\"} 50"));
+}
+
+#[test]
+fn too_many_requests_per_token_get_429() {
+    let s = setup();
+    let srv = Serve::start(&s.store(), &["--rate-limit", "1"]);
+    let codes: Vec<u16> = (0..4)
+        .map(|_| srv.get(&s.viewer, "/v1/tickets").0)
+        .collect();
+    assert_eq!(
+        codes,
+        [200, 200, 429, 429],
+        "a burst of twice the rate, then 429"
+    );
+    assert_eq!(
+        srv.get(&s.agent, "/v1/tickets").0,
+        200,
+        "limits are per token"
+    );
+}
+
+#[test]
+fn a_client_that_never_reads_its_long_poll_does_not_hold_the_server() {
+    let s = setup();
+    let mut srv = s.serve();
+    let addr = srv.url.trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        let mut c = TcpStream::connect(&addr).unwrap();
+        write!(
+            c,
+            "GET /v1/feed?wait=60 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+            s.viewer
+        )
+        .unwrap();
+        idle.push(c);
+    }
+    // A half-sent request, too.
+    let mut half = TcpStream::connect(&addr).unwrap();
+    half.write_all(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+        .unwrap();
+    assert_eq!(
+        srv.post(
+            &s.agent,
+            "/v1/events",
+            &detected("e1", "T-1", "alice").to_string()
+        )
+        .0,
+        201
+    );
+    assert_eq!(srv.get(&s.viewer, "/v1/tickets").0, 200);
+    // SIGTERM: long-polls are answered at once and the process exits cleanly.
+    let status = srv.terminate();
+    assert!(status.success(), "{status:?}");
+    let mut answered = String::new();
+    idle[0]
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = idle[0].read_to_string(&mut answered);
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(
+        answered.contains("e1"),
+        "the closing long-poll still carries what arrived"
+    );
+}

@@ -1,0 +1,137 @@
+//! `slawatch serve` started as its own process on a free port, and a few requests.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_slawatch");
+
+pub struct Serve {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Serve {
+    /// Starts `slawatch serve` with `store` (`--db FILE` or `--database-url URL`) and
+    /// waits for `/healthz`.
+    pub fn start(store: &[&str], extra: &[&str]) -> Serve {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(BIN)
+            .args(store)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start slawatch serve");
+        let s = Serve {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while ureq::get(&format!("{}/healthz", s.url)).call().is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "serve did not answer /healthz"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    pub fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        answer(
+            ureq::get(&format!("{}{path}", self.url))
+                .set("Authorization", &format!("Bearer {token}"))
+                .call(),
+        )
+    }
+
+    pub fn post(&self, token: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+        answer(
+            ureq::post(&format!("{}{path}", self.url))
+                .set("Authorization", &format!("Bearer {token}"))
+                .set("Content-Type", "application/json")
+                .send_string(body),
+        )
+    }
+
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn answer(r: Result<ureq::Response, ureq::Error>) -> (u16, serde_json::Value) {
+    let resp = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("request failed: {e}"),
+    };
+    let status = resp.status();
+    let text = resp.into_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// `slawatch token create` against `store`; returns the secret (its last line).
+pub fn token(store: &[&str], name: &str, role: &str, extra: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(store)
+        .args(["token", "create", "--name", name, "--role", role])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    stdout.lines().last().unwrap().trim().to_owned()
+}
+
+pub fn db_args(path: &Path) -> Vec<String> {
+    vec!["--db".into(), path.display().to_string()]
+}
+
+/// An event as a console records it, one minute ago.
+pub fn event(
+    id: &str,
+    ticket: &str,
+    kind: &str,
+    actor: &str,
+    payload: serde_json::Value,
+) -> serde_json::Value {
+    let at = (chrono::Utc::now() - chrono::TimeDelta::minutes(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    serde_json::json!({"id": id, "ticket": ticket, "kind": kind, "at": at, "recorded_at": at, "actor": actor, "payload": payload})
+}
+
+pub fn detected(id: &str, ticket: &str, actor: &str) -> serde_json::Value {
+    event(
+        id,
+        ticket,
+        "detected",
+        actor,
+        serde_json::json!({"priority": "P1", "customer": "acme-telecom"}),
+    )
+}
