@@ -14,6 +14,7 @@ pub mod board;
 pub mod compliance;
 pub mod compliance_state;
 pub mod effect;
+#[cfg(any(test, feature = "bench-fixtures"))]
 pub mod fixture;
 pub mod fmt;
 pub mod form;

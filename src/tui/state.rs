@@ -12,7 +12,7 @@ use super::sanitize::clean;
 use crate::model::{Event, EventKind};
 use crate::sla::calendar::Micros;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
 pub enum View {
     Queue,
     Ticket,
@@ -36,15 +36,9 @@ impl View {
         }
     }
 
+    /// Its tab's name.
     pub fn title(self) -> &'static str {
-        match self {
-            View::Queue => "Queue",
-            View::Ticket => "Ticket",
-            View::Escalations => "Escalations",
-            View::Help => "Help",
-            View::Compliance => "Compliance",
-            View::Nudges => "Nudges",
-        }
+        self.into()
     }
 }
 
