@@ -24,6 +24,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::action::{Action, Section};
 use super::effect::Effect;
 use super::keymap::Key;
+use super::overlay::Overlay;
 use super::sanitize::clean;
 use super::state::{State, TicketPane, View};
 use crate::model::Event;
@@ -634,8 +635,10 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
             set_month(s, m, now, fx);
         }
         Action::ChooseMonth => {
-            p.prompt = Some(String::new());
-            p.prompt_error = None;
+            s.overlay = Some(Overlay::Month {
+                text: String::new(),
+                error: None,
+            });
         }
         Action::NextCustomer => cycle_customer(s, true, now),
         Action::PrevCustomer => cycle_customer(s, false, now),
@@ -736,7 +739,7 @@ pub fn prompt_key(
     now: DateTime<Utc>,
     fx: &mut Vec<Effect>,
 ) -> bool {
-    let Some(text) = &mut s.compliance.prompt else {
+    let Some(Overlay::Month { text, error }) = &mut s.overlay else {
         return false;
     };
     let plain = !k
@@ -747,12 +750,12 @@ pub fn prompt_key(
             if text.chars().count() < 7 {
                 text.push(c);
             }
-            s.compliance.prompt_error = None;
+            *error = None;
             return true;
         }
         KeyCode::Backspace => {
             text.pop();
-            s.compliance.prompt_error = None;
+            *error = None;
             return true;
         }
         _ => {}
@@ -761,24 +764,20 @@ pub fn prompt_key(
         Some(Action::Submit) => {
             let t = text.trim().to_owned();
             if t.is_empty() {
-                s.compliance.prompt = None;
+                s.overlay = None;
                 let m = Month::current(now, s.tz);
                 set_month(s, m, now, fx);
                 return true;
             }
             match t.parse::<Month>() {
                 Ok(m) => {
-                    s.compliance.prompt = None;
-                    s.compliance.prompt_error = None;
+                    s.overlay = None;
                     set_month(s, m, now, fx);
                 }
-                Err(e) => s.compliance.prompt_error = Some(e),
+                Err(e) => *error = Some(e),
             }
         }
-        Some(Action::Cancel) => {
-            s.compliance.prompt = None;
-            s.compliance.prompt_error = None;
-        }
+        Some(Action::Cancel) => s.overlay = None,
         _ => {}
     }
     true

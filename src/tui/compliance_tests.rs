@@ -151,16 +151,11 @@ fn months_change_with_keys_and_the_prompt_and_each_asks_again() {
     // A typed month; a bad one is refused with the reason, the prompt stays open.
     let fx = press(&mut s, "m2026-13<enter>", now());
     assert!(requests(&fx).is_empty());
-    assert!(s.compliance.prompt.is_some());
-    assert!(s
-        .compliance
-        .prompt_error
-        .as_deref()
-        .unwrap()
-        .contains("YYYY-MM"));
+    assert!(s.month_prompt().is_some());
+    assert!(s.month_prompt().unwrap().1.unwrap().contains("YYYY-MM"));
     let fx = press(&mut s, "<bs><bs>01<enter>", now());
     assert_eq!(requests(&fx)[0].month.to_string(), "2026-01");
-    assert!(s.compliance.prompt.is_none());
+    assert!(s.month_prompt().is_none());
     // Esc closes the prompt without changing anything.
     let fx = press(&mut s, "m2025<esc>", now());
     assert!(requests(&fx).is_empty());

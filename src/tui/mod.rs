@@ -25,6 +25,7 @@ pub mod layout;
 pub mod list;
 pub mod nudges;
 pub mod nudges_state;
+pub mod overlay;
 pub mod sanitize;
 pub mod settings;
 pub mod state;

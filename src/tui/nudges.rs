@@ -10,6 +10,7 @@ use serde_json::json;
 use super::action::{Action, Section};
 use super::effect::Effect;
 use super::keymap::Key;
+use super::overlay::Overlay;
 use super::state::{State, TicketPane, View};
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{DesktopEvent, NudgeAction, NudgeHandle, NudgeMsg};
@@ -137,7 +138,7 @@ pub fn modal_key(
     now: DateTime<Utc>,
     fx: &mut Vec<Effect>,
 ) -> bool {
-    let Some(m) = &mut s.nudges.modal else {
+    let Some(Overlay::Snooze(m)) = &mut s.overlay else {
         return false;
     };
     let n = m.choices.len();
@@ -152,7 +153,7 @@ pub fn modal_key(
     }
     match s.keymap.lookup(Section::Form, key) {
         Some(Action::Submit) => choose(s, now, fx),
-        Some(Action::Cancel) => s.nudges.modal = None,
+        Some(Action::Cancel) => s.overlay = None,
         Some(Action::NextField | Action::ChoiceNext) => m.selected = (m.selected + 1) % n,
         Some(Action::PrevField | Action::ChoicePrev) => m.selected = (m.selected + n - 1) % n,
         _ => {}
@@ -161,7 +162,7 @@ pub fn modal_key(
 }
 
 fn choose(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-    let Some(m) = s.nudges.modal.take() else {
+    let Some(Overlay::Snooze(m)) = s.overlay.take() else {
         return;
     };
     match m.choices[m.selected] {
@@ -247,14 +248,14 @@ fn open_modal(s: &mut State, now: DateTime<Utc>) {
         choices.push(SnoozeChoice::Unsnooze);
     }
     choices.extend(SNOOZE_MINUTES.iter().map(|&m| SnoozeChoice::Minutes(m)));
-    s.nudges.modal = Some(SnoozeModal {
+    s.overlay = Some(Overlay::Snooze(SnoozeModal {
         ticket: key,
         label,
         choices,
         selected: 0,
         until,
         breached,
-    });
+    }));
 }
 
 #[cfg(test)]

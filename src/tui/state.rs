@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use super::board::Board;
 use super::form::Form;
 use super::keymap::Keymap;
+use super::overlay::Overlay;
 use super::sanitize::clean;
 use crate::model::{Event, EventKind};
 use crate::sla::calendar::Micros;
@@ -235,9 +236,8 @@ pub struct State {
     pub esc_version: u64,
     pub ticket: Option<TicketPane>,
     pub help_scroll: usize,
-    pub form: Option<Form>,
-    /// The filter prompt's text while it is open.
-    pub prompt: Option<String>,
+    /// The form, prompt or modal open, if one is.
+    pub overlay: Option<Overlay>,
     pub source: SourceStatus,
     pub flash: Option<Flash>,
     /// Terminal size, from resize events.
@@ -270,8 +270,7 @@ impl State {
             esc_version: u64::MAX,
             ticket: None,
             help_scroll: 0,
-            form: None,
-            prompt: None,
+            overlay: None,
             source: SourceStatus {
                 label: source,
                 ..SourceStatus::default()
@@ -284,6 +283,25 @@ impl State {
             compliance: Default::default(),
             nudges: Default::default(),
         }
+    }
+
+    /// The form open, if one is.
+    pub fn form(&self) -> Option<&Form> {
+        self.overlay.as_ref().and_then(Overlay::form)
+    }
+
+    /// The filter prompt's text while it is open.
+    pub fn filter_prompt(&self) -> Option<&str> {
+        self.overlay.as_ref().and_then(Overlay::filter)
+    }
+
+    /// The month prompt's text and complaint while it is open.
+    pub fn month_prompt(&self) -> Option<(&str, Option<&str>)> {
+        self.overlay.as_ref().and_then(Overlay::month)
+    }
+
+    pub fn snooze_modal(&self) -> Option<&super::nudges_state::SnoozeModal> {
+        self.overlay.as_ref().and_then(Overlay::snooze)
     }
 
     pub fn flash(&mut self, text: impl Into<String>, now: DateTime<Utc>, error: bool) {

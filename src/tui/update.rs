@@ -8,6 +8,7 @@ use super::action::{Action, Section};
 use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
+use super::overlay::Overlay;
 use super::state::{State, TicketPane, TimelineRow, View};
 
 /// Everything that reaches the UI task.
@@ -49,9 +50,9 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             }
         }
         Msg::Paste(text) => {
-            if let Some(f) = &mut s.form {
+            if let Some(Overlay::Form(f)) = &mut s.overlay {
                 f.edit(Edit::Insert(text));
-            } else if let Some(p) = &mut s.prompt {
+            } else if let Some(Overlay::Filter(p)) = &mut s.overlay {
                 p.push_str(&super::sanitize::clean(&text));
                 let text = p.to_lowercase();
                 set_text_filter(s, text);
@@ -213,7 +214,7 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         return;
     };
     // A form takes text first, then its [form] keys.
-    if let Some(form) = &mut s.form {
+    if let Some(Overlay::Form(form)) = &mut s.overlay {
         let on_text = form.focused().is_some_and(|f| f.is_text());
         if on_text {
             let edit = match k.code {
@@ -240,7 +241,7 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         match s.keymap.lookup(Section::Form, key) {
             Some(Action::Submit) => submit(s, now, fx),
-            Some(Action::Cancel) => s.form = None,
+            Some(Action::Cancel) => s.overlay = None,
             Some(Action::NextField) => form.next_field(),
             Some(Action::PrevField) => form.prev_field(),
             Some(Action::ChoiceNext) => form.cycle(true),
@@ -249,7 +250,7 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         return;
     }
-    if let Some(p) = &mut s.prompt {
+    if let Some(Overlay::Filter(p)) = &mut s.overlay {
         match k.code {
             KeyCode::Char(c) if plain => {
                 p.push(c);
@@ -266,9 +267,9 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             _ => {}
         }
         match s.keymap.lookup(Section::Form, key) {
-            Some(Action::Submit) => s.prompt = None,
+            Some(Action::Submit) => s.overlay = None,
             Some(Action::Cancel) => {
-                s.prompt = None;
+                s.overlay = None;
                 set_text_filter(s, String::new());
             }
             _ => {}
@@ -420,7 +421,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             ) {
                 s.view = View::Queue;
             }
-            s.prompt = Some(s.board.filter().text.clone());
+            s.overlay = Some(Overlay::Filter(s.board.filter().text.clone()));
         }
         Action::Redraw => fx.push(Effect::Redraw),
         Action::Open => {
@@ -496,7 +497,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 _ => FormKind::Assign,
             };
             match s.target().and_then(|i| s.board.entry(i)) {
-                Some(e) => s.form = Some(Form::open(kind, e, &s.board, &s.agent)),
+                Some(e) => s.overlay = Some(Overlay::Form(Form::open(kind, e, &s.board, &s.agent))),
                 None => s.flash("no ticket selected", now, true),
             }
         }
@@ -506,12 +507,14 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
 
 fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let agent = s.agent.clone();
-    let Some(form) = &mut s.form else { return };
+    let Some(Overlay::Form(form)) = &mut s.overlay else {
+        return;
+    };
     let Ok(event) = form.submit(&agent, now) else {
         return;
     };
     let label = form.ticket_label.clone();
-    s.form = None;
+    s.overlay = None;
     if let Some(p) = s.ticket.as_mut().filter(|p| p.key == event.ticket) {
         if let Some(rows) = &mut p.timeline {
             rows.push(TimelineRow::of(&event, true));

@@ -940,7 +940,7 @@ pub fn footer_prompt(buf: &mut Buffer, area: Rect, s: &State, text: &str, theme:
         w.saturating_sub(usize::from(x)),
         theme.input,
     );
-    let msg = match &s.compliance.prompt_error {
+    let msg = match s.month_prompt().and_then(|(_, e)| e) {
         Some(e) => (format!("  {e}"), theme.error),
         None => (
             format!(
