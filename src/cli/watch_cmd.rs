@@ -20,7 +20,7 @@ use crate::notify::{
     desktop_options, start, DesktopEvent, DesktopState, NudgeAction, NudgeHandle, NudgeMsg, Start,
 };
 use crate::sla::{Micros, Severity};
-use crate::store::{Expect, SqliteStore, Store};
+use crate::sync::{Cursor, Expect, LocalSource, Purpose, Source};
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {
@@ -100,7 +100,14 @@ pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
         );
     }
     // Open (and upgrade) the store before anything starts: a bad path is one error.
-    let sent_log = SqliteStore::open(db)?;
+    let mut sent_log: Box<dyn Source> = Box::new(LocalSource::new(db, Purpose::Write));
+    if !sent_log.writable().map_err(|e| anyhow!("{e}"))? {
+        bail!(
+            "store {} is read-only: watch keeps the record of sent nudges in it (check the file's permissions and its directory's)",
+            db.display()
+        );
+    }
+    let sent_log = crate::notify::SourceLog(sent_log);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -112,7 +119,7 @@ async fn watch(
     args: WatchArgs,
     user: String,
     db: PathBuf,
-    sent_log: SqliteStore,
+    sent_log: crate::notify::SourceLog,
     cfg: crate::tui::Config,
 ) -> anyhow::Result<()> {
     let tz = cfg.settings.zone();
@@ -310,12 +317,14 @@ impl Output<'_> {
 
 /// Records an acknowledgement by `user` now.
 fn acknowledge(db: &Path, user: &str, ticket: &str) -> anyhow::Result<()> {
-    let mut store = SqliteStore::open(db)?;
+    let mut store = LocalSource::new(db, Purpose::Write);
     let now = Utc::now();
     let mut payload = Payload::new();
     payload.insert("via".into(), json!("desktop notification"));
     let event = Event::new(ticket, EventKind::Acknowledged, now, now, user, payload);
-    store.append(&event, Expect::Any)?;
+    store
+        .append(&event, &Expect::Any)
+        .map_err(|e| anyhow!("{e}"))?;
     Ok(())
 }
 
@@ -329,8 +338,9 @@ fn local(us: Micros, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
-/// Follows the store on its own thread: every open ticket first, then the change feed
-/// every `every`, each touched ticket's facts refolded from its history.
+/// Follows the store on its own thread, through a [`Source`]: every open ticket
+/// first, then the change feed every `every`, each touched ticket's facts as they now
+/// are.
 fn spawn_poller(
     db: PathBuf,
     every: Duration,
@@ -342,12 +352,9 @@ fn spawn_poller(
         .name("slawatch-watch-store".into())
         .spawn(move || {
             let mut cursor = None;
-            let mut store: Option<SqliteStore> = None;
+            let mut source = LocalSource::new(&db, Purpose::Read);
             while !stop.load(Ordering::Relaxed) {
-                let result = poll(&db, &mut store, &mut cursor, &nudges);
-                if result.is_err() {
-                    store = None;
-                }
+                let result = poll(&mut source, &mut cursor, &nudges);
                 if tx.send(Msg::Store(result)).is_err() {
                     return;
                 }
@@ -360,42 +367,30 @@ fn spawn_poller(
         .expect("spawn the store thread")
 }
 
-const BATCH: usize = 5000;
+/// Rows per chunk of the first snapshot.
+const CHUNK: usize = 8192;
 
 fn poll(
-    db: &Path,
-    store: &mut Option<SqliteStore>,
-    cursor: &mut Option<i64>,
+    source: &mut dyn Source,
+    cursor: &mut Option<Cursor>,
     nudges: &NudgeHandle,
 ) -> Result<(), String> {
-    if store.is_none() {
-        *store = Some(SqliteStore::open(db).map_err(|e| e.to_string())?);
-    }
-    let s = store.as_mut().expect("just opened");
-    let Some(mut at) = *cursor else {
-        let snap = s.open_tickets().map_err(|e| e.to_string())?;
-        nudges.tickets(
-            snap.tickets
-                .into_iter()
-                .map(|r| (r.ticket, r.facts))
-                .collect(),
-        );
-        *cursor = Some(snap.cursor);
+    let Some(at) = cursor.as_ref() else {
+        // The whole snapshot at once: the service plans it in one go.
+        let mut tickets = Vec::new();
+        let at = source
+            .snapshot(CHUNK, &mut |c| tickets.extend(c))
+            .map_err(|e| e.to_string())?;
+        nudges.tickets(tickets);
+        *cursor = Some(at);
         return Ok(());
     };
-    let mut touched = BTreeSet::new();
-    loop {
-        let changes = s.changes_since(at, BATCH).map_err(|e| e.to_string())?;
-        let n = changes.events.len();
-        touched.extend(changes.events.into_iter().map(|e| e.event.ticket));
-        at = changes.cursor;
-        if n < BATCH {
-            break;
-        }
+    let changed = source.changes(at).map_err(|e| e.to_string())?;
+    if !changed.tickets.is_empty() {
+        nudges.tickets(changed.tickets);
     }
-    if !touched.is_empty() {
-        nudges.tickets(crate::store::current_facts(s, touched).map_err(|e| e.to_string())?);
+    if let Some(c) = changed.cursor {
+        *cursor = Some(c);
     }
-    *cursor = Some(at);
     Ok(())
 }

@@ -274,7 +274,7 @@ pub struct Setup {
 
 /// The record of sent nudges: the source, or memory when the source cannot take it.
 pub enum ConsoleLog {
-    Source(Box<dyn crate::sync::Source>),
+    Source(crate::notify::SourceLog),
     Memory(crate::notify::MemorySentLog),
 }
 
@@ -283,12 +283,19 @@ impl ConsoleLog {
     pub fn open(connect: &crate::sync::Connector) -> (ConsoleLog, Option<String>) {
         let mut source = connect.connect(crate::sync::Purpose::Write);
         match source.writable() {
-            Ok(true) => (ConsoleLog::Source(source), None),
+            Ok(true) => (ConsoleLog::Source(crate::notify::SourceLog(source)), None),
             Ok(false) => (
                 ConsoleLog::Memory(Default::default()),
                 Some("the store cannot be written".to_owned()),
             ),
             Err(e) => (ConsoleLog::Memory(Default::default()), Some(e.to_string())),
+        }
+    }
+
+    fn log(&mut self) -> &mut dyn crate::notify::SentLog {
+        match self {
+            ConsoleLog::Source(s) => s,
+            ConsoleLog::Memory(m) => m,
         }
     }
 }
@@ -299,10 +306,7 @@ impl crate::notify::SentLog for ConsoleLog {
         user: &str,
         records: &[crate::store::NudgeRecord],
     ) -> Result<Vec<crate::store::Claim>, String> {
-        match self {
-            ConsoleLog::Source(s) => s.claim_nudges(user, records).map_err(|e| e.to_string()),
-            ConsoleLog::Memory(m) => m.claim(user, records),
-        }
+        self.log().claim(user, records)
     }
     fn set_snooze(
         &mut self,
@@ -310,16 +314,10 @@ impl crate::notify::SentLog for ConsoleLog {
         ticket: &str,
         until: Option<Micros>,
     ) -> Result<(), String> {
-        match self {
-            ConsoleLog::Source(s) => s.set_snooze(user, ticket, until).map_err(|e| e.to_string()),
-            ConsoleLog::Memory(m) => m.set_snooze(user, ticket, until),
-        }
+        self.log().set_snooze(user, ticket, until)
     }
     fn snoozes(&mut self, user: &str, now: Micros) -> Result<Vec<(String, Micros)>, String> {
-        match self {
-            ConsoleLog::Source(s) => s.snoozes(user, now).map_err(|e| e.to_string()),
-            ConsoleLog::Memory(m) => m.snoozes(user, now),
-        }
+        self.log().snoozes(user, now)
     }
 }
 
