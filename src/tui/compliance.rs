@@ -26,7 +26,7 @@ use super::effect::Effect;
 use super::keymap::Key;
 use super::overlay::Overlay;
 use super::sanitize::clean;
-use super::state::{State, TicketPane, View};
+use super::state::{State, View};
 use crate::model::Event;
 use crate::sla::calendar::Micros;
 use crate::sla::penalty::compliance::{ErrorBudget, PriorityFigures};
@@ -571,12 +571,7 @@ pub fn table_height(h: u16) -> usize {
 /// Handles `a` if it is the compliance view's; false leaves it to the console.
 pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
     if a == Action::Compliance {
-        if s.view != View::Compliance {
-            if s.view != View::Help {
-                s.return_to = s.view;
-            }
-            s.view = View::Compliance;
-        }
+        s.enter(View::Compliance);
         return true;
     }
     if s.view != View::Compliance {
@@ -592,7 +587,7 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
             Action::Drill => {
                 if let Some(item) = d.items.get(d.sel) {
                     let key = item.ticket.clone();
-                    open_ticket(s, key, fx);
+                    s.open_ticket(&key, fx);
                 }
             }
             Action::Filter => {
@@ -616,11 +611,7 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
         Action::PrevFigure => p.col = p.col.saturating_sub(1),
         Action::NextFigure => p.col += 1,
         Action::Back => {
-            s.view = if s.return_to == View::Escalations {
-                View::Escalations
-            } else {
-                View::Queue
-            };
+            s.back();
         }
         Action::PrevMonth => {
             let m = p.month_at(now, s.tz).prev();
@@ -648,7 +639,7 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
         }
         Action::Drill => drill(s, now, fx),
         Action::Filter => {
-            s.view = View::Queue;
+            s.switch(View::Queue);
             return false;
         }
         _ => return false,
@@ -685,7 +676,7 @@ fn drill(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     // A ticket at risk opens at once.
     if let Row::Risk(_, r) = row {
         let key = r.ticket.clone();
-        open_ticket(s, key, fx);
+        s.open_ticket(&key, fx);
         return;
     }
     let figs = figures(row);
@@ -714,21 +705,6 @@ fn drill(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         sel: 0,
         offset: 0,
     });
-}
-
-fn open_ticket(s: &mut State, key: String, fx: &mut Vec<Effect>) {
-    let same = s.ticket.as_ref().is_some_and(|t| t.key == key);
-    if !same {
-        s.ticket = Some(TicketPane {
-            key: key.clone(),
-            timeline: None,
-            error: None,
-            scroll: None,
-        });
-    }
-    s.return_to = View::Compliance;
-    s.view = View::Ticket;
-    fx.push(Effect::LoadHistory(key));
 }
 
 /// Keys while the month prompt is open. True when the prompt took the key.

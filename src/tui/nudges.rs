@@ -11,7 +11,7 @@ use super::action::{Action, Section};
 use super::effect::Effect;
 use super::keymap::Key;
 use super::overlay::Overlay;
-use super::state::{State, TicketPane, View};
+use super::state::{State, View};
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{DesktopEvent, NudgeAction, NudgeHandle, NudgeMsg};
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
@@ -111,23 +111,11 @@ pub fn tick(s: &mut State, now: DateTime<Utc>) {
     s.nudges.snoozed.retain(|_, &mut u| u > now);
 }
 
+/// Opens `key` if it is still open.
 fn open_ticket(s: &mut State, key: &str, fx: &mut Vec<Effect>) {
-    if s.board.find(key).is_none() {
-        return;
+    if s.board.find(key).is_some() {
+        s.open_ticket(key, fx);
     }
-    if s.ticket.as_ref().is_none_or(|t| t.key != key) {
-        s.ticket = Some(TicketPane {
-            key: key.to_owned(),
-            timeline: None,
-            error: None,
-            scroll: None,
-        });
-    }
-    if s.view != View::Ticket {
-        s.return_to = s.view;
-    }
-    s.view = View::Ticket;
-    fx.push(Effect::LoadHistory(key.to_owned()));
 }
 
 /// The modal takes every key while it is open. True if it did.
@@ -197,9 +185,9 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
     match a {
         Action::NudgeLog => {
             if s.view == View::Nudges {
-                s.view = View::Queue;
+                s.back();
             } else {
-                s.view = View::Nudges;
+                s.enter(View::Nudges);
             }
             true
         }

@@ -9,7 +9,7 @@ use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::overlay::Overlay;
-use super::state::{State, TicketPane, TimelineRow, View};
+use super::state::{State, TimelineRow, View};
 
 /// Everything that reaches the UI task.
 #[derive(Debug)]
@@ -369,9 +369,9 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         Action::Help => {
             if s.view == View::Help {
-                s.view = s.help_return;
+                s.back();
             } else {
-                s.help_return = s.view;
+                s.nav.push(s.view);
                 s.view = View::Help;
                 s.help_scroll = 0;
             }
@@ -393,33 +393,21 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             } else {
                 (at + n - 1) % n
             };
-            s.view = cycle[next];
+            s.switch(cycle[next]);
         }
-        Action::Back => match s.view {
-            View::Help => s.view = s.help_return,
-            View::Ticket => {
-                s.view = if matches!(
-                    s.return_to,
-                    View::Escalations | View::Compliance | View::Nudges
-                ) {
-                    s.return_to
-                } else {
-                    View::Queue
-                }
+        Action::Back => {
+            // At the queue, back clears the filter.
+            let at_queue = !s.back();
+            if at_queue && !s.board.filter().is_empty() {
+                s.board.set_filter(Filter::default());
             }
-            View::Escalations | View::Compliance | View::Nudges => s.view = View::Queue,
-            View::Queue => {
-                if !s.board.filter().is_empty() {
-                    s.board.set_filter(Filter::default());
-                }
-            }
-        },
+        }
         Action::Filter => {
             if matches!(
                 s.view,
                 View::Ticket | View::Help | View::Compliance | View::Nudges
             ) {
-                s.view = View::Queue;
+                s.switch(View::Queue);
             }
             s.overlay = Some(Overlay::Filter(s.board.filter().text.clone()));
         }
@@ -428,18 +416,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             if let Some(i) = s.target() {
                 if let Some(e) = s.board.entry(i) {
                     let key = e.key().to_owned();
-                    let same = s.ticket.as_ref().is_some_and(|t| t.key == key);
-                    if !same {
-                        s.ticket = Some(TicketPane {
-                            key: key.clone(),
-                            timeline: None,
-                            error: None,
-                            scroll: None,
-                        });
-                    }
-                    s.return_to = s.view;
-                    s.view = View::Ticket;
-                    fx.push(Effect::LoadHistory(key));
+                    s.open_ticket(&key, fx);
                 }
             }
         }

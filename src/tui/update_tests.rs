@@ -730,3 +730,30 @@ fn a_snapshot_evaluated_off_the_ui_task_loads_the_same_board() {
     assert_eq!(keys(&a.board), keys(&b.board));
     assert_eq!(a.board.counts().open, b.board.counts().open);
 }
+
+#[test]
+fn back_retraces_the_way_in_and_a_tab_starts_afresh() {
+    let mut s = testkit::state();
+    press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Escalations);
+    press(&mut s, "<enter>", now());
+    assert_eq!(s.view, View::Ticket);
+    press(&mut s, "$", now());
+    assert_eq!(s.view, View::Compliance);
+    press(&mut s, "?", now());
+    assert_eq!(s.view, View::Help);
+    for want in [
+        View::Compliance,
+        View::Ticket,
+        View::Escalations,
+        View::Queue,
+        View::Queue,
+    ] {
+        press(&mut s, "<esc>", now());
+        assert_eq!(s.view, want);
+    }
+    // A tab forgets the way: back from there is the queue.
+    press(&mut s, "<tab><enter><tab>", now());
+    press(&mut s, "<esc>", now());
+    assert_eq!(s.view, View::Queue);
+}
