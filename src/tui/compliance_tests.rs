@@ -599,3 +599,24 @@ fn the_figures_copy_shares_one_fresh_id_per_ticket() {
         "one id per ticket"
     );
 }
+
+#[test]
+fn a_figure_counts_its_tickets_without_listing_them() {
+    let evs = demo();
+    let month = Month::current(now(), chrono_tz::UTC);
+    let Reply::Done(c) = reply(&evs, 1, month, now()) else {
+        panic!("computed");
+    };
+    let mut seen = 0;
+    for row in rows(&c.figures, None) {
+        for f in figures(row) {
+            let listed = f.items.list();
+            assert_eq!(f.items.count(), listed.len(), "{}", f.name);
+            seen += listed.len();
+        }
+    }
+    assert!(
+        seen > 100,
+        "the demo month has tickets behind its figures: {seen}"
+    );
+}

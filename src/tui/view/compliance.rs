@@ -729,10 +729,11 @@ fn details(
         );
         let hint = if matches!(row, Row::Risk(..)) {
             format!("  {drill} opens it")
-        } else if f.items.is_empty() {
-            "  (no tickets)".into()
         } else {
-            format!("  {drill} lists {} tickets", f.items.len())
+            match f.items.count() {
+                0 => "  (no tickets)".into(),
+                n => format!("  {drill} lists {n} tickets"),
+            }
         };
         put(
             buf,
