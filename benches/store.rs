@@ -1,4 +1,5 @@
-//! Store throughput: single and batched appends, and a change-feed read.
+//! Store throughput: single and batched appends, and a change-feed read; and what the
+//! log-wide Merkle tree costs an append (`merkle` group, quick: `scripts/bench-merkle`).
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -50,5 +51,62 @@ fn appends(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, appends);
+/// A store whose Merkle tables swallow every write (`RAISE(IGNORE)`): its appends still
+/// run the tree's few bookkeeping queries but none of its work, which is as close to
+/// "no tree" as the same binary gets without a switch in the store.
+fn store_without_tree(path: &std::path::Path) -> SqliteStore {
+    drop(SqliteStore::open(path).unwrap());
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER bench_no_leaves BEFORE INSERT ON merkle_leaves BEGIN SELECT RAISE(IGNORE); END;
+         CREATE TRIGGER bench_no_nodes BEFORE INSERT ON merkle_nodes BEGIN SELECT RAISE(IGNORE); END;",
+    )
+    .unwrap();
+    drop(conn);
+    SqliteStore::open(path).unwrap()
+}
+
+fn merkle(c: &mut Criterion) {
+    let now = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut g = c.benchmark_group("merkle");
+    g.sample_size(10)
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3));
+    for (name, mut store) in [
+        (
+            "with the tree",
+            SqliteStore::open(&dir.path().join("tree.db")).unwrap(),
+        ),
+        (
+            "without the tree",
+            store_without_tree(&dir.path().join("plain.db")),
+        ),
+    ] {
+        // The same 20,000 events first, so that both logs are past the tree's first
+        // levels; then the same stream.
+        let warm: Vec<_> = synthetic::events(2_000, now, 4).collect();
+        store.append_all(&warm).unwrap();
+        let mut source = synthetic::events(usize::MAX, now, 5);
+        g.throughput(Throughput::Elements(1000));
+        g.bench_function(format!("append_all 1000 events, {name}"), |b| {
+            b.iter_batched(
+                || source.by_ref().take(1000).collect::<Vec<_>>(),
+                |batch| store.append_all(&batch).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(format!("append one event (fsync), {name}"), |b| {
+            b.iter_batched(
+                || source.next().unwrap(),
+                |e| store.append(&e, Expect::Any).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, appends, merkle);
 criterion_main!(benches);

@@ -2,6 +2,7 @@ pub mod agent;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod escape;
 pub mod formats;
 pub mod heap;
 pub mod model;

@@ -258,7 +258,18 @@ fn evidence_package_verifies_on_its_own_and_escapes_hostile_text() {
     assert!(md.contains("**Penalty: 4,800.00 EUR**"));
 
     let json: serde_json::Value = serde_json::from_str(&read(&pkg.join("evidence.json"))).unwrap();
-    assert_eq!(json["format"], "slawatch-evidence/1");
+    assert_eq!(json["format"], "slawatch-evidence/2");
+    assert_eq!(json["format_version"], 2);
+    assert_eq!(
+        json["proofs"]["inclusion"].as_object().unwrap().len(),
+        14 + json["related"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|c| c.as_array().unwrap().len())
+            .sum::<usize>(),
+        "an inclusion proof of every event the package holds"
+    );
     assert_eq!(json["events"].as_array().unwrap().len(), 14);
     assert_eq!(json["events"][0]["prev_hash"], "0".repeat(64));
     assert_eq!(json["chain"]["head"], json["events"][13]["hash"]);

@@ -1,5 +1,6 @@
 //! `slawatch watch` without a desktop: whose nudges, the console's configuration,
-//! following the store as events arrive, and clear refusals.
+//! following the store as events arrive and when the file is replaced or deleted,
+//! untrusted text printed sanitised, and clear refusals.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -186,4 +187,160 @@ fn quiet_marks_muted_warnings_and_a_store_that_is_not_one_is_refused() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("notes.txt is not a slawatch store"), "{err}");
+}
+
+#[test]
+fn ticket_text_is_printed_sanitised_and_escaped_in_json() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("s.db");
+    let mut e = detected("T-\u{1b}[2J1", 13);
+    e.payload.insert(
+        "title".into(),
+        json!("\u{1b}]0;pwned\u{7}\u{1b}[2J<b>LOS</b>\u{9b}31m\u{202e}evil\u{2028}x"),
+    );
+    SqliteStore::open(&db).unwrap().append_all(&[e]).unwrap();
+    let text = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .arg("--db")
+        .arg(&db)
+        .args(["watch", "--no-desktop", "--user", "alice", "--run-for", "1"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(text.stdout).unwrap(),
+        String::from_utf8(text.stderr).unwrap(),
+    );
+    assert!(stdout.contains("P1 T-1 breaches"), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("acme-telecom · <b>LOS</b>evil x"),
+        "{stdout}"
+    );
+    for s in [&stdout, &stderr] {
+        assert!(
+            !s.chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}' || c == '\u{2028}'),
+            "{s:?}"
+        );
+    }
+
+    let json = watch(home.path(), &db, &["--user", "bob", "--run-for", "1"], &[]);
+    let raw = String::from_utf8(json.stdout.clone()).unwrap();
+    assert!(!raw.chars().any(|c| c.is_control() && c != '\n'), "{raw:?}");
+    assert!(
+        !raw.contains('\u{202e}') && !raw.contains('\u{85}'),
+        "{raw:?}"
+    );
+    assert!(
+        raw.contains(r"\u202e") && raw.contains(r"\u001b]0;pwned"),
+        "{raw}"
+    );
+    let n = &nudges(&json)[0];
+    assert_eq!(
+        n["ticket"], "T-\u{1b}[2J1",
+        "the JSON keeps the text exactly"
+    );
+}
+
+/// `watch` with its output in files, to be read while it runs.
+struct Running {
+    child: std::process::Child,
+    out: std::path::PathBuf,
+    err: std::path::PathBuf,
+}
+
+impl Running {
+    fn start(home: &Path, db: &Path) -> Running {
+        let (out, err) = (home.join("watch.out"), home.join("watch.err"));
+        let child = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+            .arg("--db")
+            .arg(db)
+            .args(["watch", "--no-desktop", "--json", "--user", "alice"])
+            .args(["--poll", "0.1", "--run-for", "120"])
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("TZ", "UTC")
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .spawn()
+            .unwrap();
+        Running { child, out, err }
+    }
+
+    /// Waits (at most a minute) until standard error holds `text` and a nudge about
+    /// `ticket` was printed.
+    fn wait_for(&mut self, text: &str, ticket: Option<&str>) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let err = std::fs::read_to_string(&self.err).unwrap();
+            let out = std::fs::read_to_string(&self.out).unwrap();
+            let nudged = ticket.is_none_or(|t| {
+                out.lines()
+                    .any(|l| serde_json::from_str::<Value>(l).unwrap()["ticket"] == t)
+            });
+            if err.contains(text) && nudged {
+                return;
+            }
+            if std::time::Instant::now() > deadline || self.child.try_wait().unwrap().is_some() {
+                let _ = self.child.kill();
+                panic!("waited for {text:?} and {ticket:?}:\nstderr:\n{err}\nstdout:\n{out}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_replaced_or_deleted_store_is_noticed_and_the_new_one_followed() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("s.db");
+    let store_with = |path: &Path, ticket: &str| {
+        SqliteStore::open(path)
+            .unwrap()
+            .append_all(&[detected(ticket, 61)])
+            .unwrap();
+    };
+    store_with(&db, "T-1");
+    let mut w = Running::start(home.path(), &db);
+    w.wait_for("following 1 open tickets", Some("T-1"));
+
+    // A restored backup moved into place.
+    let other = home.path().join("restored.db");
+    store_with(&other, "T-2");
+    std::fs::rename(&other, &db).unwrap();
+    w.wait_for(
+        "was replaced by another file: following the new one",
+        Some("T-2"),
+    );
+
+    std::fs::remove_file(&db).unwrap();
+    w.wait_for("was deleted: following no tickets", None);
+    assert!(
+        !db.exists(),
+        "following a deleted store never makes a new one"
+    );
+
+    store_with(&db, "T-3");
+    w.wait_for("is there again: following it", Some("T-3"));
+    // The record of what was sent is kept in the store that is there now.
+    drop(w);
+    let out = watch(
+        home.path(),
+        &db,
+        &["--user", "alice", "--run-for", "1"],
+        &[],
+    );
+    assert!(
+        nudges(&out).iter().all(|n| n["ticket"] != "T-3"),
+        "T-3's nudge was recorded as sent in the new store: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -414,3 +414,85 @@ fn without_a_session_bus_one_clear_line() {
          (DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are unset)\n"
     );
 }
+
+/// The payload texts of the hostile corpus (tests/corpus/hostile.jsonl), by event id
+/// and field.
+fn corpus_text(id: &str, field: &str) -> String {
+    let corpus = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/corpus/hostile.jsonl"
+    ))
+    .unwrap();
+    corpus
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["id"] == id)
+        .and_then(|e| {
+            e["payload"][field]
+                .as_str()
+                .or(e[field].as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("no {field} in corpus event {id}"))
+}
+
+#[test]
+fn hostile_ticket_text_reaches_the_desktop_escaped_and_sanitised() {
+    let Some(py) = tools() else { return };
+    let bus = Bus::new(py);
+    let db = bus.path("s.db");
+    let now = Utc::now();
+    let ago = |m: i64| now - TimeDelta::minutes(m);
+    let ticket = corpus_text("h01", "ticket");
+    SqliteStore::open(&db)
+        .unwrap()
+        .append_all(&[
+            event(
+                &ticket,
+                EventKind::Detected,
+                ago(18),
+                json!({"priority": "P1", "customer": "acme-telecom",
+                       "title": corpus_text("h01", "title")}),
+            ),
+            event(
+                &ticket,
+                EventKind::Escalated,
+                ago(17),
+                json!({"level": 1, "to": corpus_text("h03", "to")}),
+            ),
+        ])
+        .unwrap();
+    let db_arg = db.to_str().unwrap();
+    let args = ["--db", db_arg, "watch", "--user", "alice", "--run-for", "3"];
+    let run = bus.run(Some(""), &args, Duration::from_secs(40));
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let calls = bus.notified();
+    assert_eq!(calls.len(), 1, "{calls:#?}\n{}", run.stderr);
+    let (summary, body) = (
+        calls[0]["summary"].as_str().unwrap(),
+        calls[0]["body"].as_str().unwrap(),
+    );
+    assert_eq!(summary, "P1 ACME-666 breached acknowledgement 3 min ago");
+    assert!(
+        body.starts_with(
+            "acme-telecom — redclick&lt;b&gt;bold&lt;/b&gt; &lt;a href=&quot;http://evil.example/\
+             &quot;&gt;link&lt;/a&gt; &lt;img src=x onerror=alert(1)&gt; R&amp;D &amp; co \
+             &apos;q&apos;\nEscalation level 1 (=HYPERLINK(&quot;http://evil.example/&quot;,\
+             &quot;click&quot;))\n"
+        ),
+        "{body}"
+    );
+    for text in [summary, body] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{text:?}"
+        );
+    }
+    assert!(
+        !run.stdout.contains('\u{1b}') && run.stdout.contains("ACME-666"),
+        "{}",
+        run.stdout
+    );
+}

@@ -8,6 +8,8 @@ use clap::{Args, Subcommand};
 
 use super::input::{format_instant, format_minutes, parse_instant, parse_minutes};
 use crate::config::load_calendars;
+use crate::config::suggest::expected_one_of;
+use crate::report::text::terminal;
 use crate::sla::Calendar;
 
 #[derive(Subcommand, Debug)]
@@ -54,12 +56,11 @@ impl CalendarArg {
     fn load(&self) -> anyhow::Result<std::sync::Arc<Calendar>> {
         let cals = load_calendars(&self.calendars).map_err(|e| anyhow!("{e}"))?;
         cals.get(&self.calendar).cloned().ok_or_else(|| {
-            let names: Vec<_> = cals.names().collect();
             anyhow!(
-                "{}: no calendar named `{}`, expected one of: {}",
+                "{}: no calendar named `{}`, {}",
                 self.calendars.display(),
-                self.calendar,
-                names.join(", ")
+                terminal(&self.calendar),
+                expected_one_of(&self.calendar, cals.names(), "calendars")
             )
         })
     }
@@ -199,7 +200,7 @@ fn batch_rows(
         }
         match answer(&row) {
             Ok(value) => {
-                write_csv_field(out, row[0])?;
+                write_csv_field(out, &crate::escape::csv::cell(row[0]))?;
                 out.write_all(b",")?;
                 out.write_all(value.as_bytes())?;
                 out.write_all(b"\n")?;

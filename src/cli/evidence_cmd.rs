@@ -7,9 +7,14 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use super::config_args::{now_arg, ConfigArgs};
-use crate::report::evidence::{self, ChainedEvent};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+
+use crate::report::evidence::{self, ChainedEvent, Evidence, Inclusion, Proofs};
 use crate::report::text::terminal;
 use crate::sla::penalty::{Book, Env};
+use crate::store::checkpoint::Checkpoint;
+use crate::store::merkle;
 use crate::store::{SqliteStore, Store};
 
 #[derive(Args, Debug)]
@@ -22,6 +27,10 @@ pub struct EvidenceArgs {
     /// Compute every clock and penalty as of this instant (RFC 3339) instead of now.
     #[arg(long)]
     pub now: Option<String>,
+    /// The key that signs the package's checkpoint (default: checkpoint.key in the config
+    /// directory, created on first use).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -42,6 +51,46 @@ pub fn load_chains(store: &SqliteStore) -> anyhow::Result<BTreeMap<String, Vec<C
         Ok(())
     })?;
     Ok(chains)
+}
+
+/// Signs a fresh checkpoint and proves every event of the package against it, with a
+/// consistency proof from every earlier checkpoint the store keeps.
+fn prove(ev: &Evidence, db: &Path, key: Option<&Path>) -> anyhow::Result<Proofs> {
+    let cp = super::checkpoint_cmd::sign_now(db, key)?;
+    let store = SqliteStore::open_read_only(db)?;
+    let events: Vec<&ChainedEvent> = ev
+        .events
+        .iter()
+        .chain(ev.related.values().flatten())
+        .collect();
+    let seqs: Vec<_> = events.iter().map(|c| c.seq).collect();
+    let b64 = |h: &merkle::Hash| B64.encode(h);
+    let mut inclusion = BTreeMap::new();
+    for (c, proof) in events.iter().zip(store.inclusion_proofs(&seqs, cp.size)?) {
+        let Some((leaf, path)) = proof else {
+            bail!(
+                "event {} (row {}) is not in the store's Merkle tree of {} events; no package written (run `slawatch verify`)",
+                terminal(&c.event.id),
+                c.seq,
+                cp.size
+            );
+        };
+        let path = path.iter().map(b64).collect();
+        inclusion.insert(c.event.id.clone(), Inclusion { leaf, path });
+    }
+    let mut consistency = BTreeMap::new();
+    for (_, text) in store.stored_checkpoints()? {
+        let earlier = Checkpoint::parse(&text, "a checkpoint in the store")?;
+        if earlier.size < cp.size && earlier.size > 0 {
+            let proof = store.consistency_proof(earlier.size, cp.size)?;
+            consistency.insert(earlier.size, proof.iter().map(b64).collect());
+        }
+    }
+    Ok(Proofs {
+        checkpoint: cp.to_text(),
+        inclusion,
+        consistency,
+    })
 }
 
 pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
@@ -88,6 +137,8 @@ pub fn run(args: EvidenceArgs, db: &Path) -> anyhow::Result<()> {
     if carried != whole {
         bail!("internal error: the package's penalty figures differ from the store's; no package written");
     }
+    let mut ev = ev;
+    ev.proofs = Some(prove(&ev, db, args.key.as_deref())?);
     let ev = evidence::write_dir(&args.out, ev)
         .with_context(|| format!("cannot write the package into {}", args.out.display()))?;
     println!(

@@ -46,25 +46,13 @@ pub fn run(args: ExportArgs, db: &Path) -> anyhow::Result<()> {
         w.write(&e.event)
             .map_err(|source| StoreError::Output { source })
     });
-    match result
-        .map_err(anyhow::Error::from)
-        .and_then(|()| Ok(w.finish()?))
-    {
-        // A reader that stopped early (`| head`) is not an error of ours.
-        Err(e) if is_broken_pipe(&e) => return Ok(()),
-        other => other?,
-    }
+    // A reader that stopped early (`| head`) ends the run in `main`, quietly.
+    result?;
+    w.finish()?;
     if count == 0 {
         if let Some(t) = &args.ticket {
             bail!("store {} has no events for ticket {t:?}", db.display());
         }
     }
     Ok(())
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-    })
 }

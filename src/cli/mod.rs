@@ -1,6 +1,7 @@
 //! The command line: `slawatch [COMMAND]`. Each command lives in its own module.
 
 mod calendar_cmd;
+mod checkpoint_cmd;
 mod config_args;
 pub mod console;
 pub mod demo_cmd;
@@ -11,11 +12,15 @@ mod input;
 mod notify_test_cmd;
 mod penalties_cmd;
 mod report_cmd;
+mod signing_key;
 mod sla_cmd;
+mod stderr;
 mod verify_cmd;
 pub mod watch_cmd;
+mod watch_follow;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -67,6 +72,9 @@ pub enum Command {
     Export(export_cmd::ExportArgs),
     /// Recompute every ticket's hash chain and the projection; exit 1 on any problem.
     Verify(verify_cmd::VerifyArgs),
+    /// Sign the store's Merkle tree (size, root, time) and print the checkpoint; keep a copy
+    /// outside the store to check it against later with `verify --checkpoint`.
+    Checkpoint(checkpoint_cmd::CheckpointArgs),
     /// Write a ticket's evidence package: HTML, Markdown and JSON with every event and hash.
     Evidence(evidence_cmd::EvidenceArgs),
     /// A month's penalties per contract; `--record` appends them as events; `adjust` records a negotiated amount.
@@ -84,13 +92,15 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let db = cli.store_path();
+    let explicit_db = cli.db.clone();
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
         Some(Command::Demo(args)) => demo_cmd::run(args, &db?),
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
-        Some(Command::Verify(args)) => verify_cmd::run(args, db),
+        Some(Command::Verify(args)) => verify_cmd::run(args, explicit_db, db),
+        Some(Command::Checkpoint(args)) => checkpoint_cmd::run(args, &db?),
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
         Some(Command::Report(args)) => report_cmd::run(args, &db?),
@@ -98,4 +108,60 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => console::run(&cli, started),
     }
+}
+
+/// How a run ended, for `main`.
+pub enum Outcome {
+    Done(anyhow::Result<()>),
+    /// Standard output was closed by its reader (`slawatch export | head`).
+    OutputClosed,
+}
+
+/// Runs the command; a closed standard output, whether it comes back as an error or
+/// as `println!`'s panic, ends the run quietly, as it ends `cat`. The panic unwinds, so
+/// a transaction under way is rolled back as on any error.
+pub fn run_catching_closed_output(cli: Cli) -> Outcome {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_closed_stdout_panic(info.payload()) {
+            default_hook(info);
+        }
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Err(e)) if is_broken_pipe(&e) => Outcome::OutputClosed,
+        Ok(result) => Outcome::Done(result),
+        Err(panic) if is_closed_stdout_panic(&*panic) => Outcome::OutputClosed,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// The exit status of a run, with its error printed: every message echoes input, so
+/// it goes through the terminal sanitiser.
+pub fn exit_status(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Done(Ok(())) => ExitCode::SUCCESS,
+        Outcome::Done(Err(e)) => {
+            stderr::line(format_args!("slawatch: {e:#}"));
+            ExitCode::FAILURE
+        }
+        // What a shell reports for a process ended by SIGPIPE.
+        Outcome::OutputClosed => ExitCode::from(141),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` panics with "failed printing to stdout: Broken pipe (os error 32)".
+fn is_closed_stdout_panic(payload: &(dyn std::any::Any + Send)) -> bool {
+    let msg = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe")
 }

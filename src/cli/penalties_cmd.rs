@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::config_args::{now_arg, ConfigArgs};
 use crate::model::{Event, EventKind};
 use crate::report::text::terminal;
-use crate::sla::penalty::money::{format_money, parse_decimal};
+use crate::sla::penalty::money::{format_money, parse_decimal, saturating_sum};
 use crate::sla::penalty::record::{adjustment_event, penalty_event};
 use crate::sla::penalty::{evaluate_contract, fmt_instant, Book, Env, Month};
 use crate::store::{Expect, SqliteStore, Store};
@@ -160,7 +160,8 @@ pub fn run(args: PenaltiesArgs, db: &Path) -> anyhow::Result<()> {
             if t.breached && !t.tickets.is_empty() {
                 println!("      tickets: {}", terminal(&t.tickets.join(", ")));
             }
-            *totals.entry(t.currency.clone()).or_default() += t.amount;
+            let total = totals.entry(t.currency.clone()).or_default();
+            *total = saturating_sum([*total, t.amount]);
             if !args.record || !t.breached {
                 continue;
             }
@@ -191,19 +192,38 @@ pub fn run(args: PenaltiesArgs, db: &Path) -> anyhow::Result<()> {
             .iter()
             .filter(|p| p.contract == c.id && p.period == month.to_string())
         {
+            let computed = cm.terms.iter().find(|t| t.term == p.term);
+            let mark = match computed {
+                Some(t) if t.amount == p.amount && t.currency == p.currency => String::new(),
+                Some(t) => format!(
+                    " — DIFFERS from the computed {}",
+                    format_money(t.amount, &t.currency)
+                ),
+                None => format!(
+                    " — DIFFERS: contract {} has no term {} to compute it from",
+                    terminal(&c.id),
+                    terminal(&p.term)
+                ),
+            };
+            if !mark.is_empty() && !differs.contains(&p.event.id) {
+                differs.push(p.event.id.clone());
+            }
             println!(
-                "  recorded {}: {}{}",
-                p.event.id,
-                format_money(p.amount, &p.currency),
+                "  recorded {}: {}{}{mark}",
+                terminal(&p.event.id),
+                format_money(p.amount, &terminal(&p.currency)),
                 match p.adjustments.last() {
                     Some(a) => format!(
                         ", adjusted to {} ({})",
-                        format_money(a.amount, &p.currency),
+                        format_money(a.amount, &terminal(&p.currency)),
                         terminal(&a.reason)
                     ),
                     None => String::new(),
                 }
             );
+        }
+        for (_, why) in book.problems.iter().filter(|(id, _)| *id == c.ledger()) {
+            println!("  not counted: {}", terminal(why));
         }
     }
     for (cur, total) in &totals {
@@ -217,10 +237,14 @@ pub fn run(args: PenaltiesArgs, db: &Path) -> anyhow::Result<()> {
     }
     if !differs.is_empty() {
         bail!(
-            "{} recorded penalt{} differ from the recomputation: {}",
+            "{} recorded penalt{} from the recomputation: {}",
             differs.len(),
-            if differs.len() == 1 { "y" } else { "ies" },
-            differs.join(", ")
+            if differs.len() == 1 {
+                "y differs"
+            } else {
+                "ies differ"
+            },
+            terminal(&differs.join(", "))
         );
     }
     Ok(())

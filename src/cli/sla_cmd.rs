@@ -69,7 +69,7 @@ pub fn run(cmd: SlaCmd) -> anyhow::Result<()> {
                 paused_reason: c.paused_reason.as_deref(),
                 breaches: c.breaches,
             };
-            writeln!(out, "{}", serde_json::to_string(&line)?)?;
+            writeln!(out, "{}", crate::escape::json::to_string(&line)?)?;
         }
     }
     out.flush()?;

@@ -1,10 +1,15 @@
-//! `slawatch verify`: recompute every hash chain and the ticket projection.
+//! `slawatch verify`: recompute every hash chain, the ticket projection and the
+//! log-wide Merkle tree, and check the tree against checkpoints; or check an evidence
+//! package on its own.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Args;
 
+use crate::report::text::terminal;
+use crate::store::checkpoint::Checkpoint;
+use crate::store::merkle_verify::Outside;
 use crate::store::{SqliteStore, Store};
 
 #[derive(Args, Debug)]
@@ -13,16 +18,40 @@ pub struct VerifyArgs {
     #[arg(long, conflicts_with = "evidence")]
     pub rebuild_projection: bool,
     /// Check an evidence package directory on its own instead of the store: every hash
-    /// chain, every figure recomputed, the manifest and the renderings.
+    /// chain, every figure recomputed, the manifest, the renderings and the inclusion
+    /// proofs.
     #[arg(long, value_name = "DIR")]
     pub evidence: Option<PathBuf>,
+    /// A checkpoint kept outside the store (`slawatch checkpoint --out FILE`): the log
+    /// (or the evidence package) must be consistent with it. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<PathBuf>,
 }
 
-fn verify_evidence(dir: &Path) -> anyhow::Result<()> {
-    use crate::report::text::terminal;
-    let r = crate::report::evidence::verify_dir(dir);
+fn read_checkpoints(files: &[PathBuf]) -> anyhow::Result<Vec<Outside>> {
+    files
+        .iter()
+        .map(|f| {
+            let name = f.display().to_string();
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read checkpoint {name}"))?;
+            let checkpoint = Checkpoint::parse(&text, &name)
+                .map_err(|e| anyhow::anyhow!("not a checkpoint: {e}"))?;
+            Ok(Outside { name, checkpoint })
+        })
+        .collect()
+}
+
+fn verify_evidence(dir: &Path, outside: &[Outside], store: Option<&Path>) -> anyhow::Result<()> {
+    let mut r = crate::report::evidence_verify::verify_dir(dir);
+    for o in outside {
+        crate::report::evidence_verify::check_against(&mut r, o, store);
+    }
     for n in &r.notes {
         println!("note: {}", terminal(n));
+    }
+    for p in &r.proved {
+        println!("ok: {}", terminal(p));
     }
     for p in &r.problems {
         println!("BROKEN {}", terminal(p));
@@ -45,9 +74,16 @@ fn verify_evidence(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(args: VerifyArgs, db: anyhow::Result<PathBuf>) -> anyhow::Result<()> {
+/// `explicit_db`: the store named by `--db` or `SLAWATCH_DB`, which `--evidence` uses
+/// only to fetch a consistency proof to a checkpoint later than the package's.
+pub fn run(
+    args: VerifyArgs,
+    explicit_db: Option<PathBuf>,
+    db: anyhow::Result<PathBuf>,
+) -> anyhow::Result<()> {
+    let outside = read_checkpoints(&args.checkpoint)?;
     if let Some(dir) = &args.evidence {
-        return verify_evidence(dir);
+        return verify_evidence(dir, &outside, explicit_db.as_deref());
     }
     let db = &db?;
     let store = if args.rebuild_projection {
@@ -59,21 +95,33 @@ pub fn run(args: VerifyArgs, db: anyhow::Result<PathBuf>) -> anyhow::Result<()> 
         SqliteStore::open_read_only(db)?
     };
     let report = store.verify()?;
+    let tree = store.verify_tree(&outside)?;
     for p in &report.problems {
         println!("BROKEN {p}");
     }
-    if !report.is_ok() {
+    for p in &tree.problems {
+        println!("BROKEN {}", terminal(p));
+    }
+    let problems = report.problems.len() + tree.problems.len();
+    if report.is_ok() {
+        println!(
+            "ok: {} tickets, {} events; every chain verifies and the projection matches the log",
+            report.tickets, report.events
+        );
+    }
+    for p in &tree.proved {
+        println!("ok: {}", terminal(p));
+    }
+    for c in &tree.caveats {
+        println!("cannot exclude: {}", terminal(c));
+    }
+    if problems > 0 {
         bail!(
-            "store {}: {} problem(s) in {} tickets, {} events",
+            "store {}: {problems} problem(s) in {} tickets, {} events",
             db.display(),
-            report.problems.len(),
             report.tickets,
             report.events
         );
     }
-    println!(
-        "ok: {} tickets, {} events; every chain verifies and the projection matches the log",
-        report.tickets, report.events
-    );
     Ok(())
 }

@@ -15,12 +15,15 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
+use super::stderr;
+use super::watch_follow::{Change, Follower, FollowingSentLog};
+use crate::escape;
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{
     desktop_options, start, DesktopEvent, DesktopState, NudgeAction, NudgeHandle, NudgeMsg, Start,
 };
 use crate::sla::{Micros, Severity};
-use crate::sync::{Cursor, Expect, LocalSource, Purpose, Source};
+use crate::store::{Expect, SqliteStore, Store};
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {
@@ -78,7 +81,7 @@ impl Quiet {
 enum Msg {
     Nudge(NudgeMsg),
     Desktop(DesktopEvent),
-    Store(Result<(), String>),
+    Store(Result<Option<Change>, String>),
 }
 
 pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
@@ -100,36 +103,28 @@ pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
         );
     }
     // Open (and upgrade) the store before anything starts: a bad path is one error.
-    let mut sent_log: Box<dyn Source> = Box::new(LocalSource::new(db, Purpose::Write));
-    if !sent_log.writable().map_err(|e| anyhow!("{e}"))? {
-        bail!(
-            "store {} is read-only: watch keeps the record of sent nudges in it (check the file's permissions and its directory's)",
-            db.display()
-        );
-    }
-    let sent_log = crate::notify::SourceLog(sent_log);
+    drop(SqliteStore::open(db)?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(watch(args, user, db.to_path_buf(), sent_log, cfg))
+    runtime.block_on(watch(args, user, db.to_path_buf(), cfg))
 }
 
 async fn watch(
     args: WatchArgs,
     user: String,
     db: PathBuf,
-    sent_log: crate::notify::SourceLog,
     cfg: crate::tui::Config,
 ) -> anyhow::Result<()> {
     let tz = cfg.settings.zone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    eprintln!(
+    stderr::line(format_args!(
         "slawatch watch: nudging {user} about the open tickets in {}",
         db.display()
-    );
+    ));
     let desktop = if args.no_desktop {
-        eprintln!("desktop notifications: off (--no-desktop)");
+        stderr::line(format_args!("desktop notifications: off (--no-desktop)"));
         None
     } else {
         Some(desktop_options(args.burst, tz))
@@ -144,7 +139,7 @@ async fn watch(
                 quiet: args.quiet.level(),
                 desktop,
             },
-            sent_log,
+            FollowingSentLog::new(db.clone()),
             move |m| {
                 let _ = tx.send(Msg::Nudge(m));
             },
@@ -208,9 +203,9 @@ impl Output<'_> {
                 let line = if self.args.json {
                     let mut v = serde_json::to_value(&*n).unwrap_or_default();
                     v["summary"] = json!(n.summary());
-                    v.to_string()
+                    escape::json::to_string(&v).unwrap_or_default()
                 } else {
-                    n.log_line(&self.tz)
+                    escape::terminal::clean(&n.log_line(&self.tz))
                 };
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(stdout, "{line}");
@@ -231,52 +226,55 @@ impl Output<'_> {
                         }
                         Some(w) => format!("next nudge at {}", local(w, self.tz)),
                     };
-                    eprintln!("following {tickets} open tickets; {next}");
+                    stderr::line(format_args!("following {tickets} open tickets; {next}"));
                 }
                 for (ticket, why) in problems {
                     if self.problems.insert(ticket.clone()) {
-                        eprintln!("ticket {ticket}: no nudges: {why}");
+                        stderr::line(format_args!("ticket {ticket}: no nudges: {why}"));
                     }
                 }
             }
             Msg::Nudge(NudgeMsg::SentLog(Some(e))) => {
-                eprintln!(
+                stderr::line(format_args!(
                     "record of sent nudges unavailable: {e}; nudges may repeat after a restart"
-                );
+                ));
             }
             Msg::Nudge(NudgeMsg::SentLog(None)) => {
-                eprintln!("record of sent nudges works again");
+                stderr::line(format_args!("record of sent nudges works again"));
             }
             Msg::Nudge(NudgeMsg::Snoozed { .. }) => {}
             Msg::Desktop(DesktopEvent::State(s)) => {
                 match &s {
-                    DesktopState::Unavailable { .. } => {
-                        eprintln!("{}; nudges are printed here only", s.describe())
-                    }
-                    _ => eprintln!("{}", s.describe()),
+                    DesktopState::Unavailable { .. } => stderr::line(format_args!(
+                        "{}; nudges are printed here only",
+                        s.describe()
+                    )),
+                    _ => stderr::line(format_args!("{}", s.describe())),
                 }
                 self.desktop = s;
             }
             Msg::Desktop(DesktopEvent::Failed { tickets, error }) => {
                 if matches!(self.desktop, DesktopState::Ready { .. }) {
-                    eprintln!(
+                    stderr::line(format_args!(
                         "desktop notification about {} failed: {error}",
                         tickets.join(", ")
-                    );
+                    ));
                 }
             }
             Msg::Desktop(DesktopEvent::Shown { .. }) => {}
             Msg::Desktop(DesktopEvent::Action { ticket, action }) => {
                 self.action(ticket, action).await
             }
-            Msg::Store(Ok(())) => {
-                if self.store_error.take().is_some() {
-                    eprintln!("store {} readable again", self.db.display());
+            Msg::Store(Ok(change)) => {
+                if let Some(change) = change {
+                    stderr::line(change.describe(self.db));
+                } else if self.store_error.take().is_some() {
+                    stderr::line(format_args!("store {} readable again", self.db.display()));
                 }
             }
             Msg::Store(Err(e)) => {
                 if self.store_error.as_deref() != Some(e.as_str()) {
-                    eprintln!("cannot follow the store: {e}; retrying");
+                    stderr::line(format_args!("cannot follow the store: {e}; retrying"));
                     self.store_error = Some(e);
                 }
             }
@@ -289,11 +287,15 @@ impl Output<'_> {
                 let (db, user, t) = (self.db.to_path_buf(), self.user.to_owned(), ticket.clone());
                 let done = tokio::task::spawn_blocking(move || acknowledge(&db, &user, &t)).await;
                 match done {
-                    Ok(Ok(())) => eprintln!("{ticket}: acknowledged from the desktop notification"),
-                    Ok(Err(e)) => {
-                        eprintln!("{ticket}: could not record the acknowledgement: {e:#}")
-                    }
-                    Err(e) => eprintln!("{ticket}: could not record the acknowledgement: {e}"),
+                    Ok(Ok(())) => stderr::line(format_args!(
+                        "{ticket}: acknowledged from the desktop notification"
+                    )),
+                    Ok(Err(e)) => stderr::line(format_args!(
+                        "{ticket}: could not record the acknowledgement: {e:#}"
+                    )),
+                    Err(e) => stderr::line(format_args!(
+                        "{ticket}: could not record the acknowledgement: {e}"
+                    )),
                 }
             }
             NudgeAction::Open => match &self.args.open_command {
@@ -304,12 +306,14 @@ impl Output<'_> {
                         .env("SLAWATCH_TICKET", &ticket)
                         .spawn();
                     if let Err(e) = spawned {
-                        eprintln!("{ticket}: --open-command failed to start: {e}");
+                        stderr::line(format_args!(
+                            "{ticket}: --open-command failed to start: {e}"
+                        ));
                     }
                 }
-                None => eprintln!(
+                None => stderr::line(format_args!(
                     "{ticket}: \"Open\" clicked; pass --open-command to open the console on it"
-                ),
+                )),
             },
         }
     }
@@ -317,14 +321,16 @@ impl Output<'_> {
 
 /// Records an acknowledgement by `user` now.
 fn acknowledge(db: &Path, user: &str, ticket: &str) -> anyhow::Result<()> {
-    let mut store = LocalSource::new(db, Purpose::Write);
+    // Never a new store with only this event in it where the store was deleted.
+    if !db.exists() {
+        bail!("store {} is gone", db.display());
+    }
+    let mut store = SqliteStore::open(db)?;
     let now = Utc::now();
     let mut payload = Payload::new();
     payload.insert("via".into(), json!("desktop notification"));
     let event = Event::new(ticket, EventKind::Acknowledged, now, now, user, payload);
-    store
-        .append(&event, &Expect::Any)
-        .map_err(|e| anyhow!("{e}"))?;
+    store.append(&event, Expect::Any)?;
     Ok(())
 }
 
@@ -351,11 +357,9 @@ fn spawn_poller(
     std::thread::Builder::new()
         .name("slawatch-watch-store".into())
         .spawn(move || {
-            let mut cursor = None;
-            let mut source = LocalSource::new(&db, Purpose::Read);
+            let mut follower = Follower::new(db);
             while !stop.load(Ordering::Relaxed) {
-                let result = poll(&mut source, &mut cursor, &nudges);
-                if tx.send(Msg::Store(result)).is_err() {
+                if tx.send(Msg::Store(follower.poll(&nudges))).is_err() {
                     return;
                 }
                 let until = std::time::Instant::now() + every;
@@ -365,32 +369,4 @@ fn spawn_poller(
             }
         })
         .expect("spawn the store thread")
-}
-
-/// Rows per chunk of the first snapshot.
-const CHUNK: usize = 8192;
-
-fn poll(
-    source: &mut dyn Source,
-    cursor: &mut Option<Cursor>,
-    nudges: &NudgeHandle,
-) -> Result<(), String> {
-    let Some(at) = cursor.as_ref() else {
-        // The whole snapshot at once: the service plans it in one go.
-        let mut tickets = Vec::new();
-        let at = source
-            .snapshot(CHUNK, &mut |c| tickets.extend(c))
-            .map_err(|e| e.to_string())?;
-        nudges.tickets(tickets);
-        *cursor = Some(at);
-        return Ok(());
-    };
-    let changed = source.changes(at).map_err(|e| e.to_string())?;
-    if !changed.tickets.is_empty() {
-        nudges.tickets(changed.tickets);
-    }
-    if let Some(c) = changed.cursor {
-        *cursor = Some(c);
-    }
-    Ok(())
 }

@@ -72,7 +72,7 @@ impl Bundle {
         let reader = |p: &Path| -> std::io::Result<String> {
             let key = p.display().to_string();
             let text = if from_disk {
-                std::fs::read_to_string(p)?
+                super::file::read_text(p)?
             } else {
                 shipped_file(&key)
                     .map(str::to_owned)

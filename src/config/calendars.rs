@@ -16,6 +16,10 @@ use crate::sla::{Calendar, Calendars};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+/// The most holidays (dates and yearly rules, from the file and its holiday files
+/// together) one calendar may have: every lookup of a year consults all of them.
+pub const MAX_HOLIDAYS: usize = 20_000;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -61,7 +65,7 @@ pub fn load_calendars(path: &Path) -> Result<Calendars, ConfigErrors> {
 
 /// Parses a calendars file's text; `path` names it in errors and anchors `holiday_files`.
 pub fn parse_calendars(path: &Path, text: &str) -> Result<Calendars, ConfigErrors> {
-    parse_calendars_with(path, text, &|p| std::fs::read_to_string(p))
+    parse_calendars_with(path, text, &|p| super::file::read_text(p))
 }
 
 /// Reads the holiday file at a path (the file system, or files built into the binary).
@@ -157,7 +161,7 @@ fn rules_of(
     check_overlaps(name, &mut placed, r);
     if !always && placed.is_empty() && r.errors.len() == before {
         r.at(
-            spec_span,
+            spec_span.clone(),
             format!("calendar `{name}` has no working hours: list ranges for some days (mon = [\"09:00-17:00\"]) or set always = true"),
         );
     }
@@ -170,6 +174,15 @@ fn rules_of(
                 format!("calendar `{name}`: bad holiday {:?}: {why}", h.get_ref()),
             ),
         }
+    }
+    if holidays.len() > MAX_HOLIDAYS {
+        r.at(
+            spec_span.clone(),
+            format!(
+                "calendar `{name}` lists {} holidays, more than the {MAX_HOLIDAYS} a calendar may have",
+                holidays.len()
+            ),
+        );
     }
     let mut closures = Vec::new();
     for c in &spec.closures {
@@ -205,6 +218,17 @@ fn rules_of(
                 Ok(days) => {
                     holidays.extend(days.holidays);
                     closures.extend(days.closures);
+                    if holidays.len() > MAX_HOLIDAYS {
+                        r.at(
+                            file.span(),
+                            format!(
+                                "calendar `{name}`: with {} it has {} holidays, more than the {MAX_HOLIDAYS} a calendar may have",
+                                ics_path.display(),
+                                holidays.len()
+                            ),
+                        );
+                        break;
+                    }
                 }
                 Err(errs) => nested.extend(errs.0),
             },

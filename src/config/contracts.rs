@@ -15,11 +15,12 @@ use toml::Spanned;
 
 use super::duration::parse_duration;
 use super::error::{read, Reporter};
+use super::suggest::expected_one_of;
 use super::ConfigErrors;
 use crate::model::Priority;
 use crate::sla::calendar::MICROS_PER_MIN;
 use crate::sla::penalty::contract::Unit;
-use crate::sla::penalty::money::{is_currency_code, minor_units, parse_decimal};
+use crate::sla::penalty::money::{check_amount, is_currency_code, parse_decimal};
 use crate::sla::penalty::{
     Bound, Contract, Contracts, Kpi, Operator, PenaltyRule, Rate, Rounding, Term, Tier,
 };
@@ -189,22 +190,8 @@ fn contract_of(spec: &ContractSpec, calendars: &Calendars, r: &mut Reporter) -> 
             )),
         );
     }
-    let fee = decimal(&spec.monthly_fee, &what("monthly_fee"), r);
-    if let Some(f) = fee {
-        if f < Decimal::ZERO {
-            r.at(
-                spec.monthly_fee.span(),
-                what("monthly_fee must not be negative"),
-            );
-        }
-        check_places(
-            f,
-            &currency,
-            spec.monthly_fee.span(),
-            &what("monthly_fee"),
-            r,
-        );
-    }
+    let fee = decimal(&spec.monthly_fee, &what("monthly_fee"), r)
+        .and_then(|f| amount(f, &currency, &spec.monthly_fee, &what("monthly_fee"), r));
     let tz: Option<Tz> = match spec.timezone.get_ref().parse() {
         Ok(tz) => Some(tz),
         Err(_) => {
@@ -281,13 +268,21 @@ fn contract_of(spec: &ContractSpec, calendars: &Calendars, r: &mut Reporter) -> 
     })
 }
 
-fn check_places(d: Decimal, currency: &str, span: Range<usize>, what: &str, r: &mut Reporter) {
-    let places = minor_units(currency);
-    if d.normalize().scale() > places {
-        r.at(
-            span,
-            format!("{what}: {d} has more decimals than {currency} has ({places})"),
-        );
+/// `d` when it is an amount of money slawatch takes (not negative, at most
+/// [`crate::model::amount::MAX_AMOUNT`], no finer than the currency); else a located error.
+fn amount(
+    d: Decimal,
+    currency: &str,
+    n: &Spanned<Num>,
+    what: &str,
+    r: &mut Reporter,
+) -> Option<Decimal> {
+    match check_amount(d, Some(currency)) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            r.at(n.span(), format!("{what}: {e}"));
+            None
+        }
     }
 }
 
@@ -321,7 +316,13 @@ fn bound_of(ctx: &str, kpi: Kpi, n: &Spanned<Num>, key: &str, r: &mut Reporter) 
                     None
                 }
             },
-            Num::Int(m) if *m > 0 => Some(Bound::Duration(m * MICROS_PER_MIN)),
+            Num::Int(m) if *m > 0 => match m.checked_mul(MICROS_PER_MIN) {
+                Some(d) => Some(Bound::Duration(d)),
+                None => {
+                    r.at(n.span(), format!("{what}: {m} minutes is too long"));
+                    None
+                }
+            },
             _ => {
                 r.at(
                     n.span(),
@@ -360,13 +361,9 @@ fn rate_of(
             None
         }
         (Some(f), None) => {
-            let d = decimal(f, &format!("{ctx}: fixed"), r)?;
-            if d < Decimal::ZERO {
-                r.at(f.span(), format!("{ctx}: fixed must not be negative"));
-                return None;
-            }
-            check_places(d, currency, f.span(), &format!("{ctx}: fixed"), r);
-            Some(Some(Rate::Fixed(d)))
+            let what = format!("{ctx}: fixed");
+            let d = decimal(f, &what, r)?;
+            Some(Some(Rate::Fixed(amount(d, currency, f, &what, r)?)))
         }
         (None, Some(p)) => {
             let d = decimal(p, &format!("{ctx}: percent"), r)?;
@@ -465,13 +462,12 @@ fn term_of(
                 ),
             );
         } else if calendars.get(c.get_ref()).is_none() {
-            let known: Vec<_> = calendars.names().collect();
             r.at(
                 c.span(),
                 format!(
-                    "{ctx}: unknown calendar `{}`, expected one of: {}",
+                    "{ctx}: unknown calendar `{}`, {}",
                     c.get_ref(),
-                    known.join(", ")
+                    expected_one_of(c.get_ref(), calendars.names(), "calendars")
                 ),
             );
         }
@@ -638,9 +634,17 @@ fn cap_of(
     if let Num::Text(s) = c.get_ref() {
         if let Some(p) = s.trim().strip_suffix('%') {
             return match parse_decimal(p) {
-                Ok(p) if p >= Decimal::ZERO && p <= Decimal::ONE_HUNDRED => {
-                    Some(fee * p / Decimal::ONE_HUNDRED)
-                }
+                // The fee is at most MAX_AMOUNT, so this cannot overflow; checked all the same.
+                Ok(p) if p >= Decimal::ZERO && p <= Decimal::ONE_HUNDRED => fee
+                    .checked_mul(p)
+                    .and_then(|x| x.checked_div(Decimal::ONE_HUNDRED))
+                    .or_else(|| {
+                        r.at(
+                            c.span(),
+                            format!("{ctx}: cap: {p} % of {fee} cannot be computed exactly"),
+                        );
+                        None
+                    }),
                 _ => {
                     r.at(c.span(), format!("{ctx}: cap: expected a percentage of the monthly fee such as \"25%\", found {s:?}"));
                     None
@@ -648,13 +652,9 @@ fn cap_of(
             };
         }
     }
-    let d = decimal(c, &format!("{ctx}: cap"), r)?;
-    if d < Decimal::ZERO {
-        r.at(c.span(), format!("{ctx}: cap must not be negative"));
-        return None;
-    }
-    check_places(d, currency, c.span(), &format!("{ctx}: cap"), r);
-    Some(d)
+    let what = format!("{ctx}: cap");
+    let d = decimal(c, &what, r)?;
+    amount(d, currency, c, &what, r)
 }
 
 #[cfg(test)]
@@ -766,6 +766,28 @@ cap = 1000
         let e = errors(&GOOD.replace("Europe/London", "Mars/Olympus"));
         assert!(
             e.contains("k.toml:7:12:") && e.contains("unknown time zone"),
+            "{e}"
+        );
+        let huge = "\"79228162514264337593543950335\"";
+        let e = errors(&GOOD.replace("\"12000.00\"", huge));
+        assert!(
+            e.contains("k.toml:5:15: contract `acme`: monthly_fee: 79228162514264337593543950335 is more than the largest amount slawatch takes (1000000000000000)"),
+            "{e}"
+        );
+        let e = errors(&GOOD.replace("\"250.00\"", huge));
+        assert!(
+            e.contains("k.toml:28:9: contract `acme`, term `restore-p1`: fixed: 79228162514264337593543950335 is more than the largest amount"),
+            "{e}"
+        );
+        let e = errors(&GOOD.replace("cap = 1000", &format!("cap = {huge}")));
+        assert!(
+            e.contains("k.toml:29:7:")
+                && e.contains("cap: 79228162514264337593543950335 is more than"),
+            "{e}"
+        );
+        let e = errors(&GOOD.replace("\"250.00\"", "\"-250.00\""));
+        assert!(
+            e.contains("fixed: must not be negative, found -250.00"),
             "{e}"
         );
         let e = errors("[[contract]]\nid = \"x\"\n");

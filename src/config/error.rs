@@ -121,9 +121,10 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Reads a configuration file, with the path in the error.
+/// Reads a configuration file (a regular file, within the size cap of
+/// [`super::file::read_text`]), with the path in the error.
 pub fn read(path: &Path) -> Result<String, ConfigErrors> {
-    std::fs::read_to_string(path).map_err(|e| {
+    super::file::read_text(path).map_err(|e| {
         ConfigErrors(vec![ConfigError {
             path: path.to_owned(),
             line: 0,

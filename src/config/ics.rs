@@ -5,6 +5,10 @@
 //! `RRULE:FREQ=YEARLY` with optional `COUNT` or `UNTIL`. Anything else that would
 //! change which days are closed (other RRULE parts, `RDATE`, `EXDATE`) is rejected with
 //! its line rather than silently misread.
+//!
+//! Bounds, each refused with its line: an all-day event spans at most
+//! [`MAX_SPAN_DAYS`] days (every day becomes a holiday, so a span of millennia would
+//! make every calendar lookup slow), and a recurrence ends by [`LAST_YEAR`].
 
 use std::path::Path;
 
@@ -14,6 +18,11 @@ use chrono_tz::Tz;
 use super::error::Reporter;
 use super::ConfigErrors;
 use crate::sla::calendar::{Closure, Holiday};
+
+/// The longest all-day event, in days: a year, leap day included.
+pub const MAX_SPAN_DAYS: u64 = 366;
+/// The last year a recurrence may reach: the last year slawatch keeps instants for.
+pub const LAST_YEAR: i32 = 9999;
 
 #[derive(Debug, Default)]
 pub struct IcsDays {
@@ -114,12 +123,25 @@ fn unfold(text: &str) -> Vec<(usize, String)> {
 
 fn parse_when(params: &[&str], value: &str) -> Result<When, String> {
     let is_date = params.iter().any(|p| p.eq_ignore_ascii_case("VALUE=DATE")) || value.len() == 8;
+    // RFC 5545 writes exactly four digits of year; chrono alone would take more.
+    let shaped = |v: &str, len: usize| {
+        v.len() == len
+            && v.bytes()
+                .enumerate()
+                .all(|(i, b)| b.is_ascii_digit() || (i == 8 && b == b'T'))
+    };
     if is_date {
+        if !shaped(value, 8) {
+            return Err(format!("expected a date YYYYMMDD, found {value:?}"));
+        }
         return NaiveDate::parse_from_str(value, "%Y%m%d")
             .map(When::Date)
             .map_err(|_| format!("expected a date YYYYMMDD, found {value:?}"));
     }
     let expected = || format!("expected YYYYMMDDTHHMMSS[Z], found {value:?}");
+    if !shaped(value.strip_suffix('Z').unwrap_or(value), 15) {
+        return Err(expected());
+    }
     if let Some(v) = value.strip_suffix('Z') {
         let t = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").map_err(|_| expected())?;
         return Ok(When::Utc(t.and_utc().timestamp()));
@@ -148,7 +170,7 @@ fn finish_event(ev: VEvent, tz: Tz, r: &mut Reporter, out: &mut IcsDays) {
     let yearly = match &ev.rrule {
         None => None,
         Some((line, rule)) => match parse_yearly(rule) {
-            Ok(limit) => Some(limit),
+            Ok(limit) => Some((*line, rule, limit)),
             Err(why) => {
                 r.at_line(*line, format!("RRULE {rule:?}: {why}"));
                 return;
@@ -158,8 +180,8 @@ fn finish_event(ev: VEvent, tz: Tz, r: &mut Reporter, out: &mut IcsDays) {
     match start {
         When::Date(first) => {
             let end = match ev.end {
-                None => first + Days::new(1),
-                Some((_, When::Date(end))) if end > first => end,
+                None => first.checked_add_days(Days::new(1)),
+                Some((_, When::Date(end))) if end > first => Some(end),
                 Some((line, _)) => {
                     r.at_line(
                         line,
@@ -168,14 +190,36 @@ fn finish_event(ev: VEvent, tz: Tz, r: &mut Reporter, out: &mut IcsDays) {
                     return;
                 }
             };
+            let Some(end) = end else {
+                r.at_line(
+                    start_line,
+                    format!("DTSTART {first} is the last date there is"),
+                );
+                return;
+            };
+            let days = end.signed_duration_since(first).num_days().unsigned_abs();
+            if days > MAX_SPAN_DAYS {
+                let line = ev.end.map_or(start_line, |(l, _)| l);
+                r.at_line(
+                    line,
+                    format!("an all-day event spans {days} days ({first} to {end}): at most {MAX_SPAN_DAYS} are allowed; list longer closures as separate events"),
+                );
+                return;
+            }
             for day in first.iter_days().take_while(|d| *d < end) {
                 out.holidays.push(match yearly {
                     None => Holiday::Date(day),
-                    Some(limit) => Holiday::Yearly {
-                        month: day.month(),
-                        day: day.day(),
-                        first_year: Some(day.year()),
-                        last_year: limit.last_year(day.year()),
+                    Some((line, rule, limit)) => match limit.last_year(day.year()) {
+                        Ok(last_year) => Holiday::Yearly {
+                            month: day.month(),
+                            day: day.day(),
+                            first_year: Some(day.year()),
+                            last_year,
+                        },
+                        Err(why) => {
+                            r.at_line(line, format!("RRULE {rule:?}: {why}"));
+                            return;
+                        }
                     },
                 });
             }
@@ -220,11 +264,26 @@ enum Limit {
 }
 
 impl Limit {
-    fn last_year(self, first: i32) -> Option<i32> {
+    /// The last year of a recurrence first held in `first`; an error when it would
+    /// end past [`LAST_YEAR`] or before it starts.
+    fn last_year(self, first: i32) -> Result<Option<i32>, String> {
         match self {
-            Limit::Forever => None,
-            Limit::Count(n) => Some(first + n as i32 - 1),
-            Limit::Until(y) => Some(y),
+            Limit::Forever => Ok(None),
+            Limit::Count(n) => i32::try_from(n)
+                .ok()
+                .and_then(|n| first.checked_add(n - 1))
+                .filter(|last| *last <= LAST_YEAR)
+                .map(Some)
+                .ok_or_else(|| {
+                    format!(
+                        "COUNT={n} from {first} runs past the year {LAST_YEAR}: at most {} occurrences; leave COUNT out for a holiday every year",
+                        i64::from(LAST_YEAR) - i64::from(first) + 1
+                    )
+                }),
+            Limit::Until(y) if y < first => Err(format!(
+                "UNTIL ({y}) is before the first occurrence ({first}): the holiday would never happen"
+            )),
+            Limit::Until(y) => Ok(Some(y)),
         }
     }
 }
@@ -310,5 +369,70 @@ mod tests {
             .to_string();
         assert!(err.contains("h.ics:1:1: expected `NAME:value`"), "{err}");
         assert!(err.contains("not an iCalendar file"), "{err}");
+    }
+
+    fn event_errors(event: &str) -> String {
+        parse(
+            Path::new("h.ics"),
+            &format!("BEGIN:VCALENDAR\nBEGIN:VEVENT\n{event}END:VEVENT\nEND:VCALENDAR\n"),
+            chrono_tz::UTC,
+        )
+        .unwrap_err()
+        .to_string()
+    }
+
+    #[test]
+    fn a_count_past_the_last_year_is_refused_with_its_line_not_dropped() {
+        let err = event_errors("DTSTART;VALUE=DATE:20261225\nRRULE:FREQ=YEARLY;COUNT=4294967295\n");
+        assert!(
+            err.starts_with("h.ics:4:1: RRULE \"FREQ=YEARLY;COUNT=4294967295\": COUNT=4294967295 from 2026 runs past the year 9999: at most 7974 occurrences"),
+            "{err}"
+        );
+        let err = event_errors("DTSTART;VALUE=DATE:20261225\nRRULE:FREQ=YEARLY;COUNT=7975\n");
+        assert!(
+            err.contains("COUNT=7975 from 2026 runs past the year 9999"),
+            "{err}"
+        );
+        let days = parse_ok("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261225\nRRULE:FREQ=YEARLY;COUNT=7974\nEND:VEVENT\nEND:VCALENDAR\n");
+        assert_eq!(
+            days.holidays,
+            [Holiday::Yearly {
+                month: 12,
+                day: 25,
+                first_year: Some(2026),
+                last_year: Some(9999)
+            }]
+        );
+        let err = event_errors("DTSTART;VALUE=DATE:20261225\nRRULE:FREQ=YEARLY;UNTIL=20201231\n");
+        assert!(
+            err.starts_with("h.ics:4:1: RRULE")
+                && err.contains("UNTIL (2020) is before the first occurrence (2026)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn dates_have_four_digit_years() {
+        let err = event_errors("DTSTART;VALUE=DATE:+123450101\n");
+        assert!(
+            err.starts_with("h.ics:3:1: DTSTART: expected a date YYYYMMDD"),
+            "{err}"
+        );
+        let err = event_errors("DTSTART:123450101T000000Z\nDTEND:123450101T010000Z\n");
+        assert!(
+            err.starts_with("h.ics:3:1: DTSTART: expected YYYYMMDDTHHMMSS[Z]"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_all_day_event_spans_at_most_a_year() {
+        let err = event_errors("DTSTART;VALUE=DATE:00010101\nDTEND;VALUE=DATE:99991231\n");
+        assert!(
+            err.starts_with("h.ics:4:1: an all-day event spans 3652058 days (0001-01-01 to 9999-12-31): at most 366 are allowed"),
+            "{err}"
+        );
+        let days = parse_ok("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20280101\nDTEND;VALUE=DATE:20290101\nEND:VEVENT\nEND:VCALENDAR\n");
+        assert_eq!(days.holidays.len(), 366);
     }
 }

@@ -8,13 +8,16 @@ pub mod calendars;
 pub mod contracts;
 pub mod duration;
 pub mod error;
+pub mod file;
 mod ics;
 pub mod policies;
 pub mod shipped;
+pub mod suggest;
 
 pub use bundle::{Bundle, Compiled};
 pub use calendars::load_calendars;
 pub use contracts::load_contracts;
 pub use error::{ConfigError, ConfigErrors};
+pub use file::{read_text, MAX_CONFIG_BYTES};
 pub use policies::load_policies;
 pub use shipped::{shipped, shipped_contracts, shipped_file};

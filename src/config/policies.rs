@@ -6,8 +6,9 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::duration::parse_duration;
+use super::duration::{format_duration, parse_duration};
 use super::error::{read, Reporter};
+use super::suggest::expected_one_of;
 use super::ConfigErrors;
 use crate::model::Priority;
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
@@ -67,8 +68,12 @@ struct WarningSpec {
     #[serde(default)]
     minutes_before: Option<Vec<i64>>,
     #[serde(default)]
-    repeat_after_breach: Option<DurationSpec>,
+    repeat_after_breach: Option<Spanned<DurationSpec>>,
 }
+
+/// The shortest `repeat_after_breach`: a nudge a minute is already insistent; one a
+/// second would flood the console and the desktop.
+pub const MIN_REPEAT_AFTER_BREACH: Micros = MICROS_PER_MIN;
 
 pub fn load_policies(path: &Path, calendars: &Calendars) -> Result<Policies, ConfigErrors> {
     let text = read(path)?;
@@ -106,10 +111,12 @@ pub fn parse_policies(
                 format!("policy `{name}` can never match: policy `{default}` before it has no selectors and matches every ticket"),
             );
         }
+        // Whether it is the default is in its selectors, even when another of its
+        // fields is wrong: that error is reported, not a missing default as well.
+        if spec.customers.is_empty() && spec.services.is_empty() && spec.priorities.is_empty() {
+            default_seen.get_or_insert(name.clone());
+        }
         if let Some(policy) = policy_of(&name, spec, calendars, &mut r) {
-            if policy.is_default() {
-                default_seen.get_or_insert(name.clone());
-            }
             out.push(policy);
         }
     }
@@ -127,12 +134,11 @@ fn policy_of(name: &str, spec: &Spec, calendars: &Calendars, r: &mut Reporter) -
     let before = r.errors.len();
     let calendar = spec.calendar.get_ref();
     if calendars.get(calendar).is_none() {
-        let known: Vec<_> = calendars.names().collect();
         r.at(
             spec.calendar.span(),
             format!(
-                "policy `{name}`: unknown calendar `{calendar}`, expected one of: {}",
-                known.join(", ")
+                "policy `{name}`: unknown calendar `{calendar}`, {}",
+                expected_one_of(calendar, calendars.names(), "calendars")
             ),
         );
     }
@@ -232,7 +238,9 @@ fn policy_of(name: &str, spec: &Spec, calendars: &Calendars, r: &mut Reporter) -
 
 fn duration(d: &DurationSpec) -> Result<Micros, String> {
     match d {
-        DurationSpec::Minutes(m) if *m >= 0 => Ok(m * MICROS_PER_MIN),
+        DurationSpec::Minutes(m) if *m >= 0 => m
+            .checked_mul(MICROS_PER_MIN)
+            .ok_or_else(|| format!("{m} minutes is too long")),
         DurationSpec::Minutes(m) => {
             Err(format!("expected a positive number of minutes, found {m}"))
         }
@@ -270,15 +278,27 @@ fn warnings_of(
         r.at(w.span(), format!("policy `{name}`: {key}.minutes_before: expected descending positive minutes, found {minutes:?}"));
         ok = false;
     }
-    let repeat = match &spec.repeat_after_breach {
+    let repeat = match spec
+        .repeat_after_breach
+        .as_ref()
+        .map(|d| (d.span(), d.get_ref()))
+    {
         None => defaults.repeat_after_breach,
-        Some(DurationSpec::Minutes(0)) => None,
-        Some(DurationSpec::Text(s)) if s == "never" || s == "0m" => None,
-        Some(d) => match duration(d) {
+        Some((_, DurationSpec::Text(s))) if s == "never" => None,
+        Some((span, d)) => match duration(d) {
+            Ok(0) => None,
+            Ok(d) if d < MIN_REPEAT_AFTER_BREACH => {
+                r.at(
+                    span,
+                    format!("policy `{name}`: {key}.repeat_after_breach: {} is shorter than the minimum of 1m (or \"never\")", format_duration(d)),
+                );
+                ok = false;
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 r.at(
-                    w.span(),
+                    span,
                     format!("policy `{name}`: {key}.repeat_after_breach: {e} (or \"never\")"),
                 );
                 ok = false;
@@ -403,5 +423,57 @@ resolve = 480
             "name = \"default\"\ncalendar = \"24x7\"\npriorities = [\"P2\"]\n",
         ));
         assert!(e.contains("no default policy"), "{e}");
+    }
+
+    #[test]
+    fn an_error_in_the_default_policy_is_not_also_a_missing_default() {
+        let e = errors(&GOOD.replace("resolve = 480", "resolve = \"8 hours\""));
+        assert!(
+            e.starts_with("p.toml:24:11: policy `default`: targets.P2.resolve"),
+            "{e}"
+        );
+        assert!(!e.contains("no default policy"), "{e}");
+        let e = errors(&GOOD.replace(
+            "name = \"default\"\ncalendar = \"24x7\"",
+            "name = \"default\"\ncalendar = \"nope\"",
+        ));
+        assert_eq!(
+            e,
+            "p.toml:22:12: policy `default`: unknown calendar `nope`, expected one of: 24x7"
+        );
+    }
+
+    #[test]
+    fn nudges_after_a_breach_repeat_at_most_once_a_minute() {
+        for (given, shown) in [("\"1s\"", "1s"), ("\"59s\"", "59s")] {
+            let e = errors(&GOOD.replace(
+                "repeat_after_breach = \"never\"",
+                &format!("repeat_after_breach = {given}"),
+            ));
+            assert_eq!(
+                e,
+                format!("p.toml:16:23: policy `carrier`: warnings.repeat_after_breach: {shown} is shorter than the minimum of 1m (or \"never\")")
+            );
+        }
+        let p = |v: &str| {
+            parse_policies(
+                Path::new("p.toml"),
+                &GOOD.replace(
+                    "repeat_after_breach = \"never\"",
+                    &format!("repeat_after_breach = {v}"),
+                ),
+                &calendars(),
+            )
+            .unwrap()
+            .0[0]
+                .warnings
+                .repeat_after_breach
+        };
+        assert_eq!(p("\"1m\""), Some(MICROS_PER_MIN));
+        assert_eq!(p("1"), Some(MICROS_PER_MIN));
+        assert_eq!(p("0"), None);
+        assert_eq!(p("\"0s\""), None);
+        let e = errors(&GOOD.replace("resolve = 480", "resolve = 9223372036854775807"));
+        assert!(e.contains("9223372036854775807 minutes is too long"), "{e}");
     }
 }

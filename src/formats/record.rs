@@ -4,10 +4,11 @@
 //! ticket's `detected` event. Records without an id get one derived from their
 //! content, so importing the same file twice adds nothing.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::error::{echo, ECHO_CHARS};
 use crate::model::canonical::canonical_bytes;
 use crate::model::{Event, EventKind, Payload, Priority};
 
@@ -241,10 +242,10 @@ impl<'a> Fields<'a> {
 
     fn instant(&mut self, name: &str, required: bool) -> Option<DateTime<Utc>> {
         match self.get(name) {
-            Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s.trim()) {
-                Ok(t) => Some(t.with_timezone(&Utc)),
-                Err(_) => {
-                    self.error(name, format!("expected {INSTANT}, found {s:?}"));
+            Some(Value::String(s)) => match parse_instant(s) {
+                Ok(t) => Some(t),
+                Err(message) => {
+                    self.error(name, message);
                     None
                 }
             },
@@ -266,7 +267,7 @@ impl<'a> Fields<'a> {
         match s.trim().parse() {
             Ok(k) => Some(k),
             Err(message) => {
-                self.error("kind", message);
+                self.error("kind", capped(message, s.trim()));
                 None
             }
         }
@@ -277,7 +278,7 @@ impl<'a> Fields<'a> {
         match s.trim().parse() {
             Ok(p) => Some(p),
             Err(message) => {
-                self.error("priority", message);
+                self.error("priority", capped(message, s.trim()));
                 None
             }
         }
@@ -298,18 +299,50 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// An instant as import takes it: RFC 3339, and only what export writes back the same
+/// way (a store's instants are written as `YYYY-MM-DDTHH:MM:SS.ffffffZ`), so every
+/// imported instant survives export and import again.
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    let t = DateTime::parse_from_rfc3339(s.trim())
+        .map_err(|_| format!("expected {INSTANT}, found {}", echo(s)))?
+        .with_timezone(&Utc);
+    if t.nanosecond() >= 1_000_000_000 {
+        return Err(format!(
+            "{} is a leap second, which slawatch does not keep (UTC instants here have no \
+             second 60); write it as the next second (:00 of the next minute)",
+            echo(s)
+        ));
+    }
+    if !(0..=9999).contains(&t.year()) {
+        return Err(format!(
+            "{} is in UTC the year {}; instants must fall in the years 0000 to 9999 in UTC",
+            echo(s),
+            t.year()
+        ));
+    }
+    // Stored instants have microseconds; cut here, where it works for every year
+    // (chrono's duration_trunc, which Event::normalized uses, gives up after 2262).
+    Ok(t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t))
+}
+
+/// A parser's message about `value`, with the value as [`echo`] shows it.
+fn capped(message: String, value: &str) -> String {
+    message.replace(&format!("{value:?}"), &echo(value))
+}
+
 /// A value as it appeared, short enough for one error line.
 pub fn found(v: &Value) -> String {
-    let text = match v {
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    };
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
-        text
-    } else {
-        let head: String = text.chars().take(MAX).collect();
-        format!("{head}...")
+    match v {
+        Value::String(s) => echo(s),
+        Value::Array(a) if a.len() > ECHO_CHARS => format!("an array of {} values", a.len()),
+        Value::Object(m) if m.len() > ECHO_CHARS => format!("an object of {} fields", m.len()),
+        other => {
+            let text = other.to_string();
+            match text.char_indices().nth(ECHO_CHARS) {
+                None => text,
+                Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
+            }
+        }
     }
 }
 
@@ -402,6 +435,8 @@ mod tests {
     fn found_values_are_short() {
         assert_eq!(found(&json!("x")), "\"x\"");
         assert_eq!(found(&json!(null)), "null");
-        assert!(found(&json!("é".repeat(100))).ends_with("..."));
+        assert!(found(&json!("é".repeat(100))).ends_with("… (200 bytes)"));
+        let big = found(&json!("x".repeat(100_000_000 / 1000)));
+        assert!(big.len() < 120, "{big}");
     }
 }

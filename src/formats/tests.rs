@@ -207,11 +207,11 @@ fn json_errors_point_at_the_record() {
     );
     assert_eq!(
         errors("in.json", "[\n  {\"ticket\": \"T\",}\n]"),
-        ["in.json:2:18: invalid JSON: key must be a string"]
+        ["in.json:2:18: invalid JSON: trailing comma"]
     );
     let err = errors("in.json", "{\"evnts\": []}");
     assert!(
-        err[0].starts_with("in.json:1:8: unknown field `evnts`, expected `tickets` or `events`"),
+        err[0].starts_with("in.json:1:9: unknown field `evnts`, expected `tickets` or `events`"),
         "{err:?}"
     );
     assert_eq!(
@@ -280,8 +280,7 @@ fn file_level_problems() {
     let err = read_raw("e.csv", latin1).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "e.csv:2:34: not UTF-8 text: invalid byte 0xE9; save the file as UTF-8\n\
-         e.csv:2:38: not UTF-8 text: invalid byte 0xE8; save the file as UTF-8"
+        "e.csv:2:34: not UTF-8 text: invalid byte 0xE9 (and 1 more on this line); save the file as UTF-8"
     );
     let bom = "\u{feff}[{\"ticket\":\"T\",\"kind\":\"resumed\",\"at\":\"2026-03-02T09:00:00Z\"}]";
     assert_eq!(read("e.json", bom).unwrap().len(), 1);
@@ -322,6 +321,7 @@ fn arb_text() -> impl Strategy<Value = String> {
         ".{0,12}",
         Just("comma, \"quoted\", and\nnewline\r\n".to_owned()),
         Just("ünïcødé — 日本語 🚨".to_owned()),
+        Just("=HYPERLINK(\"x\") \u{1b}]0;t\u{7} \u{85}\u{202e}\u{2028}".to_owned()),
     ]
 }
 
@@ -355,20 +355,229 @@ prop_compose! {
 }
 
 proptest! {
+    /// JSON lines is the lossless backup format; CSV, escaped for spreadsheets, is not.
     #[test]
-    fn round_trip_keeps_canonical_bytes(events in prop::collection::vec(arb_event(), 0..8)) {
+    fn jsonl_round_trip_keeps_canonical_bytes(events in prop::collection::vec(arb_event(), 0..8)) {
         let mut events = events;
         events.sort_by(|a, b| a.id.cmp(&b.id));
         events.dedup_by(|a, b| a.id == b.id);
         let bytes: Vec<Vec<u8>> = events.iter().map(canonical_bytes).collect();
-        let mut csv = Vec::new();
-        write_csv(&events, &mut csv).unwrap();
         let mut jsonl = Vec::new();
         write_jsonl(&events, &mut jsonl).unwrap();
-        for (name, out) in [("p.csv", csv), ("p.jsonl", jsonl)] {
-            let back = read_raw(name, &out).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let back: Vec<Vec<u8>> = back.iter().map(canonical_bytes).collect();
-            prop_assert_eq!(&back, &bytes, "{}", name);
+        let back = read_raw("p.jsonl", &jsonl).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let back: Vec<Vec<u8>> = back.iter().map(canonical_bytes).collect();
+        prop_assert_eq!(&back, &bytes);
+    }
+}
+
+#[test]
+fn sections_store_tickets_first_wherever_they_are() {
+    let text = r#"{"events": [{"ticket": "T-1", "kind": "resumed", "at": "2026-03-02T09:05:00Z"}],
+  "tickets": [{"ticket": "T-1", "customer": "c", "priority": "P1", "title": "x",
+               "detected_at": "2026-03-02T09:00:00Z"}]}"#;
+    let events = read("s.json", text).unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::Detected, EventKind::Resumed]);
+    assert_eq!(
+        errors("s.json", "{\"tickets\": [], \"tickets\": []}"),
+        ["s.json:1:26: invalid JSON: `tickets` is given twice; give each section once"]
+    );
+}
+
+#[test]
+fn duplicate_keys_are_located_errors_in_every_format() {
+    let line = r#"{"ticket":"T-1","kind":"priority_changed","at":"2026-03-02T09:00:00Z","payload":{"priority":"P1","priority":"P9"}}"#;
+    assert_eq!(
+        errors("d.jsonl", &format!("\n{line}\n")),
+        ["d.jsonl:2: field `payload.priority`: given twice in the same object; give each field once"]
+    );
+    let top = r#"{"ticket":"T-1","ticket":"T-2","kind":"resumed","at":"2026-03-02T09:00:00Z"}"#;
+    assert_eq!(
+        errors("d.json", &format!("[\n{top}]")),
+        ["d.json:2: [0]: field `ticket`: given twice in the same object; give each field once"]
+    );
+    let csv = "ticket,kind,at,payload\n\
+               T-1,priority_changed,2026-03-02T09:00:00Z,\"{\"\"priority\"\":\"\"P1\"\",\"\"priority\"\":\"\"P9\"\"}\"\n";
+    assert_eq!(
+        errors("d.csv", csv),
+        ["d.csv:2: field `payload.priority`: given twice in the same object; give each field once"]
+    );
+}
+
+#[test]
+fn an_unterminated_csv_quote_is_a_located_error_not_one_long_note() {
+    let csv = "ticket,kind,at,text\n\
+               T-1,note,2026-03-02T09:00:00Z,fine\n\
+               T-1,note,2026-03-02T09:01:00Z,\"never closed\n\
+               T-1,note,2026-03-02T09:02:00Z,swallowed\n\
+               T-1,note,2026-03-02T09:03:00Z,swallowed too\n";
+    let err = errors("q.csv", csv);
+    assert_eq!(err.len(), 1, "{err:?}");
+    assert!(
+        err[0].starts_with("q.csv:3:31: invalid CSV: this quoted cell is never closed"),
+        "{err:?}"
+    );
+    // Quotes that are closed, doubled or inside an unquoted cell are fine.
+    let ok = "ticket,kind,at,text\n\
+              T-1,note,2026-03-02T09:01:00Z,\"two\nlines, \"\"quoted\"\"\"\n\
+              T-1,note,2026-03-02T09:02:00Z,5\" screen\n";
+    let events = read("q.csv", ok).unwrap();
+    assert_eq!(events[0].text("text"), Some("two\nlines, \"quoted\""));
+    assert_eq!(events[1].text("text"), Some("5\" screen"));
+}
+
+#[test]
+fn leap_seconds_and_years_past_9999_are_refused_where_they_are() {
+    let rec = |at: &str| format!(r#"{{"ticket":"T-1","kind":"resumed","at":"{at}"}}"#) + "\n";
+    let err = errors("t.jsonl", &rec("2026-12-31T23:59:60Z"));
+    assert!(
+        err[0].starts_with("t.jsonl:1: field `at`: \"2026-12-31T23:59:60Z\" is a leap second"),
+        "{err:?}"
+    );
+    let err = errors("t.jsonl", &rec("9999-12-31T23:30:00-01:00"));
+    assert_eq!(
+        err,
+        ["t.jsonl:1: field `at`: \"9999-12-31T23:30:00-01:00\" is in UTC the year 10000; instants must fall in the years 0000 to 9999 in UTC"]
+    );
+    let err = errors("t.jsonl", &rec("0000-01-01T00:30:00+01:00"));
+    assert!(err[0].contains("is in UTC the year -1"), "{err:?}");
+    assert_eq!(
+        read("t.jsonl", &rec("9999-12-31T23:59:59.999999Z"))
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn garbage_costs_one_capped_error_per_line_and_a_count() {
+    // Bad bytes, lines that are not JSON, and lines too long to hold, many of each.
+    let mut garbage = Vec::new();
+    for i in 0..20_000u32 {
+        match i % 4 {
+            0 => garbage.extend_from_slice(&[0xFF; 300]),
+            1 => garbage.extend_from_slice(b"{\"ticket\": no"),
+            2 => garbage.extend_from_slice(
+                format!(
+                    r#"{{"ticket":"T","kind":"note","at":"{}"}}"#,
+                    "9".repeat(5000)
+                )
+                .as_bytes(),
+            ),
+            _ => garbage.extend_from_slice(b"\x00\x01 not json"),
+        }
+        garbage.push(b'\n');
+    }
+    garbage.extend(std::iter::repeat_n(b'x', MAX_RECORD * 3));
+    let err = read_raw("g.jsonl", &garbage).unwrap_err();
+    assert_eq!(err.len(), 20_001, "one error per line");
+    assert_eq!(err.iter().count(), FormatErrors::SHOWN);
+    let text = err.to_string();
+    assert!(
+        text.ends_with("\n... and 19951 more"),
+        "{}",
+        &text[text.len() - 100..]
+    );
+    assert!(text.len() < 50 * 400, "{} bytes of errors", text.len());
+    assert!(
+        text.lines().nth(2).unwrap().contains("… (5000 bytes)"),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("g.jsonl:1:1: not UTF-8 text: invalid byte 0xFF (and 299 more"));
+
+    let mut long = b"ticket,kind,at\n".to_vec();
+    long.extend(std::iter::repeat_n(b'y', MAX_RECORD + 1));
+    long.extend(b"\nT-1,resumed,2026-03-02T09:00:00Z\n");
+    let err = read_raw("l.csv", &long).unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert!(
+        err.to_string()
+            .starts_with("l.csv:2: longer than 1 MiB (1048578 bytes)"),
+        "{err}"
+    );
+
+    let mut huge = b"[{\"ticket\": \"".to_vec();
+    huge.extend(std::iter::repeat_n(b'z', MAX_RECORD * 2));
+    huge.extend(b"\"}]");
+    let err = read_raw("h.json", &huge).unwrap_err();
+    assert_eq!(err.len(), 1);
+    let mut key = b"{\"".to_vec();
+    key.extend(std::iter::repeat_n(b'k', MAX_RECORD * 2));
+    key.extend(b"\": []}");
+    let key_err = read_raw("k.json", &key).unwrap_err().to_string();
+    assert!(
+        key_err.starts_with("k.json:1: more than 1 MiB outside any record"),
+        "{key_err}"
+    );
+    assert_eq!(err.to_string(), "h.json:1: a record longer than 1 MiB; one record must fit in that (the rest of the file is not read)");
+}
+
+#[test]
+fn one_id_for_two_events_is_caught_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    let note = |t: &str| {
+        format!(
+            r#"{{"id":"e-1","ticket":"T-1","kind":"note","at":"2026-03-02T09:00:00Z","payload":{{"text":"{t}"}}}}"#
+        )
+    };
+    std::fs::write(&a, note("a") + "\n").unwrap();
+    std::fs::write(&b, format!("{}\n{}\n", note("a"), note("b"))).unwrap();
+    let mut scan = Scan::new();
+    let mut seen = 0;
+    for f in [&a, &b] {
+        scan_file(f, &mut scan, &mut |_| seen += 1);
+    }
+    assert_eq!(seen, 1);
+    let err = scan.finish().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}:2: field `id`: \"e-1\" is also the id of the event at {}:1, with different content",
+            b.display(),
+            a.display()
+        )
+    );
+}
+
+/// RFC 3339 texts across the whole range, leap seconds, odd offsets and fractions
+/// included; many of them are not instants at all.
+fn arb_rfc3339() -> impl Strategy<Value = String> {
+    (
+        0u32..=9999,
+        1u32..=12,
+        1u32..=31,
+        0u32..=23,
+        0u32..=59,
+        0u32..=60,
+        prop_oneof![Just(String::new()), "\\.[0-9]{1,9}"],
+        prop_oneof![
+            Just("Z".to_owned()),
+            (any::<bool>(), 0u32..=23, 0u32..=59)
+                .prop_map(|(neg, h, m)| format!("{}{h:02}:{m:02}", if neg { '-' } else { '+' })),
+        ],
+    )
+        .prop_map(|(y, mo, d, h, mi, s, frac, off)| {
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{off}")
+        })
+}
+
+proptest! {
+    #[test]
+    fn every_accepted_instant_survives_export_and_import(at in arb_rfc3339(), rec in arb_rfc3339()) {
+        let line = format!(r#"{{"id":"e","ticket":"T-1","kind":"resumed","at":"{at}","recorded_at":"{rec}"}}"#);
+        let Ok(events) = read("i.jsonl", &line) else {
+            return Ok(());
+        };
+        let mut jsonl = Vec::new();
+        write_jsonl(&events, &mut jsonl).unwrap();
+        let mut csv = Vec::new();
+        write_csv(&events, &mut csv).unwrap();
+        for (name, out) in [("back.jsonl", jsonl), ("back.csv", csv)] {
+            let back = read_raw(name, &out).map_err(|e| TestCaseError::fail(format!("{at} / {rec}: {e}")))?;
+            prop_assert_eq!(&back, &events);
         }
     }
 }

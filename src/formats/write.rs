@@ -1,10 +1,13 @@
-//! Export: JSON lines and CSV that the readers take back unchanged.
+//! Export: JSON lines, the lossless backup the readers take back unchanged, and CSV
+//! for people, every cell escaped for spreadsheets (so not lossless: see
+//! `crate::escape::csv`).
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::EVENT_FIELDS;
+use crate::escape;
 use crate::model::canonical::instant;
 use crate::model::{Event, Payload};
 
@@ -22,9 +25,11 @@ struct Line<'a> {
 
 /// Writes events one at a time, so an export never holds the whole log in memory.
 pub enum EventWriter<W: Write> {
-    /// One event per line; instants as RFC 3339 UTC with six fractional digits.
+    /// One event per line; instants as RFC 3339 UTC with six fractional digits; strings
+    /// escaped as in `crate::escape::json`.
     Jsonl(io::BufWriter<W>),
-    /// A header row and one row per event, with the payload as compact JSON in its cell.
+    /// A header row and one row per event, with the payload as compact JSON in its cell;
+    /// every cell as `crate::escape::csv` makes it.
     Csv(Box<csv::Writer<W>>),
 }
 
@@ -35,7 +40,7 @@ impl<W: Write> EventWriter<W> {
 
     pub fn csv(out: W) -> io::Result<Self> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(EVENT_FIELDS)?;
+        w.write_record(EVENT_FIELDS).map_err(csv_error)?;
         Ok(EventWriter::Csv(Box::new(w)))
     }
 
@@ -51,20 +56,22 @@ impl<W: Write> EventWriter<W> {
                     actor: &e.actor,
                     payload: &e.payload,
                 };
-                serde_json::to_writer(&mut *out, &line)?;
+                escape::json::to_writer(&mut *out, &line)?;
                 out.write_all(b"\n")
             }
             EventWriter::Csv(w) => {
-                let payload = serde_json::to_string(&e.payload)?;
-                w.write_record([
-                    e.id.as_str(),
-                    &e.ticket,
-                    e.kind.as_str(),
-                    &instant(e.at),
-                    &instant(e.recorded_at),
-                    &e.actor,
-                    &payload,
-                ])?;
+                let payload = escape::json::to_string(&e.payload)?;
+                let cells: [std::borrow::Cow<str>; 7] = [
+                    escape::csv::cell(&e.id),
+                    escape::csv::cell(&e.ticket),
+                    e.kind.as_str().into(),
+                    instant(e.at).into(),
+                    instant(e.recorded_at).into(),
+                    escape::csv::cell(&e.actor),
+                    escape::csv::cell(&payload),
+                ];
+                w.write_record(cells.iter().map(|c| c.as_bytes()))
+                    .map_err(csv_error)?;
                 Ok(())
             }
         }
@@ -75,6 +82,17 @@ impl<W: Write> EventWriter<W> {
             EventWriter::Jsonl(mut out) => out.flush(),
             EventWriter::Csv(mut w) => w.flush(),
         }
+    }
+}
+
+/// The I/O error itself when there is one, so a closed output is seen as one.
+fn csv_error(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::amount::{is_currency_code, parse_amount};
 use super::Priority;
 
 /// Free-form, kind-specific fields of an event (validated by [`Event::validate`]).
@@ -77,8 +78,10 @@ impl EventKind {
             EventKind::PriorityChanged => &[("priority", PriorityStr)],
             EventKind::Assigned => &[("to", Text)],
             EventKind::Note => &[("text", Text)],
-            EventKind::Penalty => &[("kpi", Text), ("period", Text), ("amount", Text)],
-            EventKind::PenaltyAdjusted => &[("penalty", Text), ("amount", Text), ("reason", Text)],
+            EventKind::Penalty => &[("kpi", Text), ("period", Text), ("amount", Amount)],
+            EventKind::PenaltyAdjusted => {
+                &[("penalty", Text), ("amount", Amount), ("reason", Text)]
+            }
             EventKind::Acknowledged
             | EventKind::ClientUpdate
             | EventKind::CarrierUpdate
@@ -117,6 +120,9 @@ enum FieldType {
     Text,
     PriorityStr,
     Level,
+    /// Money as text: bounded, never negative, no finer than the event's `currency`
+    /// (see [`super::amount::parse_amount`]).
+    Amount,
 }
 
 /// One immutable fact in a ticket's history.
@@ -226,9 +232,35 @@ impl Event {
                     Some(1..=9) => {}
                     _ => return Err(EventError::new(field, "expected a whole number 1 to 9")),
                 },
+                FieldType::Amount => {
+                    let s = value.as_str().ok_or_else(|| {
+                        EventError::new(
+                            &field,
+                            "expected an amount as a string, such as \"250.00\"",
+                        )
+                    })?;
+                    parse_amount(s, self.currency()?).map_err(|e| EventError::new(&field, e))?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// The `currency` of a money event: absent, or an ISO 4217 code.
+    fn currency(&self) -> Result<Option<&str>, EventError> {
+        match self.payload.get("currency") {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .filter(|c| is_currency_code(c))
+                .map(Some)
+                .ok_or_else(|| {
+                    EventError::new(
+                        "payload.currency",
+                        "expected an ISO 4217 code such as \"EUR\"",
+                    )
+                }),
+        }
     }
 
     /// A payload string field, if present.
@@ -286,6 +318,54 @@ mod tests {
         let e = parse(json!({"id":" ","ticket":"T-1","kind":"resumed",
             "at":"2026-03-02T09:00:00Z"}));
         assert_eq!(e.validate().unwrap_err().field, "id");
+    }
+
+    #[test]
+    fn money_events_carry_bounded_non_negative_amounts() {
+        let penalty = |amount: Value, currency: &str| {
+            parse(
+                json!({"id":"penalty:k:t:2026-03","ticket":"penalties:k","kind":"penalty",
+                "at":"2026-04-01T00:00:00Z","payload":{"kpi":"availability","period":"2026-03",
+                "amount":amount,"currency":currency}}),
+            )
+            .validate()
+        };
+        assert!(penalty(json!("4800.00"), "EUR").is_ok());
+        let err = penalty(json!("79228162514264337593543950335"), "EUR").unwrap_err();
+        assert_eq!(err.field, "payload.amount");
+        assert!(
+            err.message.contains("more than the largest amount"),
+            "{err}"
+        );
+        assert_eq!(
+            penalty(json!("-1.00"), "EUR").unwrap_err().to_string(),
+            "field `payload.amount`: must not be negative, found -1.00"
+        );
+        assert_eq!(
+            penalty(json!(12), "EUR").unwrap_err().field,
+            "payload.amount"
+        );
+        assert_eq!(
+            penalty(json!("12.5"), "JPY").unwrap_err().field,
+            "payload.amount"
+        );
+        assert_eq!(
+            penalty(json!("12"), "euro").unwrap_err().field,
+            "payload.currency"
+        );
+        let adjusted = |amount: &str| {
+            parse(
+                json!({"id":"a1","ticket":"penalties:k","kind":"penalty_adjusted",
+                "at":"2026-04-02T00:00:00Z","payload":{"penalty":"penalty:k:t:2026-03",
+                "amount":amount,"currency":"EUR","reason":"goodwill"}}),
+            )
+            .validate()
+        };
+        assert!(adjusted("0").is_ok());
+        assert_eq!(
+            adjusted("-100.00").unwrap_err().to_string(),
+            "field `payload.amount`: must not be negative, found -100.00"
+        );
     }
 
     #[test]

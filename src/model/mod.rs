@@ -4,6 +4,7 @@
 //! [`canonical`]) feed a per-ticket SHA-256 chain, so the encoding here is part of
 //! the evidence format and must never change silently.
 
+pub mod amount;
 pub mod canonical;
 mod event;
 mod priority;

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use notify_rust::{Notification, NotificationHandle, Urgency};
 
 use super::nudge::Nudge;
+use crate::escape::markup;
 
 /// How long a notifier that found no server waits before it looks again.
 pub const REPROBE: Duration = Duration::from_secs(30);
@@ -370,8 +371,8 @@ fn notification(options: &DesktopOptions, n: &Nudge) -> Notification {
         Some(tz) => n.body(&tz),
         None => n.body(&chrono::Local),
     };
-    note.summary(&n.summary())
-        .body(&body)
+    note.summary(&markup::summary(&n.summary()))
+        .body(&markup::body(&body))
         .urgency(if n.is_breach() {
             Urgency::Critical
         } else {
@@ -405,8 +406,8 @@ fn summary_notification(options: &DesktopOptions, batch: &[Nudge]) -> Notificati
         ));
     }
     let mut note = base(options);
-    note.summary(&summary)
-        .body(&lines.join("\n"))
+    note.summary(&markup::summary(&summary))
+        .body(&markup::body(&lines.join("\n")))
         .urgency(if breached > 0 {
             Urgency::Critical
         } else {
@@ -563,7 +564,9 @@ pub fn send_one(
         DesktopState::Probing => unreachable!("probe always decides"),
     };
     let mut note = base(options);
-    note.summary(summary).body(body).urgency(urgency);
+    note.summary(&markup::summary(summary))
+        .body(&markup::body(body))
+        .urgency(urgency);
     let handle = show_with_timeout(&note, options.timeout)?;
     Ok((server, handle.id()))
 }
@@ -638,6 +641,38 @@ mod tests {
         assert!(breach
             .hints
             .contains(&notify_rust::Hint::Urgency(Urgency::Critical)));
+    }
+
+    #[test]
+    fn untrusted_text_is_markup_escaped_in_bodies_and_sanitised_in_summaries() {
+        let mut n = nudge("T-\u{1b}]0;x\u{7}<b>", ThresholdKind::MinutesBefore(15), 15);
+        n.title = "<a href=\"http://evil\">x</a> <img src=y> R&D \u{9b}2J\u{202e}".into();
+        n.customer = "<i>c</i>".into();
+        n.escalated_to = Some("\u{1b}[2Jteam".into());
+        n.escalation = Some(1);
+        let note = notification(&DesktopOptions::default(), &n);
+        assert_eq!(note.summary, "P2 T-<b> breaches restore in 15 min");
+        assert!(
+            note.body.starts_with(
+                "&lt;i&gt;c&lt;/i&gt; — &lt;a href=&quot;http://evil&quot;&gt;x&lt;/a&gt; \
+                 &lt;img src=y&gt; R&amp;D \nEscalation level 1 (team)\n"
+            ),
+            "{}",
+            note.body
+        );
+        let burst = summary_notification(&DesktopOptions::default(), &[n.clone(), n]);
+        assert!(
+            burst.body.starts_with("P2 T-&lt;b&gt; breaches"),
+            "{}",
+            burst.body
+        );
+        for text in [&note.summary, &note.body, &burst.body] {
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "{text:?}"
+            );
+            assert!(!text.contains('\u{202e}'));
+        }
     }
 
     #[test]

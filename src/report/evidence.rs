@@ -3,17 +3,18 @@
 //! computed with), `evidence.html` (self-contained, printable), `evidence.md`, and
 //! `evidence.sha256` (for `sha256sum -c`).
 //!
-//! A package verifies on its own: [`verify_dir`] recomputes every hash chain from the
-//! events, recomputes every derived figure (summary, timeline, clocks, penalties) from
-//! the events and the embedded configuration, checks the manifest of HTML and Markdown
-//! hashes, and renders both again to compare them byte for byte.
+//! Since format 2 the package also carries an inclusion proof of every event in the
+//! store's log-wide Merkle tree, against a checkpoint signed when it was written.
+//!
+//! A package verifies on its own (`super::evidence_verify`): every hash chain and
+//! derived figure is recomputed, the manifest checked, the renderings compared with
+//! their renderer, and every proof checked against the checkpoint.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Bundle, Compiled};
@@ -23,165 +24,11 @@ use crate::sla::penalty::contract::format_duration;
 use crate::sla::penalty::{
     evaluate_contract, fmt_instant, Book, Contracts, Env, Month, TermResult,
 };
-use crate::sla::Metric;
 
-pub const FORMAT: &str = "slawatch-evidence/1";
-pub const JSON_FILE: &str = "evidence.json";
-pub const HTML_FILE: &str = "evidence.html";
-pub const MD_FILE: &str = "evidence.md";
-pub const SUMS_FILE: &str = "evidence.sha256";
+pub use super::evidence_types::*;
+use super::wording;
 
-/// An event as stored: its place in the log and in its ticket's chain.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ChainedEvent {
-    pub seq: i64,
-    pub prev_hash: String,
-    pub hash: String,
-    pub event: Event,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub customer: String,
-    pub service: Option<String>,
-    pub title: String,
-    pub priority: String,
-    pub policy: String,
-    pub calendar: String,
-    /// The zone every instant of the package is shown in.
-    pub timezone: String,
-    pub state: String,
-    pub detected_at: String,
-    pub first_response_at: Option<String>,
-    pub restored_at: Option<String>,
-    pub resolved_at: Option<String>,
-    pub verification: Option<String>,
-    pub client_confirmed: Option<bool>,
-    pub root_cause: Option<String>,
-    pub escalations: Vec<String>,
-    pub client_updates: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ChainInfo {
-    pub algorithm: String,
-    pub genesis: String,
-    /// Hash of the ticket's newest event: compare it with the store or with the value
-    /// given to the other party.
-    pub head: String,
-    pub events: usize,
-    /// Chain problems found when the package was made (empty when it verified).
-    pub problems: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TimelineEntry {
-    pub at: String,
-    /// Set when the event was written down later than it happened (over a minute).
-    pub recorded_at: Option<String>,
-    pub kind: String,
-    pub actor: String,
-    pub what: String,
-    pub detail: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PauseEvidence {
-    pub from: String,
-    pub to: Option<String>,
-    pub reason: String,
-    /// Whether the policy lets this reason stop this clock.
-    pub stops_this_clock: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ClockEvidence {
-    pub metric: String,
-    pub state: String,
-    pub target: String,
-    /// Working time measured (pauses that stop the clock excluded).
-    pub actual: String,
-    pub started_at: String,
-    pub stopped_at: Option<String>,
-    pub due: Option<String>,
-    pub breached_at: Option<String>,
-    pub breaches: u32,
-    pub pauses: Vec<PauseEvidence>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PenaltyEvidence {
-    pub contract: String,
-    pub customer: String,
-    pub term: String,
-    pub kpi: String,
-    pub period: String,
-    pub operator: String,
-    pub threshold: String,
-    pub actual: String,
-    pub breached: bool,
-    pub band: Option<String>,
-    pub exact: String,
-    pub capped: String,
-    pub amount: String,
-    pub currency: String,
-    /// This ticket's line in the calculation.
-    pub this_ticket: Option<String>,
-    /// Availability: the stretches of this ticket's outage the contract excludes.
-    pub exclusions: Vec<String>,
-    pub tickets: Vec<String>,
-    pub steps: Vec<String>,
-    /// Why the figure may still change; empty once final.
-    pub pending: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AdjustmentEvidence {
-    pub event_id: String,
-    pub at: String,
-    pub actor: String,
-    pub amount: String,
-    pub reason: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RecordedEvidence {
-    pub penalty_id: String,
-    pub ledger: String,
-    pub contract: String,
-    pub term: String,
-    pub period: String,
-    pub amount: String,
-    pub currency: String,
-    /// After adjustments.
-    pub net: String,
-    pub adjustments: Vec<AdjustmentEvidence>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub format: String,
-    pub generator: String,
-    /// The instant every figure is computed as of.
-    pub generated_at: DateTime<Utc>,
-    pub ticket: String,
-    pub summary: Summary,
-    pub chain: ChainInfo,
-    /// The ticket's events in chain order, with their hashes.
-    pub events: Vec<ChainedEvent>,
-    pub timeline: Vec<TimelineEntry>,
-    pub clocks: Vec<ClockEvidence>,
-    pub penalties: Vec<PenaltyEvidence>,
-    pub recorded_penalties: Vec<RecordedEvidence>,
-    /// Other tickets behind the penalty figures, and penalty ledgers, with their chains.
-    pub related: BTreeMap<String, Vec<ChainedEvent>>,
-    /// The configuration every figure was computed with.
-    pub config: Bundle,
-    /// Manifest: sha256 of the HTML and Markdown renderings of this file.
-    pub files: BTreeMap<String, String>,
-}
-
-fn generator() -> String {
+pub fn generator() -> String {
     format!("slawatch {}", env!("CARGO_PKG_VERSION"))
 }
 
@@ -376,14 +223,7 @@ pub fn build(
         escalations: ordered
             .iter()
             .filter(|e| e.kind == EventKind::Escalated)
-            .map(|e| {
-                format!(
-                    "level {} to {} at {}",
-                    e.level().unwrap_or(1),
-                    e.text("to").unwrap_or("?"),
-                    when(e.at)
-                )
-            })
+            .map(|e| wording::escalation(e, &when(e.at)))
             .collect(),
         client_updates: f.client_updates.len(),
     };
@@ -479,7 +319,8 @@ pub fn build(
         .collect();
 
     Ok(Evidence {
-        format: FORMAT.into(),
+        format: format_name(FORMAT_VERSION),
+        format_version: FORMAT_VERSION,
         generator: generator(),
         generated_at: now,
         ticket: ticket.to_owned(),
@@ -493,6 +334,7 @@ pub fn build(
         related,
         config,
         files: BTreeMap::new(),
+        proofs: None,
     })
 }
 
@@ -531,92 +373,7 @@ fn timeline_entry(
     policy: &crate::sla::Policy,
     when: &dyn Fn(DateTime<Utc>) -> String,
 ) -> TimelineEntry {
-    let t = |k: &str| e.text(k).map(str::to_owned);
-    let (what, detail) = match e.kind {
-        EventKind::Detected => (
-            format!("Detected ({})", t("priority").unwrap_or_default()),
-            Some(
-                [
-                    t("title"),
-                    t("service").map(|s| format!("service {s}")),
-                    t("customer").map(|c| format!("customer {c}")),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" — "),
-            ),
-        ),
-        EventKind::Acknowledged => ("Acknowledged".into(), t("note")),
-        EventKind::Escalated => (
-            format!(
-                "Escalated to level {}: {}",
-                e.level().unwrap_or(1),
-                t("to").unwrap_or_default()
-            ),
-            t("note"),
-        ),
-        EventKind::ClientUpdate => (
-            match t("channel") {
-                Some(c) => format!("Client notified by {c}"),
-                None => "Client notified".into(),
-            },
-            t("message"),
-        ),
-        EventKind::CarrierUpdate => ("Carrier / vendor update".into(), t("message")),
-        EventKind::Paused => {
-            let reason = t("reason").unwrap_or_default();
-            let stops: Vec<&str> = Metric::ALL
-                .into_iter()
-                .filter(|m| policy.stops(&reason, *m))
-                .map(Metric::as_str)
-                .collect();
-            let stops = if stops.is_empty() {
-                "stops no clock".to_owned()
-            } else {
-                format!("stops {}", stops.join(", "))
-            };
-            (format!("Clock paused: {reason} ({stops})"), t("note"))
-        }
-        EventKind::Resumed => ("Clock resumed".into(), t("note")),
-        EventKind::PriorityChanged => (
-            format!("Priority changed to {}", t("priority").unwrap_or_default()),
-            t("note"),
-        ),
-        EventKind::Assigned => (format!("Assigned to {}", t("to").unwrap_or_default()), None),
-        EventKind::Restored => {
-            let mut d = Vec::new();
-            if let Some(v) = t("verification") {
-                d.push(format!("verification: {v}"));
-            }
-            match e.payload.get("client_confirmed").and_then(|v| v.as_bool()) {
-                Some(true) => d.push("client confirmed restoration".into()),
-                Some(false) => d.push("client has not confirmed".into()),
-                None => {}
-            }
-            (
-                "Service restored".into(),
-                (!d.is_empty()).then(|| d.join("; ")),
-            )
-        }
-        EventKind::Resolved => (
-            "Resolved".into(),
-            t("root_cause").map(|r| format!("root cause: {r}")),
-        ),
-        EventKind::Note => ("Note".into(), t("text")),
-        EventKind::Penalty => (
-            format!(
-                "Penalty recorded: {} {}",
-                t("amount").unwrap_or_default(),
-                t("currency").unwrap_or_default()
-            ),
-            t("term"),
-        ),
-        EventKind::PenaltyAdjusted => (
-            format!("Penalty adjusted to {}", t("amount").unwrap_or_default()),
-            t("reason"),
-        ),
-    };
+    let (what, detail) = wording::describe(e, Some(policy));
     let late = (e.recorded_at - e.at).num_seconds() > 60;
     TimelineEntry {
         at: when(e.at),
@@ -641,7 +398,7 @@ pub fn write_dir(dir: &Path, mut ev: Evidence) -> std::io::Result<Evidence> {
     ev.files
         .insert(HTML_FILE.into(), sha256_hex(html.as_bytes()));
     ev.files.insert(MD_FILE.into(), sha256_hex(md.as_bytes()));
-    let mut json = serde_json::to_string_pretty(&ev).map_err(std::io::Error::other)?;
+    let mut json = crate::escape::json::to_string_pretty(&ev).map_err(std::io::Error::other)?;
     json.push('\n');
     std::fs::write(dir.join(HTML_FILE), &html)?;
     std::fs::write(dir.join(MD_FILE), &md)?;
@@ -654,175 +411,4 @@ pub fn write_dir(dir: &Path, mut ev: Evidence) -> std::io::Result<Evidence> {
     );
     std::fs::write(dir.join(SUMS_FILE), sums)?;
     Ok(ev)
-}
-
-/// What checking a package found.
-#[derive(Debug, Default)]
-pub struct PackageReport {
-    pub ticket: String,
-    pub head: String,
-    pub events: usize,
-    pub related: usize,
-    pub generated_at: String,
-    pub problems: Vec<String>,
-    /// Things worth knowing that are not failures.
-    pub notes: Vec<String>,
-}
-
-impl PackageReport {
-    pub fn is_ok(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
-
-/// Re-checks a package directory on its own: chains, derived figures, manifest and
-/// renderings.
-pub fn verify_dir(dir: &Path) -> PackageReport {
-    let mut r = PackageReport::default();
-    let read = |name: &str| std::fs::read(dir.join(name));
-    let json = match read(JSON_FILE) {
-        Ok(b) => b,
-        Err(e) => {
-            r.problems.push(format!(
-                "{}: cannot read: {e}",
-                dir.join(JSON_FILE).display()
-            ));
-            return r;
-        }
-    };
-    let ev: Evidence = match serde_json::from_slice(&json) {
-        Ok(ev) => ev,
-        Err(e) => {
-            r.problems
-                .push(format!("{JSON_FILE}: not an evidence package: {e}"));
-            return r;
-        }
-    };
-    r.ticket = ev.ticket.clone();
-    r.head = ev
-        .events
-        .last()
-        .map_or_else(|| GENESIS_HASH.to_owned(), |c| c.hash.clone());
-    r.events = ev.events.len();
-    r.related = ev.related.len();
-    r.generated_at = ev.generated_at.to_rfc3339();
-    if ev.format != FORMAT {
-        r.problems.push(format!(
-            "{JSON_FILE}: format {:?}, expected {FORMAT:?}",
-            ev.format
-        ));
-        return r;
-    }
-    // 1. Every chain, from the events alone.
-    r.problems.extend(chain_problems(&ev.ticket, &ev.events));
-    for (id, chain) in &ev.related {
-        r.problems.extend(chain_problems(id, chain));
-        if id == &ev.ticket {
-            r.problems
-                .push(format!("related chain {id} is the ticket itself"));
-        }
-    }
-    if ev.chain.head != r.head {
-        r.problems.push(format!(
-            "chain.head {} is not the last event's hash {}",
-            ev.chain.head, r.head
-        ));
-    }
-    // 2. Every derived figure, recomputed from the events and the configuration.
-    match build(
-        &ev.ticket,
-        ev.events.clone(),
-        ev.related.clone(),
-        ev.config.clone(),
-        ev.generated_at,
-    ) {
-        Err(e) => r
-            .problems
-            .push(format!("cannot recompute the package: {e}")),
-        Ok(again) => {
-            let mut diff = |name: &str, same: bool| {
-                if !same {
-                    r.problems.push(format!(
-                        "`{name}` in {JSON_FILE} differs from what its events and configuration give"
-                    ));
-                }
-            };
-            diff("summary", again.summary == ev.summary);
-            diff("chain", again.chain == ev.chain);
-            diff("timeline", again.timeline == ev.timeline);
-            diff("clocks", again.clocks == ev.clocks);
-            diff("penalties", again.penalties == ev.penalties);
-            diff(
-                "recorded_penalties",
-                again.recorded_penalties == ev.recorded_penalties,
-            );
-            if again.generator != ev.generator {
-                r.notes.push(format!(
-                    "made by {}, checked by {}: renderings compared by hash only",
-                    ev.generator, again.generator
-                ));
-            }
-        }
-    }
-    // 3. The manifest, and the renderings made again from the JSON.
-    let mut bare = ev.clone();
-    bare.files.clear();
-    for (name, render) in [
-        (
-            HTML_FILE,
-            super::evidence_html::render as fn(&Evidence) -> String,
-        ),
-        (MD_FILE, super::evidence_md::render),
-    ] {
-        let Some(expected) = ev.files.get(name) else {
-            r.problems
-                .push(format!("the manifest in {JSON_FILE} does not list {name}"));
-            continue;
-        };
-        match read(name) {
-            Err(e) => r.problems.push(format!("{name}: cannot read: {e}")),
-            Ok(bytes) => {
-                let actual = sha256_hex(&bytes);
-                if &actual != expected {
-                    r.problems.push(format!(
-                        "{name}: sha256 {actual} does not match the manifest's {expected}"
-                    ));
-                }
-                if ev.generator == generator() && render(&bare).as_bytes() != bytes.as_slice() {
-                    r.problems
-                        .push(format!("{name} is not the rendering of {JSON_FILE}"));
-                }
-            }
-        }
-    }
-    for name in ev.files.keys() {
-        if name != HTML_FILE && name != MD_FILE {
-            r.problems
-                .push(format!("the manifest lists an unexpected file {name:?}"));
-        }
-    }
-    // 4. The checksum file, if present, agrees with the files.
-    if let Ok(sums) = std::fs::read_to_string(dir.join(SUMS_FILE)) {
-        for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-            let Some((sum, name)) = line.split_once("  ") else {
-                r.problems
-                    .push(format!("{SUMS_FILE}: unreadable line {line:?}"));
-                continue;
-            };
-            match read(name.trim()) {
-                Ok(b) if sha256_hex(&b) == sum => {}
-                Ok(_) => r
-                    .problems
-                    .push(format!("{SUMS_FILE}: {name} does not match its checksum")),
-                Err(e) => r.problems.push(format!("{SUMS_FILE}: {name}: {e}")),
-            }
-        }
-    } else {
-        r.notes.push(format!("no {SUMS_FILE}"));
-    }
-    if !ev.chain.problems.is_empty() {
-        r.notes
-            .push("the chain was already broken when the package was made".into());
-    }
-    r
 }

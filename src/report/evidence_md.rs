@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::evidence::{Evidence, HTML_FILE, JSON_FILE};
+use super::evidence_types::{Evidence, HTML_FILE, JSON_FILE};
 use super::text::markdown as m;
 use crate::sla::penalty::money::group_thousands;
 
@@ -239,6 +239,17 @@ pub fn render(ev: &Evidence) -> String {
             m(&c.prev_hash),
             m(&c.hash)
         );
+    }
+    if let Some(p) = &ev.proofs {
+        let _ = writeln!(
+            o,
+            "\n## Integrity\n\nEvery one of the {} events in this package has an inclusion proof in {JSON_FILE} in the store's log-wide Merkle tree (RFC 9162) as this checkpoint signed it:\n",
+            p.inclusion.len()
+        );
+        for line in p.checkpoint.lines() {
+            let _ = writeln!(o, "    {}", m(line));
+        }
+        o.push_str("\nCheck it against a checkpoint kept elsewhere with `slawatch verify --evidence DIR --checkpoint FILE`.\n");
     }
     let _ = writeln!(
         o,

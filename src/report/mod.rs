@@ -5,6 +5,9 @@
 pub mod evidence;
 mod evidence_html;
 mod evidence_md;
+pub mod evidence_types;
+pub mod evidence_verify;
 pub mod monthly;
 mod svg;
 pub mod text;
+pub mod wording;

@@ -16,7 +16,7 @@ use super::text::{csv as c, html as h, markdown as m};
 use crate::sla::penalty::compliance::{
     Compliance, ContractCompliance, CustomerCompliance, PriorityFigures, Tickets,
 };
-use crate::sla::penalty::money::{format_money, group_thousands};
+use crate::sla::penalty::money::{format_money, group_thousands, saturating_sum};
 use crate::sla::penalty::TermResult;
 use crate::sla::Metric;
 
@@ -73,7 +73,8 @@ fn recorded_net(c: &CustomerCompliance) -> BTreeMap<String, Decimal> {
     let mut out = BTreeMap::new();
     for k in &c.contracts {
         if !k.recorded.is_empty() {
-            *out.entry(k.currency.clone()).or_default() += k.recorded_net;
+            let sum = out.entry(k.currency.clone()).or_default();
+            *sum = saturating_sum([*sum, k.recorded_net]);
         }
     }
     out
@@ -616,7 +617,7 @@ pub fn csv(r: &MonthlyReport) -> anyhow::Result<String> {
 
 /// JSON of the whole report (every figure with its tickets).
 pub fn json(r: &MonthlyReport) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(r)?;
+    let mut s = crate::escape::json::to_string_pretty(r)?;
     s.push('\n');
     Ok(s)
 }

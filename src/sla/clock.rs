@@ -132,6 +132,13 @@ impl Window<'_> {
 /// Measures every clock the policy keeps for this ticket's priority, as of `now`.
 pub fn clocks(facts: &Facts, policy: &Policy, cal: &Calendar, now: DateTime<Utc>) -> Vec<Clock> {
     let now = now.timestamp_micros();
+    // Not detected yet: no clock runs. Facts folded over every stored event (as the
+    // console's are) can hold a detection dated after `now` — a year-9999 typo, say —
+    // whose clocks would otherwise run from the future, never stop, and show the
+    // ticket as open and at risk.
+    if facts.detected_at > now {
+        return Vec::new();
+    }
     Metric::ALL
         .into_iter()
         .filter_map(|metric| {

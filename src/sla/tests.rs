@@ -445,3 +445,22 @@ fn compact_facts_keep_the_stored_layout_and_share_customer_names() {
         "a history without the priority at detection is refused"
     );
 }
+
+#[test]
+fn a_ticket_detected_after_now_has_no_clocks_even_from_facts_folded_past_now() {
+    // Resolved within the year 9999, as an import with a typo'd year can hold it.
+    let mut h = History::new("acme", "P1", "9999-12-31T20:00:00Z");
+    h.push("acknowledged", "9999-12-31T20:05:00Z", json!({}))
+        .push("restored", "9999-12-31T21:00:00Z", json!({}))
+        .push("resolved", "9999-12-31T22:00:00Z", json!({}));
+    let (p, c) = setup("recompute");
+    // The console folds every stored event, then evaluates its clocks at today's now.
+    let facts = Facts::fold(&h.0, DateTime::<Utc>::MAX_UTC).unwrap();
+    let policy = p.select(&facts.customer, None, facts.priority).unwrap();
+    let cal = c.get(&policy.calendar).unwrap();
+    let today = clock::clocks(&facts, policy, cal, t("2026-12-01T00:00:00Z"));
+    assert!(today.is_empty(), "not detected yet, so not open: {today:?}");
+    // At its own time it is measured as usual.
+    let then = clock::clocks(&facts, policy, cal, t("9999-12-31T23:00:00Z"));
+    assert!(then.iter().all(|c| !c.is_live()), "{then:?}");
+}

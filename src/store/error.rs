@@ -29,6 +29,8 @@ pub enum StoreError {
     },
     #[error("store {path} is read-only: cannot record anything (check the file's permissions and its directory's)")]
     ReadOnly { path: PathBuf },
+    #[error("cannot read store {path}: {why}")]
+    NotReadable { path: PathBuf, why: String },
     #[error("disk full while writing to store {path}: nothing of this write was stored")]
     DiskFull { path: PathBuf },
     #[error("store {path} is busy: another process held its write lock for more than {seconds} s")]
@@ -54,10 +56,26 @@ pub enum StoreError {
         seq: i64,
         why: String,
     },
+    #[error("store {path}: the Merkle tree is damaged: {why}")]
+    Tree { path: PathBuf, why: String },
     #[error("cannot write the output: {source}")]
     Output {
         #[source]
         source: std::io::Error,
+    },
+    #[error(
+        "a live token called {name:?} exists: revoke it first (`slawatch token revoke {name}`)"
+    )]
+    TokenExists { name: String },
+    #[error("PostgreSQL store {url}: {message}")]
+    Postgres { url: String, message: String },
+    #[error("PostgreSQL store {url}: row {seq} is unreadable: {why}")]
+    PostgresCorrupt { url: String, seq: i64, why: String },
+    #[error("PostgreSQL store {url} has schema version {found}; this slawatch understands up to version {supported}: upgrade slawatch to open it")]
+    PostgresNewerSchema {
+        url: String,
+        found: i64,
+        supported: i64,
     },
     #[error("store {path}: {source}")]
     Sqlite {

@@ -8,11 +8,21 @@
 //! several processes append at once. A caller that must not append on top of history
 //! it has not seen passes [`Expect::Head`] and gets [`StoreError::StaleHead`] back.
 
+pub mod checkpoint;
 mod error;
+pub mod merkle;
+mod merkle_audit;
+mod merkle_sqlite;
+pub mod merkle_verify;
 mod nudges;
+pub mod postgres;
 mod projection;
+mod rules;
 mod schema;
 mod sqlite;
+mod target;
+pub mod team;
+pub mod tokens;
 mod verify;
 
 use std::path::PathBuf;
@@ -20,7 +30,9 @@ use std::path::PathBuf;
 pub use error::StoreError;
 pub use nudges::{Claim, NudgeRecord};
 pub use projection::TicketRow;
-pub use sqlite::SqliteStore;
+pub use sqlite::{Bulk, SqliteStore};
+pub use target::{open_team, StoreTarget};
+pub use team::TeamStore;
 pub use verify::{Problem, VerifyReport};
 
 use crate::model::Event;
@@ -92,6 +104,10 @@ pub trait Store: Send {
     fn open_events(&self) -> Result<OpenEvents, StoreError>;
     /// At most `limit` events with a sequence number above `cursor`, oldest first.
     fn changes_since(&self, cursor: Seq, limit: usize) -> Result<Changes, StoreError>;
+    /// Whether any event is stored at all.
+    fn holds_events(&self) -> Result<bool, StoreError> {
+        Ok(!self.changes_since(0, 1)?.events.is_empty())
+    }
     /// Every event in log order, passed to `f` one at a time (exports, evidence).
     fn for_each_event(
         &self,

@@ -18,7 +18,12 @@ struct Migration {
     /// The projection's cached facts gained a field: recompute every row from the log
     /// in the same transaction, so `verify` keeps agreeing with an upgraded store.
     rebuilds_projection: bool,
+    /// Fills what the step's SQL created from the events already stored, in the same
+    /// transaction (a no-op on a new store).
+    backfill: Option<Backfill>,
 }
+
+type Backfill = fn(&Transaction, &Path) -> Result<(), StoreError>;
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -55,6 +60,7 @@ const MIGRATIONS: &[Migration] = &[
     CREATE INDEX tickets_open ON tickets (open, ticket);
     "#,
         rebuilds_projection: false,
+        backfill: None,
     },
     Migration {
         version: 2,
@@ -91,6 +97,7 @@ const MIGRATIONS: &[Migration] = &[
     ) WITHOUT ROWID;
     "#,
         rebuilds_projection: true,
+        backfill: None,
     },
     Migration {
         version: 3,
@@ -104,8 +111,87 @@ const MIGRATIONS: &[Migration] = &[
     -- console reads 100,000 of them before its first frame. The rebuild rewrites them.
     "#,
         rebuilds_projection: true,
+        backfill: None,
+    },
+    Migration {
+        version: 4,
+        name: "log-wide Merkle tree over the events, signed checkpoints, the store's identity",
+        sql: r#"
+    -- RFC 9162 tree over every event in append order (see store::merkle). Leaf `idx` is
+    -- the event of row `seq`; `merkle_nodes` holds the hash of every perfect subtree:
+    -- (level, idx) covers leaves idx * 2^level .. (idx + 1) * 2^level - 1.
+    CREATE TABLE merkle_leaves (
+        idx INTEGER PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE
+    );
+    CREATE TABLE merkle_nodes (
+        level INTEGER NOT NULL,
+        idx   INTEGER NOT NULL,
+        hash  BLOB    NOT NULL,
+        PRIMARY KEY (level, idx)
+    ) WITHOUT ROWID;
+    -- Every checkpoint this store signed, in its text form (store::checkpoint).
+    CREATE TABLE checkpoints (
+        id   INTEGER PRIMARY KEY,
+        size INTEGER NOT NULL,
+        text TEXT    NOT NULL
+    );
+    -- Names the log in its checkpoints, so one store's checkpoint is never taken for
+    -- another's.
+    CREATE TABLE store_identity (id TEXT NOT NULL);
+    INSERT INTO store_identity (id) VALUES (lower(hex(randomblob(16))));
+    CREATE TRIGGER merkle_leaves_are_append_only_update BEFORE UPDATE ON merkle_leaves
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER merkle_leaves_are_append_only_delete BEFORE DELETE ON merkle_leaves
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER merkle_nodes_are_append_only_update BEFORE UPDATE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER merkle_nodes_are_append_only_delete BEFORE DELETE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER checkpoints_are_append_only_update BEFORE UPDATE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+    CREATE TRIGGER checkpoints_are_append_only_delete BEFORE DELETE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+    CREATE TRIGGER store_identity_is_fixed_update BEFORE UPDATE ON store_identity
+        BEGIN SELECT RAISE(ABORT, 'the store identity is fixed'); END;
+    CREATE TRIGGER store_identity_is_fixed_delete BEFORE DELETE ON store_identity
+        BEGIN SELECT RAISE(ABORT, 'the store identity is fixed'); END;
+    "#,
+        rebuilds_projection: false,
+        backfill: Some(super::merkle_sqlite::build_tree_in),
     },
 ];
+
+/// The append-only triggers a store must have, by name, with the SQL that created them
+/// (as `sqlite_master` keeps it, compared with whitespace collapsed): `verify` reports a
+/// missing or altered one.
+pub fn expected_triggers() -> Vec<(String, String)> {
+    MIGRATIONS
+        .iter()
+        .flat_map(|m| trigger_statements(m.sql))
+        .collect()
+}
+
+/// The `CREATE TRIGGER … END` statements of a migration's SQL, by trigger name.
+fn trigger_statements(sql: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = sql;
+    while let Some(start) = rest.find("CREATE TRIGGER ") {
+        let stmt = &rest[start..];
+        let end = stmt.find("END;").map_or(stmt.len(), |e| e + "END".len());
+        let name = stmt["CREATE TRIGGER ".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        out.push((
+            name,
+            super::merkle_verify::collapse_whitespace(&stmt[..end]),
+        ));
+        rest = &stmt[end..];
+    }
+    out
+}
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -123,14 +209,21 @@ pub fn migrate(
     if found == Some(LATEST) {
         return Ok(());
     }
-    if let Some(found) = found.filter(|_| {
-        conn.is_readonly(rusqlite::DatabaseName::Main)
-            .unwrap_or(false)
-    }) {
-        return Err(StoreError::OlderSchema {
-            path: path.to_path_buf(),
-            found,
-            latest: LATEST,
+    if conn
+        .is_readonly(rusqlite::DatabaseName::Main)
+        .unwrap_or(false)
+    {
+        return Err(match found {
+            Some(found) => StoreError::OlderSchema {
+                path: path.to_path_buf(),
+                found,
+                latest: LATEST,
+            },
+            // Only a writer makes a new store; a reader must not say "read-only".
+            None => StoreError::NotAStore {
+                path: path.to_path_buf(),
+                why: "an SQLite database without slawatch's tables".into(),
+            },
         });
     }
     // Under the write lock, look again: another process may have just created it.
@@ -158,6 +251,9 @@ pub fn migrate(
         )
         .map_err(err)?;
         rebuild_projection |= m.rebuilds_projection && current > 0;
+        if let Some(backfill) = m.backfill.filter(|_| current > 0) {
+            backfill(&tx, path)?;
+        }
     }
     if rebuild_projection {
         rebuild(&tx)?;

@@ -1,6 +1,6 @@
 //! The embedded store: one SQLite file in WAL mode, shared safely by several processes.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 
+use super::rules::check;
 use super::{
-    nudges, schema, verify, Appended, Changes, Claim, Expect, NudgeRecord, OpenEvents, OpenTickets,
-    Seq, Store, StoreError, StoredEvent, TicketRow, VerifyReport,
+    merkle_sqlite, nudges, schema, verify, Appended, Changes, Claim, Expect, NudgeRecord,
+    OpenEvents, OpenTickets, Seq, Store, StoreError, StoredEvent, TicketRow, VerifyReport,
 };
 use crate::model::{canonical, chain_hash, Event, EventKind, GENESIS_HASH};
 use crate::sla::Micros;
@@ -47,14 +48,10 @@ impl SqliteStore {
 
     /// Opens an existing store for reading (export, verify). One that an older slawatch
     /// wrote is upgraded first when the file can be written, and refused with what to
-    /// do when it cannot.
+    /// do when it cannot. A file in a directory this user may not write is read as it
+    /// is on disk ([`read_only`] says when that sees every event).
     pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::NotAStore {
-                path: path.to_path_buf(),
-                why: "no such file".into(),
-            });
-        }
+        read_only::check_file(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         match Self::open_with(path, flags) {
             // Written by an older slawatch: upgrade it once, if this process may.
@@ -66,13 +63,23 @@ impl SqliteStore {
                 Err(StoreError::ReadOnly { .. }) => Err(old),
                 Err(e) => Err(e),
             },
+            Err(StoreError::ReadOnly { .. }) if read_only::whole_in_main_file(path) => {
+                let uri = read_only::immutable_uri(path)?;
+                Self::open_at(path, Path::new(&uri), flags | OpenFlags::SQLITE_OPEN_URI)
+            }
+            Err(StoreError::ReadOnly { .. }) => Err(read_only::unreadable_wal(path)),
             other => other,
         }
     }
 
     fn open_with(path: &Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
+        Self::open_at(path, path, flags)
+    }
+
+    /// Opens `target` (the path, or an SQLite URI for it); errors name `path`.
+    fn open_at(path: &Path, target: &Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
         let err = |e| StoreError::from_sqlite(path, e);
-        let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        let mut conn = Connection::open_with_flags(target, flags).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
             // SQLite quietly opens a write-protected file read-only; say so now rather
@@ -128,7 +135,11 @@ impl SqliteStore {
         query_events(&self.conn, &self.path, sql, params, f)
     }
 
-    fn write<T>(
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(super) fn write<T>(
         &mut self,
         body: impl FnOnce(&Transaction, &Path) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -162,20 +173,11 @@ impl Store for SqliteStore {
         for (i, e) in events.iter().enumerate() {
             check(i, e)?;
         }
-        self.write(|tx, path| {
-            let mut touched = BTreeSet::new();
-            let mut new = 0;
-            for e in &events {
-                if append_in(tx, path, e, Expect::Any)?.new {
-                    new += 1;
-                    touched.insert(e.ticket.as_str());
-                }
-            }
-            for t in touched {
-                refresh_projection(tx, path, t)?;
-            }
-            Ok(new)
-        })
+        let mut bulk = self.bulk()?;
+        for e in &events {
+            bulk.push(e)?;
+        }
+        bulk.commit()
     }
 
     fn history(&self, ticket: &str) -> Result<Vec<StoredEvent>, StoreError> {
@@ -344,16 +346,6 @@ impl Store for SqliteStore {
     }
 }
 
-/// Rejects what must never be stored, naming the event and field.
-fn check(index: usize, e: &Event) -> Result<(), StoreError> {
-    e.validate().map_err(|error| StoreError::Invalid {
-        index,
-        id: e.id.clone(),
-        ticket: e.ticket.clone(),
-        error,
-    })
-}
-
 fn append_in(
     tx: &Transaction,
     path: &Path,
@@ -415,9 +407,11 @@ fn append_in(
         ])
     })
     .map_err(err)?;
+    let seq = tx.last_insert_rowid();
+    merkle_sqlite::append_leaf(tx, path, seq, &hash)?;
     Ok(Appended {
         stored: StoredEvent {
-            seq: tx.last_insert_rowid(),
+            seq,
             event: event.clone(),
             prev_hash: head,
             hash,
@@ -579,6 +573,10 @@ fn decode_facts_at(
     Ok(Some(std::sync::Arc::new(facts)))
 }
 
+mod bulk;
+pub use bulk::Bulk;
 mod chunked;
+mod read_only;
+mod team;
 #[cfg(test)]
 mod tests;

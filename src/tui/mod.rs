@@ -37,7 +37,7 @@ pub mod list;
 pub mod nudges;
 pub mod nudges_state;
 pub mod overlay;
-pub mod sanitize;
+pub use crate::escape::terminal as sanitize;
 pub mod settings;
 pub mod state;
 pub mod theme;

@@ -39,8 +39,12 @@ pub fn events_jsonl() -> String {
     lines.join("\n") + "\n"
 }
 
+/// Runs slawatch on `db`, with a config directory of its own beside it (where
+/// `evidence` and `checkpoint` create their signing key).
 pub fn slawatch(db: &Path, args: &[&str]) -> Output {
+    let config = db.parent().unwrap_or(Path::new(".")).join("config");
     Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .env("XDG_CONFIG_HOME", config)
         .arg("--db")
         .arg(db)
         .args(args)

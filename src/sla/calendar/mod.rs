@@ -36,7 +36,9 @@ const MAX_EMPTY_YEARS: i32 = 100;
 pub struct Calendar {
     name: String,
     rules: Rules,
-    fast: Box<[OnceLock<Chunk>]>,
+    /// Allocated on first use: a file of thousands of calendars, most never asked,
+    /// must not hold a table of 500 years for each.
+    fast: OnceLock<Box<[OnceLock<Chunk>]>>,
     slow: Mutex<HashMap<i32, Arc<Chunk>>>,
 }
 
@@ -69,7 +71,7 @@ impl Calendar {
         Calendar {
             name: name.into(),
             rules,
-            fast: (0..FAST_YEARS).map(|_| OnceLock::new()).collect(),
+            fast: OnceLock::new(),
             slow: Mutex::new(HashMap::new()),
         }
     }
@@ -92,9 +94,11 @@ impl Calendar {
     }
 
     fn chunk(&self, year: i32) -> ChunkRef<'_> {
-        let slot = usize::try_from(year - FAST_FIRST_YEAR)
-            .ok()
-            .and_then(|i| self.fast.get(i));
+        let slot = usize::try_from(year - FAST_FIRST_YEAR).ok().and_then(|i| {
+            self.fast
+                .get_or_init(|| (0..FAST_YEARS).map(|_| OnceLock::new()).collect())
+                .get(i)
+        });
         match slot {
             Some(cell) => ChunkRef::Fast(cell.get_or_init(|| Chunk::compile(&self.rules, year))),
             None => {

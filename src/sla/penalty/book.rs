@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::contract::LEDGER_PREFIX;
-use super::money::parse_decimal;
+use super::money::{parse_amount, parse_decimal};
 use crate::model::{Event, EventKind};
 use crate::sla::calendar::Micros;
 use crate::sla::{evaluate_facts, evaluate_ticket, Calendars, Facts, Policies, TicketSla};
@@ -75,8 +75,9 @@ pub struct Book {
     /// By ticket id.
     pub tickets: Vec<TicketView>,
     index: HashMap<String, usize>,
-    /// Histories that do not evaluate (no `detected` event, no policy), with the reason.
-    /// Penalty ledgers are not problems.
+    /// Histories that do not evaluate (no `detected` event, no policy), and money events
+    /// that do not validate (an amount out of bounds, say), each with the reason.
+    /// Penalty ledgers themselves are not problems.
     pub problems: Vec<(String, String)>,
     /// Every penalty event in the histories, oldest first.
     pub recorded: Vec<RecordedPenalty>,
@@ -177,22 +178,49 @@ impl Book {
             .collect();
         penalties.sort_by_key(|e| (e.at, e.recorded_at));
         adjustments.sort_by_key(|e| (e.at, e.recorded_at));
+        // A store written before amounts were bounded, or a crafted evidence package,
+        // may hold money events that no command or import takes now: they are
+        // problems, not figures to add up.
+        let penalties = keep_valid(penalties, &mut problems);
+        let adjustments = keep_valid(adjustments, &mut problems);
         let mut recorded: Vec<RecordedPenalty> = penalties.into_iter().map(read_penalty).collect();
         let mut orphan_adjustments = Vec::new();
         for a in adjustments {
             let target = a.text("penalty").unwrap_or_default();
-            match recorded.iter_mut().find(|p| p.event.id == target) {
-                Some(p) => p.adjustments.push(Adjustment {
-                    event_id: a.id.clone(),
-                    at: a.at,
-                    actor: a.actor.clone(),
-                    amount: a
-                        .text("amount")
-                        .and_then(|s| parse_decimal(s).ok())
-                        .unwrap_or(p.amount),
-                    reason: a.text("reason").unwrap_or_default().to_owned(),
-                }),
-                None => orphan_adjustments.push(a.clone()),
+            let Some(p) = recorded.iter_mut().find(|p| p.event.id == target) else {
+                orphan_adjustments.push(a.clone());
+                continue;
+            };
+            let amount = a
+                .text("amount")
+                .ok_or_else(|| "no amount".to_owned())
+                .and_then(|s| parse_amount(s, Some(&p.currency)));
+            match amount {
+                Ok(amount) if a.text("currency").is_none_or(|c| c == p.currency) => {
+                    p.adjustments.push(Adjustment {
+                        event_id: a.id.clone(),
+                        at: a.at,
+                        actor: a.actor.clone(),
+                        amount,
+                        reason: a.text("reason").unwrap_or_default().to_owned(),
+                    })
+                }
+                Ok(_) => problems.push((
+                    a.ticket.clone(),
+                    format!(
+                        "penalty_adjusted event {}: currency {:?} is not the penalty's {}",
+                        a.id,
+                        a.text("currency").unwrap_or_default(),
+                        p.currency
+                    ),
+                )),
+                Err(why) => problems.push((
+                    a.ticket.clone(),
+                    format!(
+                        "penalty_adjusted event {}: field `payload.amount`: {why}",
+                        a.id
+                    ),
+                )),
             }
         }
         Book {
@@ -222,6 +250,23 @@ impl Book {
             .find(|h| h.first().is_some_and(|e| e.ticket == id))
             .map(Vec::as_slice)
     }
+}
+
+/// The events that pass [`Event::validate`]; the others become problems of their ticket.
+fn keep_valid<'e>(events: Vec<&'e Event>, problems: &mut Vec<(String, String)>) -> Vec<&'e Event> {
+    events
+        .into_iter()
+        .filter(|e| match e.validate() {
+            Ok(()) => true,
+            Err(why) => {
+                problems.push((
+                    e.ticket.clone(),
+                    format!("{} event {}: {why}", e.kind, e.id),
+                ));
+                false
+            }
+        })
+        .collect()
 }
 
 fn read_penalty(e: &Event) -> RecordedPenalty {

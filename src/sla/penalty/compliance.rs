@@ -20,6 +20,7 @@ use super::engine::{
     union_length, update_cycles, verdict_from_totals, AvailabilityFigures, ContractMonth, Span,
     TermResult,
 };
+use super::money::saturating_sum;
 use super::month::Month;
 use crate::model::Priority;
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
@@ -247,8 +248,13 @@ pub fn compliance(
             for r in &x.at_risk {
                 marks.entry(r.ticket.clone()).or_default().push(r.clone());
             }
-            *cc.exposure.entry(c.currency.clone()).or_default() += x.now.total;
-            *cc.forecast_1h.entry(c.currency.clone()).or_default() += x.in_1h.total;
+            for (sums, add) in [
+                (&mut cc.exposure, x.now.total),
+                (&mut cc.forecast_1h, x.in_1h.total),
+            ] {
+                let sum = sums.entry(c.currency.clone()).or_default();
+                *sum = saturating_sum([*sum, add]);
+            }
             cc.contracts.push(x);
         }
         customers.push(cc);
@@ -529,7 +535,7 @@ fn contract_compliance(
         .filter(|p| p.contract == c.id && p.period == period)
         .cloned()
         .collect();
-    let recorded_net = recorded.iter().map(RecordedPenalty::net).sum();
+    let recorded_net = saturating_sum(recorded.iter().map(RecordedPenalty::net));
     ContractCompliance {
         contract: c.id.clone(),
         currency: c.currency.clone(),
@@ -626,8 +632,11 @@ fn share_change(
         (r.measured, r.breaches, r.exact, items)
     };
     let (a, b) = (share(v), share(v1));
-    (a != b).then(|| Share {
-        exact: b.2 - a.2,
+    if a == b {
+        return None;
+    }
+    Some(Share {
+        exact: b.2.checked_sub(a.2)?,
         measured: i64::from(b.0) - i64::from(a.0),
         breaches: i64::from(b.1) - i64::from(a.1),
     })
@@ -644,7 +653,7 @@ fn swapped_totals(
     let measured = u32::try_from(i64::from(a.measured) + d.measured).ok()?;
     let breaches = u32::try_from(i64::from(a.breaches) + d.breaches).ok()?;
     let exact = if term.kpi.per_ticket() {
-        a.exact + d.exact
+        a.exact.checked_add(d.exact)?
     } else {
         Decimal::ZERO
     };

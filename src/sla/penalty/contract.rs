@@ -183,10 +183,14 @@ pub enum Rate {
 }
 
 impl Rate {
-    pub fn amount(self, monthly_fee: Decimal) -> Decimal {
+    /// What one breach costs; `None` when the figure does not fit a `Decimal` (a
+    /// contracts file cannot say so: fees and rates are bounded where it is read).
+    pub fn amount(self, monthly_fee: Decimal) -> Option<Decimal> {
         match self {
-            Rate::Fixed(a) => a,
-            Rate::Percent(p) => monthly_fee * p / Decimal::ONE_HUNDRED,
+            Rate::Fixed(a) => Some(a),
+            Rate::Percent(p) => monthly_fee
+                .checked_mul(p)?
+                .checked_div(Decimal::ONE_HUNDRED),
         }
     }
 
@@ -194,8 +198,9 @@ impl Rate {
         match self {
             Rate::Fixed(a) => format!("{a} {currency}"),
             Rate::Percent(p) => format!(
-                "{p} % of the monthly fee {monthly_fee} {currency} = {monthly_fee} × {p} / 100 = {} {currency}",
+                "{p} % of the monthly fee {monthly_fee} {currency} = {monthly_fee} × {p} / 100 = {}",
                 self.amount(monthly_fee)
+                    .map_or_else(|| "(too large to compute)".to_owned(), |a| format!("{a} {currency}"))
             ),
         }
     }

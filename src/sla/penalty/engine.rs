@@ -7,7 +7,7 @@ use super::book::{Book, Env, TicketView};
 use super::contract::{
     format_duration, Bound, Contract, Kpi, Operator, PenaltyRule, Rate, Term, Tier,
 };
-use super::money::format_money;
+use super::money::{add_to, format_money, saturating_sum, MAX_AMOUNT};
 use super::month::Month;
 use super::{fmt_instant, fmt_minutes};
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
@@ -157,7 +157,7 @@ pub fn evaluate_views(
         start,
         end,
         as_of,
-        total: terms.iter().map(|t| t.amount).sum(),
+        total: saturating_sum(terms.iter().map(|t| t.amount)),
         terms,
     }
 }
@@ -323,6 +323,18 @@ pub fn verdict_from_totals(
     Some(r)
 }
 
+/// Notes that a figure does not fit a `Decimal` (only a crafted contract could make
+/// one): the result says so and is not final, so it is never recorded; the figure
+/// left out is zero.
+fn too_large(r: &mut TermResult) -> Decimal {
+    let why = "the penalty is too large to compute exactly".to_owned();
+    if !r.pending.contains(&why) {
+        r.steps.push(why.clone());
+        r.pending.push(why);
+    }
+    Decimal::ZERO
+}
+
 fn finish(contract: &Contract, term: &Term, r: &mut TermResult) {
     let cur = &contract.currency;
     r.capped = r.exact;
@@ -340,6 +352,14 @@ fn finish(contract: &Contract, term: &Term, r: &mut TermResult) {
     }
     let places = contract.minor_units();
     r.amount = contract.rounding.round(r.capped, places);
+    if r.amount > MAX_AMOUNT {
+        let why = format!(
+            "{} {cur} is more than the largest amount slawatch records ({MAX_AMOUNT} {cur}): set a cap",
+            r.amount
+        );
+        r.steps.push(why.clone());
+        r.pending.push(why);
+    }
     if r.breached {
         r.steps.push(format!(
             "{} {cur} {}: {}",
@@ -631,7 +651,7 @@ fn monthly_verdict(
                     r.threshold,
                     rate.describe(fee, cur)
                 ));
-                r.exact = rate.amount(fee);
+                r.exact = rate.amount(fee).unwrap_or_else(|| too_large(r));
             } else {
                 r.steps.push(format!(
                     "{} is not {} {}: met",
@@ -664,7 +684,7 @@ fn monthly_verdict(
                         i + 1,
                         t.rate.describe(fee, cur)
                     ));
-                    r.exact = t.rate.amount(fee);
+                    r.exact = t.rate.amount(fee).unwrap_or_else(|| too_large(r));
                 }
                 None => r.steps.push(format!(
                     "{} is not {} {}: no band applies",
@@ -765,7 +785,7 @@ fn per_ticket(
                     (Some(b), tiers[b].rate)
                 }
             };
-            let amount = rate.amount(fee);
+            let amount = rate.amount(fee).unwrap_or_else(|| too_large(r));
             // A running clock's elapsed time grows with `now`: say "more than" the
             // threshold, so a closed month's figure does not change with the day it is read.
             let actual = if m.running {
@@ -805,7 +825,9 @@ fn per_ticket(
                 text,
             });
             r.tickets.push(v.id().to_owned());
-            r.exact += amount;
+            if !add_to(&mut r.exact, amount) {
+                too_large(r);
+            }
             r.breaches += 1;
         } else if m.met_at.is_some_and(in_month) {
             met += 1;

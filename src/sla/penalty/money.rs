@@ -8,10 +8,15 @@
 //! is exact.
 
 use std::fmt;
-use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
+
+// Amounts are read and bounded where events are validated, so that a contract, a
+// recorded penalty and an imported one obey the same rules.
+pub use crate::model::amount::{
+    check_amount, is_currency_code, minor_units, parse_amount, parse_decimal, MAX_AMOUNT,
+};
 
 /// How a penalty's exact amount becomes money.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,45 +81,24 @@ impl fmt::Display for Rounding {
     }
 }
 
-/// Decimals of a currency's minor unit (ISO 4217); 2 for any code not listed.
-pub fn minor_units(currency: &str) -> u32 {
-    match currency {
-        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
-        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-        _ => 2,
-    }
+/// The sum of `amounts`, or `Decimal::MAX` should it not fit: for totals of figures
+/// each bounded by [`MAX_AMOUNT`] (recorded penalties, terms' amounts), which only
+/// more than 10^13 of them could reach.
+pub fn saturating_sum(amounts: impl IntoIterator<Item = Decimal>) -> Decimal {
+    amounts
+        .into_iter()
+        .fold(Decimal::ZERO, |acc, a| acc.saturating_add(a))
 }
 
-/// Whether `code` looks like an ISO 4217 code: three capital letters.
-pub fn is_currency_code(code: &str) -> bool {
-    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
-}
-
-/// Parses a decimal written as text ("12000.00", "99.9", "-5"); rejects exponents,
-/// blanks and anything `Decimal` would silently round.
-pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
-    let t = s.trim();
-    let plain = !t.is_empty()
-        && t.trim_start_matches(['-', '+'])
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.')
-        && t.matches('.').count() <= 1
-        && t.trim_start_matches(['-', '+'])
-            .bytes()
-            .any(|b| b.is_ascii_digit());
-    if !plain {
-        return Err(format!(
-            "expected a decimal number such as \"12000.00\" or \"99.9\", found {s:?}"
-        ));
+/// Adds `amount` to `total`; `false` (and `total` unchanged) when the sum does not fit.
+pub fn add_to(total: &mut Decimal, amount: Decimal) -> bool {
+    match total.checked_add(amount) {
+        Some(t) => {
+            *total = t;
+            true
+        }
+        None => false,
     }
-    let d = Decimal::from_str(t).map_err(|e| format!("{s:?} is not a usable decimal: {e}"))?;
-    // Decimal keeps at most 28 fractional digits; more would be rounded away silently.
-    let frac = t.split_once('.').map_or(0, |(_, f)| f.len());
-    if frac as u32 != d.scale() {
-        return Err(format!("{s:?} has more digits than can be kept exactly"));
-    }
-    Ok(d)
 }
 
 /// An amount with thousands separators and its currency: `12,000.00 EUR`.
@@ -160,23 +144,6 @@ mod tests {
         );
         assert_eq!(Rounding::HalfEven.round(dec!(2.5), 0).to_string(), "2");
         assert_eq!(Rounding::HalfUp.round(dec!(-2.5), 0).to_string(), "-3");
-    }
-
-    #[test]
-    fn decimals_parse_exactly_or_not_at_all() {
-        assert_eq!(parse_decimal("99.9").unwrap(), dec!(99.9));
-        assert_eq!(parse_decimal(" 12000.00 ").unwrap().to_string(), "12000.00");
-        for bad in [
-            "",
-            "1e3",
-            "1,5",
-            "abc",
-            ".",
-            "1.2.3",
-            "0.1234567890123456789012345678901",
-        ] {
-            assert!(parse_decimal(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

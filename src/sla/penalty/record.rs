@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::book::RecordedPenalty;
 use super::contract::Contract;
 use super::engine::TermResult;
-use super::money::minor_units;
+use super::money::{check_amount, minor_units};
 use crate::model::{Event, EventKind, Payload};
 
 /// The id of the penalty event for a contract's term and period: recording the same
@@ -106,19 +106,9 @@ pub fn adjustment_event(
     if reason.is_empty() {
         return Err("an adjustment needs a reason".into());
     }
-    if amount < Decimal::ZERO {
-        return Err(format!(
-            "the adjusted amount must not be negative, found {amount}"
-        ));
-    }
+    let mut amount =
+        check_amount(amount, Some(&p.currency)).map_err(|e| format!("the adjusted amount: {e}"))?;
     let places = minor_units(&p.currency);
-    if amount.normalize().scale() > places {
-        return Err(format!(
-            "{amount} has more decimals than {} has ({places})",
-            p.currency
-        ));
-    }
-    let mut amount = amount;
     amount.rescale(places);
     let previous = p.net();
     let mut payload = Payload::new();

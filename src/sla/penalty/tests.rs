@@ -564,3 +564,83 @@ fn compliance_view_with_exposure_forecast_budget_and_marks() {
 fn ids(t: &super::compliance::Tickets) -> Vec<&str> {
     t.ids.iter().map(|i| &**i).collect()
 }
+
+/// An event as a store written before amounts were bounded (or a crafted package)
+/// may hold it: never validated.
+fn unchecked(id: &str, kind: &str, payload: Value) -> Event {
+    serde_json::from_value::<Event>(json!({
+        "id": id, "ticket": "penalties:acme", "kind": kind,
+        "at": "2026-04-01T00:00:00Z", "actor": "old", "payload": payload,
+    }))
+    .unwrap()
+    .normalized()
+}
+
+#[test]
+fn money_events_no_command_would_record_are_problems_not_figures() {
+    let k = config(&contract("12000.00", "UTC", AVAILABILITY_TIERS));
+    let huge = "79228162514264337593543950335";
+    let penalty = |id: &str| {
+        unchecked(
+            id,
+            "penalty",
+            json!({"contract": "acme", "customer": "acme", "term": id, "kpi": "availability",
+                "period": "2026-03", "amount": huge, "currency": "EUR", "tickets": []}),
+        )
+    };
+    let fine = unchecked(
+        "fine",
+        "penalty",
+        json!({"contract": "acme", "customer": "acme", "term": "availability",
+            "kpi": "availability", "period": "2026-03", "amount": "100.00", "currency": "EUR"}),
+    );
+    let negative = unchecked(
+        "neg",
+        "penalty_adjusted",
+        json!({"penalty": "fine", "amount": "-5.00", "reason": "oops"}),
+    );
+    let too_fine = unchecked(
+        "cents",
+        "penalty_adjusted",
+        json!({"penalty": "fine", "amount": "5.001", "reason": "oops"}),
+    );
+    let events = [penalty("a"), penalty("b"), fine, negative, too_fine];
+    let now = t("2026-04-02T00:00:00Z");
+    let book = Book::from_events(env(&k), &events, now);
+    assert_eq!(book.recorded.len(), 1);
+    assert_eq!(book.recorded[0].net(), dec!(100.00));
+    let problems: Vec<&str> = book.problems.iter().map(|p| p.1.as_str()).collect();
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    assert!(problems[0].starts_with("penalty event a: field `payload.amount`: 79228162514264337593543950335 is more than the largest amount"), "{problems:?}");
+    assert!(
+        problems[2]
+            .contains("penalty_adjusted event neg: field `payload.amount`: must not be negative"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[3].contains("penalty_adjusted event cents: field `payload.amount`: 5.001 has more decimals than EUR has (2)"),
+        "{problems:?}"
+    );
+    // The compliance figures add up what is left, without overflowing.
+    let c = compliance(env(&k), &k.2, &book, month("2026-03"), None);
+    assert_eq!(c.customers[0].contracts[0].recorded_net, dec!(100.00));
+}
+
+#[test]
+fn a_figure_too_large_to_compute_is_never_final_and_never_panics() {
+    // Only code can build such a contract: a contracts file bounds the fee.
+    let mut k = config(&contract("12000.00", "UTC", AVAILABILITY_TIERS));
+    k.2 .0[0].monthly_fee = rust_decimal::Decimal::MAX;
+    let mut d = Desk::default();
+    d.outage("A-1", "P1", "2026-03-03T10:00:00Z", "2026-03-03T15:00:00Z");
+    let r = term(&k, &d, "2026-03", "2026-04-02T00:00:00Z");
+    assert!(r.breached);
+    assert!(!r.is_final());
+    assert!(
+        r.pending
+            .contains(&"the penalty is too large to compute exactly".to_owned()),
+        "{:?}",
+        r.pending
+    );
+    assert!(record::penalty_event(&k.2 .0[0], &r, t("2026-04-02T00:00:00Z"), "x").is_err());
+}

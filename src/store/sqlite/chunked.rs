@@ -71,7 +71,7 @@ impl SqliteStore {
 
     /// The rows `SELECT {columns} FROM tickets {filter}` gives, decoded, in one read
     /// transaction (rows and cursor describe the same moment).
-    fn chunked<T>(
+    pub(super) fn chunked<T>(
         &self,
         columns: &str,
         filter: &str,

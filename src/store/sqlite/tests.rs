@@ -497,6 +497,47 @@ fn a_snooze_turns_warnings_away_but_never_a_breach() {
     assert!(s.snoozes("alice", 0).unwrap().is_empty());
 }
 
+/// Turns a store back into what slawatch wrote before schema version 4.
+const UNDO_VERSION_4: &str = "DROP TABLE merkle_leaves; DROP TABLE merkle_nodes;
+    DROP TABLE checkpoints; DROP TABLE store_identity;
+    DELETE FROM schema_migrations WHERE version = 4;";
+
+#[test]
+fn upgrading_a_version_3_store_builds_the_tree_over_its_events() {
+    let (dir, mut s) = store();
+    let path = dir.path().join("nested/dir/s.db");
+    for (i, t) in ["T-1", "T-2", "T-1", "T-3", "T-2"].iter().enumerate() {
+        s.append(
+            &ev(
+                &format!("e{i}"),
+                t,
+                EventKind::Note,
+                at(8, i as u32),
+                json!({"text": "n"}),
+            ),
+            Expect::Any,
+        )
+        .unwrap();
+    }
+    let expected = s.tree_head().unwrap();
+    drop(s);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(UNDO_VERSION_4).unwrap();
+    drop(conn);
+    let mut s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.tree_head().unwrap(), expected);
+    let mut tree = crate::store::merkle::MemoryTree::new();
+    s.for_each_event(None, &mut |e| {
+        tree.push(crate::store::merkle::event_leaf(&e.hash).unwrap());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(expected, (5, tree.root()));
+    // And it keeps growing from there.
+    s.append(&detected("e9", "T-4"), Expect::Any).unwrap();
+    assert_eq!(s.tree_head().unwrap().0, 6);
+}
+
 #[test]
 fn upgrading_a_version_1_store_adds_the_nudge_tables_and_refreshes_the_projection() {
     let (dir, mut s) = store();
@@ -511,6 +552,7 @@ fn upgrading_a_version_1_store_adds_the_nudge_tables_and_refreshes_the_projectio
     // Make it what slawatch 0.1 wrote: schema 1, facts as JSON without the newer field
     // (the upgrade rebuilds them in the binary encoding).
     let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(UNDO_VERSION_4).unwrap();
     conn.execute_batch(
         "DROP TABLE nudges_sent; DROP TABLE nudge_snoozes;
          DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
@@ -548,6 +590,7 @@ fn upgrading_a_version_2_store_fills_in_when_tickets_were_resolved() {
     .unwrap();
     drop(s);
     let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(UNDO_VERSION_4).unwrap();
     conn.execute_batch(
         "DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
          DELETE FROM schema_migrations WHERE version = 3;",

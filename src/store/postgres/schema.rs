@@ -1,0 +1,149 @@
+//! The PostgreSQL schema: numbered migrations recorded in `schema_migrations`, applied
+//! under an advisory lock so that several `serve` processes starting at once agree.
+
+use postgres::Client;
+
+use super::PgStore;
+use crate::store::StoreError;
+
+/// One schema step. Versions are 1, 2, 3…; never edit a shipped one.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "event log, ticket projection, nudge claims and tokens",
+    sql: r#"
+    CREATE TABLE events (
+        seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        -- The inserting transaction: the change feed reads in (tx, seq) order and only
+        -- below the oldest transaction still in flight (see feed.rs).
+        tx          xid8   NOT NULL DEFAULT pg_current_xact_id(),
+        id          text   NOT NULL UNIQUE,
+        ticket      text   NOT NULL,
+        kind        text   NOT NULL,
+        at          bigint NOT NULL,  -- microseconds since the Unix epoch, UTC
+        recorded_at bigint NOT NULL,
+        actor       text   NOT NULL,
+        payload     text   NOT NULL,  -- compact JSON object, as the SQLite store keeps it
+        prev_hash   text   NOT NULL,
+        hash        text   NOT NULL,
+        -- A chain never forks, whatever a writer does.
+        UNIQUE (ticket, prev_hash)
+    );
+    CREATE INDEX events_by_ticket ON events (ticket, seq);
+    CREATE INDEX events_feed ON events (tx, seq);
+
+    CREATE FUNCTION slawatch_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'events are append-only: record a correction as a new event';
+    END $$;
+    CREATE TRIGGER events_are_append_only BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION slawatch_events_append_only();
+    CREATE TRIGGER events_are_never_truncated BEFORE TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION slawatch_events_append_only();
+
+    -- A cache of each ticket's current state, rebuilt from `events` at will.
+    CREATE TABLE tickets (
+        ticket      text    PRIMARY KEY,
+        head        text    NOT NULL,
+        events      bigint  NOT NULL,
+        last_seq    bigint  NOT NULL,
+        open        boolean NOT NULL,
+        facts       bytea,            -- postcard bytes of sla::Facts; NULL if it does not fold
+        resolved_at bigint
+    );
+    CREATE INDEX tickets_open ON tickets (open, ticket);
+
+    CREATE TABLE nudges_sent (
+        user_name    text    NOT NULL,
+        ticket       text    NOT NULL,
+        metric       text    NOT NULL,
+        cycle_start  bigint  NOT NULL,
+        target       bigint  NOT NULL,
+        kind         text    NOT NULL,
+        value        bigint  NOT NULL,
+        threshold_at bigint  NOT NULL,
+        due          bigint  NOT NULL,
+        fired_at     bigint  NOT NULL,
+        late         boolean NOT NULL,
+        loud         boolean NOT NULL,
+        priority     text    NOT NULL,
+        summary      text    NOT NULL,
+        PRIMARY KEY (user_name, ticket, metric, cycle_start, target, kind, value)
+    );
+    CREATE INDEX nudges_sent_by_time ON nudges_sent (user_name, fired_at);
+    CREATE TABLE nudge_snoozes (
+        user_name text   NOT NULL,
+        ticket    text   NOT NULL,
+        until     bigint NOT NULL,
+        PRIMARY KEY (user_name, ticket)
+    );
+
+    CREATE TABLE tokens (
+        hash       text   PRIMARY KEY,  -- sha256 of the secret; the secret is never stored
+        name       text   NOT NULL,
+        role       text   NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint,
+        revoked_at bigint
+    );
+    CREATE INDEX tokens_by_name ON tokens (name);
+    "#,
+}];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Any constant: the key of the advisory lock migrations run under.
+const MIGRATION_LOCK: i64 = 0x534C_4157_0000_0001;
+
+pub(super) fn migrate(client: &mut Client, url: &str) -> Result<(), StoreError> {
+    let err = |e| PgStore::error(url, e);
+    let mut tx = client.transaction().map_err(err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(err)?;
+    let has = |tx: &mut postgres::Transaction, table: &str| -> Result<bool, StoreError> {
+        tx.query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+            .map(|r| r.get(0))
+            .map_err(err)
+    };
+    if !has(&mut tx, "schema_migrations")? {
+        if has(&mut tx, "events")? {
+            return Err(StoreError::Postgres {
+                url: url.to_owned(),
+                message: "has an `events` table but no `schema_migrations`: not a slawatch store; use another database or schema".into(),
+            });
+        }
+        tx.batch_execute(
+            "CREATE TABLE schema_migrations (
+                 version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .map_err(err)?;
+    }
+    let current: i64 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .map_err(err)?
+        .get(0);
+    if current > LATEST {
+        return Err(StoreError::PostgresNewerSchema {
+            url: url.to_owned(),
+            found: current,
+            supported: LATEST,
+        });
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.batch_execute(m.sql).map_err(err)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+            &[&m.version, &m.name],
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)
+}
