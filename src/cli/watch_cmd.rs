@@ -344,8 +344,9 @@ fn local(us: Micros, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
-/// Follows the store on its own thread: every open ticket first, then the change feed
-/// every `every`, each touched ticket's facts refolded from its history.
+/// Follows the store on its own thread, through a [`Source`]: every open ticket
+/// first, then the change feed every `every`, each touched ticket's facts as they now
+/// are.
 fn spawn_poller(
     db: PathBuf,
     every: Duration,

@@ -14,6 +14,7 @@ pub mod desktop;
 mod nudge;
 pub mod scheduler;
 pub mod service;
+mod source_log;
 mod start;
 pub mod thresholds;
 
@@ -27,5 +28,6 @@ pub use service::{
     MemorySentLog, NudgeHandle, NudgeMsg, NudgeService, SentLog, ServiceConfig, SystemClock,
     TokioClock, WallClock,
 };
+pub use source_log::SourceLog;
 pub use start::{desktop_options, parse_quiet, start, Start};
 pub use thresholds::{ClockPlan, Marks, Threshold, ThresholdKind};

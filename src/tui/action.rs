@@ -2,22 +2,47 @@
 //! them their meaning in the current view.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumMessage, EnumString, IntoStaticStr, VariantArray};
 
-/// The key layers of `keymap.toml`, one per view plus `global` and `form`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// The key layers of `keymap.toml`, one per view plus `global` and `form`; each
+/// with its name there and its heading in the help view.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Section {
     /// Active in every view (not inside a form).
+    #[strum(message = "Everywhere")]
     Global,
+    #[strum(message = "Queue")]
     Queue,
+    #[strum(message = "Ticket")]
     Ticket,
+    #[strum(message = "Escalations")]
     Escalations,
+    #[strum(message = "Help")]
     Help,
     /// Inside a modal form or the filter prompt.
+    #[strum(message = "Forms, filter and month prompts")]
     Form,
     /// The compliance view (adherence, penalties, error budgets) and its drill-down.
+    #[strum(message = "Compliance")]
     Compliance,
     /// The nudge log: the warnings and breach alerts sent.
+    #[strum(message = "Nudge log")]
     Nudges,
 }
 
@@ -43,54 +68,40 @@ impl Section {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Section::Global => "global",
-            Section::Queue => "queue",
-            Section::Ticket => "ticket",
-            Section::Escalations => "escalations",
-            Section::Help => "help",
-            Section::Form => "form",
-            Section::Compliance => "compliance",
-            Section::Nudges => "nudges",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Section> {
-        Section::ALL.into_iter().find(|x| x.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn title(self) -> &'static str {
-        match self {
-            Section::Global => "Everywhere",
-            Section::Queue => "Queue",
-            Section::Ticket => "Ticket",
-            Section::Escalations => "Escalations",
-            Section::Help => "Help",
-            Section::Form => "Forms, filter and month prompts",
-            Section::Compliance => "Compliance",
-            Section::Nudges => "Nudge log",
-        }
+        self.get_message().unwrap_or_default()
     }
 }
 
 macro_rules! actions {
     ($( $variant:ident = $name:literal, $desc:literal, [$($section:ident),*]; )*) => {
         /// Everything a binding can name.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+            EnumString, IntoStaticStr, EnumMessage, VariantArray,
+        )]
         #[serde(rename_all = "snake_case")]
-        pub enum Action { $($variant,)* }
+        #[strum(serialize_all = "snake_case")]
+        pub enum Action { $(#[strum(serialize = $name, message = $desc)] $variant,)* }
 
         impl Action {
-            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+            pub const ALL: &'static [Action] = Action::VARIANTS;
 
             /// The name used in `keymap.toml`.
             pub fn as_str(self) -> &'static str {
-                match self { $(Action::$variant => $name,)* }
+                self.into()
             }
 
             /// One line for the help view.
             pub fn describe(self) -> &'static str {
-                match self { $(Action::$variant => $desc,)* }
+                self.get_message().unwrap_or_default()
             }
 
             /// The sections this action can be bound in.
@@ -161,7 +172,7 @@ actions! {
 
 impl Action {
     pub fn parse(s: &str) -> Option<Action> {
-        Action::ALL.iter().copied().find(|a| a.as_str() == s)
+        s.parse().ok()
     }
 
     /// Actions that open a form to record an event.
@@ -198,6 +209,17 @@ mod tests {
         }
         for s in Section::ALL {
             assert_eq!(Section::parse(s.as_str()), Some(s));
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+            assert!(!s.title().is_empty());
         }
+        assert_eq!(Section::Form.title(), "Forms, filter and month prompts");
+        assert_eq!(Action::parse("next_view"), Some(Action::NextView));
+        assert_eq!(
+            Action::NextView.describe(),
+            "next view (queue, escalations, compliance, nudge log, ticket)"
+        );
     }
 }

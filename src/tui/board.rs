@@ -178,32 +178,28 @@ fn starts_folded(text: &str, lower: &str) -> bool {
     false
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The queue's orders, in the order `sort` cycles through them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum SortMode {
     #[default]
     Urgency,
     Priority,
     Age,
+    #[strum(serialize = "last activity")]
     Activity,
 }
 
 impl SortMode {
     pub fn next(self) -> SortMode {
-        match self {
-            SortMode::Urgency => SortMode::Priority,
-            SortMode::Priority => SortMode::Age,
-            SortMode::Age => SortMode::Activity,
-            SortMode::Activity => SortMode::Urgency,
-        }
+        use strum::VariantArray;
+        let all = SortMode::VARIANTS;
+        let at = all.iter().position(|m| *m == self).unwrap_or(0);
+        all[(at + 1) % all.len()]
     }
 
     pub fn label(self) -> &'static str {
-        match self {
-            SortMode::Urgency => "urgency",
-            SortMode::Priority => "priority",
-            SortMode::Age => "age",
-            SortMode::Activity => "last activity",
-        }
+        self.into()
     }
 }
 

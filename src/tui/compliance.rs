@@ -14,7 +14,7 @@
 //! or every hundred times the last cost if that is longer, so that idle CPU stays
 //! under one percent of a core.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,8 +24,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::action::{Action, Section};
 use super::effect::Effect;
 use super::keymap::Key;
+use super::overlay::Overlay;
 use super::sanitize::clean;
-use super::state::{State, TicketPane, View};
+use super::state::{State, View};
 use crate::model::Event;
 use crate::sla::calendar::Micros;
 use crate::sla::penalty::compliance::{ErrorBudget, PriorityFigures};
@@ -98,12 +99,128 @@ pub fn rows<'a>(c: &'a Compliance, customer: Option<&str>) -> Vec<Row<'a>> {
 }
 
 /// A figure that can be drilled into.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Figure {
+#[derive(Clone, Debug)]
+pub struct Figure<'a> {
     pub name: String,
     /// The value in words ("92.31 % of 13", "750.00 EUR").
     pub value: String,
-    pub items: Vec<DrillItem>,
+    /// The tickets behind it, listed only when asked (the details line only counts
+    /// them, on every frame; a customer's list can hold every ticket of the month).
+    pub items: Items<'a>,
+}
+
+/// Where a figure's tickets come from.
+#[derive(Clone, Debug)]
+pub enum Items<'a> {
+    /// Lists that share no ticket (one per priority), in id order.
+    Plain(Vec<&'a Tickets>),
+    /// Breached first (with what they breached), then met, or breached only.
+    Outcomes {
+        parts: Vec<&'a PriorityFigures>,
+        metrics: Vec<Metric>,
+        breached_only: bool,
+    },
+    /// What each ticket owes, or the monthly term it counts against.
+    Penalties(Vec<&'a ContractMonth>),
+    Recorded(&'a ContractCompliance),
+    Budget(&'a ErrorBudget),
+    Risk(&'a TicketRisk),
+}
+
+impl Items<'_> {
+    /// How many tickets are listed, without listing them.
+    pub fn count(&self) -> usize {
+        match self {
+            Items::Plain(lists) => lists.iter().map(|t| t.ids.len()).sum(),
+            Items::Outcomes {
+                parts,
+                metrics,
+                breached_only,
+            } => {
+                let mut ids: HashSet<&str> = HashSet::new();
+                for (pf, m) in parts
+                    .iter()
+                    .flat_map(|pf| metrics.iter().map(move |m| (pf, m)))
+                {
+                    let f = &pf.metrics[m.index()];
+                    ids.extend(f.breached.ids.iter().map(|id| &**id));
+                    if !breached_only {
+                        ids.extend(f.met.ids.iter().map(|id| &**id));
+                    }
+                }
+                ids.len()
+            }
+            Items::Penalties(months) => months
+                .iter()
+                .flat_map(|cm| cm.terms.iter().filter(|t| !t.amount.is_zero()))
+                .map(|t| {
+                    t.items
+                        .iter()
+                        .filter(|i| i.breach || !i.amount.is_zero())
+                        .count()
+                })
+                .sum(),
+            Items::Recorded(k) => k.recorded.iter().map(|p| p.tickets.len()).sum(),
+            Items::Budget(b) => b.tickets.len(),
+            Items::Risk(_) => 1,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count() == 0
+    }
+
+    /// The tickets, each with a note.
+    pub fn list(&self) -> Vec<DrillItem> {
+        match self {
+            Items::Plain(lists) => plain(lists.iter().copied(), ""),
+            Items::Outcomes {
+                parts,
+                metrics,
+                breached_only,
+            } => {
+                let mut out = outcomes(parts, metrics);
+                if *breached_only {
+                    out.retain(|i| i.note.starts_with("breached"));
+                }
+                out
+            }
+            Items::Penalties(months) => {
+                let mut out = Vec::new();
+                for cm in months {
+                    penalty_items(cm, &mut out);
+                }
+                out
+            }
+            Items::Recorded(k) => k
+                .recorded
+                .iter()
+                .flat_map(|p| {
+                    p.tickets.iter().map(move |t| DrillItem {
+                        ticket: t.clone(),
+                        note: format!(
+                            "recorded {} {}: {}",
+                            p.term,
+                            p.period,
+                            money(p.net(), &p.currency)
+                        ),
+                    })
+                })
+                .collect(),
+            Items::Budget(b) => b
+                .tickets
+                .iter()
+                .map(|t| DrillItem {
+                    ticket: t.clone(),
+                    note: format!("outage counted against {}", b.term),
+                })
+                .collect(),
+            Items::Risk(r) => vec![DrillItem {
+                ticket: r.ticket.clone(),
+                note: risk_text(r),
+            }],
+        }
+    }
 }
 
 /// Figure positions in a customer or priority row (the table's columns).
@@ -221,68 +338,41 @@ fn penalty_items(cm: &ContractMonth, out: &mut Vec<DrillItem>) {
 }
 
 /// The figures of a row, in column order.
-pub fn figures(row: Row<'_>) -> Vec<Figure> {
+pub fn figures(row: Row<'_>) -> Vec<Figure<'_>> {
     match row {
         Row::Customer(cc) => {
             let parts: Vec<&PriorityFigures> = cc.priorities.iter().collect();
-            let mut f = priority_figures(&cc.all, &parts);
-            let mut now = Vec::new();
-            let mut later = Vec::new();
-            for k in &cc.contracts {
-                penalty_items(&k.now, &mut now);
-                penalty_items(&k.in_1h, &mut later);
-            }
+            let mut f = priority_figures(&cc.all, parts);
             f.push(Figure {
                 name: "penalty exposure so far".into(),
                 value: money_by_currency(&cc.exposure),
-                items: now,
+                items: Items::Penalties(cc.contracts.iter().map(|k| &k.now).collect()),
             });
             f.push(Figure {
                 name: "penalty in 1 h if nothing is restored".into(),
                 value: money_by_currency(&cc.forecast_1h),
-                items: later,
+                items: Items::Penalties(cc.contracts.iter().map(|k| &k.in_1h).collect()),
             });
             f
         }
-        Row::Priority(_, pf) => priority_figures(pf, &[pf]),
-        Row::Contract(_, k) => {
-            let mut now = Vec::new();
-            penalty_items(&k.now, &mut now);
-            let mut later = Vec::new();
-            penalty_items(&k.in_1h, &mut later);
-            let recorded = k
-                .recorded
-                .iter()
-                .flat_map(|p| {
-                    p.tickets.iter().map(move |t| DrillItem {
-                        ticket: t.clone(),
-                        note: format!(
-                            "recorded {} {}: {}",
-                            p.term,
-                            p.period,
-                            money(p.net(), &p.currency)
-                        ),
-                    })
-                })
-                .collect();
-            vec![
-                Figure {
-                    name: "penalty exposure so far (= if every outage were restored now)".into(),
-                    value: money(k.now.total, &k.currency),
-                    items: now,
-                },
-                Figure {
-                    name: "penalty in 1 h if nothing is restored".into(),
-                    value: money(k.in_1h.total, &k.currency),
-                    items: later,
-                },
-                Figure {
-                    name: "penalties recorded (net of adjustments)".into(),
-                    value: money(k.recorded_net, &k.currency),
-                    items: recorded,
-                },
-            ]
-        }
+        Row::Priority(_, pf) => priority_figures(pf, vec![pf]),
+        Row::Contract(_, k) => vec![
+            Figure {
+                name: "penalty exposure so far (= if every outage were restored now)".into(),
+                value: money(k.now.total, &k.currency),
+                items: Items::Penalties(vec![&k.now]),
+            },
+            Figure {
+                name: "penalty in 1 h if nothing is restored".into(),
+                value: money(k.in_1h.total, &k.currency),
+                items: Items::Penalties(vec![&k.in_1h]),
+            },
+            Figure {
+                name: "penalties recorded (net of adjustments)".into(),
+                value: money(k.recorded_net, &k.currency),
+                items: Items::Recorded(k),
+            },
+        ],
         Row::Budget(_, b) => vec![Figure {
             name: "error budget".into(),
             value: format!(
@@ -290,14 +380,7 @@ pub fn figures(row: Row<'_>) -> Vec<Figure> {
                 crate::sla::penalty::money::group_thousands(&b.used_minutes.to_string()),
                 crate::sla::penalty::money::group_thousands(&b.allowed_minutes.to_string())
             ),
-            items: b
-                .tickets
-                .iter()
-                .map(|t| DrillItem {
-                    ticket: t.clone(),
-                    note: format!("outage counted against {}", b.term),
-                })
-                .collect(),
+            items: Items::Budget(b),
         }],
         Row::Risk(k, r) => vec![Figure {
             name: format!("next hour of {}", r.ticket),
@@ -306,10 +389,7 @@ pub fn figures(row: Row<'_>) -> Vec<Figure> {
                 money(r.if_restored_now, &k.currency),
                 money(r.in_1h, &k.currency)
             ),
-            items: vec![DrillItem {
-                ticket: r.ticket.clone(),
-                note: risk_text(r),
-            }],
+            items: Items::Risk(r),
         }],
     }
 }
@@ -322,19 +402,24 @@ pub fn risk_text(r: &TicketRisk) -> String {
 
 /// The figures of `pf`, whose tickets are listed in `parts`: `pf` itself, or a
 /// customer's priorities for its every-priority figures (see [`slim`]).
-fn priority_figures(pf: &PriorityFigures, parts: &[&PriorityFigures]) -> Vec<Figure> {
+fn priority_figures<'a>(pf: &PriorityFigures, parts: Vec<&'a PriorityFigures>) -> Vec<Figure<'a>> {
     let total = |m: &crate::sla::penalty::compliance::MetricFigures| m.met.count + m.breached.count;
     let all_total: u32 = pf.metrics.iter().map(total).sum();
+    let outcomes = |metrics: &[Metric], breached_only| Items::Outcomes {
+        parts: parts.clone(),
+        metrics: metrics.to_vec(),
+        breached_only,
+    };
     let mut f = vec![
         Figure {
             name: "tickets open during the month".into(),
             value: pf.tickets.count.to_string(),
-            items: plain(parts.iter().map(|p| &p.tickets), ""),
+            items: Items::Plain(parts.iter().map(|p| &p.tickets).collect()),
         },
         Figure {
             name: "adherence, every metric".into(),
             value: format!("{} of {all_total} outcomes", percent(pf.adherence)),
-            items: outcomes(parts, &Metric::ALL),
+            items: outcomes(&Metric::ALL, false),
         },
     ];
     for m in Metric::ALL {
@@ -347,15 +432,13 @@ fn priority_figures(pf: &PriorityFigures, parts: &[&PriorityFigures]) -> Vec<Fig
                 mf.met.count,
                 mf.breached.count
             ),
-            items: outcomes(parts, &[m]),
+            items: outcomes(&[m], false),
         });
     }
-    let mut breached = outcomes(parts, &Metric::ALL);
-    breached.retain(|i| i.note.starts_with("breached"));
     f.push(Figure {
         name: "breaches".into(),
         value: pf.breaches.count.to_string(),
-        items: breached,
+        items: outcomes(&Metric::ALL, true),
     });
     f
 }
@@ -570,12 +653,7 @@ pub fn table_height(h: u16) -> usize {
 /// Handles `a` if it is the compliance view's; false leaves it to the console.
 pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
     if a == Action::Compliance {
-        if s.view != View::Compliance {
-            if s.view != View::Help {
-                s.return_to = s.view;
-            }
-            s.view = View::Compliance;
-        }
+        s.enter(View::Compliance);
         return true;
     }
     if s.view != View::Compliance {
@@ -591,7 +669,7 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
             Action::Drill => {
                 if let Some(item) = d.items.get(d.sel) {
                     let key = item.ticket.clone();
-                    open_ticket(s, key, fx);
+                    s.open_ticket(&key, fx);
                 }
             }
             Action::Filter => {
@@ -615,11 +693,7 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
         Action::PrevFigure => p.col = p.col.saturating_sub(1),
         Action::NextFigure => p.col += 1,
         Action::Back => {
-            s.view = if s.return_to == View::Escalations {
-                View::Escalations
-            } else {
-                View::Queue
-            };
+            s.back();
         }
         Action::PrevMonth => {
             let m = p.month_at(now, s.tz).prev();
@@ -634,8 +708,10 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
             set_month(s, m, now, fx);
         }
         Action::ChooseMonth => {
-            p.prompt = Some(String::new());
-            p.prompt_error = None;
+            s.overlay = Some(Overlay::Month {
+                text: String::new(),
+                error: None,
+            });
         }
         Action::NextCustomer => cycle_customer(s, true, now),
         Action::PrevCustomer => cycle_customer(s, false, now),
@@ -645,7 +721,7 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
         }
         Action::Drill => drill(s, now, fx),
         Action::Filter => {
-            s.view = View::Queue;
+            s.switch(View::Queue);
             return false;
         }
         _ => return false,
@@ -659,7 +735,7 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
 }
 
 /// The figures of the selected row.
-pub fn selected_figures(s: &State, now: DateTime<Utc>) -> Vec<Figure> {
+pub fn selected_figures(s: &State, now: DateTime<Utc>) -> Vec<Figure<'_>> {
     let Some(c) = s.compliance.shown(now, s.tz) else {
         return Vec::new();
     };
@@ -682,14 +758,15 @@ fn drill(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     // A ticket at risk opens at once.
     if let Row::Risk(_, r) = row {
         let key = r.ticket.clone();
-        open_ticket(s, key, fx);
+        s.open_ticket(&key, fx);
         return;
     }
     let figs = figures(row);
     let Some(f) = figs.get(s.compliance.col.min(figs.len().saturating_sub(1))) else {
         return;
     };
-    if f.items.is_empty() {
+    let items = f.items.list();
+    if items.is_empty() {
         s.flash(format!("no tickets behind {}", f.name), now, false);
         return;
     }
@@ -707,25 +784,10 @@ fn drill(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     );
     s.compliance.drill = Some(Drill {
         title,
-        items: f.items.clone(),
+        items,
         sel: 0,
         offset: 0,
     });
-}
-
-fn open_ticket(s: &mut State, key: String, fx: &mut Vec<Effect>) {
-    let same = s.ticket.as_ref().is_some_and(|t| t.key == key);
-    if !same {
-        s.ticket = Some(TicketPane {
-            key: key.clone(),
-            timeline: None,
-            error: None,
-            scroll: None,
-        });
-    }
-    s.return_to = View::Compliance;
-    s.view = View::Ticket;
-    fx.push(Effect::LoadHistory(key));
 }
 
 /// Keys while the month prompt is open. True when the prompt took the key.
@@ -736,7 +798,7 @@ pub fn prompt_key(
     now: DateTime<Utc>,
     fx: &mut Vec<Effect>,
 ) -> bool {
-    let Some(text) = &mut s.compliance.prompt else {
+    let Some(Overlay::Month { text, error }) = &mut s.overlay else {
         return false;
     };
     let plain = !k
@@ -747,12 +809,12 @@ pub fn prompt_key(
             if text.chars().count() < 7 {
                 text.push(c);
             }
-            s.compliance.prompt_error = None;
+            *error = None;
             return true;
         }
         KeyCode::Backspace => {
             text.pop();
-            s.compliance.prompt_error = None;
+            *error = None;
             return true;
         }
         _ => {}
@@ -761,24 +823,20 @@ pub fn prompt_key(
         Some(Action::Submit) => {
             let t = text.trim().to_owned();
             if t.is_empty() {
-                s.compliance.prompt = None;
+                s.overlay = None;
                 let m = Month::current(now, s.tz);
                 set_month(s, m, now, fx);
                 return true;
             }
             match t.parse::<Month>() {
                 Ok(m) => {
-                    s.compliance.prompt = None;
-                    s.compliance.prompt_error = None;
+                    s.overlay = None;
                     set_month(s, m, now, fx);
                 }
-                Err(e) => s.compliance.prompt_error = Some(e),
+                Err(e) => *error = Some(e),
             }
         }
-        Some(Action::Cancel) => {
-            s.compliance.prompt = None;
-            s.compliance.prompt_error = None;
-        }
+        Some(Action::Cancel) => s.overlay = None,
         _ => {}
     }
     true

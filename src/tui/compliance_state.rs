@@ -80,9 +80,6 @@ pub struct CompliancePane {
     pub col: usize,
     pub offset: usize,
     pub drill: Option<Drill>,
-    /// The month prompt's text while it is open, and its complaint.
-    pub prompt: Option<String>,
-    pub prompt_error: Option<String>,
     /// Open tickets whose next hour costs a contract (this month's figures).
     pub marks: BTreeMap<String, Vec<TicketRisk>>,
     pub marks_at: Option<Micros>,

@@ -151,16 +151,11 @@ fn months_change_with_keys_and_the_prompt_and_each_asks_again() {
     // A typed month; a bad one is refused with the reason, the prompt stays open.
     let fx = press(&mut s, "m2026-13<enter>", now());
     assert!(requests(&fx).is_empty());
-    assert!(s.compliance.prompt.is_some());
-    assert!(s
-        .compliance
-        .prompt_error
-        .as_deref()
-        .unwrap()
-        .contains("YYYY-MM"));
+    assert!(s.month_prompt().is_some());
+    assert!(s.month_prompt().unwrap().1.unwrap().contains("YYYY-MM"));
     let fx = press(&mut s, "<bs><bs>01<enter>", now());
     assert_eq!(requests(&fx)[0].month.to_string(), "2026-01");
-    assert!(s.compliance.prompt.is_none());
+    assert!(s.month_prompt().is_none());
     // Esc closes the prompt without changing anything.
     let fx = press(&mut s, "m2025<esc>", now());
     assert!(requests(&fx).is_empty());
@@ -602,5 +597,26 @@ fn the_figures_copy_shares_one_fresh_id_per_ticket() {
     assert!(
         same.iter().all(|i| Arc::ptr_eq(i, &new)),
         "one id per ticket"
+    );
+}
+
+#[test]
+fn a_figure_counts_its_tickets_without_listing_them() {
+    let evs = demo();
+    let month = Month::current(now(), chrono_tz::UTC);
+    let Reply::Done(c) = reply(&evs, 1, month, now()) else {
+        panic!("computed");
+    };
+    let mut seen = 0;
+    for row in rows(&c.figures, None) {
+        for f in figures(row) {
+            let listed = f.items.list();
+            assert_eq!(f.items.count(), listed.len(), "{}", f.name);
+            seen += listed.len();
+        }
+    }
+    assert!(
+        seen > 100,
+        "the demo month has tickets behind its figures: {seen}"
     );
 }

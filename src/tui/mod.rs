@@ -1,12 +1,23 @@
 //! The operator console: `slawatch` with no command.
 //!
-//! Layout: `action` (what keys can ask for), `keymap` (layered key bindings),
-//! `settings` (config.toml), `theme`, `sanitize` (untrusted text), `fmt` (durations
-//! and instants), `board` (every open ticket with its SLA summary, sorted and counted
-//! incrementally), `form` (modal forms that record one event each), `state`,
-//! `update` (pure: message -> state changes and effects), `view/*` (pure rendering),
-//! `input` (the terminal reader thread) and `app` (terminal and event loop). Data
-//! comes and goes through a [`crate::sync::Source`] on worker threads.
+//! Where things are. `app` owns the terminal and the event loop, `input` reads keys
+//! on a thread; the data comes and goes through a [`crate::sync::Source`] on the
+//! supervised workers of [`crate::sync`] (snapshot, change feed, appends, histories;
+//! compliance months), and the nudge service of [`crate::notify`]. Everything below
+//! is pure and snapshot-tested:
+//! - `update`: one `Msg` (key, tick, feed message, worker report) to state changes
+//!   and `effect::Effect`s, which `app` carries out.
+//! - `state`: what the views show; `board` every open ticket with its SLA summary,
+//!   sorted and counted incrementally (its `Evaluator` runs on the feed's thread for
+//!   the first snapshot); `compliance_state` / `compliance` and `nudges_state` /
+//!   `nudges` the compliance view's and the nudges' state and logic.
+//! - `overlay`: the one modal (form, filter prompt, month prompt, snooze); `form` the
+//!   forms that record one event each.
+//! - `layout`: the geometry, computed at each resize, that update and views share;
+//!   `list`: cursor movement and scrolling, for every list.
+//! - `view/*`: drawing; `help` the help view's content; `fmt`, `theme`, `sanitize`
+//!   (untrusted text), `keymap` and `action` (what keys can ask for), `settings`
+//!   (config.toml). `fixture` and `testkit` are test data, never in a release build.
 
 pub mod action;
 pub mod app;
@@ -14,6 +25,7 @@ pub mod board;
 pub mod compliance;
 pub mod compliance_state;
 pub mod effect;
+#[cfg(any(test, feature = "bench-fixtures"))]
 pub mod fixture;
 pub mod fmt;
 pub mod form;
@@ -24,6 +36,7 @@ pub mod layout;
 pub mod list;
 pub mod nudges;
 pub mod nudges_state;
+pub mod overlay;
 pub use crate::escape::terminal as sanitize;
 pub mod settings;
 pub mod state;

@@ -10,7 +10,8 @@ use serde_json::json;
 use super::action::{Action, Section};
 use super::effect::Effect;
 use super::keymap::Key;
-use super::state::{State, TicketPane, View};
+use super::overlay::Overlay;
+use super::state::{State, View};
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{DesktopEvent, NudgeAction, NudgeHandle, NudgeMsg};
 use crate::sla::calendar::{Micros, MICROS_PER_MIN};
@@ -110,23 +111,11 @@ pub fn tick(s: &mut State, now: DateTime<Utc>) {
     s.nudges.snoozed.retain(|_, &mut u| u > now);
 }
 
+/// Opens `key` if it is still open.
 fn open_ticket(s: &mut State, key: &str, fx: &mut Vec<Effect>) {
-    if s.board.find(key).is_none() {
-        return;
+    if s.board.find(key).is_some() {
+        s.open_ticket(key, fx);
     }
-    if s.ticket.as_ref().is_none_or(|t| t.key != key) {
-        s.ticket = Some(TicketPane {
-            key: key.to_owned(),
-            timeline: None,
-            error: None,
-            scroll: None,
-        });
-    }
-    if s.view != View::Ticket {
-        s.return_to = s.view;
-    }
-    s.view = View::Ticket;
-    fx.push(Effect::LoadHistory(key.to_owned()));
 }
 
 /// The modal takes every key while it is open. True if it did.
@@ -137,7 +126,7 @@ pub fn modal_key(
     now: DateTime<Utc>,
     fx: &mut Vec<Effect>,
 ) -> bool {
-    let Some(m) = &mut s.nudges.modal else {
+    let Some(Overlay::Snooze(m)) = &mut s.overlay else {
         return false;
     };
     let n = m.choices.len();
@@ -152,7 +141,7 @@ pub fn modal_key(
     }
     match s.keymap.lookup(Section::Form, key) {
         Some(Action::Submit) => choose(s, now, fx),
-        Some(Action::Cancel) => s.nudges.modal = None,
+        Some(Action::Cancel) => s.overlay = None,
         Some(Action::NextField | Action::ChoiceNext) => m.selected = (m.selected + 1) % n,
         Some(Action::PrevField | Action::ChoicePrev) => m.selected = (m.selected + n - 1) % n,
         _ => {}
@@ -161,7 +150,7 @@ pub fn modal_key(
 }
 
 fn choose(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-    let Some(m) = s.nudges.modal.take() else {
+    let Some(Overlay::Snooze(m)) = s.overlay.take() else {
         return;
     };
     match m.choices[m.selected] {
@@ -196,9 +185,9 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
     match a {
         Action::NudgeLog => {
             if s.view == View::Nudges {
-                s.view = View::Queue;
+                s.back();
             } else {
-                s.view = View::Nudges;
+                s.enter(View::Nudges);
             }
             true
         }
@@ -247,14 +236,14 @@ fn open_modal(s: &mut State, now: DateTime<Utc>) {
         choices.push(SnoozeChoice::Unsnooze);
     }
     choices.extend(SNOOZE_MINUTES.iter().map(|&m| SnoozeChoice::Minutes(m)));
-    s.nudges.modal = Some(SnoozeModal {
+    s.overlay = Some(Overlay::Snooze(SnoozeModal {
         ticket: key,
         label,
         choices,
         selected: 0,
         until,
         breached,
-    });
+    }));
 }
 
 #[cfg(test)]
@@ -273,7 +262,7 @@ pub struct Setup {
 
 /// The record of sent nudges: the source, or memory when the source cannot take it.
 pub enum ConsoleLog {
-    Source(Box<dyn crate::sync::Source>),
+    Source(crate::notify::SourceLog),
     Memory(crate::notify::MemorySentLog),
 }
 
@@ -282,12 +271,19 @@ impl ConsoleLog {
     pub fn open(connect: &crate::sync::Connector) -> (ConsoleLog, Option<String>) {
         let mut source = connect.connect(crate::sync::Purpose::Write);
         match source.writable() {
-            Ok(true) => (ConsoleLog::Source(source), None),
+            Ok(true) => (ConsoleLog::Source(crate::notify::SourceLog(source)), None),
             Ok(false) => (
                 ConsoleLog::Memory(Default::default()),
                 Some("the store cannot be written".to_owned()),
             ),
             Err(e) => (ConsoleLog::Memory(Default::default()), Some(e.to_string())),
+        }
+    }
+
+    fn log(&mut self) -> &mut dyn crate::notify::SentLog {
+        match self {
+            ConsoleLog::Source(s) => s,
+            ConsoleLog::Memory(m) => m,
         }
     }
 }
@@ -298,10 +294,7 @@ impl crate::notify::SentLog for ConsoleLog {
         user: &str,
         records: &[crate::store::NudgeRecord],
     ) -> Result<Vec<crate::store::Claim>, String> {
-        match self {
-            ConsoleLog::Source(s) => s.claim_nudges(user, records).map_err(|e| e.to_string()),
-            ConsoleLog::Memory(m) => m.claim(user, records),
-        }
+        self.log().claim(user, records)
     }
     fn set_snooze(
         &mut self,
@@ -309,16 +302,10 @@ impl crate::notify::SentLog for ConsoleLog {
         ticket: &str,
         until: Option<Micros>,
     ) -> Result<(), String> {
-        match self {
-            ConsoleLog::Source(s) => s.set_snooze(user, ticket, until).map_err(|e| e.to_string()),
-            ConsoleLog::Memory(m) => m.set_snooze(user, ticket, until),
-        }
+        self.log().set_snooze(user, ticket, until)
     }
     fn snoozes(&mut self, user: &str, now: Micros) -> Result<Vec<(String, Micros)>, String> {
-        match self {
-            ConsoleLog::Source(s) => s.snoozes(user, now).map_err(|e| e.to_string()),
-            ConsoleLog::Memory(m) => m.snoozes(user, now),
-        }
+        self.log().snoozes(user, now)
     }
 }
 

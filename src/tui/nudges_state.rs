@@ -170,7 +170,6 @@ pub struct NudgePane {
     pub desktop: Option<DesktopState>,
     /// The record of sent nudges cannot be written.
     pub sent_log_error: Option<String>,
-    pub modal: Option<SnoozeModal>,
     /// The nudge log's selected row and first row shown.
     pub sel: usize,
     pub offset: usize,

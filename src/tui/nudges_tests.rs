@@ -74,7 +74,7 @@ fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
     let mut s = testkit::state();
     select(&mut s, "WIDE-1");
     assert!(press(&mut s, "s", now()).is_empty());
-    let m = s.nudges.modal.as_ref().expect("modal open");
+    let m = s.snooze_modal().expect("modal open");
     assert_eq!(m.ticket, "WIDE-1");
     assert_eq!(
         m.choices,
@@ -86,7 +86,7 @@ fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
     );
     // Keys go to the modal, not the queue.
     let fx = press(&mut s, "<down><enter>", now());
-    assert!(s.nudges.modal.is_none());
+    assert!(s.snooze_modal().is_none());
     assert_eq!(
         fx,
         vec![Effect::Snooze {
@@ -106,7 +106,7 @@ fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
     );
     // A second snooze key offers to lift it, first.
     press(&mut s, "s", now());
-    let m = s.nudges.modal.as_ref().unwrap();
+    let m = s.snooze_modal().unwrap();
     assert_eq!(m.choices[0], SnoozeChoice::Unsnooze);
     let fx = press(&mut s, "<enter>", now());
     assert_eq!(fx, vec![Effect::Unsnooze("WIDE-1".into())]);
@@ -119,7 +119,7 @@ fn snooze_key_opens_the_modal_and_choosing_15_snoozes() {
 fn the_modal_cancels_and_picks_by_digit() {
     let mut s = testkit::state();
     press(&mut s, "s<esc>", now());
-    assert!(s.nudges.modal.is_none());
+    assert!(s.snooze_modal().is_none());
     assert_eq!(s.view, View::Queue);
     let fx = press(&mut s, "s3", now());
     assert!(matches!(

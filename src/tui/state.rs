@@ -6,13 +6,15 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::board::Board;
+use super::effect::Effect;
 use super::form::Form;
 use super::keymap::Keymap;
+use super::overlay::Overlay;
 use super::sanitize::clean;
 use crate::model::{Event, EventKind};
 use crate::sla::calendar::Micros;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
 pub enum View {
     Queue,
     Ticket,
@@ -36,15 +38,9 @@ impl View {
         }
     }
 
+    /// Its tab's name.
     pub fn title(self) -> &'static str {
-        match self {
-            View::Queue => "Queue",
-            View::Ticket => "Ticket",
-            View::Escalations => "Escalations",
-            View::Help => "Help",
-            View::Compliance => "Compliance",
-            View::Nudges => "Nudges",
-        }
+        self.into()
     }
 }
 
@@ -220,6 +216,9 @@ pub struct Flash {
     pub error: bool,
 }
 
+/// Views `back` remembers at most.
+const NAV_DEPTH: usize = 16;
+
 /// How long a flash message stays in the footer.
 pub const FLASH_FOR: Micros = 6_000_000;
 
@@ -230,10 +229,8 @@ pub struct State {
     pub tz: Tz,
     pub bell: bool,
     pub view: View,
-    /// Where `back` returns to from the ticket and help views.
-    pub return_to: View,
-    /// Where `back` returns to from the help view.
-    pub help_return: View,
+    /// The views `back` returns to, the latest last (see [`State::enter`]).
+    pub nav: Vec<View>,
     pub queue: ListSel,
     pub esc: ListSel,
     /// The escalations list, recomputed when the board changes in that view.
@@ -241,9 +238,8 @@ pub struct State {
     pub esc_version: u64,
     pub ticket: Option<TicketPane>,
     pub help_scroll: usize,
-    pub form: Option<Form>,
-    /// The filter prompt's text while it is open.
-    pub prompt: Option<String>,
+    /// The form, prompt or modal open, if one is.
+    pub overlay: Option<Overlay>,
     pub source: SourceStatus,
     pub flash: Option<Flash>,
     /// Terminal size, from resize events.
@@ -268,16 +264,14 @@ impl State {
             tz,
             bell: false,
             view: View::Queue,
-            return_to: View::Queue,
-            help_return: View::Queue,
+            nav: Vec::new(),
             queue: ListSel::default(),
             esc: ListSel::default(),
             escalations: Vec::new(),
             esc_version: u64::MAX,
             ticket: None,
             help_scroll: 0,
-            form: None,
-            prompt: None,
+            overlay: None,
             source: SourceStatus {
                 label: source,
                 ..SourceStatus::default()
@@ -290,6 +284,71 @@ impl State {
             compliance: Default::default(),
             nudges: Default::default(),
         }
+    }
+
+    /// Goes to `v`, which `back` leaves again for the view shown now (the help view,
+    /// a passing look, is left out).
+    pub fn enter(&mut self, v: View) {
+        if self.view == v {
+            return;
+        }
+        if self.view != View::Help {
+            self.nav.push(self.view);
+            if self.nav.len() > NAV_DEPTH {
+                self.nav.remove(0);
+            }
+        }
+        self.view = v;
+    }
+
+    /// Back to the view `v` was entered from; the queue when there is none. False when
+    /// already at the bottom (the queue).
+    pub fn back(&mut self) -> bool {
+        match self.nav.pop() {
+            Some(v) => self.view = v,
+            None if self.view == View::Queue => return false,
+            None => self.view = View::Queue,
+        }
+        true
+    }
+
+    /// Goes to `v` as a tab does: nothing to go back to but the queue.
+    pub fn switch(&mut self, v: View) {
+        self.nav.clear();
+        self.view = v;
+    }
+
+    /// Opens `key` (a stored ticket id) in the ticket view and asks for its history.
+    pub fn open_ticket(&mut self, key: &str, fx: &mut Vec<Effect>) {
+        if self.ticket.as_ref().is_none_or(|t| t.key != key) {
+            self.ticket = Some(TicketPane {
+                key: key.to_owned(),
+                timeline: None,
+                error: None,
+                scroll: None,
+            });
+        }
+        self.enter(View::Ticket);
+        fx.push(Effect::LoadHistory(key.to_owned()));
+    }
+
+    /// The form open, if one is.
+    pub fn form(&self) -> Option<&Form> {
+        self.overlay.as_ref().and_then(Overlay::form)
+    }
+
+    /// The filter prompt's text while it is open.
+    pub fn filter_prompt(&self) -> Option<&str> {
+        self.overlay.as_ref().and_then(Overlay::filter)
+    }
+
+    /// The month prompt's text and complaint while it is open.
+    pub fn month_prompt(&self) -> Option<(&str, Option<&str>)> {
+        self.overlay.as_ref().and_then(Overlay::month)
+    }
+
+    pub fn snooze_modal(&self) -> Option<&super::nudges_state::SnoozeModal> {
+        self.overlay.as_ref().and_then(Overlay::snooze)
     }
 
     pub fn flash(&mut self, text: impl Into<String>, now: DateTime<Utc>, error: bool) {

@@ -1,31 +1,25 @@
 //! Colours with meaning. Views ask for a slot (`breached`, `selected`, `key`), never
 //! for a colour; colour is never the only signal (rows also carry glyphs and text).
 
-use std::str::FromStr;
-
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::sla::Severity;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+#[strum(
+    serialize_all = "lowercase",
+    parse_err_fn = unknown_theme,
+    parse_err_ty = String
+)]
 pub enum ThemeName {
     Dark,
     Light,
+    #[strum(serialize = "mono", serialize = "monochrome")]
     Mono,
 }
 
-impl FromStr for ThemeName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "dark" => Ok(ThemeName::Dark),
-            "light" => Ok(ThemeName::Light),
-            "mono" | "monochrome" => Ok(ThemeName::Mono),
-            _ => Err(format!(
-                "unknown theme {s:?}, expected one of: dark, light, mono"
-            )),
-        }
-    }
+fn unknown_theme(s: &str) -> String {
+    format!("unknown theme {s:?}, expected one of: dark, light, mono")
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,8 @@ use super::action::{Action, Section};
 use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
-use super::state::{State, TicketPane, TimelineRow, View};
+use super::overlay::Overlay;
+use super::state::{State, TimelineRow, View};
 
 /// Everything that reaches the UI task.
 #[derive(Debug)]
@@ -49,9 +50,9 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             }
         }
         Msg::Paste(text) => {
-            if let Some(f) = &mut s.form {
+            if let Some(Overlay::Form(f)) = &mut s.overlay {
                 f.edit(Edit::Insert(text));
-            } else if let Some(p) = &mut s.prompt {
+            } else if let Some(Overlay::Filter(p)) = &mut s.overlay {
                 p.push_str(&super::sanitize::clean(&text));
                 let text = p.to_lowercase();
                 set_text_filter(s, text);
@@ -213,7 +214,7 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         return;
     };
     // A form takes text first, then its [form] keys.
-    if let Some(form) = &mut s.form {
+    if let Some(Overlay::Form(form)) = &mut s.overlay {
         let on_text = form.focused().is_some_and(|f| f.is_text());
         if on_text {
             let edit = match k.code {
@@ -240,7 +241,7 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         match s.keymap.lookup(Section::Form, key) {
             Some(Action::Submit) => submit(s, now, fx),
-            Some(Action::Cancel) => s.form = None,
+            Some(Action::Cancel) => s.overlay = None,
             Some(Action::NextField) => form.next_field(),
             Some(Action::PrevField) => form.prev_field(),
             Some(Action::ChoiceNext) => form.cycle(true),
@@ -249,7 +250,7 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         return;
     }
-    if let Some(p) = &mut s.prompt {
+    if let Some(Overlay::Filter(p)) = &mut s.overlay {
         match k.code {
             KeyCode::Char(c) if plain => {
                 p.push(c);
@@ -266,9 +267,9 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             _ => {}
         }
         match s.keymap.lookup(Section::Form, key) {
-            Some(Action::Submit) => s.prompt = None,
+            Some(Action::Submit) => s.overlay = None,
             Some(Action::Cancel) => {
-                s.prompt = None;
+                s.overlay = None;
                 set_text_filter(s, String::new());
             }
             _ => {}
@@ -368,9 +369,9 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         Action::Help => {
             if s.view == View::Help {
-                s.view = s.help_return;
+                s.back();
             } else {
-                s.help_return = s.view;
+                s.nav.push(s.view);
                 s.view = View::Help;
                 s.help_scroll = 0;
             }
@@ -392,53 +393,30 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             } else {
                 (at + n - 1) % n
             };
-            s.view = cycle[next];
+            s.switch(cycle[next]);
         }
-        Action::Back => match s.view {
-            View::Help => s.view = s.help_return,
-            View::Ticket => {
-                s.view = if matches!(
-                    s.return_to,
-                    View::Escalations | View::Compliance | View::Nudges
-                ) {
-                    s.return_to
-                } else {
-                    View::Queue
-                }
+        Action::Back => {
+            // At the queue, back clears the filter.
+            let at_queue = !s.back();
+            if at_queue && !s.board.filter().is_empty() {
+                s.board.set_filter(Filter::default());
             }
-            View::Escalations | View::Compliance | View::Nudges => s.view = View::Queue,
-            View::Queue => {
-                if !s.board.filter().is_empty() {
-                    s.board.set_filter(Filter::default());
-                }
-            }
-        },
+        }
         Action::Filter => {
             if matches!(
                 s.view,
                 View::Ticket | View::Help | View::Compliance | View::Nudges
             ) {
-                s.view = View::Queue;
+                s.switch(View::Queue);
             }
-            s.prompt = Some(s.board.filter().text.clone());
+            s.overlay = Some(Overlay::Filter(s.board.filter().text.clone()));
         }
         Action::Redraw => fx.push(Effect::Redraw),
         Action::Open => {
             if let Some(i) = s.target() {
                 if let Some(e) = s.board.entry(i) {
                     let key = e.key().to_owned();
-                    let same = s.ticket.as_ref().is_some_and(|t| t.key == key);
-                    if !same {
-                        s.ticket = Some(TicketPane {
-                            key: key.clone(),
-                            timeline: None,
-                            error: None,
-                            scroll: None,
-                        });
-                    }
-                    s.return_to = s.view;
-                    s.view = View::Ticket;
-                    fx.push(Effect::LoadHistory(key));
+                    s.open_ticket(&key, fx);
                 }
             }
         }
@@ -496,7 +474,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 _ => FormKind::Assign,
             };
             match s.target().and_then(|i| s.board.entry(i)) {
-                Some(e) => s.form = Some(Form::open(kind, e, &s.board, &s.agent)),
+                Some(e) => s.overlay = Some(Overlay::Form(Form::open(kind, e, &s.board, &s.agent))),
                 None => s.flash("no ticket selected", now, true),
             }
         }
@@ -506,12 +484,14 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
 
 fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let agent = s.agent.clone();
-    let Some(form) = &mut s.form else { return };
+    let Some(Overlay::Form(form)) = &mut s.overlay else {
+        return;
+    };
     let Ok(event) = form.submit(&agent, now) else {
         return;
     };
     let label = form.ticket_label.clone();
-    s.form = None;
+    s.overlay = None;
     if let Some(p) = s.ticket.as_mut().filter(|p| p.key == event.ticket) {
         if let Some(rows) = &mut p.timeline {
             rows.push(TimelineRow::of(&event, true));

@@ -121,7 +121,7 @@ fn escalate_with_keys_appends_one_signed_event_that_shows_at_once() {
     );
     assert_eq!(e.payload["to"], json!("noc-lead"));
     assert_eq!(e.payload["note"], json!("dispatch a splice crew"));
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
     run_effects(&mut s, &mut store, fx, now());
     let entry = s.board.entry(s.board.find(&key).unwrap()).unwrap();
     let x = entry.facts.escalation.as_ref().unwrap();
@@ -186,7 +186,7 @@ fn every_recording_key_opens_its_form_and_records_its_kind() {
         let key = selected_key(&s);
         let fx = press(&mut s, keys, now());
         let evs = appended(&fx);
-        assert_eq!(evs.len(), 1, "{keys}: {fx:?} {:?}", s.form);
+        assert_eq!(evs.len(), 1, "{keys}: {fx:?} {:?}", s.form());
         assert_eq!(evs[0].kind, kind, "{keys}");
         assert_eq!(evs[0].ticket, key);
         assert_eq!(evs[0].actor, "alice");
@@ -230,8 +230,7 @@ fn priority_change_refuses_the_current_priority() {
     let fx = press(&mut s, "P<enter>", now());
     assert!(appended(&fx).is_empty());
     assert!(s
-        .form
-        .as_ref()
+        .form()
         .unwrap()
         .error
         .as_ref()
@@ -248,12 +247,12 @@ fn required_fields_and_cancel_record_nothing() {
     let mut s = testkit::state();
     let fx = press(&mut s, "e<enter>", now());
     assert!(appended(&fx).is_empty());
-    let f = s.form.as_ref().unwrap();
+    let f = s.form().unwrap();
     assert_eq!(f.error.as_deref(), Some("To is required"));
     assert_eq!(f.fields[f.focus].name, "to");
     let fx = press(&mut s, "<esc>", now());
     assert!(fx.is_empty());
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
     // Keys typed into a form are text, not commands.
     let fx = press(&mut s, "nq?/x<enter>", now());
     let e = appended(&fx)[0].clone();
@@ -298,7 +297,7 @@ fn filter_prompt_filters_live_and_escape_clears() {
         );
     }
     press(&mut s, "<enter>", now());
-    assert!(s.prompt.is_none());
+    assert!(s.filter_prompt().is_none());
     assert_eq!(s.board.visible().len(), n, "enter keeps the filter");
     press(&mut s, "/<esc>", now());
     assert_eq!(s.board.visible().len(), all);
@@ -730,4 +729,31 @@ fn a_snapshot_evaluated_off_the_ui_task_loads_the_same_board() {
     assert!(b.source.loaded);
     assert_eq!(keys(&a.board), keys(&b.board));
     assert_eq!(a.board.counts().open, b.board.counts().open);
+}
+
+#[test]
+fn back_retraces_the_way_in_and_a_tab_starts_afresh() {
+    let mut s = testkit::state();
+    press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Escalations);
+    press(&mut s, "<enter>", now());
+    assert_eq!(s.view, View::Ticket);
+    press(&mut s, "$", now());
+    assert_eq!(s.view, View::Compliance);
+    press(&mut s, "?", now());
+    assert_eq!(s.view, View::Help);
+    for want in [
+        View::Compliance,
+        View::Ticket,
+        View::Escalations,
+        View::Queue,
+        View::Queue,
+    ] {
+        press(&mut s, "<esc>", now());
+        assert_eq!(s.view, want);
+    }
+    // A tab forgets the way: back from there is the queue.
+    press(&mut s, "<tab><enter><tab>", now());
+    press(&mut s, "<esc>", now());
+    assert_eq!(s.view, View::Queue);
 }

@@ -729,10 +729,11 @@ fn details(
         );
         let hint = if matches!(row, Row::Risk(..)) {
             format!("  {drill} opens it")
-        } else if f.items.is_empty() {
-            "  (no tickets)".into()
         } else {
-            format!("  {drill} lists {} tickets", f.items.len())
+            match f.items.count() {
+                0 => "  (no tickets)".into(),
+                n => format!("  {drill} lists {n} tickets"),
+            }
         };
         put(
             buf,
@@ -940,7 +941,7 @@ pub fn footer_prompt(buf: &mut Buffer, area: Rect, s: &State, text: &str, theme:
         w.saturating_sub(usize::from(x)),
         theme.input,
     );
-    let msg = match &s.compliance.prompt_error {
+    let msg = match s.month_prompt().and_then(|(_, e)| e) {
         Some(e) => (format!("  {e}"), theme.error),
         None => (
             format!(

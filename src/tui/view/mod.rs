@@ -88,10 +88,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         theme,
         now,
     );
-    if let Some(f) = &s.form {
+    if let Some(f) = s.form() {
         form::draw(buf, area, f, s, theme);
     }
-    if let Some(m) = &s.nudges.modal {
+    if let Some(m) = s.snooze_modal() {
         nudge_log::modal(buf, area, m, s, theme, now);
     }
 }
@@ -100,13 +100,13 @@ fn cursor(area: Rect, s: &State) -> Option<ratatui::layout::Position> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
-    if let Some(f) = &s.form {
+    if let Some(f) = s.form() {
         return form::cursor(area, f);
     }
-    if let Some(p) = &s.compliance.prompt {
+    if let Some((p, _)) = s.month_prompt() {
         return Some(compliance::prompt_cursor(area, p));
     }
-    s.prompt.as_ref().map(|p| {
+    s.filter_prompt().map(|p| {
         let x = area.x + 9 + width(p) as u16;
         ratatui::layout::Position::new(x.min(area.right() - 1), area.bottom() - 1)
     })
@@ -297,11 +297,11 @@ fn truncate_left(s: &str, max: usize) -> String {
 
 fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let w = usize::from(area.width);
-    if let Some(p) = &s.compliance.prompt {
+    if let Some((p, _)) = s.month_prompt() {
         compliance::footer_prompt(buf, area, s, p, theme);
         return;
     }
-    if let Some(p) = &s.prompt {
+    if let Some(p) = s.filter_prompt() {
         let x = area.x + put(buf, area.x, area.y, " filter: ", w, theme.key);
         buf.set_style(
             Rect::new(x, area.y, area.width - (x - area.x), 1),
