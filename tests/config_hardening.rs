@@ -73,7 +73,7 @@ fn special_files_as_holiday_files_are_refused_at_once_with_their_location() {
     calendar_with_holiday_file(dir.path(), "big.ics");
     let err = fails(dir.path(), &DUE);
     assert!(
-        err.contains("larger than 4096 KiB, the most a configuration file may hold"),
+        err.contains("larger than 4096 KiB, the most slawatch reads from such a file"),
         "{err}"
     );
     // The calendars file itself is read the same way.
@@ -140,5 +140,32 @@ fn a_calendar_name_typo_among_thousands_suggests_the_closest_few() {
     assert_eq!(
         err.trim_end(),
         "slawatch: c.toml: no calendar named `ofice-00042`, did you mean `office-00042`, `office-00002` or `office-00012`? (2000 calendars are defined)"
+    );
+}
+
+#[test]
+fn an_evidence_package_whose_files_are_special_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("ev");
+    std::fs::create_dir(&package).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(package.join("evidence.json"))
+        .status()
+        .unwrap()
+        .success());
+    // Without the fix this read blocks forever on the FIFO; the test would hang.
+    let err = fails(
+        dir.path(),
+        &["verify", "--evidence", package.to_str().unwrap()],
+    );
+    assert!(err.contains("1 problem(s)"), "{err}");
+    let out = slawatch(
+        dir.path(),
+        &["verify", "--evidence", package.to_str().unwrap()],
+    );
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains("evidence.json: cannot read: not a regular file but a FIFO"),
+        "{out}"
     );
 }

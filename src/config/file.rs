@@ -21,6 +21,21 @@ pub fn read_text(path: &Path) -> io::Result<String> {
 }
 
 fn read_text_capped(path: &Path, cap: u64) -> io::Result<String> {
+    let bytes = read_regular_capped(path, cap)?;
+    String::from_utf8(bytes).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+/// The bytes of the regular file at `path`, refused when longer than `cap`: what any
+/// file named by an outsider (a configuration, an evidence package) is read through.
+pub fn read_regular_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     let file = open_without_blocking(path)?;
     let kind = file.metadata()?.file_type();
     if !kind.is_file() {
@@ -35,20 +50,12 @@ fn read_text_capped(path: &Path, cap: u64) -> io::Result<String> {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
-                "larger than {} KiB, the most a configuration file may hold",
+                "larger than {} KiB, the most slawatch reads from such a file",
                 cap / 1024
             ),
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })
+    Ok(bytes)
 }
 
 #[cfg(unix)]

@@ -18,6 +18,6 @@ pub use bundle::{Bundle, Compiled};
 pub use calendars::load_calendars;
 pub use contracts::load_contracts;
 pub use error::{ConfigError, ConfigErrors};
-pub use file::{read_text, MAX_CONFIG_BYTES};
+pub use file::{read_regular_capped, read_text, MAX_CONFIG_BYTES};
 pub use policies::load_policies;
 pub use shipped::{shipped, shipped_contracts, shipped_file};

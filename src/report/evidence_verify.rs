@@ -44,11 +44,17 @@ impl PackageReport {
     }
 }
 
+/// The largest file of a package read: far above a ticket's whole history with proofs.
+const MAX_PACKAGE_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Re-checks a package directory on its own: chains, derived figures, manifest and
 /// renderings.
 pub fn verify_dir(dir: &Path) -> PackageReport {
     let mut r = PackageReport::default();
-    let read = |name: &str| std::fs::read(dir.join(name));
+    // A package comes from outside: a FIFO or a device in its place must not hang or
+    // exhaust the verifier.
+    let read =
+        |name: &str| crate::config::read_regular_capped(&dir.join(name), MAX_PACKAGE_FILE_BYTES);
     let json = match read(JSON_FILE) {
         Ok(b) => b,
         Err(e) => {
@@ -183,7 +189,7 @@ pub fn verify_dir(dir: &Path) -> PackageReport {
         }
     }
     // 4. The checksum file, if present, agrees with the files.
-    if let Ok(sums) = std::fs::read_to_string(dir.join(SUMS_FILE)) {
+    if let Ok(sums) = read(SUMS_FILE).map(|b| String::from_utf8_lossy(&b).into_owned()) {
         for line in sums.lines().filter(|l| !l.trim().is_empty()) {
             let Some((sum, name)) = line.split_once("  ") else {
                 r.problems

@@ -81,7 +81,8 @@ pub fn load_config(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
     let read = |name: &str| -> Result<Option<(PathBuf, String)>, ConfigError> {
         let Some(dir) = dir else { return Ok(None) };
         let path = dir.join(name);
-        match std::fs::read_to_string(&path) {
+        // Never blocks on a FIFO nor reads a device: the console would hang at start.
+        match crate::config::read_text(&path) {
             Ok(text) => Ok(Some((path, text))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(ConfigError {
