@@ -402,11 +402,9 @@ fn the_calendars_seed_is_the_shipped_file() {
     parse_calendars(&at, &text(bytes)).unwrap();
 }
 
-/// Inputs the fuzzer found that parsers outside src/formats still get wrong, kept in
-/// `tests/corpus/known-defects/` for their owners: `cargo test --test fuzz_parsers --
-/// --ignored` passes once they are fixed.
+/// Inputs the fuzzer found that once broke parsers outside src/formats (a NUL in a TOML
+/// comment gave an error without a message), kept in `tests/corpus/known-defects/`.
 #[test]
-#[ignore = "src/config: a control character in a TOML comment gives an error with an empty message"]
 fn known_defects() {
     for (path, bytes) in corpus("known-defects") {
         let text = text(&bytes);

@@ -97,8 +97,16 @@ impl<'a> Reporter<'a> {
     /// Deserializes the whole text; a syntax or shape error is located by its span.
     pub fn parse_toml<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigErrors> {
         toml::from_str(self.text).map_err(|e| {
-            let message = e.message().trim().to_owned();
-            ConfigErrors(vec![self.error(e.span().or(Some(0..0)), message)])
+            let span = e.span().unwrap_or(0..0);
+            let mut message = e.message().trim().to_owned();
+            // The toml crate says nothing for some characters (a NUL in a comment).
+            if message.is_empty() {
+                message = match self.text.get(span.start..).and_then(|t| t.chars().next()) {
+                    Some(c) => format!("invalid TOML: unexpected character U+{:04X}", c as u32),
+                    None => "invalid TOML".to_owned(),
+                };
+            }
+            ConfigErrors(vec![self.error(Some(span), message)])
         })
     }
 
