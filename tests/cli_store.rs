@@ -271,14 +271,13 @@ fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("old.db");
     import_examples(&db);
-    // What slawatch wrote before schema 3: no resolution column, facts as JSON, and
-    // none of what later versions add (schema 4's Merkle tree and checkpoints).
+    // What slawatch wrote before schema 3: no resolution column, facts as JSON.
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE merkle_leaves; DROP TABLE merkle_nodes; DROP TABLE checkpoints;
-         DROP TABLE store_identity;
+         DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version = 4;
          DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
-         DELETE FROM schema_migrations WHERE version >= 3;
+         DELETE FROM schema_migrations WHERE version = 3;
          UPDATE tickets SET facts = '{\"ticket\":\"old\"}' WHERE facts IS NOT NULL;",
     )
     .unwrap();
