@@ -48,7 +48,8 @@ impl Serve {
 
     pub fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
         answer(
-            ureq::get(&format!("{}{path}", self.url))
+            fresh()
+                .get(&format!("{}{path}", self.url))
                 .set("Authorization", &format!("Bearer {token}"))
                 .call(),
         )
@@ -56,7 +57,8 @@ impl Serve {
 
     pub fn post(&self, token: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
         answer(
-            ureq::post(&format!("{}{path}", self.url))
+            fresh()
+                .post(&format!("{}{path}", self.url))
                 .set("Authorization", &format!("Bearer {token}"))
                 .set("Content-Type", "application/json")
                 .send_string(body),
@@ -76,6 +78,13 @@ impl Drop for Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A client that opens a new connection per request: a pooled keep-alive connection
+/// the server has since closed fails a POST with a broken pipe (ureq retries only
+/// idempotent requests), which says nothing about the API under test.
+fn fresh() -> ureq::Agent {
+    ureq::AgentBuilder::new().max_idle_connections(0).build()
 }
 
 pub fn answer(r: Result<ureq::Response, ureq::Error>) -> (u16, serde_json::Value) {
