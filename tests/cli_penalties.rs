@@ -339,19 +339,7 @@ fn tampered(pkg: &Path, name: &str, edit: impl Fn(String) -> String) -> tempfile
 #[test]
 fn editing_the_package_fails_verification() {
     let dir = tempfile::tempdir().unwrap();
-    let db = incident_store(dir.path());
-    let pkg = dir.path().join("pkg");
-    ok(
-        &db,
-        &[
-            "evidence",
-            "ACME-1001",
-            "--out",
-            pkg.to_str().unwrap(),
-            "--now",
-            NOW,
-        ],
-    );
+    let (db, pkg) = incident_package(dir.path(), NOW);
     let verify = |d: &Path| fails(&db, &["verify", "--evidence", d.to_str().unwrap()]).0;
 
     // One event's content: its hash no longer matches.

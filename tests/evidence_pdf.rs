@@ -61,19 +61,7 @@ fn evidence_html_prints_to_a_pdf_with_the_timeline_and_the_penalty() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let db = incident_store(dir.path());
-    let pkg = dir.path().join("pkg");
-    ok(
-        &db,
-        &[
-            "evidence",
-            "ACME-1001",
-            "--out",
-            pkg.to_str().unwrap(),
-            "--now",
-            "2026-04-02T00:00:00Z",
-        ],
-    );
+    let (_, pkg) = incident_package(dir.path(), "2026-04-02T00:00:00Z");
     let pdf = dir.path().join("evidence.pdf");
     let profile = dir.path().join("chromium-profile");
     std::fs::create_dir_all(&profile).unwrap();

@@ -70,19 +70,7 @@ fn a_huge_fee_or_fixed_amount_is_a_located_error_in_every_command() {
 #[test]
 fn a_crafted_evidence_package_with_a_huge_fee_fails_verification_without_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let db = incident_store(dir.path());
-    let pkg = dir.path().join("pkg");
-    ok(
-        &db,
-        &[
-            "evidence",
-            "ACME-1001",
-            "--out",
-            pkg.to_str().unwrap(),
-            "--now",
-            NOW,
-        ],
-    );
+    let (db, pkg) = incident_package(dir.path(), NOW);
     let json = pkg.join("evidence.json");
     let text = std::fs::read_to_string(&json).unwrap();
     let from = "monthly_fee = \\\"48000.00\\\"";

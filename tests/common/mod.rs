@@ -86,6 +86,25 @@ pub fn incident_store(dir: &Path) -> std::path::PathBuf {
     db
 }
 
+/// A store holding ACME-1001 and that ticket's evidence package as of `now`, written
+/// into `dir/pkg`: (store, package directory).
+pub fn incident_package(dir: &Path, now: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let db = incident_store(dir);
+    let pkg = dir.join("pkg");
+    ok(
+        &db,
+        &[
+            "evidence",
+            "ACME-1001",
+            "--out",
+            pkg.to_str().unwrap(),
+            "--now",
+            now,
+        ],
+    );
+    (db, pkg)
+}
+
 /// Whether a missing tool may skip a test here; CI sets SLAWATCH_REQUIRE_SERVICES=1 so
 /// that it never does.
 pub fn may_skip(what: &str) -> bool {
