@@ -97,7 +97,7 @@ impl SqliteStore {
             }
             // WAL lets readers (consoles) run while a writer commits; FULL makes every
             // committed event survive a power cut, not only a process crash.
-            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            until_not_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())))
                 .map_err(err)?;
             // No memory map: what a reader touches through one counts as its resident
             // memory for as long as the connection lives (tens of MB for a console's
@@ -550,6 +550,25 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
 }
 
 /// The facts in column `i` of a projection row whose newest event is `seq`.
+/// Runs `step` again while SQLite answers busy at once, for up to [`BUSY_TIMEOUT`].
+/// Switching a new file to WAL needs an exclusive lock that SQLite does not wait for
+/// (a waiting reader could deadlock a writer), so two processes creating the same store
+/// at one moment would otherwise fail the second at once.
+fn until_not_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match step() {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn decode_facts_at(
     row: &Row,
     i: usize,
