@@ -18,6 +18,19 @@ pub fn run(cli: &Cli, started: Instant) -> anyhow::Result<()> {
     crate::tui::run(&path, started)
 }
 
+/// `slawatch --server URL`: the console on a team server, signed with the token's name.
+pub fn run_on_server(cli: &Cli, started: Instant) -> anyhow::Result<()> {
+    let url = cli.server.as_deref().expect("called with --server");
+    // The token file is config.toml's; a broken config.toml is reported by the console.
+    let dir = crate::tui::settings::config_dir();
+    let token_file = crate::tui::load_config(dir.as_deref())
+        .ok()
+        .and_then(|c| c.settings.token_file);
+    let remote = super::server_args::connect(url, token_file.as_deref())?;
+    let agent = remote.user().to_owned();
+    crate::tui::run_on(remote.connector(), remote.place(), Some(agent), started)
+}
+
 /// Where `--demo` puts its store without `--db`: beside the real store, never it.
 pub fn default_demo_path() -> anyhow::Result<PathBuf> {
     let real = crate::store::default_path()?;

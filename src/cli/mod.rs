@@ -14,6 +14,7 @@ mod notify_test_cmd;
 mod penalties_cmd;
 mod report_cmd;
 mod serve_cmd;
+pub mod server_args;
 mod signing_key;
 mod sla_cmd;
 mod stderr;
@@ -49,6 +50,17 @@ pub struct Cli {
         conflicts_with = "db"
     )]
     pub database_url: Option<String>,
+    /// The console or `watch` on a team server (`slawatch serve`) instead of a store:
+    /// http://HOST:PORT or https://HOST. The token comes from SLAWATCH_TOKEN or
+    /// `token_file` in config.toml.
+    #[arg(
+        long,
+        global = true,
+        env = "SLAWATCH_SERVER",
+        value_name = "URL",
+        conflicts_with_all = ["db", "database_url", "demo"]
+    )]
+    pub server: Option<String>,
     /// Open the console on a fresh demo data set (at --db if given, which must be new
     /// or empty; else demo.db in the data directory, replaced on every run).
     #[arg(long)]
@@ -142,6 +154,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Migrate(args)) => migrate_cmd::run(args),
         Some(Command::Watch(args)) => watch_cmd::run(args, &file?),
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
+        None if cli.server.is_some() => console::run_on_server(&cli, started),
         None => console::run(&cli, started),
     }
 }

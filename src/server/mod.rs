@@ -9,6 +9,7 @@ mod heads;
 mod metrics;
 mod pool;
 mod read;
+mod whoami;
 mod wire;
 
 use std::net::SocketAddr;
@@ -93,6 +94,13 @@ fn router(state: AppState) -> Router {
         .route("/v1/tickets/{id}", get(read::one_ticket))
         .route("/v1/feed", get(read::feed))
         .route("/v1/nudges/claim", post(read::claim))
+        .route("/v1/whoami", get(whoami::whoami))
+        .route("/v1/nudges/sent", get(whoami::sent))
+        .route("/v1/snoozes", get(whoami::snoozes))
+        .route(
+            "/v1/snoozes/{ticket}",
+            axum::routing::put(whoami::set_snooze),
+        )
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .with_state(state)

@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::supervise::{self, Report};
-use super::{Connector, Cursor, Expect, Purpose, Source, SourceError};
+use super::{Connector, Cursor, Expect, Link, Purpose, Source, SourceError};
 use crate::model::Event;
 use crate::store::{StoredEvent, TicketFacts};
 
@@ -65,6 +65,8 @@ pub enum SourceMsg {
     Unsaved(usize),
     /// The source can (false) or cannot (true) take appends.
     ReadOnly(bool),
+    /// How the link to a server stands (sent when it changes; never for a local store).
+    Link(Link),
 }
 
 /// Requests to the worker.
@@ -102,6 +104,7 @@ impl Feed {
             read_only: false,
             rx,
             started: false,
+            link: None,
         };
         let thread = supervise::spawn("slawatch-store", move || worker.run(), report)?;
         Ok(Feed {
@@ -142,6 +145,8 @@ struct Worker<F> {
     rx: Receiver<Command>,
     /// `run` ran before (this is a restart).
     started: bool,
+    /// The link as last reported.
+    link: Option<Link>,
 }
 
 impl<F: Fn(SourceMsg) -> bool> Worker<F> {
@@ -156,7 +161,7 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
         }
         self.started = true;
         self.poll_once();
-        let mut next = Instant::now() + self.poll;
+        let mut next = Instant::now() + self.pause();
         loop {
             let wait = next.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(wait) {
@@ -165,9 +170,36 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
                 Ok(Command::History(t)) => self.history(&t),
                 Ok(Command::Poll) | Err(RecvTimeoutError::Timeout) => {
                     self.poll_once();
-                    next = Instant::now() + self.poll;
+                    next = Instant::now() + self.pause();
                 }
             }
+            self.report_link();
+        }
+    }
+
+    /// Until the next read of the change feed (see [`Source::pause`]).
+    fn pause(&self) -> Duration {
+        self.source
+            .as_ref()
+            .map_or(self.poll, |s| s.pause(self.poll))
+    }
+
+    /// A server's link when it changed, and what its outbox could not store on its own.
+    fn report_link(&mut self) {
+        let Some(source) = self.source.as_mut() else {
+            return;
+        };
+        let link = source.link();
+        let notices = source.notices();
+        if let Some(l) = link.as_ref().filter(|_| link != self.link) {
+            self.send(SourceMsg::Link(l.clone()));
+            self.link = link;
+        }
+        for (event, error) in notices {
+            self.send(SourceMsg::AppendFailed {
+                event: Box::new(event),
+                error,
+            });
         }
     }
 

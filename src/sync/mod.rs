@@ -15,9 +15,12 @@
 pub mod feed;
 pub mod jobs;
 pub mod local;
+pub mod outbox;
+pub mod remote;
 pub mod supervise;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -90,6 +93,21 @@ pub enum Purpose {
     Read,
 }
 
+/// How a source on a server stands, for the header: where it is, since when it cannot
+/// be reached, when it last answered, and what waits in its outbox.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Link {
+    /// The server and who is signed in (`https://noc.example as alice`).
+    pub place: String,
+    pub offline_since: Option<Micros>,
+    pub fresh_at: Option<Micros>,
+    /// Events recorded here and waiting to be sent.
+    pub queued: usize,
+    /// Events that can no longer go in as recorded (the ticket moved on): kept, for
+    /// the agent to decide.
+    pub undecided: usize,
+}
+
 /// One connection to where the data lives. Calls may block (see the module docs).
 pub trait Source: Send {
     /// Whether appends can go in now (false: reads work, appends are refused).
@@ -133,6 +151,21 @@ pub trait Source: Send {
     fn snoozes(&mut self, user: &str, now: Micros) -> Result<Vec<(String, Micros)>, SourceError>;
     /// What the figures of `month` as of `now` need.
     fn month_input(&mut self, month: Month, now: DateTime<Utc>) -> Result<MonthInput, SourceError>;
+    /// The link to a server (`None`: the source is local).
+    fn link(&mut self) -> Option<Link> {
+        None
+    }
+    /// How long to wait before reading the change feed again, `poll` being the
+    /// configured interval: a source whose `changes` long-polls answers at once, one
+    /// that cannot be reached when its next try is due.
+    fn pause(&self, poll: Duration) -> Duration {
+        poll
+    }
+    /// Events recorded earlier that the source found it could not store when it sent
+    /// them on its own (a replayed outbox), with why; each is told once.
+    fn notices(&mut self) -> Vec<(Event, String)> {
+        Vec::new()
+    }
 }
 
 /// Makes connections: one per worker thread. Connecting never blocks; the connection

@@ -164,17 +164,32 @@ pub fn load_config(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
 
 /// Opens the console on the store at `store` until the agent quits.
 pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
+    let connect = crate::sync::LocalSource::connector(store);
+    run_on(connect, display_path(store), None, started)
+}
+
+/// Opens the console on the source `connect` makes (shown as `label` in the header);
+/// `agent` is who signs the events when the source decides it (a server: the token's
+/// name), else the configured agent.
+pub fn run_on(
+    connect: crate::sync::Connector,
+    label: String,
+    agent: Option<String>,
+    started: Instant,
+) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     let dir = settings::config_dir();
-    let cfg = load_config(dir.as_deref()).map_err(|e| {
+    let mut cfg = load_config(dir.as_deref()).map_err(|e| {
         anyhow::anyhow!("the console cannot start, its configuration has errors:\n{e}")
     })?;
+    if let Some(a) = agent {
+        cfg.settings.agent = a;
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!("the console needs a terminal (stdin and stdout); for scripts use the subcommands, see `slawatch --help`");
     }
     let tz = cfg.settings.zone();
     let theme = Theme::new(cfg.settings.theme, Theme::no_color_env());
-    let connect = crate::sync::LocalSource::connector(store);
     let setup = compliance::Setup {
         source: connect.clone(),
         policies: cfg.policies.clone(),
@@ -203,7 +218,7 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
         Arc::new(cfg.keymap),
         cfg.settings.agent.clone(),
         tz,
-        display_path(store),
+        label,
     );
     state.bell = cfg.settings.bell;
     state.config_dir = cfg.dir.as_deref().map(display_path);

@@ -34,6 +34,8 @@ pub struct Settings {
     pub calendars: Option<PathBuf>,
     /// The contracts the compliance view computes penalties with (default: shipped).
     pub contracts: Option<PathBuf>,
+    /// Where the bearer token for `--server` is kept (`SLAWATCH_TOKEN` wins).
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -48,6 +50,7 @@ struct File {
     policies: Option<Spanned<String>>,
     calendars: Option<Spanned<String>>,
     contracts: Option<Spanned<String>>,
+    token_file: Option<Spanned<String>>,
 }
 
 impl Settings {
@@ -79,6 +82,7 @@ impl Settings {
             policies: None,
             calendars: None,
             contracts: None,
+            token_file: None,
         };
         let mut errors = Vec::new();
         let default = (Path::new(DEFAULT_CONFIG_NAME), DEFAULT_CONFIG);
@@ -171,6 +175,16 @@ impl Settings {
         }
         if let Some(c) = f.contracts {
             self.contracts = Some(base.join(c.get_ref()));
+        }
+        if let Some(t) = f.token_file {
+            if t.get_ref().trim().is_empty() {
+                r.at(
+                    t.span(),
+                    "token_file: expected the path of a file holding the token",
+                );
+            } else {
+                self.token_file = Some(base.join(t.get_ref()));
+            }
         }
         r.finish()
     }

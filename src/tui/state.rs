@@ -207,6 +207,8 @@ pub struct SourceStatus {
     pub read_only: bool,
     /// A worker panicked and runs again: the header keeps saying so.
     pub restarted: Option<String>,
+    /// On a server: how its link stands.
+    pub link: Option<crate::sync::Link>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -181,6 +181,10 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
         }
         SourceMsg::Unsaved(n) => s.source.unsaved = n,
         SourceMsg::ReadOnly(r) => s.source.read_only = r,
+        SourceMsg::Link(link) => {
+            s.source.label.clone_from(&link.place);
+            s.source.link = Some(link);
+        }
     }
 }
 

@@ -269,10 +269,44 @@ fn freshness(s: &State, now: DateTime<Utc>) -> (String, bool) {
     if src.read_only {
         out = (format!("READ-ONLY · {}", out.0), true);
     }
-    if src.unsaved > 0 {
-        out = (format!("{} UNSAVED · {}", src.unsaved, out.0), true);
+    match &src.link {
+        Some(link) => out = link_status(s, link, out),
+        None if src.unsaved > 0 => {
+            out = (format!("{} UNSAVED · {}", src.unsaved, out.0), true);
+        }
+        None => {}
     }
     out
+}
+
+/// On a server, the outbox says what waits (it holds every unsaved event), and a lost
+/// link reads as the agent would say it: "offline since 12:03 · 3 events queued".
+fn link_status(s: &State, link: &crate::sync::Link, out: (String, bool)) -> (String, bool) {
+    let events = |n: usize| {
+        if n == 1 {
+            "1 event".to_owned()
+        } else {
+            format!("{n} events")
+        }
+    };
+    let mut parts = Vec::new();
+    if let Some(since) = link.offline_since {
+        let at = chrono::DateTime::from_timestamp_micros(since)
+            .map(|t| t.with_timezone(&s.tz).format("%H:%M").to_string())
+            .unwrap_or_default();
+        parts.push(format!("offline since {at}"));
+    }
+    if link.queued > 0 {
+        parts.push(format!("{} queued", events(link.queued)));
+    }
+    if link.undecided > 0 {
+        parts.push(format!("{} need a decision", events(link.undecided)));
+    }
+    if link.offline_since.is_none() {
+        parts.push(out.0);
+    }
+    let bad = out.1 || !parts.is_empty() && (link.offline_since.is_some() || link.undecided > 0);
+    (parts.join(" · "), bad)
 }
 
 /// The end of `s` in at most `max` columns, `…` in front when cut.

@@ -1,0 +1,114 @@
+//! The caller's own things: `GET /v1/whoami` (the token's name and role, which a
+//! console signs its events with), and the nudges sent to and the snoozes of that
+//! name (`GET /v1/nudges/sent`, `GET /v1/snoozes`, `PUT /v1/snoozes/{ticket}`), so
+//! that every console and watcher of one person shares them.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth;
+use super::error::ApiError;
+use super::AppState;
+
+/// The most sent nudges one read returns.
+const SENT_LIMIT: usize = 1000;
+
+pub async fn whoami(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let c = auth::caller(&state, &headers).await?;
+    Ok(Json(json!({"name": c.name, "role": c.role.as_str()})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SentQuery {
+    since: Option<i64>,
+    limit: Option<usize>,
+}
+
+pub async fn sent(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SentQuery>,
+) -> Result<Response, ApiError> {
+    let c = auth::reader(&state, &headers).await?;
+    let since = q.since.unwrap_or(i64::MIN);
+    let limit = q.limit.unwrap_or(SENT_LIMIT).clamp(1, SENT_LIMIT);
+    let user = c.name.clone();
+    let sent = state
+        .pool
+        .run(move |s| s.nudges_sent(&user, since, limit))
+        .await?;
+    let nudges: Vec<Value> = sent
+        .iter()
+        .map(|n| {
+            json!({
+                "ticket": n.ticket, "metric": n.metric.as_str(), "cycle_start": n.cycle_start,
+                "target": n.target, "kind": n.kind, "value": n.value,
+                "threshold_at": n.threshold_at, "due": n.due, "fired_at": n.fired_at,
+                "late": n.late, "loud": n.loud, "priority": n.priority, "summary": n.summary,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"user": c.name, "nudges": nudges})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnoozesQuery {
+    now: Option<i64>,
+}
+
+pub async fn snoozes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SnoozesQuery>,
+) -> Result<Response, ApiError> {
+    let c = auth::reader(&state, &headers).await?;
+    let now = q
+        .now
+        .unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
+    let user = c.name.clone();
+    let list = state.pool.run(move |s| s.snoozes(&user, now)).await?;
+    let snoozes: Vec<Value> = list
+        .into_iter()
+        .map(|(ticket, until)| json!({"ticket": ticket, "until": until}))
+        .collect();
+    Ok(Json(json!({"user": c.name, "snoozes": snoozes})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnoozeBody {
+    until: Option<i64>,
+}
+
+pub async fn set_snooze(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(ticket): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let c = auth::reader(&state, &headers).await?;
+    let body: SnoozeBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "line {}: {e} (expected {{\"until\": MICROSECONDS or null}})",
+                e.line()
+            ),
+        )
+    })?;
+    let (user, t) = (c.name.clone(), ticket.clone());
+    state
+        .pool
+        .run(move |s| s.set_snooze(&user, &t, body.until))
+        .await?;
+    Ok(Json(json!({"user": c.name, "ticket": ticket, "until": body.until})).into_response())
+}

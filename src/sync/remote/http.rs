@@ -1,0 +1,181 @@
+//! The HTTP transport of a remote source: one reqwest client (rustls) on a small tokio
+//! runtime of its own, shared by every connection, each call made from a worker
+//! thread with `block_on`; and what an HTTP failure means to a caller that may retry.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode, Url};
+use serde_json::Value;
+
+use crate::sync::SourceError;
+
+/// How long a connection may take to open: a server that is down answers at once, one
+/// behind a dead link does not.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub struct Http {
+    base: Url,
+    token: String,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// An answer: status and body.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: bytes::Bytes,
+}
+
+impl Answer {
+    pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, SourceError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            SourceError::Rejected(format!(
+                "the server's answer to {what} is not what this slawatch reads: {e}"
+            ))
+        })
+    }
+
+    /// The `error` the server gave, or the status.
+    pub fn error(&self) -> String {
+        serde_json::from_slice::<Value>(&self.body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| self.status.to_string())
+    }
+}
+
+impl Http {
+    /// A transport to `url` (http or https) sending `token`.
+    pub fn new(url: &str, token: &str) -> Result<Http, String> {
+        let mut base = Url::parse(url).map_err(|e| {
+            format!("--server {url:?}: not a URL ({e}); expected http://HOST:PORT or https://HOST")
+        })?;
+        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
+            return Err(format!(
+                "--server {url:?}: expected http://HOST:PORT or https://HOST"
+            ));
+        }
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        if !crate::store::tokens::well_formed(token) {
+            return Err(
+                "the token is not one `slawatch token create` makes (slw_ and 43 more characters)"
+                    .into(),
+            );
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true)
+            .user_agent(concat!("slawatch/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("slawatch-http")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        Ok(Http {
+            base,
+            token: token.to_owned(),
+            client,
+            runtime,
+        })
+    }
+
+    /// The server's address as given (for messages and the header).
+    pub fn base(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    /// `path` (relative, `v1/…`) with each of `segments` appended, percent-encoded.
+    pub fn url(&self, path: &str, segments: &[&str]) -> Url {
+        let mut u = self.base.join(path).expect("a relative path joins");
+        if !segments.is_empty() {
+            u.path_segments_mut()
+                .expect("http URLs have paths")
+                .extend(segments);
+        }
+        u
+    }
+
+    /// One request; a network failure or a server that cannot serve now (5xx, 429) is
+    /// `Unreachable`, any other answer is returned as it is.
+    pub fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<Answer, SourceError> {
+        let mut req = self
+            .client
+            .request(method, url.clone())
+            .bearer_auth(&self.token)
+            .timeout(timeout);
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b);
+        }
+        let path = url.path().to_owned();
+        let answer = self.block(async move {
+            let r = req.send().await?;
+            let status = r.status();
+            let body = r.bytes().await?;
+            Ok::<_, reqwest::Error>(Answer { status, body })
+        });
+        let answer = answer.map_err(|e| {
+            SourceError::Unreachable(format!("{} unreachable: {}", self.base(), cause(&e)))
+        })?;
+        if answer.status.is_server_error() || answer.status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(SourceError::Unreachable(format!(
+                "{} answered {path} with {}: {}",
+                self.base(),
+                answer.status.as_u16(),
+                answer.error()
+            )));
+        }
+        Ok(answer)
+    }
+
+    /// A refusal as the caller sees it: the server said no, and asking again unchanged
+    /// will not help.
+    pub fn refused(&self, what: &str, a: &Answer) -> SourceError {
+        SourceError::Rejected(format!(
+            "{} refused {what} ({}): {}",
+            self.base(),
+            a.status.as_u16(),
+            a.error()
+        ))
+    }
+
+    /// Runs `f` on the transport's runtime (from any thread outside it).
+    pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.handle().block_on(f)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+/// The innermost cause of a request error: "Connection refused (os error 111)" says
+/// more than "error sending request".
+fn cause(e: &reqwest::Error) -> String {
+    let mut last: &dyn std::error::Error = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    if e.is_timeout() {
+        format!("no answer in time ({last})")
+    } else {
+        last.to_string()
+    }
+}
