@@ -10,12 +10,13 @@ use super::config_args::{now_arg, ConfigArgs};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
+use super::signing_key;
 use crate::report::evidence::{self, ChainedEvent, Evidence, Inclusion, Proofs};
 use crate::report::text::terminal;
 use crate::sla::penalty::{Book, Env};
 use crate::store::checkpoint::Checkpoint;
 use crate::store::merkle;
-use crate::store::{SqliteStore, Store, StoreTarget};
+use crate::store::{open_team, open_team_read_only, Store, StoreTarget, TeamStore};
 
 #[derive(Args, Debug)]
 pub struct EvidenceArgs {
@@ -53,23 +54,51 @@ pub fn load_chains(store: &dyn Store) -> anyhow::Result<BTreeMap<String, Vec<Cha
     Ok(chains)
 }
 
-/// Signs a fresh checkpoint and proves every event of the package against it, with a
-/// consistency proof from every earlier checkpoint the store keeps.
-fn prove(ev: &Evidence, db: &Path, key: Option<&Path>) -> anyhow::Result<Proofs> {
-    let cp = super::checkpoint_cmd::sign_now(db, key)?;
-    let store = SqliteStore::open_read_only(db)?;
+/// How long `evidence` waits for the package's events to join the tree: on
+/// PostgreSQL an event joins once every transaction begun before it has ended.
+const TREE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Signs a checkpoint of the tree as the log gives it now and proves every event of the
+/// package against it, with a consistency proof from every earlier checkpoint the store
+/// keeps. The tree is computed from the log in memory, so a read-only store works too;
+/// the checkpoint is kept in the store when the store can be written.
+fn prove(
+    ev: &Evidence,
+    store: &dyn TeamStore,
+    db: &StoreTarget,
+    key: Option<&Path>,
+) -> anyhow::Result<Proofs> {
+    let key = signing_key::load_or_create(&signing_key::key_path(key)?)?;
     let events: Vec<&ChainedEvent> = ev
         .events
         .iter()
         .chain(ev.related.values().flatten())
         .collect();
     let seqs: Vec<_> = events.iter().map(|c| c.seq).collect();
+    let started = std::time::Instant::now();
+    let (log, proofs) = loop {
+        let log = store.log_tree()?;
+        let proofs = log
+            .inclusion_proofs(&seqs, log.size())
+            .expect("the log's own size");
+        if proofs.iter().all(Option::is_some) || started.elapsed() > TREE_WAIT {
+            break (log, proofs);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let cp = Checkpoint::sign(
+        &store.store_id()?,
+        log.size(),
+        log.tree.root(),
+        chrono::Utc::now(),
+        &key,
+    );
     let b64 = |h: &merkle::Hash| B64.encode(h);
     let mut inclusion = BTreeMap::new();
-    for (c, proof) in events.iter().zip(store.inclusion_proofs(&seqs, cp.size)?) {
+    for (c, proof) in events.iter().zip(proofs) {
         let Some((leaf, path)) = proof else {
             bail!(
-                "event {} (row {}) is not in the store's Merkle tree of {} events; no package written (run `slawatch verify`)",
+                "event {} (row {}) is not in the store's Merkle tree of {} events; no package written (on PostgreSQL, a transaction older than it may still be running: try again; else run `slawatch verify`)",
                 terminal(&c.event.id),
                 c.seq,
                 cp.size
@@ -82,9 +111,17 @@ fn prove(ev: &Evidence, db: &Path, key: Option<&Path>) -> anyhow::Result<Proofs>
     for (_, text) in store.stored_checkpoints()? {
         let earlier = Checkpoint::parse(&text, "a checkpoint in the store")?;
         if earlier.size < cp.size && earlier.size > 0 {
-            let proof = store.consistency_proof(earlier.size, cp.size)?;
+            let proof = log
+                .consistency_proof(earlier.size, cp.size)
+                .expect("an earlier size");
             consistency.insert(earlier.size, proof.iter().map(b64).collect());
         }
+    }
+    if let Err(e) = open_team(db).and_then(|mut w| w.keep_checkpoint(&cp)) {
+        eprintln!(
+            "note: the package's checkpoint (size {}) is not kept in the store, which cannot be written ({e}); the package carries it",
+            cp.size
+        );
     }
     Ok(Proofs {
         checkpoint: cp.to_text(),
@@ -101,7 +138,7 @@ pub fn run(args: EvidenceArgs, db: &StoreTarget) -> anyhow::Result<()> {
         policies: &compiled.policies,
         calendars: &compiled.calendars,
     };
-    let store = db.open_read_only()?;
+    let store = open_team_read_only(db)?;
     let mut chains = load_chains(&*store)?;
     let Some(subject) = chains.remove(&args.ticket) else {
         bail!(
@@ -138,11 +175,7 @@ pub fn run(args: EvidenceArgs, db: &StoreTarget) -> anyhow::Result<()> {
         bail!("internal error: the package's penalty figures differ from the store's; no package written");
     }
     let mut ev = ev;
-    // The PostgreSQL store keeps no Merkle tree yet: its packages carry chains only.
-    ev.proofs = match db {
-        StoreTarget::Sqlite(path) => Some(prove(&ev, path, args.key.as_deref())?),
-        StoreTarget::Postgres(_) => None,
-    };
+    ev.proofs = Some(prove(&ev, &*store, db, args.key.as_deref())?);
     let ev = evidence::write_dir(&args.out, ev)
         .with_context(|| format!("cannot write the package into {}", args.out.display()))?;
     println!(

@@ -133,7 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
         Some(Command::Verify(args)) => verify_cmd::run(args, explicit_db, db),
-        Some(Command::Checkpoint(args)) => checkpoint_cmd::run(args, &file?),
+        Some(Command::Checkpoint(args)) => checkpoint_cmd::run(args, &db?),
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
         Some(Command::Report(args)) => report_cmd::run(args, &db?),

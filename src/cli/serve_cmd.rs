@@ -26,6 +26,34 @@ pub struct ServeArgs {
     /// Store connections; each answers one request at a time.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub connections: usize,
+    /// Sign a checkpoint of the Merkle tree this often (such as 1h or 30m) with the
+    /// server's key, when the tree grew; off unless given. Several servers on one store
+    /// share the schedule.
+    #[arg(long, value_name = "DURATION")]
+    pub checkpoint_every: Option<String>,
+    /// The key `--checkpoint-every` signs with (default: checkpoint.key in the config
+    /// directory, created on first use, readable by its owner only).
+    #[arg(long, value_name = "FILE", requires = "checkpoint_every")]
+    pub key: Option<std::path::PathBuf>,
+}
+
+/// Starts `--checkpoint-every`'s schedule, if asked for.
+fn start_checkpoints(args: &ServeArgs, db: &StoreTarget) -> anyhow::Result<()> {
+    let Some(every) = &args.checkpoint_every else {
+        return Ok(());
+    };
+    let micros = crate::config::duration::parse_duration(every)
+        .map_err(|e| anyhow!("--checkpoint-every {every:?}: {e}"))?;
+    if micros <= 0 {
+        return Err(anyhow!(
+            "--checkpoint-every {every:?}: must be longer than zero"
+        ));
+    }
+    let key =
+        super::signing_key::load_or_create(&super::signing_key::key_path(args.key.as_deref())?)?;
+    let every = Duration::from_micros(micros.unsigned_abs());
+    crate::server::checkpoints::start(db.clone(), every, key)
+        .map_err(|e| anyhow!("cannot start the checkpoint schedule: {e}"))
 }
 
 pub fn run(args: ServeArgs, db: &StoreTarget) -> anyhow::Result<()> {
@@ -39,6 +67,7 @@ pub fn run(args: ServeArgs, db: &StoreTarget) -> anyhow::Result<()> {
         return Err(anyhow!("--rate-limit: must be at least 1"));
     }
     crate::server::init_logging();
+    start_checkpoints(&args, db)?;
     crate::server::run(Config {
         listen,
         target: db.clone(),

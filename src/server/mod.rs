@@ -3,6 +3,7 @@
 //! is described in `assets/openapi.yaml`.
 
 mod auth;
+pub mod checkpoints;
 mod error;
 mod events;
 mod heads;
