@@ -27,6 +27,9 @@ use crate::store::{Seq, StoreError};
 /// Any constant: the key of the advisory lock the tree is extended under.
 const TREE_LOCK: i64 = 0x534C_4157_0000_0002;
 
+/// How long a checkpoint waits for the events committed before it to join the tree.
+const CATCH_UP: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Events below the horizon, in tree order.
 const BELOW_HORIZON: &str = "tx < pg_snapshot_xmin(pg_current_snapshot())";
 
@@ -100,7 +103,7 @@ impl PgStore {
                     &format!(
                         "SELECT tx::text, seq, hash FROM events
                          WHERE (tx, seq) > ($1::text::xid8, $2) AND {BELOW_HORIZON}
-                         ORDER BY tx, seq"
+                         ORDER BY events.tx, events.seq"
                     ),
                     [&last_tx as &(dyn postgres::types::ToSql + Sync), &last_seq],
                 )
@@ -124,6 +127,35 @@ impl PgStore {
             .map_err(self.err())?;
         }
         Ok(edge)
+    }
+
+    /// Waits (up to [`CATCH_UP`]) until every event committed now is below the
+    /// horizon, so that a checkpoint or `verify` covers what was appended before it
+    /// began: any transaction in flight on the cluster (any database) holds it back.
+    fn catch_up(&self) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let mut client = self.client.borrow_mut();
+        let newest: Option<String> = client
+            .query_one("SELECT max(tx)::text FROM events", &[])
+            .map_err(self.err())?
+            .get(0);
+        let Some(newest) = newest else {
+            return Ok(());
+        };
+        while started.elapsed() < CATCH_UP {
+            let passed: bool = client
+                .query_one(
+                    "SELECT $1::text::xid8 < pg_snapshot_xmin(pg_current_snapshot())",
+                    &[&newest],
+                )
+                .map_err(self.err())?
+                .get(0);
+            if passed {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(())
     }
 
     fn store_id_in(&self, tx: &mut Transaction) -> Result<String, StoreError> {
@@ -163,7 +195,7 @@ impl PgStore {
         let mut rows = tx
             .query_raw(
                 &format!(
-                    "SELECT tx::text, seq, hash FROM events WHERE {BELOW_HORIZON} ORDER BY tx, seq"
+                    "SELECT tx::text, seq, hash FROM events WHERE {BELOW_HORIZON} ORDER BY events.tx, events.seq"
                 ),
                 std::iter::empty::<&(dyn postgres::types::ToSql + Sync)>(),
             )
@@ -211,6 +243,7 @@ impl PgStore {
 
 impl TreeStore for PgStore {
     fn tree_head(&mut self) -> Result<(u64, Hash), StoreError> {
+        self.catch_up()?;
         let err = self.err();
         let mut client = self.client.borrow_mut();
         let mut tx = client.transaction().map_err(&err)?;
@@ -259,6 +292,7 @@ impl TreeStore for PgStore {
         &mut self,
         sign: &mut dyn FnMut(&Signing) -> Option<Checkpoint>,
     ) -> Result<Option<Checkpoint>, StoreError> {
+        self.catch_up()?;
         let err = self.err();
         let mut client = self.client.borrow_mut();
         let mut tx = client.transaction().map_err(&err)?;
