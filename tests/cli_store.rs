@@ -221,7 +221,7 @@ fn unusable_stores_get_one_clear_message() {
         .unwrap();
     let (_, err) = fails(&newer, &["import", EXAMPLES[0]]);
     assert!(
-        err.contains("has schema version 7; this slawatch understands up to version 4"),
+        err.contains("has schema version 7; this slawatch understands up to version 5"),
         "{err}"
     );
 
@@ -275,7 +275,7 @@ fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE merkle_leaves; DROP TABLE merkle_nodes; DROP TABLE checkpoints;
-         DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version = 4;
+         DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version >= 4;
          DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
          DELETE FROM schema_migrations WHERE version = 3;
          UPDATE tickets SET facts = '{\"ticket\":\"old\"}' WHERE facts IS NOT NULL;",
@@ -290,7 +290,7 @@ fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
         assert!(!out.status.success());
         assert!(
             err.contains(
-                "has schema version 2 and needs upgrading to version 4, which needs write access"
+                "has schema version 2 and needs upgrading to version 5, which needs write access"
             ),
             "{err}"
         );

@@ -119,7 +119,7 @@ impl Setup {
             .unwrap();
         conn.execute_batch(
             "DROP TABLE merkle_leaves; DROP TABLE merkle_nodes; DROP TABLE checkpoints;
-             DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version = 4;",
+             DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version >= 4;",
         )
         .unwrap();
         drop(conn);
