@@ -274,7 +274,7 @@ fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
     // What slawatch wrote before schema 3: no resolution column, facts as JSON.
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
-        "DROP TABLE merkle_frontier; DROP TABLE checkpoints;
+        "DROP TABLE merkle_frontier; DROP TABLE checkpoints; DROP TABLE tokens;
          DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version >= 4;
          DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
          DELETE FROM schema_migrations WHERE version = 3;

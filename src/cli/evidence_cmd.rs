@@ -11,6 +11,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
 use super::signing_key;
+use crate::config::Bundle;
+use crate::remote::Client;
 use crate::report::evidence::{self, ChainedEvent, Evidence, Inclusion, Proofs};
 use crate::report::text::terminal;
 use crate::sla::penalty::{Book, Env};
@@ -37,7 +39,9 @@ pub struct EvidenceArgs {
 }
 
 /// Every stored event, grouped by ticket in chain order.
-pub fn load_chains(store: &dyn Store) -> anyhow::Result<BTreeMap<String, Vec<ChainedEvent>>> {
+pub fn load_chains(
+    store: &(impl Store + ?Sized),
+) -> anyhow::Result<BTreeMap<String, Vec<ChainedEvent>>> {
     let mut chains: BTreeMap<String, Vec<ChainedEvent>> = BTreeMap::new();
     store.for_each_event(None, &mut |s| {
         chains
@@ -133,19 +137,84 @@ fn prove(
 pub fn run(args: EvidenceArgs, db: &StoreTarget) -> anyhow::Result<()> {
     let now = now_arg(args.now.as_deref())?;
     let bundle = args.config.bundle()?;
+    let store = open_team_read_only(db)?;
+    let ev = package(&*store, db, bundle, &args.ticket, now, args.key.as_deref())?;
+    write(&args.out, ev)
+}
+
+/// `evidence --server`: the server builds the package (its `evidence.json`) and this
+/// writes the same files as a local run.
+pub fn run_remote(args: EvidenceArgs, server: &Client) -> anyhow::Result<()> {
+    args.config.refuse_with_server()?;
+    if args.key.is_some() {
+        bail!("--key applies to a store file; through --server the server signs the package's checkpoint with its own key");
+    }
+    let mut query = Vec::new();
+    if let Some(n) = &args.now {
+        query.push(("now", n.as_str()));
+    }
+    let path = format!("/v1/evidence/{}", url_segment(&args.ticket));
+    let answer = server.get_json(&path, &query)?;
+    let ev: Evidence = serde_json::from_value(answer)
+        .map_err(|e| anyhow::anyhow!("server {}: not an evidence package: {e}", server.server()))?;
+    if ev.ticket != args.ticket {
+        bail!(
+            "server {} sent the package of ticket {:?}, not {:?}",
+            server.server(),
+            terminal(&ev.ticket),
+            terminal(&args.ticket)
+        );
+    }
+    write(&args.out, ev)
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+pub fn url_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The store has no events for the ticket (the server's 404).
+#[derive(Debug)]
+pub struct NoSuchTicket(pub String);
+
+impl std::fmt::Display for NoSuchTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoSuchTicket {}
+
+/// The evidence package of `ticket` as of `now`, with Merkle proofs against a freshly
+/// signed checkpoint when the store is a file.
+pub fn package(
+    store: &dyn TeamStore,
+    db: &StoreTarget,
+    bundle: Bundle,
+    ticket: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    key: Option<&Path>,
+) -> anyhow::Result<Evidence> {
     let compiled = bundle.compile().map_err(|e| anyhow::anyhow!("{e}"))?;
     let env = Env {
         policies: &compiled.policies,
         calendars: &compiled.calendars,
     };
-    let store = open_team_read_only(db)?;
-    let mut chains = load_chains(&*store)?;
-    let Some(subject) = chains.remove(&args.ticket) else {
-        bail!(
+    let mut chains = load_chains(store)?;
+    let Some(subject) = chains.remove(ticket) else {
+        return Err(NoSuchTicket(format!(
             "store {} has no events for ticket {:?}",
             db,
-            terminal(&args.ticket)
-        );
+            terminal(ticket)
+        ))
+        .into());
     };
     let histories: Vec<_> = std::iter::once(&subject)
         .chain(chains.values())
@@ -155,17 +224,17 @@ pub fn run(args: EvidenceArgs, db: &StoreTarget) -> anyhow::Result<()> {
     // The figures as the whole store gives them; the package must give the same from
     // the tickets it carries.
     let whole: Vec<(String, String, Vec<String>)> =
-        evidence::involved(env, &compiled.contracts, &book, &args.ticket)
+        evidence::involved(env, &compiled.contracts, &book, ticket)
             .into_iter()
             .map(|(c, t)| (c, t.amount.to_string(), t.steps))
             .collect();
     let related: BTreeMap<String, Vec<ChainedEvent>> =
-        evidence::related_ids(env, &compiled.contracts, &book, &args.ticket)
+        evidence::related_ids(env, &compiled.contracts, &book, ticket)
             .into_iter()
             .filter_map(|id| chains.remove(&id).map(|c| (id, c)))
             .collect();
-    let ev = evidence::build(&args.ticket, subject, related, bundle, now)
-        .map_err(|e| anyhow::anyhow!("ticket {}: {e}", terminal(&args.ticket)))?;
+    let ev = evidence::build(ticket, subject, related, bundle, now)
+        .map_err(|e| anyhow::anyhow!("ticket {}: {e}", terminal(ticket)))?;
     let carried: Vec<(String, String, Vec<String>)> = ev
         .penalties
         .iter()
@@ -175,12 +244,17 @@ pub fn run(args: EvidenceArgs, db: &StoreTarget) -> anyhow::Result<()> {
         bail!("internal error: the package's penalty figures differ from the store's; no package written");
     }
     let mut ev = ev;
-    ev.proofs = Some(prove(&ev, &*store, db, args.key.as_deref())?);
-    let ev = evidence::write_dir(&args.out, ev)
-        .with_context(|| format!("cannot write the package into {}", args.out.display()))?;
+    ev.proofs = Some(prove(&ev, store, db, key)?);
+    Ok(ev)
+}
+
+/// Writes the package into `out` and says what it holds.
+fn write(out: &Path, ev: Evidence) -> anyhow::Result<()> {
+    let ev = evidence::write_dir(out, ev)
+        .with_context(|| format!("cannot write the package into {}", out.display()))?;
     println!(
         "wrote {}: {} events of {}, chain head {}, {} related chain(s)",
-        args.out.display(),
+        out.display(),
         ev.events.len(),
         terminal(&ev.ticket),
         ev.chain.head,

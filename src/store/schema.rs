@@ -190,6 +190,25 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_projection: false,
         backfill: Some(super::merkle_sqlite::build_tree_in),
     },
+    Migration {
+        version: 6,
+        name: "bearer tokens of slawatch serve",
+        sql: r#"
+    -- Only the SHA-256 of each secret, so a copy of the database lets no one in.
+    -- IF NOT EXISTS: before this step `token create` made the table itself.
+    CREATE TABLE IF NOT EXISTS tokens (
+        hash       TEXT    PRIMARY KEY,
+        name       TEXT    NOT NULL,
+        role       TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,     -- µs
+        expires_at INTEGER,
+        revoked_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS tokens_by_name ON tokens (name);
+    "#,
+        rebuilds_projection: false,
+        backfill: None,
+    },
 ];
 
 /// The append-only triggers a store must have, by name, with the SQL that created them

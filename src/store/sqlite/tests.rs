@@ -500,7 +500,7 @@ fn a_snooze_turns_warnings_away_but_never_a_breach() {
 
 /// Turns a store back into what slawatch wrote before schema version 4.
 const UNDO_VERSION_4: &str = "DROP TABLE merkle_frontier;
-    DROP TABLE checkpoints; DROP TABLE store_identity;
+    DROP TABLE checkpoints; DROP TABLE store_identity; DROP TABLE tokens;
     DELETE FROM schema_migrations WHERE version >= 4;";
 
 /// Turns a store back into what slawatch wrote at schema version 4: every leaf and
@@ -517,6 +517,7 @@ const UNDO_VERSION_5: &str = "DROP TABLE merkle_frontier;
         BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
     CREATE TRIGGER merkle_nodes_are_append_only_delete BEFORE DELETE ON merkle_nodes
         BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    DROP TABLE tokens;
     DELETE FROM schema_migrations WHERE version >= 5;";
 
 #[test]
@@ -545,6 +546,54 @@ fn upgrading_a_version_4_store_keeps_its_tree_root_and_checkpoints() {
         )
         .unwrap();
     assert_eq!(old, 0, "the old tables and their triggers are gone");
+}
+
+#[test]
+fn upgrading_a_version_5_store_keeps_the_tokens_its_token_create_made() {
+    use crate::store::tokens::{NewToken, Role, TokenInfo};
+    use crate::store::TeamStore;
+    let (dir, mut s) = store();
+    let path = dir.path().join("nested/dir/s.db");
+    let token = |name: &str, hash: &str| NewToken {
+        info: TokenInfo {
+            name: name.into(),
+            role: Role::Agent,
+            created_at: 1,
+            expires_at: None,
+            revoked_at: None,
+        },
+        hash: hash.into(),
+    };
+    s.create_token(&token("alice", "aa")).unwrap();
+    drop(s);
+    // Version 5 made no tokens table: `token create` did, as it still does here.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DELETE FROM schema_migrations WHERE version = 6;")
+        .unwrap();
+    drop(conn);
+    let other = dir.path().join("v5-without-tokens.db");
+    drop(SqliteStore::open(&other).unwrap());
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch("DROP TABLE tokens; DELETE FROM schema_migrations WHERE version = 6;")
+        .unwrap();
+    drop(conn);
+
+    let mut s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.token_by_hash("aa").unwrap().unwrap().name, "alice");
+    s.create_token(&token("bob", "bb")).unwrap();
+    assert_eq!(s.tokens().unwrap().len(), 2);
+    let mut o = SqliteStore::open(&other).unwrap();
+    assert!(o.tokens().unwrap().is_empty());
+    o.create_token(&token("carol", "cc")).unwrap();
+    for p in [&path, &other] {
+        let v: i64 = rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(v, crate::store::schema::LATEST);
+    }
 }
 
 #[test]
