@@ -11,11 +11,10 @@ use super::checkpoint::Checkpoint;
 use super::merkle::{self, Hash};
 use super::merkle_frontier::Frontier;
 use super::merkle_log::LogTree;
-use super::merkle_verify::{collapse_whitespace, StoredTree, TreeAudit};
-use super::tree_store::{newest, Signing, TreeStore};
-use super::{schema, Seq, SqliteStore, StoreError};
+use super::merkle_verify::collapse_whitespace;
+use super::{Seq, StoreError};
 
-fn tree_error(path: &Path, why: String) -> StoreError {
+pub(super) fn tree_error(path: &Path, why: String) -> StoreError {
     StoreError::Tree {
         path: path.to_path_buf(),
         why,
@@ -23,7 +22,7 @@ fn tree_error(path: &Path, why: String) -> StoreError {
 }
 
 /// The stored edge and the row of its last leaf.
-fn load_frontier(conn: &Connection, path: &Path) -> Result<(Frontier, Seq), StoreError> {
+pub(super) fn load_frontier(conn: &Connection, path: &Path) -> Result<(Frontier, Seq), StoreError> {
     let row: Option<(i64, Seq, Vec<u8>)> = conn
         .prepare_cached("SELECT size, last_seq, peaks FROM merkle_frontier")
         .and_then(|mut s| {
@@ -52,7 +51,7 @@ fn load_frontier(conn: &Connection, path: &Path) -> Result<(Frontier, Seq), Stor
     Ok((edge, last))
 }
 
-fn save_frontier(
+pub(super) fn save_frontier(
     tx: &Transaction,
     path: &Path,
     edge: &Frontier,
@@ -64,7 +63,7 @@ fn save_frontier(
     Ok(())
 }
 
-fn leaf_of(path: &Path, seq: Seq, hash: &str) -> Result<Hash, StoreError> {
+pub(super) fn leaf_of(path: &Path, seq: Seq, hash: &str) -> Result<Hash, StoreError> {
     merkle::event_leaf(hash).ok_or_else(|| StoreError::Corrupt {
         path: path.to_path_buf(),
         seq,
@@ -99,7 +98,7 @@ pub fn build_tree_in(tx: &Transaction, path: &Path) -> Result<(), StoreError> {
     save_frontier(tx, path, &edge, last)
 }
 
-fn log_tree(conn: &Connection, path: &Path) -> Result<LogTree, StoreError> {
+pub(super) fn log_tree(conn: &Connection, path: &Path) -> Result<LogTree, StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
     let mut log = LogTree::new();
     let mut stmt = conn
@@ -114,7 +113,7 @@ fn log_tree(conn: &Connection, path: &Path) -> Result<LogTree, StoreError> {
     Ok(log)
 }
 
-fn store_id(conn: &Connection, path: &Path) -> Result<String, StoreError> {
+pub(super) fn store_id(conn: &Connection, path: &Path) -> Result<String, StoreError> {
     conn.query_row("SELECT id FROM store_identity", [], |r| r.get(0))
         .optional()
         .map_err(|e| StoreError::from_sqlite(path, e))?
@@ -126,7 +125,11 @@ fn store_id(conn: &Connection, path: &Path) -> Result<String, StoreError> {
         })
 }
 
-fn insert_checkpoint(tx: &Connection, path: &Path, cp: &Checkpoint) -> Result<(), StoreError> {
+pub(super) fn insert_checkpoint(
+    tx: &Connection,
+    path: &Path,
+    cp: &Checkpoint,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO checkpoints (size, text) VALUES (?1, ?2)",
         params![cp.size as i64, cp.to_text()],
@@ -135,7 +138,10 @@ fn insert_checkpoint(tx: &Connection, path: &Path, cp: &Checkpoint) -> Result<()
     Ok(())
 }
 
-fn checkpoints(conn: &Connection, path: &Path) -> Result<Vec<(i64, String)>, StoreError> {
+pub(super) fn checkpoints(
+    conn: &Connection,
+    path: &Path,
+) -> Result<Vec<(i64, String)>, StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
     let mut stmt = conn
         .prepare("SELECT id, text FROM checkpoints ORDER BY id")
@@ -147,7 +153,10 @@ fn checkpoints(conn: &Connection, path: &Path) -> Result<Vec<(i64, String)>, Sto
 }
 
 /// The triggers the store has now: (name, SQL), SQL with whitespace collapsed.
-fn triggers(conn: &Connection, path: &Path) -> Result<Vec<(String, String)>, StoreError> {
+pub(super) fn triggers(
+    conn: &Connection,
+    path: &Path,
+) -> Result<Vec<(String, String)>, StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
     let mut stmt = conn
         .prepare("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
@@ -163,101 +172,11 @@ fn triggers(conn: &Connection, path: &Path) -> Result<Vec<(String, String)>, Sto
     rows.collect::<Result<_, _>>().map_err(err)
 }
 
-fn has_table(conn: &Connection, name: &str) -> bool {
+pub(super) fn has_table(conn: &Connection, name: &str) -> bool {
     conn.query_row(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
         [name],
         |_| Ok(()),
     )
     .is_ok()
-}
-
-impl TreeStore for SqliteStore {
-    fn tree_head(&mut self) -> Result<(u64, Hash), StoreError> {
-        let (edge, _) = load_frontier(self.conn(), self.path())?;
-        Ok((edge.size(), edge.root()))
-    }
-
-    fn log_tree(&self) -> Result<LogTree, StoreError> {
-        let path = self.path();
-        let tx = self
-            .conn()
-            .unchecked_transaction()
-            .map_err(|e| StoreError::from_sqlite(path, e))?;
-        log_tree(&tx, path)
-    }
-
-    fn store_id(&self) -> Result<String, StoreError> {
-        store_id(self.conn(), self.path())
-    }
-
-    fn stored_checkpoints(&self) -> Result<Vec<(i64, String)>, StoreError> {
-        checkpoints(self.conn(), self.path())
-    }
-
-    fn keep_checkpoint(&mut self, cp: &Checkpoint) -> Result<(), StoreError> {
-        self.write(|tx, path| insert_checkpoint(tx, path, cp))
-    }
-
-    fn write_checkpoint(
-        &mut self,
-        sign: &mut dyn FnMut(&Signing) -> Option<Checkpoint>,
-    ) -> Result<Option<Checkpoint>, StoreError> {
-        self.write(|tx, path| {
-            let (edge, _) = load_frontier(tx, path)?;
-            let signing = Signing {
-                store: store_id(tx, path)?,
-                size: edge.size(),
-                root: edge.root(),
-                newest: newest(&checkpoints(tx, path)?),
-            };
-            let cp = sign(&signing);
-            if let Some(cp) = &cp {
-                insert_checkpoint(tx, path, cp)?;
-            }
-            Ok(cp)
-        })
-    }
-
-    fn audit_tree(&mut self) -> Result<TreeAudit, StoreError> {
-        let path = self.path();
-        let err = |e| StoreError::from_sqlite(path, e);
-        let tx = self.conn().unchecked_transaction().map_err(err)?;
-        let log = log_tree(&tx, path)?;
-        let missing: Vec<&str> = ["merkle_frontier", "checkpoints", "store_identity"]
-            .into_iter()
-            .filter(|t| !has_table(&tx, t))
-            .collect();
-        if !missing.is_empty() {
-            return Ok(TreeAudit {
-                log,
-                stored: Err(format!("table(s) {} missing", missing.join(", "))),
-                pending: 0,
-                store_id: Err("the store's identity is missing".into()),
-                checkpoints: Vec::new(),
-                triggers: triggers(&tx, path)?,
-            });
-        }
-        let stored = match load_frontier(&tx, path) {
-            Ok((edge, last_seq)) => Ok(StoredTree {
-                size: edge.size(),
-                root: edge.root(),
-                last_seq,
-            }),
-            Err(StoreError::Tree { why, .. }) => Err(why),
-            Err(e) => return Err(e),
-        };
-        Ok(TreeAudit {
-            log,
-            stored,
-            pending: 0,
-            store_id: store_id(&tx, path).map_err(|e| e.to_string()),
-            checkpoints: checkpoints(&tx, path)?,
-            triggers: triggers(&tx, path)?,
-        })
-    }
-
-    fn expected_triggers(&self) -> Vec<(String, String)> {
-        schema::expected_triggers()
-    }
 }
