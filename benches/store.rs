@@ -58,8 +58,7 @@ fn store_without_tree(path: &std::path::Path) -> SqliteStore {
     drop(SqliteStore::open(path).unwrap());
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
-        "CREATE TRIGGER bench_no_leaves BEFORE INSERT ON merkle_leaves BEGIN SELECT RAISE(IGNORE); END;
-         CREATE TRIGGER bench_no_nodes BEFORE INSERT ON merkle_nodes BEGIN SELECT RAISE(IGNORE); END;",
+        "CREATE TRIGGER bench_no_tree BEFORE UPDATE ON merkle_frontier BEGIN SELECT RAISE(IGNORE); END;",
     )
     .unwrap();
     drop(conn);

@@ -215,13 +215,13 @@ fn unusable_stores_get_one_clear_message() {
     rusqlite::Connection::open(&newer)
         .unwrap()
         .execute(
-            "INSERT INTO schema_migrations VALUES (7, 'future', '2031-01-01')",
+            "INSERT INTO schema_migrations VALUES (8, 'future', '2031-01-01')",
             [],
         )
         .unwrap();
     let (_, err) = fails(&newer, &["import", EXAMPLES[0]]);
     assert!(
-        err.contains("has schema version 7; this slawatch understands up to version 4"),
+        err.contains("has schema version 8; this slawatch understands up to version 6"),
         "{err}"
     );
 
@@ -274,8 +274,8 @@ fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
     // What slawatch wrote before schema 3: no resolution column, facts as JSON.
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
-        "DROP TABLE merkle_leaves; DROP TABLE merkle_nodes; DROP TABLE checkpoints;
-         DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version = 4;
+        "DROP TABLE merkle_frontier; DROP TABLE checkpoints; DROP TABLE tokens;
+         DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version >= 4;
          DROP INDEX tickets_resolved; ALTER TABLE tickets DROP COLUMN resolved_at;
          DELETE FROM schema_migrations WHERE version = 3;
          UPDATE tickets SET facts = '{\"ticket\":\"old\"}' WHERE facts IS NOT NULL;",
@@ -290,7 +290,7 @@ fn a_store_an_older_slawatch_wrote_is_upgraded_or_refused_with_what_to_do() {
         assert!(!out.status.success());
         assert!(
             err.contains(
-                "has schema version 2 and needs upgrading to version 4, which needs write access"
+                "has schema version 2 and needs upgrading to version 6, which needs write access"
             ),
             "{err}"
         );

@@ -94,7 +94,7 @@ impl Setup {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert!(triggers.len() >= 10, "{triggers:?}");
+        assert!(triggers.len() >= 8, "{triggers:?}");
         for (name, _) in &triggers {
             conn.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
         }
@@ -118,8 +118,8 @@ impl Setup {
             .query_row("SELECT id FROM store_identity", [], |r| r.get(0))
             .unwrap();
         conn.execute_batch(
-            "DROP TABLE merkle_leaves; DROP TABLE merkle_nodes; DROP TABLE checkpoints;
-             DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version = 4;",
+            "DROP TABLE merkle_frontier; DROP TABLE checkpoints;
+             DROP TABLE store_identity; DELETE FROM schema_migrations WHERE version >= 4;",
         )
         .unwrap();
         drop(conn);

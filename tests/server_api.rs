@@ -421,3 +421,23 @@ fn a_client_that_never_reads_its_long_poll_does_not_hold_the_server() {
         "the closing long-poll still carries what arrived"
     );
 }
+
+#[test]
+fn refusals_leave_the_pooled_connection_usable_for_the_next_request() {
+    let s = setup();
+    let srv = s.serve();
+    let url = format!("{}/v1/events", srv.url);
+    for i in 0..25 {
+        let body = detected(&format!("k{i}"), &format!("K-{i}"), "alice").to_string();
+        // Every refusal comes before the old server read the body; each request here
+        // reuses the one pooled connection, so a connection closed early fails it.
+        assert_eq!(srv.post(&s.viewer, "/v1/events", &body).0, 403);
+        assert_eq!(
+            server_support::answer(srv.agent.post(&url).send_string(&body)).0,
+            401
+        );
+        assert_eq!(srv.post("slw_not-a-token", "/v1/events", &body).0, 401);
+        assert_eq!(srv.post(&s.agent, "/v1/events", "{\"id\": 1}").0, 422);
+        assert_eq!(srv.post(&s.agent, "/v1/events", &body).0, 201);
+    }
+}

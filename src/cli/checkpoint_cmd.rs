@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::signing_key;
 use crate::store::checkpoint::Checkpoint;
-use crate::store::SqliteStore;
+use crate::store::{open_team, StoreTarget};
 
 #[derive(Args, Debug)]
 pub struct CheckpointArgs {
@@ -22,18 +22,22 @@ pub struct CheckpointArgs {
     pub key: Option<PathBuf>,
 }
 
-/// Signs and keeps a checkpoint of the store at `db` as of now.
-pub fn sign_now(db: &Path, key: Option<&Path>) -> anyhow::Result<Checkpoint> {
-    if !db.exists() {
-        bail!("no store at {}: nothing to checkpoint", db.display());
+/// Signs and keeps a checkpoint of the store as of now.
+pub fn sign_now(db: &StoreTarget, key: Option<&Path>) -> anyhow::Result<Checkpoint> {
+    if let StoreTarget::Sqlite(path) = db {
+        if !path.exists() {
+            bail!("no store at {}: nothing to checkpoint", path.display());
+        }
     }
     let key = signing_key::load_or_create(&signing_key::key_path(key)?)?;
-    let mut store = SqliteStore::open(db)?;
+    let mut store = open_team(db)?;
     let now = chrono::Utc::now();
-    Ok(store.write_checkpoint(|id, size, root| Checkpoint::sign(id, size, root, now, &key))?)
+    let cp = store
+        .write_checkpoint(&mut |s| Some(Checkpoint::sign(&s.store, s.size, s.root, now, &key)))?;
+    Ok(cp.expect("always signed"))
 }
 
-pub fn run(args: CheckpointArgs, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: CheckpointArgs, db: &StoreTarget) -> anyhow::Result<()> {
     // Open the output first: a checkpoint nobody can keep is not worth signing.
     let mut out = match &args.out {
         Some(p) => Some(

@@ -29,6 +29,20 @@ impl ConfigArgs {
         )
         .map_err(|e| anyhow!("{e}"))
     }
+
+    /// With `--server` the server computes with the files it was started with.
+    pub fn refuse_with_server(&self) -> anyhow::Result<()> {
+        for (flag, given) in [
+            ("--calendars", &self.calendars),
+            ("--policies", &self.policies),
+            ("--contracts", &self.contracts),
+        ] {
+            if given.is_some() {
+                anyhow::bail!("{flag} applies to a store (--db); with --server the server computes with the files `slawatch serve` was started with");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `--now` or the current instant, to the second.

@@ -14,6 +14,7 @@ mod notify_test_cmd;
 mod penalties_cmd;
 mod report_cmd;
 mod serve_cmd;
+mod served;
 pub mod server_args;
 mod signing_key;
 mod sla_cmd;
@@ -50,9 +51,10 @@ pub struct Cli {
         conflicts_with = "db"
     )]
     pub database_url: Option<String>,
-    /// The console or `watch` on a team server (`slawatch serve`) instead of a store:
-    /// http://HOST:PORT or https://HOST. The token comes from SLAWATCH_TOKEN or
-    /// `token_file` in config.toml.
+    /// A team server (`slawatch serve`) instead of a store, for the console, `watch`,
+    /// import, export, report, penalties and evidence: http://HOST:PORT or https://HOST.
+    /// The token comes from SLAWATCH_TOKEN (the console also reads `token_file` in
+    /// config.toml).
     #[arg(
         long,
         global = true,
@@ -61,6 +63,12 @@ pub struct Cli {
         conflicts_with_all = ["db", "database_url", "demo"]
     )]
     pub server: Option<String>,
+    /// Read the --server token from this file instead of SLAWATCH_TOKEN.
+    #[arg(long, global = true, value_name = "FILE", requires = "server")]
+    pub token_file: Option<PathBuf>,
+    /// Trust this PEM certificate for an https --server (a self-signed one's).
+    #[arg(long, global = true, env = "SLAWATCH_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Open the console on a fresh demo data set (at --db if given, which must be new
     /// or empty; else demo.db in the data directory, replaced on every run).
     #[arg(long)]
@@ -138,6 +146,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.database_url.is_some() && matches!(cli.command, None | Some(Command::Watch(_))) {
         anyhow::bail!("the console and `watch` work on a store file (--db); on a team's PostgreSQL store, run `slawatch serve` and connect through it");
     }
+    if cli.server.is_some() && cli.command.is_none() {
+        return console::run_on_server(&cli, started);
+    }
+    if let Some(server) = cli.server.clone() {
+        return run_remote(cli, server);
+    }
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
         Some(Command::Sla(cmd)) => sla_cmd::run(cmd),
@@ -145,7 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => import_cmd::run(args, &db?),
         Some(Command::Export(args)) => export_cmd::run(args, &db?),
         Some(Command::Verify(args)) => verify_cmd::run(args, explicit_db, db),
-        Some(Command::Checkpoint(args)) => checkpoint_cmd::run(args, &file?),
+        Some(Command::Checkpoint(args)) => checkpoint_cmd::run(args, &db?),
         Some(Command::Evidence(args)) => evidence_cmd::run(args, &db?),
         Some(Command::Penalties(args)) => penalties_cmd::run(*args, &db?),
         Some(Command::Report(args)) => report_cmd::run(args, &db?),
@@ -154,8 +168,34 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Migrate(args)) => migrate_cmd::run(args),
         Some(Command::Watch(args)) => watch_cmd::run(args, &file?),
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
-        None if cli.server.is_some() => console::run_on_server(&cli, started),
         None => console::run(&cli, started),
+    }
+}
+
+/// A command with `--server`: the five that read or feed the log through the API.
+fn run_remote(cli: Cli, server: String) -> anyhow::Result<()> {
+    let Cli {
+        command,
+        token_file,
+        ca_cert,
+        ..
+    } = cli;
+    let client = || {
+        let token = crate::remote::token(token_file.as_deref())?;
+        crate::remote::Client::new(&server, token, ca_cert.as_deref())
+    };
+    match command {
+        Some(Command::Import(args)) => import_cmd::run_remote(args, &client()?),
+        Some(Command::Export(args)) => export_cmd::run_remote(args, &client()?),
+        Some(Command::Evidence(args)) => evidence_cmd::run_remote(args, &client()?),
+        Some(Command::Penalties(args)) => penalties_cmd::run_remote(*args, &client()?),
+        Some(Command::Report(args)) => report_cmd::run_remote(args, &client()?),
+        Some(Command::Calendar(_)) | Some(Command::Sla(_)) | Some(Command::NotifyTest(_)) => {
+            anyhow::bail!("--server: this command uses no store")
+        }
+        _ => anyhow::bail!(
+            "--server works with import, export, report, penalties and evidence; verify, migrate and token work on the database directly (--db or --database-url), and `watch` on a store file"
+        ),
     }
 }
 

@@ -8,12 +8,15 @@ use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
 
 use super::config_args::{now_arg, ConfigArgs};
+use crate::config::Compiled;
 use crate::model::{Event, EventKind};
+use crate::remote::Client;
 use crate::report::text::terminal;
 use crate::sla::penalty::money::{format_money, parse_decimal, saturating_sum};
 use crate::sla::penalty::record::{adjustment_event, penalty_event};
 use crate::sla::penalty::{evaluate_contract, fmt_instant, Book, Env, Month};
-use crate::store::{Expect, StoreTarget};
+use crate::store::{Expect, Store, StoreTarget};
+use serde::{Deserialize, Serialize};
 
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -81,23 +84,146 @@ pub fn run(args: PenaltiesArgs, db: &StoreTarget) -> anyhow::Result<()> {
             &config,
         );
     }
-    let month: Month = args
-        .month
-        .as_deref()
-        .ok_or_else(|| anyhow!("--month YYYY-MM is required (or use `penalties adjust`)"))?
-        .parse()
-        .map_err(|e| anyhow!("--month: {e}"))?;
+    let month = month_arg(args.month.as_deref())?;
     let now = now_arg(args.now.as_deref())?;
     let bundle = args.config.bundle()?;
     let compiled = bundle.compile().map_err(|e| anyhow!("{e}"))?;
-    let env = Env {
-        policies: &compiled.policies,
-        calendars: &compiled.calendars,
-    };
     let mut store = if args.record {
         db.open()?
     } else {
         db.open_read_only()?
+    };
+    let record = args.record.then_some(args.actor.as_str());
+    let st = statement(
+        &compiled,
+        &bundle.contracts.path,
+        &*store,
+        month,
+        args.customer.as_deref(),
+        record,
+        now,
+    )?;
+    for l in &st.lines {
+        println!("{l}");
+    }
+    if !st.to_record.is_empty() {
+        let n = store.append_all(&st.to_record)?;
+        println!("recorded {n} penalty event(s)");
+    } else if args.record {
+        println!("recorded nothing new");
+    }
+    st.differences()
+}
+
+/// `penalties --server`: the server computes, with `--record` the events it proposes
+/// (signed by the token's name) are posted back to it.
+pub fn run_remote(args: PenaltiesArgs, server: &Client) -> anyhow::Result<()> {
+    if args.cmd.is_some() {
+        bail!("`penalties adjust` works on a store (--db or --database-url), not through --server");
+    }
+    args.config.refuse_with_server()?;
+    let month = args
+        .month
+        .as_deref()
+        .ok_or_else(|| anyhow!("--month YYYY-MM is required (or use `penalties adjust`)"))?;
+    let mut query = vec![("month", month)];
+    if let Some(c) = &args.customer {
+        query.push(("customer", c));
+    }
+    if let Some(n) = &args.now {
+        query.push(("now", n));
+    }
+    if args.record {
+        query.push(("record", "true"));
+    }
+    let answer = server.get_json("/v1/penalties", &query)?;
+    let st: Statement = serde_json::from_value(answer).map_err(|e| {
+        anyhow!(
+            "server {}: an unexpected penalty statement: {e}",
+            server.server()
+        )
+    })?;
+    for l in &st.lines {
+        println!("{}", terminal(l));
+    }
+    if !st.to_record.is_empty() {
+        let mut body = Vec::new();
+        crate::formats::write_jsonl(&st.to_record, &mut body)?;
+        match server.post("/v1/events", "application/x-ndjson", body)? {
+            Ok(stored) => println!(
+                "recorded {} penalty event(s)",
+                stored["stored"].as_u64().unwrap_or(0)
+            ),
+            Err(refusal) => return Err(server.refused(&refusal)),
+        }
+    } else if args.record {
+        println!("recorded nothing new");
+    }
+    st.differences()
+}
+
+fn month_arg(month: Option<&str>) -> anyhow::Result<Month> {
+    month
+        .ok_or_else(|| anyhow!("--month YYYY-MM is required (or use `penalties adjust`)"))?
+        .parse()
+        .map_err(|e| anyhow!("--month: {e}"))
+}
+
+/// A month's penalty statement: the lines to print, the penalty events `--record` would
+/// append, and the recorded penalties that differ from the recomputation.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Statement {
+    pub lines: Vec<String>,
+    pub to_record: Vec<Event>,
+    pub differs: Vec<String>,
+}
+
+impl Statement {
+    /// The run's verdict: an error when a recorded penalty differs.
+    pub fn differences(&self) -> anyhow::Result<()> {
+        let differs = &self.differs;
+        if !differs.is_empty() {
+            bail!(
+                "{} recorded penalt{} from the recomputation: {}",
+                differs.len(),
+                if differs.len() == 1 {
+                    "y differs"
+                } else {
+                    "ies differ"
+                },
+                terminal(&differs.join(", "))
+            );
+        }
+        Ok(())
+    }
+}
+
+/// There is no contract to compute (the server's 404).
+#[derive(Debug)]
+pub struct NoContract(pub String);
+
+impl std::fmt::Display for NoContract {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoContract {}
+
+/// The month's penalties per contract over every event of `store`; with `record`
+/// (the actor), the penalty events to append.
+pub fn statement(
+    compiled: &Compiled,
+    contracts_path: &impl std::fmt::Display,
+    store: &(impl Store + ?Sized),
+    month: Month,
+    customer: Option<&str>,
+    record: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Statement> {
+    let env = Env {
+        policies: &compiled.policies,
+        calendars: &compiled.calendars,
     };
     let mut events = Vec::new();
     store.for_each_event(None, &mut |s| {
@@ -114,24 +240,26 @@ pub fn run(args: PenaltiesArgs, db: &StoreTarget) -> anyhow::Result<()> {
         .contracts
         .0
         .iter()
-        .filter(|c| args.customer.as_deref().is_none_or(|x| x == c.customer))
+        .filter(|c| customer.is_none_or(|x| x == c.customer))
         .collect();
     if contracts.is_empty() {
-        bail!(
-            "no contract{} in {}",
-            args.customer.as_deref().map_or(String::new(), |c| format!(
+        return Err(NoContract(format!(
+            "no contract{} in {contracts_path}",
+            customer.map_or(String::new(), |c| format!(
                 " for customer {:?}",
                 terminal(c)
             )),
-            bundle.contracts.path
-        );
+        ))
+        .into());
     }
+    let mut st = Statement::default();
     let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
-    let mut to_record = Vec::new();
-    let mut differs = Vec::new();
+    let lines = &mut st.lines;
+    let to_record = &mut st.to_record;
+    let differs = &mut st.differs;
     for c in contracts {
         let cm = evaluate_contract(env, c, &book, month);
-        println!(
+        lines.push(format!(
             "{} ({}) {month}: monthly fee {}, billed in {} ({} to {})",
             terminal(&c.id),
             terminal(&c.customer),
@@ -139,14 +267,14 @@ pub fn run(args: PenaltiesArgs, db: &StoreTarget) -> anyhow::Result<()> {
             c.timezone.name(),
             fmt_instant(cm.start, c.timezone),
             fmt_instant(cm.end, c.timezone)
-        );
+        ));
         for t in &cm.terms {
             let verdict = match (&t.band_label, t.breached) {
                 (Some(b), true) => format!("breached, {}", terminal(b)),
                 (None, true) => "breached".to_owned(),
                 _ => "met".to_owned(),
             };
-            println!(
+            lines.push(format!(
                 "  {:<16} {} {} {}: actual {} — {verdict}: {}{}",
                 terminal(&t.term),
                 t.kpi,
@@ -155,32 +283,35 @@ pub fn run(args: PenaltiesArgs, db: &StoreTarget) -> anyhow::Result<()> {
                 terminal(&t.actual),
                 format_money(t.amount, &t.currency),
                 if t.is_final() { "" } else { " (not final)" }
-            );
+            ));
             if t.breached && !t.tickets.is_empty() {
-                println!("      tickets: {}", terminal(&t.tickets.join(", ")));
+                lines.push(format!(
+                    "      tickets: {}",
+                    terminal(&t.tickets.join(", "))
+                ));
             }
             let total = totals.entry(t.currency.clone()).or_default();
             *total = saturating_sum([*total, t.amount]);
-            if !args.record || !t.breached {
+            let Some(actor) = record.filter(|_| t.breached) else {
                 continue;
-            }
-            match penalty_event(c, t, now, &args.actor) {
-                Err(why) => println!("      not recorded: {}", terminal(&why)),
+            };
+            match penalty_event(c, t, now, actor) {
+                Err(why) => lines.push(format!("      not recorded: {}", terminal(&why))),
                 Ok(e) => match existing.get(e.id.as_str()) {
                     Some(old) if same_penalty(old, &e) => {
-                        println!("      already recorded as {}", e.id)
+                        lines.push(format!("      already recorded as {}", e.id))
                     }
                     Some(old) => {
-                        println!(
+                        lines.push(format!(
                             "      DIFFERS from the recorded {} ({} → {}): record an adjustment with the reason",
                             e.id,
                             old.text("amount").unwrap_or("?"),
                             e.text("amount").unwrap_or("?")
-                        );
+                        ));
                         differs.push(e.id.clone());
                     }
                     None => {
-                        println!("      recording {}", e.id);
+                        lines.push(format!("      recording {}", e.id));
                         to_record.push(e);
                     }
                 },
@@ -207,7 +338,7 @@ pub fn run(args: PenaltiesArgs, db: &StoreTarget) -> anyhow::Result<()> {
             if !mark.is_empty() && !differs.contains(&p.event.id) {
                 differs.push(p.event.id.clone());
             }
-            println!(
+            lines.push(format!(
                 "  recorded {}: {}{}{mark}",
                 terminal(&p.event.id),
                 format_money(p.amount, &terminal(&p.currency)),
@@ -219,34 +350,16 @@ pub fn run(args: PenaltiesArgs, db: &StoreTarget) -> anyhow::Result<()> {
                     ),
                     None => String::new(),
                 }
-            );
+            ));
         }
         for (_, why) in book.problems.iter().filter(|(id, _)| *id == c.ledger()) {
-            println!("  not counted: {}", terminal(why));
+            lines.push(format!("  not counted: {}", terminal(why)));
         }
     }
     for (cur, total) in &totals {
-        println!("total {month}: {}", format_money(*total, cur));
+        lines.push(format!("total {month}: {}", format_money(*total, cur)));
     }
-    if !to_record.is_empty() {
-        let n = store.append_all(&to_record)?;
-        println!("recorded {n} penalty event(s)");
-    } else if args.record {
-        println!("recorded nothing new");
-    }
-    if !differs.is_empty() {
-        bail!(
-            "{} recorded penalt{} from the recomputation: {}",
-            differs.len(),
-            if differs.len() == 1 {
-                "y differs"
-            } else {
-                "ies differ"
-            },
-            terminal(&differs.join(", "))
-        );
-    }
-    Ok(())
+    Ok(st)
 }
 
 /// The same penalty, whenever it was recorded and however its calculation was worded:

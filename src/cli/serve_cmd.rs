@@ -1,12 +1,15 @@
 //! `slawatch serve`: the HTTP API for a team (see `crate::server`).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::anyhow;
 use clap::Args;
 
-use crate::server::{Config, Limits};
+use super::config_args::ConfigArgs;
+use super::served::Served;
+use crate::server::{Config, Limits, Tls};
 use crate::store::StoreTarget;
 
 #[derive(Args, Debug)]
@@ -26,6 +29,44 @@ pub struct ServeArgs {
     /// Store connections; each answers one request at a time.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub connections: usize,
+    /// Sign a checkpoint of the Merkle tree this often (such as 1h or 30m) with the
+    /// server's key, when the tree grew; off unless given. Several servers on one store
+    /// share the schedule.
+    #[arg(long, value_name = "DURATION")]
+    pub checkpoint_every: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// The key that signs the scheduled checkpoints and evidence packages' checkpoints
+    /// (default: checkpoint.key in the config directory, created on first use, readable
+    /// by its owner only).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// What /v1/report, /v1/penalties and /v1/evidence compute with.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Starts `--checkpoint-every`'s schedule, if asked for.
+fn start_checkpoints(args: &ServeArgs, db: &StoreTarget) -> anyhow::Result<()> {
+    let Some(every) = &args.checkpoint_every else {
+        return Ok(());
+    };
+    let micros = crate::config::duration::parse_duration(every)
+        .map_err(|e| anyhow!("--checkpoint-every {every:?}: {e}"))?;
+    if micros <= 0 {
+        return Err(anyhow!(
+            "--checkpoint-every {every:?}: must be longer than zero"
+        ));
+    }
+    let key =
+        super::signing_key::load_or_create(&super::signing_key::key_path(args.key.as_deref())?)?;
+    let every = Duration::from_micros(micros.unsigned_abs());
+    crate::server::checkpoints::start(db.clone(), every, key)
+        .map_err(|e| anyhow!("cannot start the checkpoint schedule: {e}"))
 }
 
 pub fn run(args: ServeArgs, db: &StoreTarget) -> anyhow::Result<()> {
@@ -38,11 +79,19 @@ pub fn run(args: ServeArgs, db: &StoreTarget) -> anyhow::Result<()> {
     if args.rate_limit == 0 {
         return Err(anyhow!("--rate-limit: must be at least 1"));
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls::load(cert, key)?),
+        _ => None,
+    };
+    let reports = Served::load(&args.config, db, args.key.clone())?;
     crate::server::init_logging();
+    start_checkpoints(&args, db)?;
     crate::server::run(Config {
         listen,
         target: db.clone(),
         connections: args.connections.clamp(1, 64),
+        tls,
+        reports: std::sync::Arc::new(reports),
         limits: Limits {
             max_body: args.max_body,
             clock_skew: chrono::TimeDelta::seconds(i64::from(args.clock_skew)),

@@ -89,6 +89,11 @@ pub fn read_bytes_located(
 /// Reads one file record by record, passing every valid event to `on_event` (each id
 /// once) and noting every problem in `scan`.
 pub fn scan_file(path: &Path, scan: &mut Scan, on_event: &mut dyn FnMut(Event)) {
+    scan_file_located(path, scan, &mut |e, _| on_event(e));
+}
+
+/// [`scan_file`], with the 1-based line each event starts on.
+pub fn scan_file_located(path: &Path, scan: &mut Scan, on_event: &mut dyn FnMut(Event, usize)) {
     let Some(format) = Format::from_path(path) else {
         return scan.push(FormatError::file(
             path,
@@ -102,7 +107,7 @@ pub fn scan_file(path: &Path, scan: &mut Scan, on_event: &mut dyn FnMut(Event)) 
         let file = open_regular(path)?;
         Ok(Box::new(std::io::BufReader::with_capacity(64 * 1024, file)))
     };
-    scan_source(path, format, &mut open, scan, &mut |e, _| on_event(e));
+    scan_source(path, format, &mut open, scan, on_event);
 }
 
 /// The file, if it is one: a FIFO or a device would never end or never be a file of

@@ -399,8 +399,22 @@ pub fn check_against(r: &mut PackageReport, outside: &Outside, store: Option<&Pa
                 ));
                 return;
             };
-            let proof = crate::store::SqliteStore::open_read_only(db)
-                .and_then(|s| s.consistency_proof(p.size, o.size));
+            let target = crate::store::StoreTarget::Sqlite(db.to_path_buf());
+            let proof = crate::store::open_team_read_only(&target)
+                .and_then(|s| s.log_tree())
+                .and_then(|log| {
+                    log.consistency_proof(p.size, o.size).ok_or_else(|| {
+                        crate::store::StoreError::Tree {
+                            path: db.to_path_buf(),
+                            why: format!(
+                                "no consistency proof from {} to {} events in a log of {}",
+                                p.size,
+                                o.size,
+                                log.size()
+                            ),
+                        }
+                    })
+                });
             match proof {
                 Ok(proof) => (
                     merkle::verify_consistency(p.size, o.size, &p.root, &o.root, &proof),

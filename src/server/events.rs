@@ -76,6 +76,7 @@ async fn post_inner(
     headers: &HeaderMap,
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
+    let bytes = super::body::read(state, body).await?;
     let caller = auth::caller(state, headers).await?;
     if caller.role == crate::store::tokens::Role::Viewer {
         return Err(ApiError::forbidden(format!(
@@ -83,17 +84,6 @@ async fn post_inner(
             caller.name
         )));
     }
-    let bytes = axum::body::to_bytes(body, state.limits.max_body)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "the body is over {} bytes: send fewer events per request",
-                    state.limits.max_body
-                ),
-            )
-        })?;
     let json_lines = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

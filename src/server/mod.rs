@@ -3,12 +3,16 @@
 //! is described in `assets/openapi.yaml`.
 
 mod auth;
+mod body;
+pub mod checkpoints;
 mod error;
 mod events;
 mod heads;
 mod metrics;
 mod pool;
 mod read;
+pub mod reports;
+mod tls;
 mod whoami;
 mod wire;
 
@@ -26,15 +30,20 @@ use tokio::sync::watch;
 use crate::store::StoreTarget;
 
 pub use metrics::Metrics;
+pub use tls::Tls;
 
 /// What `serve` is told on its command line.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub target: StoreTarget,
     pub limits: Limits,
     /// Store connections (each runs one request's queries at a time).
     pub connections: usize,
+    /// HTTPS instead of plain HTTP.
+    pub tls: Option<Tls>,
+    /// What `/v1/report`, `/v1/penalties` and `/v1/evidence` compute with.
+    pub reports: Arc<dyn reports::Reports>,
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +76,7 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     limiter: Arc<auth::Limiter>,
     limits: Arc<Limits>,
+    reports: Arc<dyn reports::Reports>,
     shutdown: Shutdown,
 }
 
@@ -94,6 +104,9 @@ fn router(state: AppState) -> Router {
         .route("/v1/tickets/{id}", get(read::one_ticket))
         .route("/v1/feed", get(read::feed))
         .route("/v1/nudges/claim", post(read::claim))
+        .route("/v1/report", get(reports::report))
+        .route("/v1/penalties", get(reports::penalties))
+        .route("/v1/evidence/{ticket}", get(reports::evidence))
         .route("/v1/whoami", get(whoami::whoami))
         .route("/v1/nudges/sent", get(whoami::sent))
         .route("/v1/snoozes", get(whoami::snoozes))
@@ -149,30 +162,56 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         metrics,
         limiter: Arc::new(auth::Limiter::new(config.limits.rate_per_second)),
         limits: Arc::new(config.limits.clone()),
+        reports: Arc::clone(&config.reports),
         shutdown: Shutdown(stopped),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("--listen {}: {e}", config.listen))?;
-    tracing::info!(listen = %listener.local_addr()?, store = %config.target, "serving");
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(listen = %listener.local_addr()?, scheme, store = %config.target, "serving");
     let app = router(state.clone());
-    // Answers are small and each one is awaited: send them at once, not after Nagle's wait.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let stopping = async move {
         signal().await;
         tracing::info!("shutting down: finishing in-flight requests, closing long-polls");
         let _ = stop.send(true);
-    });
-    tokio::select! {
-        r = server => r?,
-        () = async {
-            state.shutdown.cancelled().await;
-            tokio::time::sleep(config.limits.drain).await;
-        } => tracing::warn!("requests still open {:?} after shutdown began; closing them", config.limits.drain),
+    };
+    let drained = async {
+        state.shutdown.cancelled().await;
+        tokio::time::sleep(config.limits.drain).await;
+    };
+    let served = match config.tls {
+        Some(tls) => {
+            let server = axum::serve(tls.listen(listener)?, app).with_graceful_shutdown(stopping);
+            tokio::select! {
+                r = server => Some(r),
+                () = drained => None,
+            }
+        }
+        None => {
+            // Answers are small and each one is awaited: send them at once, not after Nagle's wait.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+                }
+            });
+            let server = axum::serve(listener, app).with_graceful_shutdown(stopping);
+            tokio::select! {
+                r = server => Some(r),
+                () = drained => None,
+            }
+        }
+    };
+    match served {
+        Some(r) => r?,
+        None => tracing::warn!(
+            "requests still open {:?} after shutdown began; closing them",
+            config.limits.drain
+        ),
     }
     tracing::info!("stopped");
     Ok(())

@@ -186,8 +186,9 @@ pub struct ClaimBody {
 pub async fn claim(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
+    let body = super::body::read(&state, body).await?;
     let caller = auth::reader(&state, &headers).await?;
     let body: ClaimBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(

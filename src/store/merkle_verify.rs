@@ -4,21 +4,31 @@
 
 use super::checkpoint::Checkpoint;
 use super::merkle::{self, Hash, MemoryTree};
+use super::merkle_log::LogTree;
 use super::Seq;
+
+/// The tree as the store keeps it: its right edge, and the row of its last leaf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredTree {
+    pub size: u64,
+    pub root: Hash,
+    /// 0 for an empty tree.
+    pub last_seq: Seq,
+}
 
 /// What a store knows about its tree, gathered in one read transaction.
 pub struct TreeAudit {
-    /// The tree over every event row's stored chain hash, in log order.
-    pub recomputed: MemoryTree,
-    /// Rows whose chain hash is not even 64 hex digits (they break the tree there).
-    pub unreadable: Vec<Seq>,
-    /// Differences between the stored tree and the recomputed one.
-    pub stored_differs: Vec<String>,
-    pub stored_size: u64,
+    /// The tree over every event row's stored chain hash, in append order.
+    pub log: LogTree,
+    /// The stored tree, or why it cannot be read.
+    pub stored: Result<StoredTree, String>,
+    /// Events at the end of `log` that the stored tree does not cover yet (PostgreSQL
+    /// adds events to its tree after they commit; SQLite at append, so always 0).
+    pub pending: u64,
     pub store_id: Result<String, String>,
     /// (row id, text) of every checkpoint the store keeps.
     pub checkpoints: Vec<(i64, String)>,
-    /// The triggers the store has: (name, SQL with whitespace collapsed).
+    /// The triggers the store has: (name, definition with whitespace collapsed).
     pub triggers: Vec<(String, String)>,
 }
 
@@ -53,36 +63,17 @@ pub fn check(
     outside: &[Outside],
     expected_triggers: &[(String, String)],
 ) -> IntegrityReport {
-    let tree = &audit.recomputed;
+    let tree = &audit.log.tree;
     let mut r = IntegrityReport {
         size: tree.size(),
         root: tree.root(),
         ..IntegrityReport::default()
     };
-    for seq in &audit.unreadable {
+    for seq in &audit.log.unreadable {
         r.problems
             .push(format!("row {seq}: its chain hash is not 64 hex digits"));
     }
-    for d in &audit.stored_differs {
-        r.problems.push(format!("stored Merkle tree: {d}"));
-    }
-    if audit.stored_size != tree.size() {
-        r.problems.push(format!(
-            "stored Merkle tree has {} leaves but the log has {} events",
-            audit.stored_size,
-            tree.size()
-        ));
-    }
-    if audit.unreadable.is_empty()
-        && audit.stored_differs.is_empty()
-        && audit.stored_size == tree.size()
-    {
-        r.proved.push(format!(
-            "the stored Merkle tree is the tree of the log's {} events (root {})",
-            tree.size(),
-            b64(&r.root)
-        ));
-    }
+    stored_tree(&mut r, audit);
     let store_id = match &audit.store_id {
         Ok(id) => Some(id.as_str()),
         Err(e) => {
@@ -125,6 +116,58 @@ pub fn check(
             .into(),
     );
     r
+}
+
+/// The stored edge against the tree the log gives.
+fn stored_tree(r: &mut IntegrityReport, audit: &TreeAudit) {
+    let log = &audit.log;
+    let st = match &audit.stored {
+        Err(why) => return r.problems.push(format!("stored Merkle tree: {why}")),
+        Ok(st) => st,
+    };
+    let covered = log.size().saturating_sub(audit.pending);
+    if st.size != covered {
+        r.problems.push(format!(
+            "stored Merkle tree has {} leaves but the log has {} events{}",
+            st.size,
+            covered,
+            if audit.pending > 0 {
+                format!(
+                    " it should cover ({} more are still to be added)",
+                    audit.pending
+                )
+            } else {
+                String::new()
+            }
+        ));
+    } else if log.tree.root_at(st.size) != Some(st.root) {
+        r.problems.push(format!(
+            "stored Merkle tree of {} leaves has root {}, but the log's first {} events give {}",
+            st.size,
+            b64(&st.root),
+            st.size,
+            b64(&log.tree.root_at(st.size).unwrap_or_default())
+        ));
+    } else if st.size > 0 && log.seqs[st.size as usize - 1] != st.last_seq {
+        r.problems.push(format!(
+            "stored Merkle tree's last leaf is row {}, but the log's event number {} is row {}",
+            st.last_seq,
+            st.size,
+            log.seqs[st.size as usize - 1]
+        ));
+    } else if log.unreadable.is_empty() {
+        r.proved.push(format!(
+            "the stored Merkle tree is the tree of the log's first {} events (root {})",
+            st.size,
+            b64(&st.root)
+        ));
+    }
+    if audit.pending > 0 {
+        r.caveats.push(format!(
+            "{} event(s) committed while a transaction begun before them was still in flight are not in the stored tree yet; they are checked against no stored root",
+            audit.pending
+        ));
+    }
 }
 
 /// Checks the log against one checkpoint: signature, store, and a consistency proof

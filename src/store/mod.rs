@@ -11,7 +11,8 @@
 pub mod checkpoint;
 mod error;
 pub mod merkle;
-mod merkle_audit;
+pub mod merkle_frontier;
+pub mod merkle_log;
 mod merkle_sqlite;
 pub mod merkle_verify;
 mod nudges;
@@ -23,6 +24,7 @@ mod sqlite;
 mod target;
 pub mod team;
 pub mod tokens;
+pub mod tree_store;
 mod verify;
 
 use std::path::PathBuf;
@@ -31,8 +33,9 @@ pub use error::StoreError;
 pub use nudges::{Claim, NudgeRecord};
 pub use projection::TicketRow;
 pub use sqlite::{Bulk, SqliteStore};
-pub use target::{open_team, StoreTarget};
+pub use target::{open_team, open_team_read_only, StoreTarget};
 pub use team::TeamStore;
+pub use tree_store::TreeStore;
 pub use verify::{Problem, VerifyReport};
 
 use crate::model::Event;

@@ -602,3 +602,4 @@ mod read_only;
 mod team;
 #[cfg(test)]
 mod tests;
+mod tree;

@@ -32,6 +32,15 @@ impl StoreTarget {
     }
 }
 
+/// Opens an existing store for reading, with everything a team store answers (the
+/// Merkle tree's reads among them).
+pub fn open_team_read_only(target: &StoreTarget) -> Result<Box<dyn TeamStore>, StoreError> {
+    Ok(match target {
+        StoreTarget::Sqlite(p) => Box::new(SqliteStore::open_read_only(p)?),
+        StoreTarget::Postgres(url) => Box::new(PgStore::connect(url)?),
+    })
+}
+
 /// Opens a store for `slawatch serve` or `slawatch token`.
 pub fn open_team(target: &StoreTarget) -> Result<Box<dyn TeamStore>, StoreError> {
     Ok(match target {

@@ -112,7 +112,7 @@ pub enum BatchOutcome {
 }
 
 /// The store `slawatch serve` runs on.
-pub trait TeamStore: Store {
+pub trait TeamStore: Store + super::TreeStore {
     /// Stores every event at its ticket's head in one transaction, or none of them.
     /// `expect` maps tickets to the head the caller last saw (`GENESIS_HASH` for a new
     /// ticket); it is checked before the batch's first event on that ticket.

@@ -12,6 +12,9 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_slawatch");
 pub struct Serve {
     pub child: Child,
     pub url: String,
+    /// One pooled keep-alive client, as consoles use: every request reuses its
+    /// connection, so a connection the server closes early fails a test.
+    pub agent: ureq::Agent,
 }
 
 impl Serve {
@@ -34,6 +37,9 @@ impl Serve {
         let s = Serve {
             child,
             url: format!("http://127.0.0.1:{port}"),
+            agent: ureq::AgentBuilder::new()
+                .max_idle_connections_per_host(1)
+                .build(),
         };
         let started = Instant::now();
         while ureq::get(&format!("{}/healthz", s.url)).call().is_err() {
@@ -48,7 +54,7 @@ impl Serve {
 
     pub fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
         answer(
-            fresh()
+            self.agent
                 .get(&format!("{}{path}", self.url))
                 .set("Authorization", &format!("Bearer {token}"))
                 .call(),
@@ -57,7 +63,7 @@ impl Serve {
 
     pub fn post(&self, token: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
         answer(
-            fresh()
+            self.agent
                 .post(&format!("{}{path}", self.url))
                 .set("Authorization", &format!("Bearer {token}"))
                 .set("Content-Type", "application/json")
@@ -78,13 +84,6 @@ impl Drop for Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A client that opens a new connection per request: a pooled keep-alive connection
-/// the server has since closed fails a POST with a broken pipe (ureq retries only
-/// idempotent requests), which says nothing about the API under test.
-fn fresh() -> ureq::Agent {
-    ureq::AgentBuilder::new().max_idle_connections(0).build()
 }
 
 pub fn answer(r: Result<ureq::Response, ureq::Error>) -> (u16, serde_json::Value) {

@@ -85,7 +85,7 @@ impl PgStore {
                 &format!(
                     "SELECT {EVENT_COLUMNS}, tx::text FROM events
                      WHERE (tx, seq) > ($1::text::xid8, $2) AND tx < $3::text::xid8
-                     ORDER BY tx, seq LIMIT $4"
+                     ORDER BY events.tx, events.seq LIMIT $4"
                 ),
                 &[&tx, &after.seq, &h, &n],
             ),
@@ -94,7 +94,7 @@ impl PgStore {
                     "SELECT {EVENT_COLUMNS}, tx::text FROM events
                      WHERE (tx, seq) > ($1::text::xid8, $2) AND tx < $3::text::xid8
                        AND NOT pg_visible_in_snapshot(tx, $5::text::pg_snapshot)
-                     ORDER BY tx, seq LIMIT $4"
+                     ORDER BY events.tx, events.seq LIMIT $4"
                 ),
                 &[&tx, &after.seq, &h, &n, snap],
             ),
@@ -138,7 +138,7 @@ impl PgStore {
             .query(
                 "SELECT tx::text, seq FROM events
                  WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
-                 ORDER BY tx DESC, seq DESC LIMIT 1",
+                 ORDER BY events.tx DESC, events.seq DESC LIMIT 1",
                 &[],
             )
             .map_err(self.err())?;

@@ -9,6 +9,7 @@
 
 mod append;
 mod feed;
+mod merkle;
 mod nudges;
 mod schema;
 #[doc(hidden)]

@@ -13,10 +13,11 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "event log, ticket projection, nudge claims and tokens",
-    sql: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "event log, ticket projection, nudge claims and tokens",
+        sql: r#"
     CREATE TABLE events (
         seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         -- The inserting transaction: the change feed reads in (tx, seq) order and only
@@ -93,7 +94,53 @@ const MIGRATIONS: &[Migration] = &[Migration {
     );
     CREATE INDEX tokens_by_name ON tokens (name);
     "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "log-wide Merkle tree edge, signed checkpoints, the store's identity",
+        sql: r#"
+    -- The RFC 9162 tree over every event (store::merkle), in feed order (tx, seq): an
+    -- event joins it once every transaction begun before its own has ended, so the
+    -- order never changes (see merkle.rs). One row: the tree covers the events up to
+    -- (last_tx, last_seq); `peaks` are its perfect subtrees' roots, 32 bytes each.
+    CREATE TABLE merkle_frontier (
+        one      boolean PRIMARY KEY DEFAULT true CHECK (one),
+        size     bigint  NOT NULL,
+        last_tx  xid8    NOT NULL,
+        last_seq bigint  NOT NULL,
+        peaks    bytea   NOT NULL
+    );
+    INSERT INTO merkle_frontier (size, last_tx, last_seq, peaks) VALUES (0, '0', 0, '');
+    -- Every checkpoint this store signed, in its text form (store::checkpoint).
+    CREATE TABLE checkpoints (
+        id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        size bigint NOT NULL,
+        text text   NOT NULL
+    );
+    -- Names the log in its checkpoints, so one store's checkpoint is never taken for
+    -- another's.
+    CREATE TABLE store_identity (id text NOT NULL);
+    INSERT INTO store_identity (id) VALUES (replace(gen_random_uuid()::text, '-', ''));
+
+    CREATE FUNCTION slawatch_kept_forever() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+    END $$;
+    CREATE TRIGGER checkpoints_are_append_only BEFORE UPDATE OR DELETE ON checkpoints
+        FOR EACH ROW EXECUTE FUNCTION slawatch_kept_forever();
+    CREATE TRIGGER checkpoints_are_never_truncated BEFORE TRUNCATE ON checkpoints
+        FOR EACH STATEMENT EXECUTE FUNCTION slawatch_kept_forever();
+    CREATE TRIGGER store_identity_is_fixed BEFORE UPDATE OR DELETE ON store_identity
+        FOR EACH ROW EXECUTE FUNCTION slawatch_kept_forever();
+    CREATE TRIGGER store_identity_is_never_truncated BEFORE TRUNCATE ON store_identity
+        FOR EACH STATEMENT EXECUTE FUNCTION slawatch_kept_forever();
+    CREATE TRIGGER merkle_frontier_is_never_deleted BEFORE DELETE ON merkle_frontier
+        FOR EACH ROW EXECUTE FUNCTION slawatch_kept_forever();
+    CREATE TRIGGER merkle_frontier_is_never_truncated BEFORE TRUNCATE ON merkle_frontier
+        FOR EACH STATEMENT EXECUTE FUNCTION slawatch_kept_forever();
+    "#,
+    },
+];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 

@@ -13,18 +13,6 @@ use crate::store::team::{events_after, BatchOutcome, Feed, FeedCursor, Snapshot,
 use crate::store::tokens::{NewToken, TokenInfo};
 use crate::store::{rules, Expect, Store, StoreError, TeamStore};
 
-/// Tokens are team-mode data, not part of the event store's schema: the table is made
-/// when the first token is.
-const TOKENS_TABLE: &str = "CREATE TABLE IF NOT EXISTS tokens (
-        hash       TEXT    PRIMARY KEY,  -- sha256 of the secret; the secret is never stored
-        name       TEXT    NOT NULL,
-        role       TEXT    NOT NULL,
-        created_at INTEGER NOT NULL,     -- µs
-        expires_at INTEGER,
-        revoked_at INTEGER
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS tokens_by_name ON tokens (name);";
-
 const TOKEN_COLUMNS: &str = "name, role, created_at, expires_at, revoked_at";
 
 impl TeamStore for SqliteStore {
@@ -129,7 +117,6 @@ impl TeamStore for SqliteStore {
         let t = &token.info;
         self.write(|tx, path| {
             let err = |e| StoreError::from_sqlite(path, e);
-            tx.execute_batch(TOKENS_TABLE).map_err(err)?;
             let live: Option<String> = tx
                 .query_row(
                     "SELECT name FROM tokens WHERE name = ?1 AND revoked_at IS NULL
@@ -154,9 +141,6 @@ impl TeamStore for SqliteStore {
     }
 
     fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        if !self.has_tokens_table()? {
-            return Ok(Vec::new());
-        }
         let err = self.err();
         let mut stmt = self
             .conn
@@ -173,9 +157,6 @@ impl TeamStore for SqliteStore {
     }
 
     fn revoke_token(&mut self, name: &str, now: Micros) -> Result<bool, StoreError> {
-        if !self.has_tokens_table()? {
-            return Ok(false);
-        }
         self.write(|tx, path| {
             tx.execute(
                 "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
@@ -187,9 +168,6 @@ impl TeamStore for SqliteStore {
     }
 
     fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError> {
-        if !self.has_tokens_table()? {
-            return Ok(None);
-        }
         let err = self.err();
         let mut stmt = self
             .conn
@@ -206,17 +184,6 @@ impl TeamStore for SqliteStore {
 }
 
 impl SqliteStore {
-    fn has_tokens_table(&self) -> Result<bool, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tokens'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n > 0)
-            .map_err(self.err())
-    }
-
     fn decode_token(&self, row: &Row) -> Result<TokenInfo, StoreError> {
         let err = self.err();
         let role: String = row.get(1).map_err(&err)?;

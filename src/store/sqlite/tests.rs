@@ -3,6 +3,7 @@ use serde_json::json;
 
 use super::*;
 use crate::model::Payload;
+use crate::store::TreeStore;
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
@@ -498,9 +499,102 @@ fn a_snooze_turns_warnings_away_but_never_a_breach() {
 }
 
 /// Turns a store back into what slawatch wrote before schema version 4.
-const UNDO_VERSION_4: &str = "DROP TABLE merkle_leaves; DROP TABLE merkle_nodes;
-    DROP TABLE checkpoints; DROP TABLE store_identity;
-    DELETE FROM schema_migrations WHERE version = 4;";
+const UNDO_VERSION_4: &str = "DROP TABLE merkle_frontier;
+    DROP TABLE checkpoints; DROP TABLE store_identity; DROP TABLE tokens;
+    DELETE FROM schema_migrations WHERE version >= 4;";
+
+/// Turns a store back into what slawatch wrote at schema version 4: every leaf and
+/// node of the tree in tables of their own.
+const UNDO_VERSION_5: &str = "DROP TABLE merkle_frontier;
+    CREATE TABLE merkle_leaves (idx INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE);
+    CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL,
+        hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+    CREATE TRIGGER merkle_leaves_are_append_only_update BEFORE UPDATE ON merkle_leaves
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER merkle_leaves_are_append_only_delete BEFORE DELETE ON merkle_leaves
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER merkle_nodes_are_append_only_update BEFORE UPDATE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER merkle_nodes_are_append_only_delete BEFORE DELETE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    DROP TABLE tokens;
+    DELETE FROM schema_migrations WHERE version >= 5;";
+
+#[test]
+fn upgrading_a_version_4_store_keeps_its_tree_root_and_checkpoints() {
+    let (dir, mut s) = store();
+    let path = dir.path().join("nested/dir/s.db");
+    for (i, t) in ["T-1", "T-2", "T-1"].iter().enumerate() {
+        s.append(&detected(&format!("e{i}"), t), Expect::Any)
+            .unwrap();
+    }
+    let expected = s.tree_head().unwrap();
+    drop(s);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(UNDO_VERSION_5).unwrap();
+    drop(conn);
+    let mut s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.tree_head().unwrap(), expected);
+    let report = s.verify_tree(&[]).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let old: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'merkle_leaves%' OR name LIKE 'merkle_nodes%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(old, 0, "the old tables and their triggers are gone");
+}
+
+#[test]
+fn upgrading_a_version_5_store_keeps_the_tokens_its_token_create_made() {
+    use crate::store::tokens::{NewToken, Role, TokenInfo};
+    use crate::store::TeamStore;
+    let (dir, mut s) = store();
+    let path = dir.path().join("nested/dir/s.db");
+    let token = |name: &str, hash: &str| NewToken {
+        info: TokenInfo {
+            name: name.into(),
+            role: Role::Agent,
+            created_at: 1,
+            expires_at: None,
+            revoked_at: None,
+        },
+        hash: hash.into(),
+    };
+    s.create_token(&token("alice", "aa")).unwrap();
+    drop(s);
+    // Version 5 made no tokens table: `token create` did, as it still does here.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DELETE FROM schema_migrations WHERE version = 6;")
+        .unwrap();
+    drop(conn);
+    let other = dir.path().join("v5-without-tokens.db");
+    drop(SqliteStore::open(&other).unwrap());
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch("DROP TABLE tokens; DELETE FROM schema_migrations WHERE version = 6;")
+        .unwrap();
+    drop(conn);
+
+    let mut s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.token_by_hash("aa").unwrap().unwrap().name, "alice");
+    s.create_token(&token("bob", "bb")).unwrap();
+    assert_eq!(s.tokens().unwrap().len(), 2);
+    let mut o = SqliteStore::open(&other).unwrap();
+    assert!(o.tokens().unwrap().is_empty());
+    o.create_token(&token("carol", "cc")).unwrap();
+    for p in [&path, &other] {
+        let v: i64 = rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(v, crate::store::schema::LATEST);
+    }
+}
 
 #[test]
 fn upgrading_a_version_3_store_builds_the_tree_over_its_events() {
