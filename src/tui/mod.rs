@@ -206,6 +206,7 @@ pub fn run(store: &Path, started: Instant) -> anyhow::Result<()> {
         display_path(store),
     );
     state.bell = cfg.settings.bell;
+    state.agent_unchosen = cfg.settings.agent_from == crate::agent::NameFrom::Login;
     state.config_dir = cfg.dir.as_deref().map(display_path);
     app::run(app::Console {
         state,
