@@ -1,21 +1,21 @@
 //! How durations, countdowns and instants are written on screen, everywhere the same.
 //!
-//! Durations are `H:MM:SS` with hours past 24 written as such (`27:03:10`), up to
-//! 99:59:59; from 100 hours on, days and hours (`4d 05h`). Overdue is a leading minus
-//! (`-0:12:03`). Instants are local to the agent's time zone.
+//! Countdowns are `H:MM:SS` under 24 hours and days and hours (`1d 03h`) from 24 hours
+//! on, so an hour figure never reaches 24. Overdue is a leading minus (`-0:12:03`).
+//! Instants are local to the agent's time zone.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::sla::calendar::{Micros, MICROS_PER_SEC};
 
-/// `1:23:45`, `27:03:10`, `4d 05h`, `-0:12:03`. Rounds toward zero to the second.
+/// `1:23:45`, `23:59:59`, `1d 03h`, `-0:12:03`. Rounds toward zero to the second.
 pub fn duration(d: Micros) -> String {
     let neg = d < 0;
     let secs = (d / MICROS_PER_SEC).unsigned_abs();
     let sign = if neg && secs > 0 { "-" } else { "" };
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if h >= 100 {
+    if h >= 24 {
         format!("{sign}{}d {:02}h", h / 24, h % 24)
     } else {
         format!("{sign}{h}:{m:02}:{s:02}")
@@ -90,10 +90,12 @@ mod tests {
     fn durations() {
         assert_eq!(duration(0), "0:00:00");
         assert_eq!(duration(5025 * S), "1:23:45");
-        assert_eq!(duration((27 * 3600 + 190) * S), "27:03:10");
+        assert_eq!(duration((27 * 3600 + 190) * S), "1d 03h");
+        assert_eq!(duration((23 * 3600 + 3599) * S), "23:59:59");
+        assert_eq!(duration(-(24 * 3600) * S), "-1d 00h");
         assert_eq!(duration(-(12 * 60 + 3) * S), "-0:12:03");
         assert_eq!(duration(-S / 2), "0:00:00");
-        assert_eq!(duration((99 * 3600 + 3599) * S), "99:59:59");
+        assert_eq!(duration((99 * 3600 + 3599) * S), "4d 03h");
         assert_eq!(duration(100 * 3600 * S), "4d 04h");
         assert_eq!(duration(-(30 * 86_400) * S), "-30d 00h");
     }

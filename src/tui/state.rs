@@ -107,77 +107,11 @@ impl TimelineRow {
     }
 }
 
-/// What an event says, in one line.
+/// What an event says, in one line: the wording evidence and reports use.
 pub fn event_text(e: &Event) -> String {
-    let t = |k: &str| e.text(k).unwrap_or_default();
-    let with_note = |s: String| match e.text("note") {
-        Some(n) if !n.trim().is_empty() => {
-            if s.is_empty() {
-                n.to_owned()
-            } else {
-                format!("{s} — {n}")
-            }
-        }
-        _ => s,
-    };
-    match e.kind {
-        EventKind::Detected => {
-            let mut s = format!("{} {}", t("priority"), t("customer"));
-            if let Some(sv) = e.text("service") {
-                s.push_str(&format!(" / {sv}"));
-            }
-            if let Some(title) = e.text("title") {
-                s.push_str(&format!(": {title}"));
-            }
-            if let Some(a) = e.text("assignee") {
-                s.push_str(&format!(" (assigned to {a})"));
-            }
-            s
-        }
-        EventKind::Escalated => with_note(format!(
-            "level {} to {}",
-            e.level().map_or("?".into(), |l| l.to_string()),
-            t("to")
-        )),
-        EventKind::ClientUpdate => {
-            let ch = e
-                .text("channel")
-                .map(|c| format!("[{c}] "))
-                .unwrap_or_default();
-            with_note(format!("{ch}{}", t("message")))
-        }
-        EventKind::CarrierUpdate => {
-            let r = e
-                .text("reference")
-                .map(|r| format!(" (ref {r})"))
-                .unwrap_or_default();
-            with_note(format!("{}{r}", t("message")))
-        }
-        EventKind::Paused => with_note(format!("reason: {}", t("reason"))),
-        EventKind::PriorityChanged => with_note(format!("to {}", t("priority"))),
-        EventKind::Assigned => with_note(format!("to {}", t("to"))),
-        EventKind::Restored => {
-            let mut parts = Vec::new();
-            if let Some(v) = e.text("verification") {
-                parts.push(format!("verified by {v}"));
-            }
-            match e.payload.get("client_confirmed") {
-                Some(serde_json::Value::Bool(true)) => parts.push("client confirmed".into()),
-                Some(serde_json::Value::Bool(false)) => parts.push("client not confirmed".into()),
-                Some(v) => parts.push(format!("client confirmed: {v}")),
-                None => {}
-            }
-            with_note(parts.join(", "))
-        }
-        EventKind::Resolved => with_note(
-            e.text("root_cause")
-                .map(|r| format!("root cause: {r}"))
-                .unwrap_or_default(),
-        ),
-        EventKind::Note => t("text").to_owned(),
-        EventKind::Penalty => format!("{} {} {}", t("kpi"), t("period"), t("amount")),
-        EventKind::PenaltyAdjusted => format!("{} {} {}", t("penalty"), t("amount"), t("reason")),
-        EventKind::Acknowledged | EventKind::Resumed => with_note(String::new()),
+    match crate::report::wording::describe(e, None) {
+        (what, Some(detail)) => format!("{what} — {detail}"),
+        (what, None) => what,
     }
 }
 
@@ -228,6 +162,8 @@ pub struct State {
     pub board: Board,
     pub keymap: Arc<Keymap>,
     pub agent: String,
+    /// The agent's name is only the login name nobody chose (the header says so).
+    pub agent_unchosen: bool,
     pub tz: Tz,
     pub bell: bool,
     pub view: View,
@@ -263,6 +199,7 @@ impl State {
             board,
             keymap,
             agent,
+            agent_unchosen: false,
             tz,
             bell: false,
             view: View::Queue,

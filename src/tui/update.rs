@@ -214,6 +214,12 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let plain = !k
         .modifiers
         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    // Ctrl-C quits from anywhere, whatever the keymap says: there is always a way out.
+    if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+        s.quit = true;
+        fx.push(Effect::Quit);
+        return;
+    }
     let Some(key) = Key::from_event(&k) else {
         return;
     };

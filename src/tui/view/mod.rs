@@ -234,6 +234,16 @@ fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             theme.header.patch(theme.stale),
         );
     }
+    // Who signs what is recorded here; a bare `root` is nobody in particular.
+    if s.agent_unchosen && s.agent == "root" {
+        let text = format!(
+            "  as root (set {} or agent in config.toml)",
+            crate::agent::ENV
+        );
+        seg(buf, &mut x, text, theme.header.patch(theme.warning));
+    } else {
+        seg(buf, &mut x, format!("  as {}", s.agent), theme.header);
+    }
     let (fresh, bad) = freshness(s, now);
     let src = format!("{} · {fresh} ", s.source.label);
     let room = usize::from(area.right().saturating_sub(x + 3));
@@ -452,18 +462,34 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             theme.stale,
         );
     }
-    for &a in actions {
-        let Some(k) = s.keymap.hint(sec, a) else {
+    let hint = |a: Action| {
+        s.keymap
+            .hint(sec, a)
+            .map(|k| (a, k.to_string(), short_label(a)))
+    };
+    let need = |(_, k, label): &(Action, String, &str)| (width(k) + 1 + width(label) + 2) as u16;
+    // Help and quit are kept whatever the width: the other hints give way to them.
+    let (kept, rest): (Vec<_>, Vec<_>) = actions
+        .iter()
+        .filter_map(|&a| hint(a))
+        .partition(|(a, _, _)| matches!(a, Action::Help | Action::Quit));
+    // Ctrl-C always quits, so it is the hint when the keymap leaves quit unbound.
+    let mut kept = kept;
+    if !kept.iter().any(|(a, _, _)| *a == Action::Quit) {
+        kept.push((Action::Quit, "ctrl-c".to_owned(), "quit"));
+    }
+    let reserved: u16 = kept.iter().map(need).sum();
+    for h in rest.iter().chain(kept.iter()) {
+        let is_kept = matches!(h.0, Action::Help | Action::Quit);
+        let room = if is_kept { 0 } else { reserved };
+        if x + need(h) + room > area.right() {
+            if is_kept {
+                break;
+            }
             continue;
-        };
-        let k = k.to_string();
-        let label = short_label(a);
-        let need = (width(&k) + 1 + width(label) + 2) as u16;
-        if x + need > area.right() {
-            break;
         }
-        x += put(buf, x, area.y, &k, 20, theme.key);
-        x += put(buf, x, area.y, &format!(" {label}  "), 30, theme.muted);
+        x += put(buf, x, area.y, &h.1, 20, theme.key);
+        x += put(buf, x, area.y, &format!(" {}  ", h.2), 30, theme.muted);
     }
 }
 

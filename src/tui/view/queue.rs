@@ -29,7 +29,8 @@ pub enum Col {
 }
 
 /// Columns and widths for a terminal `w` columns wide; the title takes the rest.
-pub fn columns(w: u16) -> Vec<(Col, usize)> {
+/// The id column is at least `id` wide: an id is never cut.
+pub fn columns(w: u16, id: usize) -> Vec<(Col, usize)> {
     let w = usize::from(w);
     let mut cols: Vec<(Col, usize)> = if w >= 150 {
         vec![
@@ -73,6 +74,11 @@ pub fn columns(w: u16) -> Vec<(Col, usize)> {
             (Col::Bar, 5),
         ]
     };
+    for c in &mut cols {
+        if c.0 == Col::Id {
+            c.1 = c.1.max(id);
+        }
+    }
     // One space between columns; the title gets what is left.
     let fixed: usize = cols.iter().map(|c| c.1 + 1).sum();
     let title = w.saturating_sub(fixed).max(6);
@@ -118,18 +124,30 @@ pub fn draw_list(
     now: DateTime<Utc>,
     grouped: bool,
 ) {
-    let cols = columns(area.width);
-    let mut x = area.x;
-    for &(c, w) in &cols {
-        cell(buf, x, area.y, heading(c, w), w, theme.column_header);
-        x += w as u16 + 1;
-    }
     let body = Rect::new(
         area.x,
         area.y + 1,
         area.width,
         area.height.saturating_sub(1),
     );
+    let h = usize::from(body.height);
+    let cur = sel.cursor(&s.board, rows);
+    let offset = window(sel.offset, cur, h, rows.len());
+    // Only the rows shown decide the id column's width (a frame never walks them all).
+    let id_w = rows
+        .iter()
+        .skip(offset)
+        .take(h)
+        .filter_map(|&i| s.board.entry(i))
+        .map(|e| crate::tui::sanitize::width(&e.facts.ticket))
+        .max()
+        .unwrap_or(0);
+    let cols = columns(area.width, id_w);
+    let mut x = area.x;
+    for &(c, w) in &cols {
+        cell(buf, x, area.y, heading(c, w), w, theme.column_header);
+        x += w as u16 + 1;
+    }
     if rows.is_empty() {
         let msg = match (&s.source.error, s.source.loaded) {
             (Some(e), false) => format!("Cannot read the store: {e}. Retrying…"),
@@ -152,9 +170,6 @@ pub fn draw_list(
         );
         return;
     }
-    let h = usize::from(body.height);
-    let cur = sel.cursor(&s.board, rows);
-    let offset = window(sel.offset, cur, h, rows.len());
     for (r, &i) in rows.iter().enumerate().skip(offset).take(h) {
         let Some(e) = s.board.entry(i) else { continue };
         let y = body.y + (r - offset) as u16;
