@@ -60,7 +60,7 @@ pub struct Cli {
         global = true,
         env = "SLAWATCH_SERVER",
         value_name = "URL",
-        conflicts_with_all = ["db", "database_url", "demo"]
+        conflicts_with_all = ["db", "database_url"]
     )]
     pub server: Option<String>,
     /// Read the --server token from this file instead of SLAWATCH_TOKEN.
@@ -145,6 +145,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let explicit_db = cli.db.clone();
     if cli.database_url.is_some() && matches!(cli.command, None | Some(Command::Watch(_))) {
         anyhow::bail!("the console and `watch` work on a store file (--db); on a team's PostgreSQL store, run `slawatch serve` and connect through it");
+    }
+    if cli.server.is_some() && cli.demo {
+        anyhow::bail!(
+            "--demo opens the console on a demo store file; it cannot be used with --server"
+        );
     }
     if cli.server.is_some() && cli.command.is_none() {
         return console::run_on_server(&cli, started);
