@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::auth;
 use super::error::ApiError;
 use super::AppState;
+use crate::store::NudgeRecord;
 
 /// The most sent nudges one read returns.
 const SENT_LIMIT: usize = 1000;
@@ -45,17 +46,7 @@ pub async fn sent(
         .pool
         .run(move |s| s.nudges_sent(&user, since, limit))
         .await?;
-    let nudges: Vec<Value> = sent
-        .iter()
-        .map(|n| {
-            json!({
-                "ticket": n.ticket, "metric": n.metric.as_str(), "cycle_start": n.cycle_start,
-                "target": n.target, "kind": n.kind, "value": n.value,
-                "threshold_at": n.threshold_at, "due": n.due, "fired_at": n.fired_at,
-                "late": n.late, "loud": n.loud, "priority": n.priority, "summary": n.summary,
-            })
-        })
-        .collect();
+    let nudges: Vec<Value> = sent.iter().map(NudgeRecord::to_json).collect();
     Ok(Json(json!({"user": c.name, "nudges": nudges})).into_response())
 }
 

@@ -31,6 +31,16 @@ pub struct NudgeRecord {
 }
 
 impl NudgeRecord {
+    /// The nudge as the API carries it (`/v1/nudges/claim`, `/v1/nudges/sent`).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "ticket": self.ticket, "metric": self.metric.as_str(), "cycle_start": self.cycle_start,
+            "target": self.target, "kind": self.kind, "value": self.value,
+            "threshold_at": self.threshold_at, "due": self.due, "fired_at": self.fired_at,
+            "late": self.late, "loud": self.loud, "priority": self.priority, "summary": self.summary,
+        })
+    }
+
     /// Warnings can be snoozed; a breach and its repeats never are.
     pub fn snoozable(&self) -> bool {
         matches!(self.kind.as_str(), "percent" | "minutes_before")

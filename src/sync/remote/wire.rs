@@ -107,17 +107,7 @@ pub fn id_of(v: &Value) -> Option<&str> {
 }
 
 pub fn claim_body(records: &[NudgeRecord]) -> Vec<u8> {
-    let nudges: Vec<Value> = records
-        .iter()
-        .map(|n| {
-            json!({
-                "ticket": n.ticket, "metric": n.metric.as_str(), "cycle_start": n.cycle_start,
-                "target": n.target, "kind": n.kind, "value": n.value,
-                "threshold_at": n.threshold_at, "due": n.due, "fired_at": n.fired_at,
-                "late": n.late, "loud": n.loud, "priority": n.priority, "summary": n.summary,
-            })
-        })
-        .collect();
+    let nudges: Vec<Value> = records.iter().map(NudgeRecord::to_json).collect();
     serde_json::to_vec(&json!({ "nudges": nudges })).expect("JSON values serialise")
 }
 
