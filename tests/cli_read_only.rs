@@ -100,6 +100,58 @@ fn verify_export_and_report_read_a_store_in_a_read_only_directory() {
 }
 
 #[test]
+fn an_evidence_package_of_a_read_only_store_verifies_offline_against_an_earlier_checkpoint() {
+    let (dir, ro) = dirs();
+    let db = ro.join("s.db");
+    let mut args = vec!["import"];
+    args.extend(EXAMPLES);
+    ok(&db, &args);
+    let first = ok(&db, &["export"]);
+    let ticket = serde_json::from_str::<serde_json::Value>(first.lines().next().unwrap())
+        .unwrap()["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The reader's key and the checkpoint taken while the store could still be written.
+    let key = dir.path().join("reader.key");
+    let cp = dir.path().join("before.cp");
+    let (key_s, cp_s) = (key.to_str().unwrap(), cp.to_str().unwrap());
+    ok(&db, &["checkpoint", "--key", key_s, "--out", cp_s]);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    set_mode(&out, 0o777);
+    if is_root() {
+        std::os::unix::fs::chown(&key, Some(65534), Some(65534)).unwrap();
+    }
+    for lock_file in ["s.db-wal", "s.db-shm"] {
+        let _ = std::fs::remove_file(ro.join(lock_file));
+    }
+    set_mode(&db, 0o444);
+    set_mode(&ro, 0o555);
+    let pkg = out.join("pkg");
+    let pkg_s = pkg.to_str().unwrap();
+    let Some(evidence) = as_reader(&db, &["evidence", &ticket, "--key", key_s, "--out", pkg_s])
+    else {
+        return;
+    };
+    let said = String::from_utf8_lossy(&evidence.stderr).into_owned();
+    assert!(evidence.status.success(), "{said}");
+    assert!(said.contains("is not kept in the store"), "{said}");
+    let left: Vec<_> = std::fs::read_dir(&ro).unwrap().collect();
+    assert_eq!(left.len(), 1, "the reader left something behind: {left:?}");
+    set_mode(&ro, 0o755);
+
+    let offline = Command::new(env!("CARGO_BIN_EXE_slawatch"))
+        .args(["verify", "--evidence", pkg_s, "--checkpoint", cp_s])
+        .env_remove("SLAWATCH_DB")
+        .output()
+        .unwrap();
+    let text = stdout(&offline);
+    assert!(text.contains("events are in the store's log"), "{text}");
+    assert!(text.contains(&format!("consistent with {cp_s}")), "{text}");
+}
+
+#[test]
 fn writes_waiting_in_a_wal_the_reader_cannot_index_are_named_not_skipped() {
     let (dir, ro) = dirs();
     let src = dir.path().join("s.db");
