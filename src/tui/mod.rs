@@ -221,6 +221,8 @@ pub fn run_on(
         label,
     );
     state.bell = cfg.settings.bell;
+    state.queue.follow = cfg.settings.follow_selection;
+    state.esc.follow = cfg.settings.follow_selection;
     state.agent_unchosen = cfg.settings.agent_from == crate::agent::NameFrom::Login;
     state.config_dir = cfg.dir.as_deref().map(display_path);
     app::run(app::Console {

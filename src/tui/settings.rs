@@ -27,6 +27,9 @@ pub struct Settings {
     pub timezone: Option<Tz>,
     pub poll_interval: Duration,
     pub bell: bool,
+    /// The queue's cursor follows its ticket when the order changes, instead of keeping
+    /// its row. config.toml `follow_selection`.
+    pub follow_selection: bool,
     /// Nudges below this severity make no sound and no pop-up (still toasted and
     /// logged); breaches are never quiet. config.toml `quiet`.
     pub quiet: crate::sla::Severity,
@@ -46,6 +49,7 @@ struct File {
     timezone: Option<Spanned<String>>,
     poll_interval: Option<Spanned<String>>,
     bell: Option<bool>,
+    follow_selection: Option<bool>,
     quiet: Option<Spanned<String>>,
     policies: Option<Spanned<String>>,
     calendars: Option<Spanned<String>>,
@@ -78,6 +82,7 @@ impl Settings {
             timezone: None,
             poll_interval: Duration::from_secs(2),
             bell: true,
+            follow_selection: false,
             quiet: crate::sla::Severity::Warning,
             policies: None,
             calendars: None,
@@ -154,6 +159,9 @@ impl Settings {
         }
         if let Some(b) = f.bell {
             self.bell = b;
+        }
+        if let Some(b) = f.follow_selection {
+            self.follow_selection = b;
         }
         if let Some(q) = f.quiet {
             match crate::notify::parse_quiet(q.get_ref()) {
@@ -239,8 +247,9 @@ mod tests {
         assert_eq!(d.theme, ThemeName::Dark);
         assert_eq!(d.poll_interval, Duration::from_secs(2));
         assert!(d.bell);
+        assert!(!d.follow_selection);
         let s = load(
-            "agent = \"bob\"\ntheme = \"light\"\ntimezone = \"Europe/Berlin\"\npoll_interval = \"5s\"\nbell = false\npolicies = \"p.toml\"\n",
+            "agent = \"bob\"\ntheme = \"light\"\ntimezone = \"Europe/Berlin\"\npoll_interval = \"5s\"\nbell = false\nfollow_selection = true\npolicies = \"p.toml\"\n",
         )
         .unwrap();
         assert_eq!(s.agent, "bob");
@@ -248,6 +257,7 @@ mod tests {
         assert_eq!(s.zone(), chrono_tz::Europe::Berlin);
         assert_eq!(s.poll_interval, Duration::from_secs(5));
         assert!(!s.bell);
+        assert!(s.follow_selection);
         assert_eq!(s.policies.unwrap(), Path::new("/cfg/p.toml"));
     }
 

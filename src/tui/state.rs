@@ -44,14 +44,16 @@ impl View {
     }
 }
 
-/// A list selection that follows its ticket when the order changes, and stays at
-/// the same row when the ticket leaves the list.
+/// A list selection: it keeps its row while tickets move under it (acknowledging the
+/// second row leaves the cursor on the second row), or, with `follow`
+/// (`follow_selection` in config.toml), follows its ticket wherever the order takes it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListSel {
     pub key: Option<String>,
     pub row: usize,
     /// First row shown (kept in view by the renderer too).
     pub offset: usize,
+    pub follow: bool,
 }
 
 impl ListSel {
@@ -60,7 +62,7 @@ impl ListSel {
         if rows.is_empty() {
             return 0;
         }
-        if let Some(key) = &self.key {
+        if let Some(key) = self.key.as_ref().filter(|_| self.follow) {
             if let Some(i) = board.find(key) {
                 if let Some(p) = rows.iter().position(|&r| r == i) {
                     return p;

@@ -372,8 +372,9 @@ fn views_cycle_and_open_loads_the_history() {
 }
 
 #[test]
-fn selection_follows_its_ticket_when_the_order_changes() {
+fn selection_follows_its_ticket_when_the_order_changes_if_set_to() {
     let (_d, mut store, mut s) = with_store();
+    s.queue.follow = true;
     press(&mut s, "jjjj", now());
     let key = selected_key(&s);
     // Resolve the first row's ticket: everything moves up one; the selection stays put.
@@ -409,6 +410,51 @@ fn selection_follows_its_ticket_when_the_order_changes() {
         "resolved tickets leave the queue"
     );
     assert_eq!(selected_key(&s), key);
+}
+
+#[test]
+fn selection_keeps_its_row_when_the_order_changes() {
+    let (_d, mut store, mut s) = with_store();
+    press(&mut s, "jjjj", now());
+    let next = testkit::row_key(&s, 5);
+    // Resolve the first row's ticket: everything moves up one; the cursor keeps its row.
+    let first = testkit::row_key(&s, 0);
+    let ev = testkit::ev(
+        &first,
+        EventKind::Resolved,
+        now(),
+        "bob",
+        json!({"root_cause": "x"}),
+    );
+    store.append(&ev, crate::store::Expect::Any).unwrap();
+    let events: Vec<_> = store
+        .history(&first)
+        .unwrap()
+        .into_iter()
+        .map(|x| x.event)
+        .collect();
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::Changed {
+            tickets: vec![(
+                first.clone(),
+                Facts::fold(&events, DateTime::<Utc>::MAX_UTC)
+                    .ok()
+                    .map(Arc::new),
+            )],
+        }),
+        now(),
+    );
+    assert!(
+        s.board.find(&first).is_none(),
+        "resolved tickets leave the queue"
+    );
+    assert_eq!(s.queue.cursor(&s.board, s.board.visible()), 4);
+    assert_eq!(
+        selected_key(&s),
+        next,
+        "the next ticket moved under the cursor"
+    );
 }
 
 #[test]

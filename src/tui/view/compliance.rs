@@ -438,13 +438,7 @@ fn draw_row(
     tz: Tz,
 ) {
     let selected = col.is_some();
-    let sel = |st: Style| {
-        if selected {
-            st.patch(theme.selected)
-        } else {
-            st
-        }
-    };
+    let sel = |st: Style| theme.row(st, selected);
     // The selected figure: reversed and underlined, and named under the table.
     let pick = |i: usize, st: Style| {
         if col == Some(i) {
@@ -874,13 +868,7 @@ fn drill(
     let offset = super::queue::window(d.offset, d.sel, h, d.items.len());
     for (i, item) in d.items.iter().enumerate().skip(offset).take(h) {
         let selected = i == d.sel;
-        let sel = |st: Style| {
-            if selected {
-                st.patch(theme.selected)
-            } else {
-                st
-            }
-        };
+        let sel = |st: Style| theme.row(st, selected);
         let yy = y + (i - offset) as u16;
         buf.set_style(Rect::new(area.x, yy, area.width, 1), sel(theme.base));
         let entry = s.board.find(&item.ticket).and_then(|i| s.board.entry(i));

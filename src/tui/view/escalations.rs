@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 
 use super::{cell, metric_short, put};
 use crate::tui::board::Class;
@@ -144,13 +144,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                 } else {
                     theme.base
                 };
-                let sel = |st: ratatui::style::Style| {
-                    if selected {
-                        st.patch(theme.selected)
-                    } else {
-                        st
-                    }
-                };
+                let sel = |st: Style| theme.row(st, selected);
                 let sev = if e.sum.class == Class::Paused {
                     theme.paused
                 } else {

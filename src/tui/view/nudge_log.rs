@@ -96,13 +96,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     for (i, nudge) in p.log.iter().enumerate().skip(offset).take(list_h) {
         let y = area.y + 1 + (i - offset) as u16;
         let selected = i == cur;
-        let sel = |st: Style| {
-            if selected {
-                st.patch(theme.selected)
-            } else {
-                st
-            }
-        };
+        let sel = |st: Style| theme.row(st, selected);
         if selected {
             buf.set_style(Rect::new(area.x, y, area.width, 1), theme.selected);
         }

@@ -237,13 +237,7 @@ fn row(
     } else {
         theme.base
     };
-    let sel = |st: Style| {
-        if selected {
-            st.patch(theme.selected)
-        } else {
-            st
-        }
-    };
+    let sel = |st: Style| theme.row(st, selected);
     let sev_style = match sum.class {
         Class::Paused => theme.paused,
         _ => theme.severity(sev),
@@ -387,11 +381,7 @@ pub fn mark_snoozed(
             } else {
                 format!("z {left} {}", ticket_state(e))
             };
-            let st = if selected {
-                theme.paused.patch(theme.selected)
-            } else {
-                theme.paused
-            };
+            let st = theme.row(theme.paused, selected);
             cell(buf, x, y, &text, w, st);
             return;
         }
