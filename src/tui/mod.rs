@@ -21,6 +21,7 @@
 
 pub mod action;
 pub mod app;
+pub mod arrivals;
 pub mod board;
 pub mod compliance;
 pub mod compliance_state;
@@ -223,6 +224,8 @@ pub fn run_on(
     state.bell = cfg.settings.bell;
     state.queue.follow = cfg.settings.follow_selection;
     state.esc.follow = cfg.settings.follow_selection;
+    state.arrivals.priorities = cfg.settings.announce.clone();
+    state.arrivals.ring = cfg.settings.quiet <= crate::sla::Severity::Critical;
     state.agent_unchosen = cfg.settings.agent_from == crate::agent::NameFrom::Login;
     state.config_dir = cfg.dir.as_deref().map(display_path);
     app::run(app::Console {

@@ -26,17 +26,16 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
     match ev {
         NudgeEvent::Service(NudgeMsg::Fired(n)) => {
             let n = *n;
-            if s.bell && (n.loud || n.is_breach()) {
+            let toasted = if n.late {
+                p.caught_up(&n.ticket, now_us)
+            } else {
+                p.toast(ToastWhat::Nudge(Box::new(n.clone())), now_us);
+                true
+            };
+            // A burst of late nudges rings once, with the toast that sums them up.
+            if toasted && s.bell && (n.loud || n.is_breach()) {
                 fx.push(Effect::Bell);
             }
-            p.toasts.insert(
-                0,
-                Toast {
-                    nudge: n.clone(),
-                    at: now_us,
-                },
-            );
-            p.toasts.truncate(TOASTS_MAX * 4);
             let entry = LogEntry::of(&n);
             // The history read may have raced ahead of this message and found it in
             // the record already: keep one entry, the full one.
@@ -193,6 +192,13 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
         }
         Action::Snooze => {
             open_modal(s, now);
+            true
+        }
+        Action::Dismiss => {
+            if s.nudges.toasts.is_empty() {
+                s.flash("no toasts to dismiss", now, false);
+            }
+            s.nudges.toasts.clear();
             true
         }
         _ if s.view != View::Nudges => false,

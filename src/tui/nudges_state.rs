@@ -1,7 +1,7 @@
 //! What the console keeps of nudges: toasts, the nudge log, snoozes and the snooze
 //! modal (the logic is in `nudges`).
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use super::effect::Effect;
 use crate::notify::{DesktopEvent, DesktopState, Nudge, NudgeHandle, NudgeMsg};
@@ -148,9 +148,37 @@ pub struct SnoozeModal {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Toast {
-    pub nudge: Nudge,
+    pub what: ToastWhat,
     /// When it arrived here (it disappears `TOAST_FOR` later).
     pub at: Micros,
+}
+
+/// What a toast says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ToastWhat {
+    Nudge(Box<Nudge>),
+    /// Late nudges (their moment passed before they could fire, as on a first start),
+    /// told as one line: one per ticket would cover the queue.
+    CaughtUp {
+        tickets: BTreeSet<String>,
+    },
+    /// An urgent ticket that was not on the board (see [`super::arrivals`]).
+    Arrived {
+        ticket: String,
+        priority: String,
+        title: String,
+    },
+}
+
+impl ToastWhat {
+    /// The toast's frame turns to the breach colour.
+    pub fn alarming(&self) -> bool {
+        match self {
+            ToastWhat::Nudge(n) => n.is_breach(),
+            ToastWhat::CaughtUp { .. } => false,
+            ToastWhat::Arrived { .. } => true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -192,6 +220,34 @@ impl NudgePane {
     /// Until when `ticket`'s warnings are snoozed, if they are at `now`.
     pub fn snoozed_until(&self, ticket: &str, now: Micros) -> Option<Micros> {
         self.snoozed.get(ticket).copied().filter(|&u| u > now)
+    }
+
+    /// Puts a toast on top; at most [`TOASTS_MAX`] are kept, so one dismissal clears
+    /// the corner.
+    pub fn toast(&mut self, what: ToastWhat, now: Micros) {
+        self.toasts.insert(0, Toast { what, at: now });
+        self.toasts.truncate(TOASTS_MAX);
+    }
+
+    /// Counts a late nudge into the live "already past thresholds" toast, or starts
+    /// one. True if it started one.
+    pub fn caught_up(&mut self, ticket: &str, now: Micros) -> bool {
+        let live = self
+            .toasts
+            .iter_mut()
+            .find(|t| now - t.at < TOAST_FOR && matches!(t.what, ToastWhat::CaughtUp { .. }));
+        if let Some(Toast {
+            what: ToastWhat::CaughtUp { tickets },
+            at,
+        }) = live
+        {
+            tickets.insert(ticket.to_owned());
+            *at = now;
+            return false;
+        }
+        let tickets = BTreeSet::from([ticket.to_owned()]);
+        self.toast(ToastWhat::CaughtUp { tickets }, now);
+        true
     }
 
     /// The toasts still up at `now`, newest first.

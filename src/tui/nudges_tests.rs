@@ -159,10 +159,10 @@ fn a_fired_nudge_toasts_logs_and_rings() {
     assert_eq!(s.nudges.log.len(), 1);
     assert_eq!(s.nudges.live_toasts(now().timestamp_micros()).count(), 1);
     // Newest on top.
-    fire(&mut s, nudge("WIDE-1", ThresholdKind::Breach, 0, true));
+    fire(&mut s, nudge("WIDE-1", ThresholdKind::Breach, 0, false));
     assert_eq!(s.nudges.log[0].ticket, "WIDE-1");
     let t: Vec<_> = s.nudges.live_toasts(now().timestamp_micros()).collect();
-    assert_eq!(t[0].nudge.ticket, "WIDE-1");
+    assert!(matches!(&t[0].what, ToastWhat::Nudge(n) if n.ticket == "WIDE-1"));
     // Gone after a few seconds; the log keeps them.
     let later = now() + TimeDelta::seconds(9);
     update(&mut s, Msg::Tick, later);
@@ -297,4 +297,43 @@ fn the_feed_holds_the_snapshot_until_it_is_whole() {
     let sent = sent.into_inner().unwrap();
     let want: Vec<String> = rows[..15].iter().map(|(t, _)| t.clone()).collect();
     assert_eq!(sent, [want, vec!["X-1".to_owned()]]);
+}
+
+#[test]
+fn late_nudges_are_summed_up_in_one_toast_that_rings_once() {
+    let mut s = testkit::state();
+    s.bell = true;
+    let mut rings = 0;
+    for t in ["EVIL-1", "WIDE-1", "EVIL-1", "GEN-3"] {
+        let fx = fire(&mut s, nudge(t, ThresholdKind::Percent(75), 60, true));
+        rings += fx.iter().filter(|e| **e == Effect::Bell).count();
+    }
+    assert_eq!(rings, 1);
+    let live: Vec<_> = s.nudges.live_toasts(now().timestamp_micros()).collect();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(
+        crate::tui::view::nudge_log::toast_text(&live[0].what),
+        "3 tickets already past thresholds (L: nudge log)"
+    );
+    assert_eq!(s.nudges.log.len(), 4, "the log keeps every nudge");
+}
+
+#[test]
+fn toasts_stack_at_most_three_and_are_dismissed_with_one_key() {
+    let mut s = testkit::state();
+    for t in ["A-1", "A-2", "A-3", "A-4", "A-5"] {
+        fire(&mut s, nudge(t, ThresholdKind::Percent(75), 60, false));
+    }
+    assert_eq!(s.nudges.toasts.len(), TOASTS_MAX);
+    assert!(matches!(&s.nudges.toasts[0].what, ToastWhat::Nudge(n) if n.ticket == "A-5"));
+    press(&mut s, "D", now());
+    assert_eq!(s.nudges.live_toasts(now().timestamp_micros()).count(), 0);
+    assert_eq!(s.nudges.log.len(), 5);
+    press(&mut s, "D", now());
+    assert!(
+        s.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("no toasts")),
+        "a dismissal with nothing up says so"
+    );
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     /// The queue's cursor follows its ticket when the order changes, instead of keeping
     /// its row. config.toml `follow_selection`.
     pub follow_selection: bool,
+    /// New tickets of these priorities are announced. config.toml `announce`.
+    pub announce: Vec<crate::model::Priority>,
     /// Nudges below this severity make no sound and no pop-up (still toasted and
     /// logged); breaches are never quiet. config.toml `quiet`.
     pub quiet: crate::sla::Severity,
@@ -50,6 +52,7 @@ struct File {
     poll_interval: Option<Spanned<String>>,
     bell: Option<bool>,
     follow_selection: Option<bool>,
+    announce: Option<Spanned<Vec<Spanned<String>>>>,
     quiet: Option<Spanned<String>>,
     policies: Option<Spanned<String>>,
     calendars: Option<Spanned<String>>,
@@ -83,6 +86,7 @@ impl Settings {
             poll_interval: Duration::from_secs(2),
             bell: true,
             follow_selection: false,
+            announce: Vec::new(),
             quiet: crate::sla::Severity::Warning,
             policies: None,
             calendars: None,
@@ -162,6 +166,22 @@ impl Settings {
         }
         if let Some(b) = f.follow_selection {
             self.follow_selection = b;
+        }
+        if let Some(list) = f.announce {
+            self.announce.clear();
+            for p in list.into_inner() {
+                match p.get_ref().parse::<crate::model::Priority>() {
+                    Ok(level) if !self.announce.contains(&level) => self.announce.push(level),
+                    Ok(_) => {}
+                    Err(_) => r.at(
+                        p.span(),
+                        format!(
+                            "announce: {:?} is not a priority (expected P1 to P9)",
+                            p.get_ref()
+                        ),
+                    ),
+                }
+            }
         }
         if let Some(q) = f.quiet {
             match crate::notify::parse_quiet(q.get_ref()) {
@@ -259,6 +279,27 @@ mod tests {
         assert!(!s.bell);
         assert!(s.follow_selection);
         assert_eq!(s.policies.unwrap(), Path::new("/cfg/p.toml"));
+    }
+
+    #[test]
+    fn announced_priorities() {
+        use crate::model::Priority;
+        let p = |n| Priority::new(n).unwrap();
+        assert_eq!(load("").unwrap().announce, [p(1), p(2)]);
+        assert_eq!(
+            load("announce = [\"P3\", \"p1\", \"P3\"]\n")
+                .unwrap()
+                .announce,
+            [p(3), p(1)]
+        );
+        assert!(load("announce = []\n").unwrap().announce.is_empty());
+        let e = load("announce = [\"P1\", \"urgent\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("config.toml:1:") && e.contains("\"urgent\" is not a priority"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -193,6 +193,8 @@ pub struct State {
     pub compliance: super::compliance_state::CompliancePane,
     /// Toasts, the nudge log, snoozes and the snooze modal.
     pub nudges: super::nudges_state::NudgePane,
+    /// Urgent tickets that arrived lately.
+    pub arrivals: super::arrivals::Arrivals,
 }
 
 impl State {
@@ -224,6 +226,7 @@ impl State {
             config_dir: None,
             compliance: Default::default(),
             nudges: Default::default(),
+            arrivals: Default::default(),
         }
     }
 

@@ -70,6 +70,7 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             }
             super::compliance::tick(s, now, &mut fx);
             super::nudges::tick(s, now);
+            s.arrivals.tick(now.timestamp_micros());
         }
         Msg::Source(m) => source(s, m, now, &mut fx),
         Msg::Evaluated { parts, first } => {
@@ -111,7 +112,9 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                     fx.push(Effect::LoadHistory(k.clone()));
                 }
             }
+            let newcomers = super::arrivals::newcomers(s, &tickets);
             s.board.upsert_many(tickets, now);
+            super::arrivals::announce(s, newcomers, now_us, fx);
             s.compliance.dirty = true;
         }
         SourceMsg::Busy => {

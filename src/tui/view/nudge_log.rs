@@ -12,7 +12,7 @@ use super::{cell, key_of, put};
 use crate::notify::Nudge;
 use crate::sla::Severity;
 use crate::tui::action::{Action, Section};
-use crate::tui::nudges::{snooze_left, SnoozeModal};
+use crate::tui::nudges::{snooze_left, SnoozeModal, ToastWhat};
 use crate::tui::sanitize::{clean, truncate, width};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -43,12 +43,32 @@ fn style_of(breach: bool, severity: Severity, theme: &Theme) -> Style {
 }
 
 /// One toast's text.
-pub fn toast_text(n: &Nudge) -> String {
-    let mut t = format!("{} {}", glyph(n), clean(&n.summary()));
-    if n.late {
-        t.push_str(" (late)");
+pub fn toast_text(what: &ToastWhat) -> String {
+    match what {
+        ToastWhat::Nudge(n) => format!("{} {}", glyph(n), clean(&n.summary())),
+        ToastWhat::CaughtUp { tickets } => match tickets.len() {
+            1 => "1 ticket already past thresholds (L: nudge log)".to_owned(),
+            n => format!("{n} tickets already past thresholds (L: nudge log)"),
+        },
+        ToastWhat::Arrived {
+            ticket,
+            priority,
+            title,
+        } => format!(
+            "+ new {} {}: {}",
+            clean(priority),
+            clean(ticket),
+            clean(title)
+        ),
     }
-    t
+}
+
+fn toast_style(what: &ToastWhat, theme: &Theme) -> Style {
+    match what {
+        ToastWhat::Nudge(n) => style(n, theme),
+        ToastWhat::CaughtUp { .. } => theme.warning,
+        ToastWhat::Arrived { .. } => theme.critical,
+    }
 }
 
 /// Log rows shown for a terminal `h` rows high (header, column heading, detail lines
@@ -221,7 +241,7 @@ pub fn toasts(buf: &mut Buffer, body: Rect, s: &State, theme: &Theme, now: DateT
     }
     let want = live
         .iter()
-        .map(|t| width(&toast_text(&t.nudge)))
+        .map(|t| width(&toast_text(&t.what)))
         .max()
         .unwrap_or(0)
         + 4;
@@ -236,7 +256,7 @@ pub fn toasts(buf: &mut Buffer, body: Rect, s: &State, theme: &Theme, now: DateT
     );
     Clear.render(r, buf);
     buf.set_style(r, theme.base);
-    let breach = live.iter().any(|t| t.nudge.is_breach());
+    let breach = live.iter().any(|t| t.what.alarming());
     Block::new()
         .borders(Borders::ALL)
         .border_style(if breach { theme.breached } else { theme.border })
@@ -252,9 +272,9 @@ pub fn toasts(buf: &mut Buffer, body: Rect, s: &State, theme: &Theme, now: DateT
             buf,
             r.x + 2,
             y,
-            &toast_text(&t.nudge),
+            &toast_text(&t.what),
             usize::from(w.saturating_sub(4)),
-            style(&t.nudge, theme),
+            toast_style(&t.what, theme),
         );
     }
 }

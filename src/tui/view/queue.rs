@@ -191,6 +191,7 @@ pub fn draw_list(
             s.compliance.marked(e.key()),
         );
         mark_snoozed(buf, area.x, y, &cols, s, e, theme, now, r == cur);
+        mark_arrived(buf, area.x, y, &cols, s, e, theme, now, r == cur);
     }
 }
 
@@ -352,6 +353,36 @@ fn row(
             cell(buf, x, y, " ", 1, sel(base));
         }
         x += 1;
+    }
+}
+
+/// "NEW" in the State column of a ticket announced lately (see `tui::arrivals`).
+#[allow(clippy::too_many_arguments)]
+fn mark_arrived(
+    buf: &mut Buffer,
+    x0: u16,
+    y: u16,
+    cols: &[(Col, usize)],
+    s: &State,
+    e: &Entry,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    selected: bool,
+) {
+    if s.arrivals
+        .marked_since(e.key(), now.timestamp_micros())
+        .is_none()
+    {
+        return;
+    }
+    let mut x = x0;
+    for &(c, w) in cols {
+        if c == Col::State {
+            let st = theme.row(theme.critical.add_modifier(Modifier::REVERSED), selected);
+            cell(buf, x, y, "NEW", w, st);
+            return;
+        }
+        x += w as u16 + 1;
     }
 }
 
