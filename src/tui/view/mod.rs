@@ -140,67 +140,119 @@ pub(crate) fn cell(buf: &mut Buffer, x: u16, y: u16, text: &str, w: usize, style
     buf.set_stringn(x, y, fit(text, w), w, style);
 }
 
+/// A view's tab: its name, and a shorter one for narrow terminals.
+struct Tab {
+    view: View,
+    full: String,
+    short: String,
+}
+
+impl Tab {
+    fn label(&self, short: bool) -> &str {
+        if short {
+            &self.short
+        } else {
+            &self.full
+        }
+    }
+}
+
+/// The tabs of every view there is to go to (the ticket's while one is open).
+fn tabs(s: &State) -> Vec<Tab> {
+    let mut views = vec![
+        View::Queue,
+        View::Escalations,
+        View::Compliance,
+        View::Nudges,
+    ];
+    if s.ticket.is_some() {
+        views.push(View::Ticket);
+    }
+    views.push(View::Help);
+    views
+        .into_iter()
+        .map(|view| {
+            let (full, short) = match view {
+                View::Escalations => match s.board.counts().unacknowledged {
+                    0 => (" Escalations ".to_owned(), " Esc ".to_owned()),
+                    n => (format!(" Escalations ({n} unack) "), format!(" Esc {n} ")),
+                },
+                View::Ticket => {
+                    let id = s
+                        .ticket
+                        .as_ref()
+                        .and_then(|t| s.board.find(&t.key))
+                        .and_then(|i| s.board.entry(i))
+                        .map_or(String::new(), |e| e.facts.ticket.to_string());
+                    (format!(" Ticket {id} "), format!(" {id} "))
+                }
+                View::Compliance => (" Compliance ".to_owned(), " Compl ".to_owned()),
+                View::Help => (" Help ".to_owned(), " ? ".to_owned()),
+                _ => {
+                    let t = format!(" {} ", view.title());
+                    (t.clone(), t)
+                }
+            };
+            Tab { view, full, short }
+        })
+        .collect()
+}
+
+/// The header's clock, and its short form: the zone's abbreviation is said once when
+/// it is the zone's name too (`UTC`, not `UTC Etc/UTC`).
+fn clocks(tz: chrono_tz::Tz, now: DateTime<Utc>) -> (String, String) {
+    let local = now.with_timezone(&tz);
+    let abbr = local.format("%Z").to_string();
+    let name = tz.name();
+    let zone = if name.rsplit('/').next() == Some(abbr.as_str()) {
+        abbr.clone()
+    } else {
+        format!("{abbr} {name}")
+    };
+    (
+        format!("{} {zone} ", local.format("%a %H:%M:%S")),
+        format!("{} {abbr} ", local.format("%H:%M:%S")),
+    )
+}
+
 fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let w = usize::from(area.width);
     let y = area.y;
     buf.set_style(Rect::new(area.x, y, area.width, 2), theme.header);
-    // Line 1: name, views, local time and zone.
-    let local = now.with_timezone(&s.tz);
-    let clock = format!(
-        "{} {} {} ",
-        local.format("%a %H:%M:%S"),
-        local.format("%Z"),
-        s.tz.name()
-    );
+    // Line 1: name, views, local time and zone. Every view keeps its tab: when the
+    // line is short, the clock drops the day and the zone's name, then the tabs take
+    // their short names.
+    let (clock, short_clock) = clocks(s.tz, now);
+    let tabs = tabs(s);
+    let name = " slawatch ";
+    let fits = |short: bool, clock: &str| {
+        let w: usize = tabs.iter().map(|t| width(t.label(short))).sum();
+        width(name) + w + width(clock) + 1 <= usize::from(area.width)
+    };
+    let (short, clock) = if fits(false, &clock) {
+        (false, &clock)
+    } else if fits(false, &short_clock) {
+        (false, &short_clock)
+    } else {
+        (true, &short_clock)
+    };
     let mut x = area.x;
-    x += put(buf, x, y, " slawatch ", w, theme.header.patch(theme.title));
-    let mut tabs = vec![View::Queue, View::Escalations];
-    // Narrow terminals name the compliance view only while it is shown (`$` opens it).
-    if s.view == View::Compliance || area.width >= 100 {
-        tabs.push(View::Compliance);
-    }
-    // The nudge log is named only while it is shown (`L` opens it).
-    if s.view == View::Nudges {
-        tabs.push(View::Nudges);
-    }
-    if s.ticket.is_some() {
-        tabs.push(View::Ticket);
-    }
-    tabs.push(View::Help);
-    for v in tabs {
-        let label = match v {
-            View::Escalations => {
-                let n = s.board.counts().unacknowledged;
-                if n > 0 {
-                    format!(" Escalations ({n} unack) ")
-                } else {
-                    " Escalations ".to_owned()
-                }
-            }
-            View::Ticket => format!(
-                " Ticket {} ",
-                s.ticket
-                    .as_ref()
-                    .and_then(|t| s.board.find(&t.key))
-                    .and_then(|i| s.board.entry(i))
-                    .map_or("", |e| &*e.facts.ticket)
-            ),
-            _ => format!(" {} ", v.title()),
-        };
-        let style = if v == s.view {
+    x += put(buf, x, y, name, w, theme.header.patch(theme.title));
+    for t in &tabs {
+        let style = if t.view == s.view {
             theme.tab_active
         } else {
             theme.header.patch(theme.tab)
         };
         let room = usize::from(area.right().saturating_sub(x));
-        if room <= width(&clock) + 2 {
+        if room <= width(clock) + 2 {
             break;
         }
-        x += put(buf, x, y, &label, room - width(&clock) - 1, style);
+        x += put(buf, x, y, t.label(short), room - width(clock) - 1, style);
     }
-    let cw = width(&clock) as u16;
+    let cw = width(clock) as u16;
     if cw < area.width {
-        buf.set_string(area.right() - cw, y, &clock, theme.header);
+        buf.set_string(area.right() - cw, y, clock, theme.header);
     }
     // Line 2: counts, then where the data comes from and how fresh it is.
     let y = y + 1;

@@ -332,3 +332,22 @@ fn a_restarted_worker_shows_in_the_header_and_a_restarted_snapshot_starts_afresh
     let t = render(&mut fresh, 160, 48, now());
     assert!(!format!("{:?}", t.backend()).contains("restarted"));
 }
+
+#[test]
+fn every_tab_stays_on_the_header_at_80_columns_and_utc_is_said_once() {
+    let mut s = testkit::state();
+    press(&mut s, "<enter>", now());
+    let t = render(&mut s, 80, 24, now());
+    let line: String = (0..80)
+        .map(|x| t.backend().buffer()[(x, 0)].symbol().to_owned())
+        .collect();
+    for tab in [" Queue ", " Esc ", " Compl ", " Nudges ", " ? "] {
+        assert!(line.contains(tab), "{tab:?} missing from {line:?}");
+    }
+    assert!(line.contains("16:00:00 CET"), "{line:?}");
+    let (full, short) = super::clocks(chrono_tz::Etc::UTC, now());
+    assert_eq!(full, "Mon 15:00:00 UTC ");
+    assert_eq!(short, "15:00:00 UTC ");
+    let (full, _) = super::clocks(chrono_tz::Europe::Berlin, now());
+    assert_eq!(full, "Mon 16:00:00 CET Europe/Berlin ");
+}
