@@ -227,7 +227,7 @@ fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
     let name = " slawatch ";
     let fits = |short: bool, clock: &str| {
         let w: usize = tabs.iter().map(|t| width(t.label(short))).sum();
-        width(name) + w + width(clock) + 1 <= usize::from(area.width)
+        width(name) + w + width(clock) < usize::from(area.width)
     };
     let (short, clock) = if fits(false, &clock) {
         (false, &clock)
