@@ -58,26 +58,58 @@ fn level_of(s: &State, i: u32) -> u8 {
         .map_or(0, |x| x.level)
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
-    let w = usize::from(area.width);
+/// Columns and widths for `w` columns: ids are never cut (`id` is the longest), and
+/// where the row is too long the title gives way first, then customer, then assignee.
+fn columns(w: usize, id: usize) -> Vec<(&'static str, usize)> {
     let wide = w >= 120;
-    let cols: Vec<(&str, usize)> = vec![
+    let mut cols: Vec<(&str, usize)> = vec![
         ("", 2),
+        ("P", 2),
         ("Ack", 5),
         ("Since", 9),
         ("To", if wide { 18 } else { 12 }),
-        ("Ticket", if wide { 14 } else { 10 }),
+        ("Ticket", id.max(6)),
         ("Customer", if wide { 14 } else { 10 }),
+        ("Assignee", if wide { 12 } else { 10 }),
         ("Title", 0),
         ("At risk", 8),
         ("Due in", 10),
     ];
     let fixed: usize = cols.iter().map(|c| c.1 + 1).sum();
-    let title_w = w.saturating_sub(fixed).max(6);
-    let cols: Vec<(&str, usize)> = cols
-        .into_iter()
-        .map(|(n, cw)| (n, if n == "Title" { title_w } else { cw }))
-        .collect();
+    let title = w.saturating_sub(fixed);
+    if title >= 6 {
+        for c in &mut cols {
+            if c.0 == "Title" {
+                c.1 = title;
+            }
+        }
+        return cols;
+    }
+    cols.retain(|c| c.0 != "Title");
+    for name in ["Customer", "Assignee"] {
+        let total: usize = cols.iter().map(|c| c.1 + 1).sum::<usize>() - 1;
+        let over = total.saturating_sub(w);
+        if over == 0 {
+            break;
+        }
+        if let Some(c) = cols.iter_mut().find(|c| c.0 == name) {
+            c.1 = c.1.saturating_sub(over);
+        }
+        cols.retain(|c| c.1 > 0 || c.0.is_empty());
+    }
+    cols
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+    let w = usize::from(area.width);
+    let id = s
+        .escalations
+        .iter()
+        .filter_map(|&i| s.board.entry(i))
+        .map(|e| crate::tui::sanitize::width(&e.facts.ticket))
+        .max()
+        .unwrap_or(0);
+    let cols = columns(w, id);
     let mut x = area.x;
     for &(name, cw) in &cols {
         cell(buf, x, area.y, name, cw, theme.column_header);
@@ -150,47 +182,36 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                 } else {
                     theme.severity(e.sum.severity)
                 };
-                let cells: Vec<(String, ratatui::style::Style)> = vec![
-                    (
-                        if e.sum.class == Class::Paused {
-                            "||".into()
-                        } else {
-                            severity_mark(e.sum.severity).into()
-                        },
-                        sev,
-                    ),
-                    (
-                        if x.acknowledged {
-                            "ack".into()
-                        } else {
-                            "UNACK".into()
-                        },
-                        if x.acknowledged {
-                            base
-                        } else {
-                            theme.warning.add_modifier(Modifier::BOLD)
-                        },
-                    ),
-                    (format!("{:>8}", fmt::duration(now_us - x.at)), base),
-                    (x.to.to_string(), base),
-                    (e.facts.ticket.to_string(), base),
-                    (e.facts.customer.to_string(), base),
-                    (e.facts.title.to_string(), base),
-                    (
-                        e.sum.metric.map_or("", metric_short).to_owned(),
-                        if breached { theme.breached } else { base },
-                    ),
-                    (
-                        match (e.sum.class, e.sum.due) {
-                            (Class::Running | Class::Breached, Some(d)) => {
-                                format!("{:>9}", fmt::countdown(d, now))
-                            }
-                            (Class::Paused, _) => format!("{:>9}", "paused"),
-                            _ => format!("{:>9}", "-"),
-                        },
-                        sev,
-                    ),
-                ];
+                let cell_of = |name: &str| -> (String, Style) {
+                    match name {
+                        "" if e.sum.class == Class::Paused => ("||".into(), sev),
+                        "" => (severity_mark(e.sum.severity).into(), sev),
+                        "P" => (e.facts.priority.to_string(), base),
+                        "Ack" if x.acknowledged => ("ack".into(), base),
+                        "Ack" => ("UNACK".into(), theme.warning.add_modifier(Modifier::BOLD)),
+                        "Since" => (format!("{:>8}", fmt::duration(now_us - x.at)), base),
+                        "To" => (x.to.to_string(), base),
+                        "Ticket" => (e.facts.ticket.to_string(), base),
+                        "Customer" => (e.facts.customer.to_string(), base),
+                        "Assignee" => (e.facts.assignee.as_deref().unwrap_or("-").to_owned(), base),
+                        "Title" => (e.facts.title.to_string(), base),
+                        "At risk" => (
+                            e.sum.metric.map_or("", metric_short).to_owned(),
+                            if breached { theme.breached } else { base },
+                        ),
+                        _ => (
+                            match (e.sum.class, e.sum.due) {
+                                (Class::Running | Class::Breached, Some(d)) => {
+                                    format!("{:>9}", fmt::countdown(d, now))
+                                }
+                                (Class::Paused, _) => format!("{:>9}", "paused"),
+                                _ => format!("{:>9}", "-"),
+                            },
+                            sev,
+                        ),
+                    }
+                };
+                let cells: Vec<(String, Style)> = cols.iter().map(|c| cell_of(c.0)).collect();
                 let mut cx = area.x;
                 for ((text, st), &(_, cw)) in cells.iter().zip(&cols) {
                     cell(buf, cx, y, text, cw, sel(*st));
