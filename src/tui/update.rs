@@ -277,6 +277,11 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 set_text_filter(s, text);
                 return;
             }
+            KeyCode::Char('u') if k.modifiers == KeyModifiers::CONTROL => {
+                p.clear();
+                set_text_filter(s, String::new());
+                return;
+            }
             _ => {}
         }
         match s.keymap.lookup(Section::Form, key) {
@@ -295,8 +300,26 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     if super::compliance::prompt_key(s, &k, key, now, fx) {
         return;
     }
-    if let Some(a) = s.keymap.lookup(s.view.section(), key) {
-        action(s, a, now, fx);
+    match s.keymap.lookup(s.view.section(), key) {
+        Some(a) => action(s, a, now, fx),
+        // A key that does nothing says so, rather than leave the agent wondering.
+        None => {
+            let help = s
+                .keymap
+                .keys(Section::Global, Action::Help)
+                .into_iter()
+                .next();
+            let hint = help.map_or(String::new(), |h| format!(" ({h} lists the keys)"));
+            s.flash(
+                format!(
+                    "{} does nothing in the {} view{hint}",
+                    super::sanitize::clean(&key.to_string()),
+                    s.view.title()
+                ),
+                now,
+                false,
+            );
+        }
     }
 }
 

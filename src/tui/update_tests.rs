@@ -803,3 +803,23 @@ fn back_retraces_the_way_in_and_a_tab_starts_afresh() {
     press(&mut s, "<esc>", now());
     assert_eq!(s.view, View::Queue);
 }
+
+#[test]
+fn a_key_that_does_nothing_says_so_and_ctrl_u_clears_the_filter_prompt() {
+    let mut s = testkit::state();
+    let fx = press(&mut s, "y", now());
+    assert!(fx.is_empty());
+    assert_eq!(
+        s.flash.as_ref().map(|f| f.text.as_str()),
+        Some("y does nothing in the Queue view (? lists the keys)")
+    );
+    press(&mut s, "/acme", now());
+    assert_eq!(s.board.filter().text, "acme");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+        now(),
+    );
+    assert_eq!(s.board.filter().text, "");
+    assert!(matches!(&s.overlay, Some(Overlay::Filter(p)) if p.is_empty()));
+}
