@@ -806,9 +806,19 @@ pub fn prompt_key(
         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     match k.code {
         KeyCode::Char(c) if plain => {
+            // A month is YYYY-MM: an eighth character is refused aloud, not dropped.
             if text.chars().count() < 7 {
                 text.push(c);
+                *error = None;
+            } else {
+                *error = Some(format!(
+                    "a month is 7 characters (YYYY-MM): {c:?} not taken"
+                ));
             }
+            return true;
+        }
+        KeyCode::Char('u') if k.modifiers == KeyModifiers::CONTROL => {
+            text.clear();
             *error = None;
             return true;
         }

@@ -163,6 +163,12 @@ fn months_change_with_keys_and_the_prompt_and_each_asks_again() {
     // Letters typed in the prompt are not keys: `q` does not quit.
     press(&mut s, "mq<esc>", now());
     assert!(!s.quit);
+    // An eighth character is refused with the reason, not silently dropped.
+    press(&mut s, "m2026-011", now());
+    let (text, error) = s.month_prompt().unwrap();
+    assert_eq!(text, "2026-01");
+    assert!(error.unwrap().contains("7 characters"), "{error:?}");
+    press(&mut s, "<esc>", now());
 }
 
 #[test]
