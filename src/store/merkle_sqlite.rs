@@ -71,11 +71,40 @@ pub(super) fn leaf_of(path: &Path, seq: Seq, hash: &str) -> Result<Hash, StoreEr
     })
 }
 
-/// Adds the event of row `seq`, whose chain hash is `hash`, as the tree's next leaf.
-pub fn append_leaf(tx: &Transaction, path: &Path, seq: Seq, hash: &str) -> Result<(), StoreError> {
-    let (mut edge, _) = load_frontier(tx, path)?;
-    edge.push(leaf_of(path, seq, hash)?);
-    save_frontier(tx, path, &edge, seq)
+/// The tree's edge while a transaction appends: read at the first leaf, written once
+/// before the transaction commits ([`Edge::save`]), so a batch of a thousand events
+/// reads and writes the edge row once, not a thousand times.
+#[derive(Default)]
+pub struct Edge {
+    held: Option<(Frontier, Seq)>,
+}
+
+impl Edge {
+    /// Adds the event of row `seq`, whose chain hash is `hash`, as the tree's next leaf.
+    pub fn push(
+        &mut self,
+        tx: &Transaction,
+        path: &Path,
+        seq: Seq,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        let leaf = leaf_of(path, seq, hash)?;
+        let (edge, last) = match &mut self.held {
+            Some(held) => held,
+            None => self.held.insert(load_frontier(tx, path)?),
+        };
+        edge.push(leaf);
+        *last = seq;
+        Ok(())
+    }
+
+    /// Writes the edge back if a leaf was added: call before the transaction commits.
+    pub fn save(self, tx: &Transaction, path: &Path) -> Result<(), StoreError> {
+        match self.held {
+            Some((edge, last)) => save_frontier(tx, path, &edge, last),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Builds the tree's edge over every event already stored (the schema step that

@@ -163,7 +163,9 @@ impl Store for SqliteStore {
         let event = event.clone().normalized();
         check(0, &event)?;
         self.write(|tx, path| {
-            let appended = append_in(tx, path, &event, expect)?;
+            let mut edge = merkle_sqlite::Edge::default();
+            let appended = append_in(tx, path, &event, expect, &mut edge)?;
+            edge.save(tx, path)?;
             if appended.new {
                 refresh_projection(tx, path, &event.ticket)?;
             }
@@ -354,6 +356,7 @@ fn append_in(
     path: &Path,
     event: &Event,
     expect: Expect<'_>,
+    edge: &mut merkle_sqlite::Edge,
 ) -> Result<Appended, StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
     let mut existing = None;
@@ -411,7 +414,7 @@ fn append_in(
     })
     .map_err(err)?;
     let seq = tx.last_insert_rowid();
-    merkle_sqlite::append_leaf(tx, path, seq, &hash)?;
+    edge.push(tx, path, seq, &hash)?;
     Ok(Appended {
         stored: StoredEvent {
             seq,

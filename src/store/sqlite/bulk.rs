@@ -19,6 +19,7 @@ pub struct Bulk<'s> {
     touched: BTreeSet<String>,
     pushed: usize,
     new: usize,
+    edge: crate::store::merkle_sqlite::Edge,
 }
 
 impl SqliteStore {
@@ -35,6 +36,7 @@ impl SqliteStore {
             touched: BTreeSet::new(),
             pushed: 0,
             new: 0,
+            edge: Default::default(),
         })
     }
 }
@@ -46,7 +48,7 @@ impl Bulk<'_> {
         let event = event.clone().normalized();
         check(self.pushed, &event)?;
         self.pushed += 1;
-        let new = append_in(&self.tx, self.path, &event, Expect::Any)?.new;
+        let new = append_in(&self.tx, self.path, &event, Expect::Any, &mut self.edge)?.new;
         if new {
             self.new += 1;
             if !self.touched.contains(&event.ticket) {
@@ -59,6 +61,7 @@ impl Bulk<'_> {
     /// Brings the touched tickets' projection rows up to date and commits; returns how
     /// many events were new.
     pub fn commit(self) -> Result<usize, StoreError> {
+        self.edge.save(&self.tx, self.path)?;
         for t in &self.touched {
             refresh_projection(&self.tx, self.path, t)?;
         }

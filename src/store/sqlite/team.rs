@@ -50,13 +50,15 @@ impl TeamStore for SqliteStore {
             }
             let mut out = Vec::with_capacity(events.len());
             let mut touched = BTreeSet::new();
+            let mut edge = crate::store::merkle_sqlite::Edge::default();
             for e in &events {
-                let a = append_in(tx, path, e, Expect::Any)?;
+                let a = append_in(tx, path, e, Expect::Any, &mut edge)?;
                 if a.new {
                     touched.insert(e.ticket.as_str());
                 }
                 out.push((a.stored, a.new));
             }
+            edge.save(tx, path)?;
             for t in touched {
                 refresh_projection(tx, path, t)?;
             }
