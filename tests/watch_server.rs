@@ -336,3 +336,84 @@ fn watch_keeps_running_while_the_server_is_stopped_and_picks_up_when_it_is_back(
     tickets.dedup();
     assert_eq!(tickets, ["T-1", "T-2"], "{out}");
 }
+
+/// `serve` over HTTPS with a self-signed certificate for localhost: (process, URL,
+/// certificate file).
+fn serve_tls(team: &Team) -> (Child, String, String) {
+    let signed = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert = team.home.path().join("cert.pem");
+    let key = team.home.path().join("key.pem");
+    std::fs::write(&cert, signed.cert.pem()).unwrap();
+    std::fs::write(&key, signed.key_pair.serialize_pem()).unwrap();
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(team.store())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (
+        child,
+        format!("https://localhost:{port}"),
+        cert.display().to_string(),
+    )
+}
+
+#[test]
+fn watch_and_the_console_trust_a_self_signed_server_only_with_its_ca_cert() {
+    let team = Team::new(&[detected("T-1", 12)]);
+    let (mut serve, url, cert) = serve_tls(&team);
+
+    let out = team.watch(
+        &url,
+        &["--ca-cert", &cert, "--run-for", "2"],
+        Some(&team.alice),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(tickets_nudged(&text(&out.stdout)), ["T-1"]);
+
+    // Without it: refused at start, saying why and what to do (not taken for a server
+    // that is away, though a start on this machine already knows the token's name).
+    let out = team.watch(&url, &["--run-for", "2"], Some(&team.alice));
+    assert!(!out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "--server {url}: {url} unreachable: the server's TLS certificate is not trusted"
+        )) && err.contains("pass --ca-cert FILE"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // The console connects the same way: with the certificate it gets as far as asking
+    // for a terminal.
+    let console = |args: &[&str]| {
+        let out = team
+            .command(&url, args, Some(&team.alice))
+            .output()
+            .unwrap();
+        text(&out.stderr)
+    };
+    let err = console(&["--ca-cert", &cert]);
+    assert!(err.contains("the console needs a terminal"), "{err}");
+    let err = console(&[]);
+    assert!(
+        err.contains("the server's TLS certificate is not trusted"),
+        "{err}"
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+}

@@ -186,20 +186,27 @@ impl Http {
 /// What the message of a request refused for its certificate says.
 pub const UNTRUSTED: &str = "the server's TLS certificate is not trusted";
 
-/// Whether a request failed because the server's certificate did not verify (rustls
-/// says why; an I/O error carries it as its inner error, which `source` skips).
+/// Whether a request failed because the server's certificate did not verify. rustls
+/// says why, inside I/O errors (nested: hyper's holds tokio-rustls's), whose inner
+/// error `source` skips.
 fn untrusted(e: &reqwest::Error) -> bool {
-    let invalid = |r: &rustls::Error| matches!(r, rustls::Error::InvalidCertificate(_));
+    fn invalid(mut err: &(dyn std::error::Error + 'static)) -> bool {
+        loop {
+            if let Some(r) = err.downcast_ref::<rustls::Error>() {
+                return matches!(r, rustls::Error::InvalidCertificate(_));
+            }
+            match err
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => err = inner,
+                None => return false,
+            }
+        }
+    }
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
-        if err.downcast_ref::<rustls::Error>().is_some_and(invalid) {
-            return true;
-        }
-        let inner = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|i| i.downcast_ref::<rustls::Error>());
-        if inner.is_some_and(invalid) {
+        if invalid(err) {
             return true;
         }
         next = err.source();
