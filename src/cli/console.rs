@@ -19,14 +19,14 @@ pub fn run(cli: &Cli, started: Instant) -> anyhow::Result<()> {
 }
 
 /// `slawatch --server URL`: the console on a team server, signed with the token's name.
-pub fn run_on_server(cli: &Cli, started: Instant) -> anyhow::Result<()> {
-    let url = cli.server.as_deref().expect("called with --server");
-    // The token file is config.toml's; a broken config.toml is reported by the console.
+pub fn run_on_server(server: &super::server_args::Server, started: Instant) -> anyhow::Result<()> {
+    // The token file may be config.toml's; a broken config.toml is reported by the
+    // console.
     let dir = crate::tui::settings::config_dir();
     let token_file = crate::tui::load_config(dir.as_deref())
         .ok()
         .and_then(|c| c.settings.token_file);
-    let remote = super::server_args::connect(url, token_file.as_deref())?;
+    let remote = server.connect(token_file.as_deref())?;
     let agent = remote.user().to_owned();
     crate::tui::run_on(remote.connector(), remote.place(), Some(agent), started)
 }

@@ -53,8 +53,8 @@ pub struct Cli {
     pub database_url: Option<String>,
     /// A team server (`slawatch serve`) instead of a store, for the console, `watch`,
     /// import, export, report, penalties and evidence: http://HOST:PORT or https://HOST.
-    /// The token comes from SLAWATCH_TOKEN (the console also reads `token_file` in
-    /// config.toml).
+    /// The token comes from --token-file, else SLAWATCH_TOKEN, else (the console and
+    /// `watch`) `token_file` in config.toml.
     #[arg(
         long,
         global = true,
@@ -63,8 +63,10 @@ pub struct Cli {
         conflicts_with_all = ["db", "database_url"]
     )]
     pub server: Option<String>,
-    /// Read the --server token from this file instead of SLAWATCH_TOKEN.
-    #[arg(long, global = true, value_name = "FILE", requires = "server")]
+    /// Read the --server token from this file (before SLAWATCH_TOKEN and config.toml).
+    // Needs --server, checked at run time: with clap's `requires`, a global flag after
+    // the subcommand does not see a `--server` given before it.
+    #[arg(long, global = true, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
     /// Trust this PEM certificate for an https --server (a self-signed one's).
     #[arg(long, global = true, env = "SLAWATCH_CA_CERT", value_name = "FILE")]
@@ -151,11 +153,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             "--demo opens the console on a demo store file; it cannot be used with --server"
         );
     }
-    if cli.server.is_some() && cli.command.is_none() {
-        return console::run_on_server(&cli, started);
+    if cli.server.is_none() && cli.token_file.is_some() {
+        anyhow::bail!("--token-file is the token for a --server; without --server there is none to give it to");
     }
-    if let Some(server) = cli.server.clone() {
-        return run_remote(cli, server);
+    if let Some(server) = server_args::Server::of(&cli) {
+        return match cli.command {
+            None => console::run_on_server(&server, started),
+            Some(Command::Watch(args)) => watch_cmd::run(args, watch_cmd::On::Server(server)),
+            command => run_remote(command, &server),
+        };
     }
     match cli.command {
         Some(Command::Calendar(cmd)) => calendar_cmd::run(cmd),
@@ -171,23 +177,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve_cmd::run(args, &db?),
         Some(Command::Token(cmd)) => token_cmd::run(cmd, &db?),
         Some(Command::Migrate(args)) => migrate_cmd::run(args),
-        Some(Command::Watch(args)) => watch_cmd::run(args, &file?),
+        Some(Command::Watch(args)) => watch_cmd::run(args, watch_cmd::On::File(file?)),
         Some(Command::NotifyTest(args)) => notify_test_cmd::run(args),
         None => console::run(&cli, started),
     }
 }
 
 /// A command with `--server`: the five that read or feed the log through the API.
-fn run_remote(cli: Cli, server: String) -> anyhow::Result<()> {
-    let Cli {
-        command,
-        token_file,
-        ca_cert,
-        ..
-    } = cli;
+fn run_remote(command: Option<Command>, server: &server_args::Server) -> anyhow::Result<()> {
     let client = || {
-        let token = crate::remote::token(token_file.as_deref())?;
-        crate::remote::Client::new(&server, token, ca_cert.as_deref())
+        let token = crate::remote::token(server.token_file.as_deref(), None)?;
+        crate::remote::Client::new(&server.url, token, server.ca_cert.as_deref())
     };
     match command {
         Some(Command::Import(args)) => import_cmd::run_remote(args, &client()?),
@@ -199,7 +199,7 @@ fn run_remote(cli: Cli, server: String) -> anyhow::Result<()> {
             anyhow::bail!("--server: this command uses no store")
         }
         _ => anyhow::bail!(
-            "--server works with import, export, report, penalties and evidence; verify, migrate and token work on the database directly (--db or --database-url), and `watch` on a store file"
+            "--server works with the console, watch, import, export, report, penalties and evidence; verify, migrate and token work on the database directly (--db or --database-url)"
         ),
     }
 }

@@ -1,45 +1,42 @@
 //! `--server URL`: the console or `watch` on a `slawatch serve`, with the token from
-//! `SLAWATCH_TOKEN` or config.toml's `token_file`, and the offline outbox in the data
-//! directory.
+//! `--token-file`, `SLAWATCH_TOKEN` or config.toml's `token_file`, `--ca-cert` for a
+//! self-signed server, and the offline outbox in the data directory. One piece of code
+//! for both, so the console and its watchers connect alike.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
+use super::Cli;
 use crate::sync::remote::Remote;
 
-/// The environment variable holding the bearer token.
-pub const TOKEN_ENV: &str = "SLAWATCH_TOKEN";
+/// The global flags that name a server and how to reach it.
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub url: String,
+    pub token_file: Option<PathBuf>,
+    pub ca_cert: Option<PathBuf>,
+}
 
-/// The token: `SLAWATCH_TOKEN`, else the file config.toml names.
-pub fn token(token_file: Option<&Path>) -> anyhow::Result<String> {
-    if let Ok(t) = std::env::var(TOKEN_ENV) {
-        let t = t.trim().to_owned();
-        if t.is_empty() {
-            bail!("{TOKEN_ENV} is set but empty: set it to a token from `slawatch token create`");
-        }
-        return Ok(t);
+impl Server {
+    /// The server of this invocation, if `--server` (or `SLAWATCH_SERVER`) names one.
+    pub fn of(cli: &Cli) -> Option<Server> {
+        cli.server.as_ref().map(|url| Server {
+            url: url.clone(),
+            token_file: cli.token_file.clone(),
+            ca_cert: cli.ca_cert.clone(),
+        })
     }
-    let Some(path) = token_file else {
-        bail!("--server needs a token: set {TOKEN_ENV}, or `token_file = \"PATH\"` in config.toml (a token comes from `slawatch token create`)");
-    };
-    let text = crate::config::read_text(path)
-        .with_context(|| format!("token_file {}: cannot read the token", path.display()))?;
-    let t = text.trim();
-    if t.is_empty() {
-        bail!(
-            "token_file {}: the file is empty; put the token from `slawatch token create` in it",
-            path.display()
-        );
+
+    /// Connects with the token (see [`crate::remote::token`]; `configured` is
+    /// config.toml's `token_file`).
+    pub fn connect(&self, configured: Option<&Path>) -> anyhow::Result<Arc<Remote>> {
+        let token = crate::remote::token(self.token_file.as_deref(), configured)?;
+        let roots = crate::remote::root_certificates(self.ca_cert.as_deref())?;
+        Remote::open(&self.url, &token, roots, &data_dir()?)
+            .with_context(|| format!("--server {}", self.url))
     }
-    if !crate::store::tokens::well_formed(t) {
-        bail!(
-            "token_file {}: not a token (`slawatch token create` prints one starting with slw_)",
-            path.display()
-        );
-    }
-    Ok(t.to_owned())
 }
 
 /// Where outboxes are kept: the platform data directory (`$XDG_DATA_HOME/slawatch`).
@@ -47,10 +44,4 @@ pub fn data_dir() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "slawatch")
         .context("no home directory to keep the outbox in")?;
     Ok(dirs.data_dir().to_owned())
-}
-
-/// Connects to the server at `url` with the configured token.
-pub fn connect(url: &str, token_file: Option<&Path>) -> anyhow::Result<Arc<Remote>> {
-    let token = token(token_file)?;
-    Remote::open(url, &token, &data_dir()?).with_context(|| format!("--server {url}"))
 }

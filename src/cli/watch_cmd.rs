@@ -1,6 +1,12 @@
-//! `slawatch watch`: the nudge scheduler with no console. Follows the store's open
-//! tickets, prints every nudge, and sends loud ones as desktop notifications, for
+//! `slawatch watch`: the nudge scheduler with no console. Follows the open tickets of
+//! a store file or of a server (`--server URL`), through the same [`Source`] as the
+//! console, prints every nudge, and sends loud ones as desktop notifications, for
 //! whoever does not keep the console open (run it as a systemd user service).
+//!
+//! On a server the user is the token's name, nudges are claimed there (one person
+//! hears each nudge once across consoles and watchers), and an acknowledgement clicked
+//! while the server cannot be reached waits in the outbox; what the outbox cannot
+//! store when it is replayed is printed, never dropped.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -15,28 +21,30 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
+use super::server_args::Server;
 use super::stderr;
-use super::watch_follow::{Change, Follower, FollowingSentLog};
+use super::watch_follow::{connect_for_write, Change, Follower, FollowingSentLog};
 use crate::escape;
 use crate::model::{Event, EventKind, Payload};
 use crate::notify::{
     desktop_options, start, DesktopEvent, DesktopState, NudgeAction, NudgeHandle, NudgeMsg, Start,
 };
 use crate::sla::{Micros, Severity};
-use crate::store::{Expect, SqliteStore, Store};
+use crate::sync::{Connector, Expect, Link, LocalSource, Purpose, Source, SourceError};
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {
     /// Whose nudges: the record of what was sent, and snoozes, are kept per user
     /// [default: the agent: $SLAWATCH_AGENT, else `agent` in config.toml, else the login
-    /// name].
+    /// name; on a --server, the token's name].
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
     /// Sound and pop-ups only from this level up; quieter nudges are still printed.
     /// Breaches are never muted.
     #[arg(long, value_enum, default_value = "off")]
     pub quiet: Quiet,
-    /// Seconds between looks at the store for new events.
+    /// Seconds between looks at the store for new events (a --server's feed tells at
+    /// once).
     #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
     pub poll: f64,
     /// Print nudges only; send no desktop notifications.
@@ -78,23 +86,51 @@ impl Quiet {
     }
 }
 
+/// What `watch` follows.
+pub enum On {
+    File(PathBuf),
+    Server(Server),
+}
+
 enum Msg {
     Nudge(NudgeMsg),
     Desktop(DesktopEvent),
     Store(Result<Option<Change>, String>),
+    /// How the link to the server stands, when it changed.
+    Link(Link),
+    /// An event the outbox could not store when it replayed it, and why.
+    Unstored(Box<Event>, String),
 }
 
-pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
+/// Where the tickets come from, with what the operator is told about it.
+struct Place {
+    connect: Connector,
+    /// The store file (watched for being replaced or deleted), `None` on a server.
+    file: Option<PathBuf>,
+    /// `the open tickets in PATH` or `the open tickets on URL as NAME`.
+    words: String,
+}
+
+impl Place {
+    fn what(&self) -> &'static str {
+        if self.file.is_some() {
+            "the store"
+        } else {
+            "the server"
+        }
+    }
+}
+
+pub fn run(args: WatchArgs, on: On) -> anyhow::Result<()> {
     // The console's configuration: the same policies, calendars, agent name and
     // time zone, so that console and watch agree on every nudge and on whose it is.
     let dir = crate::tui::settings::config_dir();
     let cfg = crate::tui::load_config(dir.as_deref())
         .map_err(|e| anyhow!("watch cannot start, the configuration has errors:\n{e}"))?;
-    let user = match &args.user {
-        Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
+    let flag = match &args.user {
+        Some(u) if !u.trim().is_empty() => Some(u.trim().to_owned()),
         Some(_) => bail!("--user: expected a name"),
-        // The console's agent (crate::agent decides), so both agree on whose nudges.
-        None => cfg.settings.agent.clone(),
+        None => None,
     };
     if !(args.poll > 0.0 && args.poll.is_finite()) {
         bail!(
@@ -102,26 +138,55 @@ pub fn run(args: WatchArgs, db: &Path) -> anyhow::Result<()> {
             args.poll
         );
     }
-    // Open (and upgrade) the store before anything starts: a bad path is one error.
-    drop(SqliteStore::open(db)?);
+    let (place, user) = match on {
+        On::File(db) => {
+            // Open (and upgrade) the store before anything starts: a bad path is one
+            // error.
+            LocalSource::new(&db, Purpose::Write)
+                .writable()
+                .map_err(|e| anyhow!("{e}"))?;
+            let place = Place {
+                connect: LocalSource::connector(&db),
+                words: format!("the open tickets in {}", db.display()),
+                file: Some(db),
+            };
+            // The console's agent (crate::agent decides), so both agree on whose nudges.
+            (place, flag.unwrap_or_else(|| cfg.settings.agent.clone()))
+        }
+        On::Server(server) => {
+            let remote = server.connect(cfg.settings.token_file.as_deref())?;
+            let name = remote.user().to_owned();
+            if let Some(u) = flag.filter(|u| *u != name) {
+                bail!("--user {u}: on a server the nudges are the token's, {name}'s (the server claims them for its name); leave out --user or use {u}'s token");
+            }
+            let place = Place {
+                connect: remote.connector(),
+                words: format!("the open tickets on {}", remote.place()),
+                file: None,
+            };
+            (place, name)
+        }
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(watch(args, user, db.to_path_buf(), cfg))
+    // The place outlives the runtime's task: a server's transport has a runtime of its
+    // own, which must not be dropped inside another's.
+    runtime.block_on(watch(args, user, &place, cfg))
 }
 
 async fn watch(
     args: WatchArgs,
     user: String,
-    db: PathBuf,
+    place: &Place,
     cfg: crate::tui::Config,
 ) -> anyhow::Result<()> {
     let tz = cfg.settings.zone();
     let (tx, mut rx) = unbounded_channel::<Msg>();
     stderr::line(format_args!(
-        "slawatch watch: nudging {user} about the open tickets in {}",
-        db.display()
+        "slawatch watch: nudging {user} about {}",
+        place.words
     ));
     let desktop = if args.no_desktop {
         stderr::line(format_args!("desktop notifications: off (--no-desktop)"));
@@ -139,7 +204,7 @@ async fn watch(
                 quiet: args.quiet.level(),
                 desktop,
             },
-            FollowingSentLog::new(db.clone()),
+            FollowingSentLog::new(place.connect.clone(), place.file.clone()),
             move |m| {
                 let _ = tx.send(Msg::Nudge(m));
             },
@@ -150,7 +215,7 @@ async fn watch(
     };
     let stop = Arc::new(AtomicBool::new(false));
     let poller = spawn_poller(
-        db.clone(),
+        Follower::new(place.connect.clone(), place.file.clone()),
         Duration::from_secs_f64(args.poll),
         service.handle(),
         tx.clone(),
@@ -163,7 +228,7 @@ async fn watch(
         args: &args,
         user: &user,
         tz,
-        db: &db,
+        place,
         desktop: DesktopState::Probing,
         planned_once: false,
         problems: BTreeSet::new(),
@@ -189,7 +254,7 @@ struct Output<'a> {
     args: &'a WatchArgs,
     user: &'a str,
     tz: chrono_tz::Tz,
-    db: &'a Path,
+    place: &'a Place,
     desktop: DesktopState,
     planned_once: bool,
     problems: BTreeSet<String>,
@@ -265,33 +330,60 @@ impl Output<'_> {
             Msg::Desktop(DesktopEvent::Action { ticket, action }) => {
                 self.action(ticket, action).await
             }
-            Msg::Store(Ok(change)) => {
-                if let Some(change) = change {
-                    stderr::line(change.describe(self.db));
-                } else if self.store_error.take().is_some() {
-                    stderr::line(format_args!("store {} readable again", self.db.display()));
+            Msg::Store(Ok(change)) => match (change, &self.place.file) {
+                (Some(change), Some(db)) => stderr::line(change.describe(db)),
+                _ => {
+                    if self.store_error.take().is_some() {
+                        stderr::line(format_args!("{} answers again", self.place.what()));
+                    }
                 }
-            }
+            },
             Msg::Store(Err(e)) => {
-                if self.store_error.as_deref() != Some(e.as_str()) {
-                    stderr::line(format_args!("cannot follow the store: {e}; retrying"));
+                // A server's message counts down to its next try: told once.
+                let news = match &self.store_error {
+                    None => true,
+                    Some(old) => self.place.file.is_some() && *old != e,
+                };
+                if news {
+                    stderr::line(format_args!(
+                        "cannot follow {}: {e}; retrying",
+                        self.place.what()
+                    ));
                     self.store_error = Some(e);
                 }
             }
+            Msg::Link(link) => stderr::line(link_words(&link, self.tz)),
+            Msg::Unstored(event, why) => stderr::line(format_args!(
+                "{}: the {} recorded by {} at {} was not stored: {why}",
+                event.ticket,
+                event.kind.as_str(),
+                event.actor,
+                local(event.recorded_at.timestamp_micros(), self.tz)
+            )),
         }
     }
 
     async fn action(&mut self, ticket: String, action: NudgeAction) {
         match action {
             NudgeAction::Acknowledge => {
-                let (db, user, t) = (self.db.to_path_buf(), self.user.to_owned(), ticket.clone());
-                let done = tokio::task::spawn_blocking(move || acknowledge(&db, &user, &t)).await;
+                let (connect, file) = (self.place.connect.clone(), self.place.file.clone());
+                let (user, t) = (self.user.to_owned(), ticket.clone());
+                let done = tokio::task::spawn_blocking(move || {
+                    acknowledge(&connect, file.as_deref(), &user, &t)
+                })
+                .await;
                 match done {
                     Ok(Ok(())) => stderr::line(format_args!(
                         "{ticket}: acknowledged from the desktop notification"
                     )),
+                    // A server's outbox keeps it: it goes when the server answers.
+                    Ok(Err(SourceError::Unreachable(e))) if self.place.file.is_none() => {
+                        stderr::line(format_args!(
+                            "{ticket}: the acknowledgement is kept until the server answers: {e}"
+                        ))
+                    }
                     Ok(Err(e)) => stderr::line(format_args!(
-                        "{ticket}: could not record the acknowledgement: {e:#}"
+                        "{ticket}: could not record the acknowledgement: {e}"
                     )),
                     Err(e) => stderr::line(format_args!(
                         "{ticket}: could not record the acknowledgement: {e}"
@@ -319,19 +411,39 @@ impl Output<'_> {
     }
 }
 
-/// Records an acknowledgement by `user` now.
-fn acknowledge(db: &Path, user: &str, ticket: &str) -> anyhow::Result<()> {
-    // Never a new store with only this event in it where the store was deleted.
-    if !db.exists() {
-        bail!("store {} is gone", db.display());
-    }
-    let mut store = SqliteStore::open(db)?;
+/// Records an acknowledgement by `user` now, through the source.
+fn acknowledge(
+    connect: &Connector,
+    file: Option<&Path>,
+    user: &str,
+    ticket: &str,
+) -> Result<(), SourceError> {
+    let mut source = connect_for_write(connect, file)?;
     let now = Utc::now();
     let mut payload = Payload::new();
     payload.insert("via".into(), json!("desktop notification"));
     let event = Event::new(ticket, EventKind::Acknowledged, now, now, user, payload);
-    store.append(&event, Expect::Any)?;
-    Ok(())
+    source.append(&event, &Expect::Any).map(|_| ())
+}
+
+/// The link to the server in words: `online`, or since when it is unreachable, and
+/// what waits in the outbox.
+fn link_words(link: &Link, tz: chrono_tz::Tz) -> String {
+    let state = match link.offline_since {
+        Some(since) => format!("{} unreachable since {}", link.place, local(since, tz)),
+        None => format!("{} answers", link.place),
+    };
+    let mut words = vec![state];
+    if link.queued > 0 {
+        words.push(format!("{} event(s) queued in the outbox", link.queued));
+    }
+    if link.undecided > 0 {
+        words.push(format!(
+            "{} event(s) in the outbox need a decision in the console",
+            link.undecided
+        ));
+    }
+    words.join("; ")
 }
 
 fn local(us: Micros, tz: chrono_tz::Tz) -> String {
@@ -344,11 +456,11 @@ fn local(us: Micros, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
-/// Follows the store on its own thread, through a [`Source`]: every open ticket
-/// first, then the change feed every `every`, each touched ticket's facts as they now
-/// are.
+/// Follows the source on its own thread: every open ticket first, then the change feed
+/// every `every` (a server's when it has news), each touched ticket's facts as they now
+/// are; and tells how the link to a server stands and what its outbox could not store.
 fn spawn_poller(
-    db: PathBuf,
+    mut follower: Follower,
     every: Duration,
     nudges: NudgeHandle,
     tx: UnboundedSender<Msg>,
@@ -357,12 +469,29 @@ fn spawn_poller(
     std::thread::Builder::new()
         .name("slawatch-watch-store".into())
         .spawn(move || {
-            let mut follower = Follower::new(db);
+            let mut link: Option<Link> = None;
             while !stop.load(Ordering::Relaxed) {
-                if tx.send(Msg::Store(follower.poll(&nudges))).is_err() {
-                    return;
+                let polled = follower.poll(&nudges);
+                let mut told = vec![Msg::Store(polled)];
+                let now = follower.link();
+                // The freshness moves at every answer: only the state is news.
+                let news = |a: &Link, b: &Link| {
+                    (a.offline_since.is_some(), a.queued, a.undecided)
+                        != (b.offline_since.is_some(), b.queued, b.undecided)
+                };
+                if let Some(l) = now.filter(|l| link.as_ref().is_none_or(|old| news(old, l))) {
+                    link = Some(l.clone());
+                    told.push(Msg::Link(l));
                 }
-                let until = std::time::Instant::now() + every;
+                for (event, why) in follower.notices() {
+                    told.push(Msg::Unstored(Box::new(event), why));
+                }
+                for m in told {
+                    if tx.send(m).is_err() {
+                        return;
+                    }
+                }
+                let until = std::time::Instant::now() + follower.pause(every);
                 while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < until {
                     std::thread::sleep(Duration::from_millis(20).min(every));
                 }

@@ -1,15 +1,22 @@
-//! `slawatch watch`'s hold on the store file: it follows the file at the path, not the
-//! one it first opened. A store replaced under it (`mv restored.db slawatch.db`) or
-//! deleted and made again is another file (another device and inode) at the same path;
-//! an open SQLite connection would go on reading the old one, unlinked, forever.
+//! What `slawatch watch` follows, through a [`Source`]: the open tickets and then the
+//! change feed of a store file (a [`crate::sync::LocalSource`]) or of a server (a
+//! remote source), and the record of sent nudges and snoozes kept there.
+//!
+//! A store file is followed at its path, not as the file first opened. A store replaced
+//! under it (`mv restored.db slawatch.db`) or deleted and made again is another file
+//! (another device and inode) at the same path; an open SQLite connection would go on
+//! reading the old one, unlinked, forever.
 
 use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use crate::model::Event;
 use crate::notify::{NudgeHandle, SentLog};
 use crate::sla::Micros;
-use crate::store::{Claim, NudgeRecord, SqliteStore, Store, TicketFacts};
+use crate::store::{Claim, NudgeRecord, TicketFacts};
+use crate::sync::{Connector, Cursor, Link, Purpose, Source, SourceError};
 
 /// Which file a path names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,115 +64,169 @@ impl Change {
     }
 }
 
-/// Reads the open tickets of the store at `db`, then its change feed, reopening the
-/// file when the path names another one.
-pub struct Follower {
+/// The store file at a path, looked at before each read: which file it is now.
+struct FileWatch {
     db: PathBuf,
-    store: Option<SqliteStore>,
     /// The file the cursor and `known` belong to; kept while the connection is
     /// closed after an error, so a file replaced meanwhile is still noticed.
-    file: Option<FileId>,
-    cursor: Option<i64>,
-    /// Every ticket handed to the nudge service from the current file: forgotten
-    /// when the file goes, so no nudge is about a ticket of a store that is gone.
-    known: BTreeSet<String>,
+    followed: Option<FileId>,
     missing: bool,
 }
 
-const BATCH: usize = 5000;
+/// What one look at the path found.
+enum Look {
+    Same,
+    /// Gone (`true` the first time it is seen gone).
+    Missing(bool),
+    Changed(Change),
+}
+
+impl FileWatch {
+    fn look(&mut self) -> Result<Look, String> {
+        match FileId::of(&self.db) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Ok(Look::Missing(!std::mem::replace(&mut self.missing, true)))
+            }
+            Err(e) => Err(format!("cannot look at {}: {e}", self.db.display())),
+            Ok(id) => Ok(if std::mem::take(&mut self.missing) {
+                Look::Changed(Change::Back)
+            } else if self.followed.is_some_and(|f| f != id) {
+                Look::Changed(Change::Replaced)
+            } else {
+                Look::Same
+            }),
+        }
+    }
+}
+
+/// Reads the open tickets of a source, then its change feed; a store file is opened
+/// again when its path names another file.
+pub struct Follower {
+    connect: Connector,
+    source: Option<Box<dyn Source>>,
+    file: Option<FileWatch>,
+    cursor: Option<Cursor>,
+    /// Every ticket handed to the nudge service from the current file: forgotten
+    /// when the file goes, so no nudge is about a ticket of a store that is gone.
+    known: BTreeSet<String>,
+}
+
+/// Rows per chunk of the first snapshot.
+const SNAPSHOT_CHUNK: usize = 8192;
 
 impl Follower {
-    pub fn new(db: PathBuf) -> Follower {
+    /// Follows what `connect` connects to; `file` is the store file's path when it is
+    /// one (watched for being replaced or deleted).
+    pub fn new(connect: Connector, file: Option<PathBuf>) -> Follower {
         Follower {
-            db,
-            store: None,
-            file: None,
+            connect,
+            source: None,
+            file: file.map(|db| FileWatch {
+                db,
+                followed: None,
+                missing: false,
+            }),
             cursor: None,
             known: BTreeSet::new(),
-            missing: false,
         }
     }
 
-    /// One look at the store; `Ok(Some(change))` when the file went or came.
+    /// One look at the source; `Ok(Some(change))` when the store file went or came.
     pub fn poll(&mut self, nudges: &NudgeHandle) -> Result<Option<Change>, String> {
-        let change = match FileId::of(&self.db) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                if self.missing {
+        let change = match self.file.as_mut().map(FileWatch::look).transpose()? {
+            None | Some(Look::Same) => None,
+            Some(Look::Missing(first)) => {
+                if !first {
                     return Ok(None);
                 }
-                self.missing = true;
                 self.forget(nudges);
                 return Ok(Some(Change::Deleted));
             }
-            Err(e) => return Err(format!("cannot look at {}: {e}", self.db.display())),
-            Ok(id) => {
-                if std::mem::take(&mut self.missing) {
-                    Some(Change::Back)
-                } else if self.file.is_some_and(|followed| followed != id) {
+            Some(Look::Changed(c)) => {
+                if c == Change::Replaced {
                     self.forget(nudges);
-                    Some(Change::Replaced)
-                } else {
-                    None
                 }
+                Some(c)
             }
         };
         let result = self.read(nudges);
-        if result.is_err() {
-            // Opened again at the next look; the cursor stays with its file.
-            self.store = None;
+        if result.is_err() && self.file.is_some() {
+            // Opened again at the next look; the cursor stays with its file. (A
+            // server's connections share their link and outbox: kept.)
+            self.source = None;
         }
         result.map(|()| change)
     }
 
     fn read(&mut self, nudges: &NudgeHandle) -> Result<(), String> {
-        if self.store.is_none() {
-            let id = FileId::of(&self.db).map_err(|e| e.to_string())?;
+        let fresh = self.source.is_none();
+        // The file about to be opened: the path was just seen to exist, so no store is
+        // made where there is none.
+        let opening = match (&self.file, fresh) {
+            (Some(f), true) => Some(FileId::of(&f.db).map_err(|e| e.to_string())?),
+            _ => None,
+        };
+        let connect = &self.connect;
+        let source = self
+            .source
             // Read-write, though it only reads: the last connection to a file closes it
             // with its write-ahead log checkpointed and removed, so a log of a replaced
-            // file is never left beside the new one. The path was just seen to exist,
-            // so no store is made where there is none.
-            let s = SqliteStore::open(&self.db).map_err(|e| e.to_string())?;
-            if self.file.is_some_and(|followed| followed != id) {
-                // Replaced between the look and the open: noticed at the next look.
-                return Err(format!("{} changed while being opened", self.db.display()));
+            // file is never left beside the new one.
+            .get_or_insert_with(|| connect.connect(Purpose::Write));
+        let (tickets, cursor) = match &self.cursor {
+            None => {
+                let mut facts: Vec<TicketFacts> = Vec::new();
+                let cursor = source
+                    .snapshot(SNAPSHOT_CHUNK, &mut |chunk| facts.extend(chunk))
+                    .map_err(|e| e.to_string())?;
+                (facts, Some(cursor))
             }
-            self.store = Some(s);
-            self.file = Some(id);
-        }
-        let s = self.store.as_mut().expect("just opened");
-        let Some(mut at) = self.cursor else {
-            let snap = s.open_tickets().map_err(|e| e.to_string())?;
-            let facts: Vec<TicketFacts> = snap
-                .tickets
-                .into_iter()
-                .map(|r| (r.ticket, r.facts))
-                .collect();
-            self.known.extend(facts.iter().map(|(t, _)| t.clone()));
-            nudges.tickets(facts);
-            self.cursor = Some(snap.cursor);
-            return Ok(());
+            Some(at) => {
+                let changed = source.changes(at).map_err(|e| e.to_string())?;
+                (changed.tickets, changed.cursor)
+            }
         };
-        let mut touched = BTreeSet::new();
-        loop {
-            let changes = s.changes_since(at, BATCH).map_err(|e| e.to_string())?;
-            let n = changes.events.len();
-            touched.extend(changes.events.into_iter().map(|e| e.event.ticket));
-            at = changes.cursor;
-            if n < BATCH {
-                break;
+        if let (Some(f), Some(id)) = (self.file.as_mut(), opening) {
+            let now = FileId::of(&f.db).ok();
+            if now != Some(id) || f.followed.is_some_and(|followed| followed != id) {
+                // Replaced while being opened: noticed at the next look.
+                return Err(format!("{} changed while being opened", f.db.display()));
             }
+            f.followed = Some(id);
         }
-        if !touched.is_empty() {
-            self.known.extend(touched.iter().cloned());
-            nudges.tickets(crate::store::current_facts(&*s, touched).map_err(|e| e.to_string())?);
+        let first = self.cursor.is_none();
+        if first || !tickets.is_empty() {
+            self.known.extend(tickets.iter().map(|(t, _)| t.clone()));
+            nudges.tickets(tickets);
         }
-        self.cursor = Some(at);
+        if cursor.is_some() {
+            self.cursor = cursor;
+        }
         Ok(())
     }
 
+    /// How long until the next look, `poll` being the configured interval (see
+    /// [`Source::pause`]: a server's feed waits for news itself).
+    pub fn pause(&self, poll: Duration) -> Duration {
+        self.source.as_ref().map_or(poll, |s| s.pause(poll))
+    }
+
+    /// The link to a server, for the operator (`None` for a store file).
+    pub fn link(&mut self) -> Option<Link> {
+        self.source.as_mut().and_then(|s| s.link())
+    }
+
+    /// Events recorded earlier that the source could not store when it sent them on
+    /// its own (a replayed outbox), with why.
+    pub fn notices(&mut self) -> Vec<(Event, String)> {
+        self.source.as_mut().map_or_else(Vec::new, |s| s.notices())
+    }
+
     fn forget(&mut self, nudges: &NudgeHandle) {
-        self.store = None;
-        self.file = None;
+        self.source = None;
+        if let Some(f) = self.file.as_mut() {
+            f.followed = None;
+        }
         self.cursor = None;
         let gone: Vec<TicketFacts> = std::mem::take(&mut self.known)
             .into_iter()
@@ -177,35 +238,49 @@ impl Follower {
     }
 }
 
-/// The record of sent nudges and snoozes, kept in whatever store is at the path at
-/// the time, and nowhere while the path has none. Opened for each use: a connection
-/// held to a replaced file would keep its write-ahead log, under the path's name,
-/// beside the new file.
+/// A fresh connection for one write: a store file only while its path has one (never
+/// a new store with only this in it where the store was deleted), a server always.
+/// Opened for each use: a connection held to a replaced file would keep its
+/// write-ahead log, under the path's name, beside the new file.
+pub fn connect_for_write(
+    connect: &Connector,
+    file: Option<&Path>,
+) -> Result<Box<dyn Source>, SourceError> {
+    match file {
+        Some(db) if !db.exists() => Err(SourceError::Unreachable(format!(
+            "store {} was deleted",
+            db.display()
+        ))),
+        _ => Ok(connect.connect(Purpose::Write)),
+    }
+}
+
+/// The record of sent nudges and snoozes, kept where the source keeps them: in
+/// whatever store is at the path at the time (and nowhere while the path has none), or
+/// on the server, so one person hears each nudge once across consoles and watchers.
 pub struct FollowingSentLog {
-    db: PathBuf,
+    connect: Connector,
+    file: Option<PathBuf>,
 }
 
 impl FollowingSentLog {
-    pub fn new(db: PathBuf) -> FollowingSentLog {
-        FollowingSentLog { db }
+    pub fn new(connect: Connector, file: Option<PathBuf>) -> FollowingSentLog {
+        FollowingSentLog { connect, file }
     }
 
-    fn with_store<T>(
+    fn with_source<T>(
         &self,
-        f: impl FnOnce(&mut SqliteStore) -> Result<T, crate::store::StoreError>,
+        f: impl FnOnce(&mut dyn Source) -> Result<T, SourceError>,
     ) -> Result<T, String> {
-        // Never a new store with only the sent log in it where the store was deleted.
-        if !self.db.exists() {
-            return Err(format!("store {} was deleted", self.db.display()));
-        }
-        let mut store = SqliteStore::open(&self.db).map_err(|e| e.to_string())?;
-        f(&mut store).map_err(|e| e.to_string())
+        let mut source =
+            connect_for_write(&self.connect, self.file.as_deref()).map_err(|e| e.to_string())?;
+        f(&mut *source).map_err(|e| e.to_string())
     }
 }
 
 impl SentLog for FollowingSentLog {
     fn claim(&mut self, user: &str, records: &[NudgeRecord]) -> Result<Vec<Claim>, String> {
-        self.with_store(|s| s.claim_nudges(user, records))
+        self.with_source(|s| s.claim_nudges(user, records))
     }
 
     fn set_snooze(
@@ -214,10 +289,10 @@ impl SentLog for FollowingSentLog {
         ticket: &str,
         until: Option<Micros>,
     ) -> Result<(), String> {
-        self.with_store(|s| Store::set_snooze(s, user, ticket, until))
+        self.with_source(|s| s.set_snooze(user, ticket, until))
     }
 
     fn snoozes(&mut self, user: &str, now: Micros) -> Result<Vec<(String, Micros)>, String> {
-        self.with_store(|s| Store::snoozes(s, user, now))
+        self.with_source(|s| s.snoozes(user, now))
     }
 }

@@ -45,17 +45,8 @@ impl Client {
             .timeout(TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("slawatch/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = ca_cert {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("--ca-cert {}: cannot read it", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| anyhow!("--ca-cert {}: not a PEM certificate: {e}", path.display()))?;
-            if certs.is_empty() {
-                bail!("--ca-cert {}: no PEM certificate in it", path.display());
-            }
-            for c in certs {
-                builder = builder.add_root_certificate(c);
-            }
+        for c in root_certificates(ca_cert)? {
+            builder = builder.add_root_certificate(c);
         }
         let http = builder
             .build()
@@ -172,25 +163,67 @@ impl Client {
     }
 }
 
-/// The token for `--server`: `--token-file`, else `SLAWATCH_TOKEN`.
-pub fn token(token_file: Option<&Path>) -> anyhow::Result<String> {
-    let token = match token_file {
-        Some(p) => std::fs::read_to_string(p)
-            .with_context(|| format!("--token-file {}: cannot read it", p.display()))?
-            .trim()
-            .to_owned(),
-        None => std::env::var("SLAWATCH_TOKEN").unwrap_or_default(),
+/// The certificates of `--ca-cert FILE` (a PEM bundle), to trust besides the usual
+/// roots: for every client of a server, the commands' and the console's alike.
+pub fn root_certificates(ca_cert: Option<&Path>) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let Some(path) = ca_cert else {
+        return Ok(Vec::new());
     };
-    if token.is_empty() {
-        bail!("--server needs a token: set SLAWATCH_TOKEN or pass --token-file FILE (`slawatch token create` makes one)");
+    let pem = std::fs::read(path)
+        .with_context(|| format!("--ca-cert {}: cannot read it", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| anyhow!("--ca-cert {}: not a PEM certificate: {e}", path.display()))?;
+    if certs.is_empty() {
+        bail!("--ca-cert {}: no PEM certificate in it", path.display());
     }
+    Ok(certs)
+}
+
+/// The environment variable holding the bearer token.
+pub const TOKEN_ENV: &str = "SLAWATCH_TOKEN";
+
+/// The token for `--server`, for the commands, the console and `watch` alike:
+/// `--token-file FILE` (`flag`), else `SLAWATCH_TOKEN`, else the file config.toml's
+/// `token_file` names (`configured`; the commands pass none).
+pub fn token(flag: Option<&Path>, configured: Option<&Path>) -> anyhow::Result<String> {
+    let (token, from) = if let Some(p) = flag {
+        (
+            read_token(p, "--token-file")?,
+            format!("--token-file {}", p.display()),
+        )
+    } else if let Some(t) = std::env::var(TOKEN_ENV)
+        .ok()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+    {
+        // Set but empty counts as unset, as shells leave `SLAWATCH_TOKEN=` behind.
+        (t, TOKEN_ENV.to_owned())
+    } else if let Some(p) = configured {
+        (
+            read_token(p, "token_file")?,
+            format!("token_file {}", p.display()),
+        )
+    } else {
+        bail!("--server needs a token: set {TOKEN_ENV} or pass --token-file FILE (the console and `watch` also read `token_file = \"PATH\"` in config.toml); `slawatch token create` makes one");
+    };
     if !crate::store::tokens::well_formed(&token) {
-        let from = token_file.map_or("SLAWATCH_TOKEN".to_owned(), |p| {
-            format!("--token-file {}", p.display())
-        });
-        bail!("{from}: not a slawatch token (expected slw_ and 43 base64url characters)");
+        bail!("{from}: not a slawatch token (expected slw_ and 43 base64url characters, as `slawatch token create` prints)");
     }
     Ok(token)
+}
+
+/// The token in the file at `path` (`what` names where the path came from).
+fn read_token(path: &Path, what: &str) -> anyhow::Result<String> {
+    let text = crate::config::read_text(path)
+        .with_context(|| format!("{what} {}: cannot read the token", path.display()))?;
+    let t = text.trim();
+    if t.is_empty() {
+        bail!(
+            "{what} {}: the file is empty; put the token from `slawatch token create` in it",
+            path.display()
+        );
+    }
+    Ok(t.to_owned())
 }
 
 /// The `error` of a JSON refusal, or the text of another.

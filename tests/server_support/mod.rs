@@ -21,11 +21,11 @@ impl Serve {
     /// Starts `slawatch serve` with `store` (`--db FILE` or `--database-url URL`) and
     /// waits for `/healthz`.
     pub fn start(store: &[&str], extra: &[&str]) -> Serve {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Serve::start_at(store, extra, free_port())
+    }
+
+    /// As [`Serve::start`], on `port` (a server restarted where its clients expect it).
+    pub fn start_at(store: &[&str], extra: &[&str], port: u16) -> Serve {
         let child = Command::new(BIN)
             .args(store)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -84,6 +84,15 @@ impl Drop for Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn answer(r: Result<ureq::Response, ureq::Error>) -> (u16, serde_json::Value) {

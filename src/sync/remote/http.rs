@@ -45,8 +45,9 @@ impl Answer {
 }
 
 impl Http {
-    /// A transport to `url` (http or https) sending `token`.
-    pub fn new(url: &str, token: &str) -> Result<Http, String> {
+    /// A transport to `url` (http or https) sending `token`, trusting `roots` besides
+    /// the usual ones (`--ca-cert`: a self-signed server's certificate).
+    pub fn new(url: &str, token: &str, roots: Vec<reqwest::Certificate>) -> Result<Http, String> {
         let mut base = Url::parse(url).map_err(|e| {
             format!("--server {url:?}: not a URL ({e}); expected http://HOST:PORT or https://HOST")
         })?;
@@ -65,10 +66,14 @@ impl Http {
                     .into(),
             );
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
-            .user_agent(concat!("slawatch/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("slawatch/", env!("CARGO_PKG_VERSION")));
+        for c in roots {
+            builder = builder.add_root_certificate(c);
+        }
+        let client = builder
             .build()
             .map_err(|e| format!("cannot set up HTTP: {e}"))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -127,9 +132,7 @@ impl Http {
             let body = r.bytes().await?;
             Ok::<_, reqwest::Error>(Answer { status, body })
         });
-        let answer = answer.map_err(|e| {
-            SourceError::Unreachable(format!("{} unreachable: {}", self.base(), cause(&e)))
-        })?;
+        let answer = answer.map_err(|e| self.unreachable(&e))?;
         if answer.status.is_server_error() || answer.status == StatusCode::TOO_MANY_REQUESTS {
             return Err(SourceError::Unreachable(format!(
                 "{} answered {path} with {}: {}",
@@ -139,6 +142,20 @@ impl Http {
             )));
         }
         Ok(answer)
+    }
+
+    /// A request that got no answer: why, and for a certificate this client does not
+    /// trust, what to do (still `Unreachable`: an outbox replay must not take it for
+    /// the server refusing the event).
+    pub fn unreachable(&self, e: &reqwest::Error) -> SourceError {
+        if untrusted(e) {
+            return SourceError::Unreachable(format!(
+                "{} unreachable: {UNTRUSTED} ({}); pass --ca-cert FILE with its certificate or its CA's",
+                self.base(),
+                cause(e)
+            ));
+        }
+        SourceError::Unreachable(format!("{} unreachable: {}", self.base(), cause(e)))
     }
 
     /// A refusal as the caller sees it: the server said no, and asking again unchanged
@@ -164,6 +181,37 @@ impl Http {
     pub fn token(&self) -> &str {
         &self.token
     }
+}
+
+/// What the message of a request refused for its certificate says.
+pub const UNTRUSTED: &str = "the server's TLS certificate is not trusted";
+
+/// Whether a request failed because the server's certificate did not verify. rustls
+/// says why, inside I/O errors (nested: hyper's holds tokio-rustls's), whose inner
+/// error `source` skips.
+fn untrusted(e: &reqwest::Error) -> bool {
+    fn invalid(mut err: &(dyn std::error::Error + 'static)) -> bool {
+        loop {
+            if let Some(r) = err.downcast_ref::<rustls::Error>() {
+                return matches!(r, rustls::Error::InvalidCertificate(_));
+            }
+            match err
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => err = inner,
+                None => return false,
+            }
+        }
+    }
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        if invalid(err) {
+            return true;
+        }
+        next = err.source();
+    }
+    false
 }
 
 /// The innermost cause of a request error: "Connection refused (os error 111)" says

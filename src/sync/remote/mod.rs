@@ -95,17 +95,26 @@ fn now_us() -> Micros {
 }
 
 impl Remote {
-    /// Connects to the server at `url` with `token`, its outbox in `data_dir`: learns
-    /// whose token it is (or, with the server unreachable, what an earlier start on
-    /// this machine learnt).
-    pub fn open(url: &str, token: &str, data_dir: &Path) -> anyhow::Result<Arc<Remote>> {
-        let http = Http::new(url, token).map_err(|e| anyhow::anyhow!(e))?;
+    /// Connects to the server at `url` with `token`, trusting `roots` besides the usual
+    /// certificates, its outbox in `data_dir`: learns whose token it is (or, with the
+    /// server unreachable, what an earlier start on this machine learnt).
+    pub fn open(
+        url: &str,
+        token: &str,
+        roots: Vec<reqwest::Certificate>,
+        data_dir: &Path,
+    ) -> anyhow::Result<Arc<Remote>> {
+        let http = Http::new(url, token, roots).map_err(|e| anyhow::anyhow!(e))?;
         let path = outbox::path_for(data_dir, http.base(), token);
         let outbox = Outbox::open(&path, http.base())?;
         let who = match whoami(&http) {
             Ok(who) => {
                 outbox.set_identity(&who)?;
                 who
+            }
+            // Not a server that is away: one this machine will never trust as it is.
+            Err(SourceError::Unreachable(e)) if e.contains(http::UNTRUSTED) => {
+                anyhow::bail!("{e}")
             }
             Err(SourceError::Unreachable(e)) => match outbox.identity()? {
                 Some(who) => who,
@@ -226,12 +235,7 @@ impl Remote {
                                     }
                                     Err(e) => Err(e),
                                 }
-                                .map_err(|e| {
-                                    SourceError::Unreachable(format!(
-                                        "{} unreachable: {e}",
-                                        self.http.base()
-                                    ))
-                                })
+                                .map_err(|e| self.http.unreachable(&e))
                             })
                             .buffered(PARALLEL_READS)
                             .collect::<Vec<_>>(),
