@@ -22,6 +22,7 @@
 pub mod action;
 pub mod app;
 pub mod arrivals;
+pub mod arrivals_state;
 pub mod board;
 pub mod compliance;
 pub mod compliance_state;

@@ -194,7 +194,7 @@ pub struct State {
     /// Toasts, the nudge log, snoozes and the snooze modal.
     pub nudges: super::nudges_state::NudgePane,
     /// Urgent tickets that arrived lately.
-    pub arrivals: super::arrivals::Arrivals,
+    pub arrivals: super::arrivals_state::Arrivals,
 }
 
 impl State {
