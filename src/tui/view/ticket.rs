@@ -88,10 +88,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
             ];
             if let Some(x) = &f.escalation {
                 parts.push(format!(
-                    "escalated L{} to {} {} ago{}",
+                    "escalated L{} to {} {}{}",
                     x.level,
                     x.to,
-                    fmt::duration(now_us - x.at),
+                    fmt::ago(now_us - x.at),
                     if x.acknowledged {
                         ""
                     } else {
@@ -100,20 +100,22 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                 ));
             }
             parts.push(format!(
-                "detected {} ({} ago)",
+                "detected {} ({})",
                 fmt::instant_short(f.detected_at, now, s.tz),
-                fmt::duration(now_us - f.detected_at)
+                fmt::ago(now_us - f.detected_at)
             ));
             put(buf, area.x + 1, y, &parts.join(" · "), w - 1, theme.base);
             y += 1;
-            // Clocks.
+            // Clocks: working time used and left on the calendar, and beside it the
+            // wall-clock time to the deadline (the queue's countdown), each labelled.
             let cols = if w >= 120 {
                 [
                     ("Clock", 14),
                     ("State", 20),
                     ("Target", 8),
-                    ("Elapsed", 10),
-                    ("Remaining", 10),
+                    ("Worked", 10),
+                    ("Work left", 10),
+                    ("Due in", 10),
                     ("Due", 17),
                     ("Used", 0),
                 ]
@@ -122,17 +124,23 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                     ("Clock", 13),
                     ("State", 13),
                     ("Target", 6),
-                    ("Elapsed", 9),
-                    ("Remaining", 10),
-                    ("Due", 16),
+                    ("Worked", 8),
+                    ("Work left", 9),
+                    ("Due in", 9),
+                    ("Due", 12),
                     ("Used", 0),
                 ]
             };
             let fixed: usize = cols.iter().map(|c| c.1 + 1).sum();
-            let used_w = w.saturating_sub(fixed + 1).max(6);
+            // The bar gives way on a narrow terminal: the queue shows it too.
+            let used_w = w.saturating_sub(fixed + 1);
             let mut x = area.x + 1;
             for (name, cw) in cols {
                 let cw = if cw == 0 { used_w } else { cw };
+                if cw == 0 {
+                    continue;
+                }
+                let name = if name == "Used" && cw < 4 { "" } else { name };
                 cell(buf, x, y, name, cw, theme.column_header);
                 x += cw as u16 + 1;
             }
@@ -167,26 +175,35 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                         format!("done {}", fmt::instant_short(t, now, s.tz))
                     }),
                 };
-                let remaining = match (c.state, c.due) {
-                    (ClockState::Running | ClockState::Breached, Some(d))
-                        if c.stopped_at.is_none() =>
-                    {
-                        fmt::countdown(d, now)
-                    }
-                    _ => fmt::duration(c.remaining),
+                let live = c.stopped_at.is_none()
+                    && matches!(c.state, ClockState::Running | ClockState::Breached);
+                let due_in = match (c.state, c.due) {
+                    (_, Some(d)) if live => fmt::countdown(d, now),
+                    (ClockState::Paused, _) => "paused".into(),
+                    _ => "-".into(),
+                };
+                let work_left = if c.state == ClockState::Met {
+                    "-".into()
+                } else {
+                    fmt::duration(c.remaining)
                 };
                 let cells = [
                     c.metric.as_str().to_owned(),
                     state,
                     fmt::budget(c.target),
                     fmt::duration(c.elapsed),
-                    remaining,
+                    work_left,
+                    due_in,
                     due,
                 ];
                 let mut x = area.x + 1;
                 for (i, (text, (_, cw))) in cells.iter().zip(cols).enumerate() {
-                    let st = if i == 1 || i == 4 { style } else { theme.base };
-                    let text = if (2..=4).contains(&i) {
+                    let st = if matches!(i, 1 | 4 | 5) {
+                        style
+                    } else {
+                        theme.base
+                    };
+                    let text = if (2..=5).contains(&i) {
                         format!("{text:>cw$}")
                     } else {
                         text.clone()
@@ -197,7 +214,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                 if used_w >= 12 {
                     let bw = (used_w - 6).min(24);
                     bar(buf, x, yy, c.percent(), bw, style, theme.bar_empty);
-                } else {
+                } else if used_w >= 4 {
                     let p = format!("{:>4.0}%", c.percent().min(9999.0));
                     cell(buf, x, yy, &p, used_w, style);
                 }
