@@ -397,6 +397,12 @@ impl Evaluator {
         }
     }
 
+    /// One ticket's entry, open or closed (the console shows a closed ticket opened
+    /// from a report with its final verdicts).
+    pub fn entry(&self, key: &str, facts: Arc<Facts>, now: DateTime<Utc>) -> Entry {
+        self.make_entry(key, facts, now, now.timestamp_micros())
+    }
+
     fn make_entry(
         &self,
         key: &str,

@@ -110,11 +110,9 @@ pub fn tick(s: &mut State, now: DateTime<Utc>) {
     s.nudges.snoozed.retain(|_, &mut u| u > now);
 }
 
-/// Opens `key` if it is still open.
+/// Opens `key`, open or closed since (a closed one shows its final verdicts).
 fn open_ticket(s: &mut State, key: &str, fx: &mut Vec<Effect>) {
-    if s.board.find(key).is_some() {
-        s.open_ticket(key, fx);
-    }
+    s.open_ticket(key, fx);
 }
 
 /// The modal takes every key while it is open. True if it did.

@@ -117,9 +117,12 @@ pub fn event_text(e: &Event) -> String {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct TicketPane {
     pub key: String,
+    /// The ticket as its history folds while it is not on the board (closed): the
+    /// board holds open tickets only.
+    pub closed: Option<Box<super::board::Entry>>,
     pub timeline: Option<Vec<TimelineRow>>,
     pub error: Option<String>,
     /// First timeline row shown; `None` follows the newest event.
@@ -267,6 +270,7 @@ impl State {
         if self.ticket.as_ref().is_none_or(|t| t.key != key) {
             self.ticket = Some(TicketPane {
                 key: key.to_owned(),
+                closed: None,
                 timeline: None,
                 error: None,
                 scroll: None,
@@ -316,6 +320,15 @@ impl State {
                 let rows = self.board.visible();
                 (!rows.is_empty()).then(|| rows[self.queue.cursor(&self.board, rows)])
             }
+        }
+    }
+
+    /// The open ticket view's ticket: on the board, or closed.
+    pub fn ticket_entry(&self) -> Option<&super::board::Entry> {
+        let pane = self.ticket.as_ref()?;
+        match self.board.find(&pane.key).and_then(|i| self.board.entry(i)) {
+            Some(e) => Some(e),
+            None => pane.closed.as_deref(),
         }
     }
 

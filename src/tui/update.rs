@@ -1,6 +1,8 @@
 //! The pure heart of the console: (state, message, now) -> state changes and effects.
 //! No terminal, no store, no clock: tests drive it key by key.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -9,7 +11,10 @@ use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::overlay::Overlay;
+use super::sanitize::clean;
 use super::state::{State, TimelineRow, View};
+use crate::model::Event;
+use crate::sla::Facts;
 
 /// Everything that reaches the UI task.
 #[derive(Debug)]
@@ -127,7 +132,17 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
             s.source.error = Some(super::sanitize::clean(&error));
         }
         SourceMsg::History { ticket, events } => {
+            let closed = match s.board.find(&ticket) {
+                Some(_) => None,
+                None => {
+                    let evs: Vec<Event> = events.iter().map(|e| e.event.clone()).collect();
+                    Facts::fold(&evs, DateTime::<Utc>::MAX_UTC)
+                        .ok()
+                        .map(|f| Box::new(s.board.evaluator().entry(&ticket, Arc::new(f), now)))
+                }
+            };
             if let Some(p) = s.ticket.as_mut().filter(|p| p.key == ticket) {
+                p.closed = closed;
                 let mut rows: Vec<TimelineRow> = events
                     .iter()
                     .map(|e| TimelineRow::of(&e.event, false))
@@ -509,7 +524,23 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 Action::Priority => FormKind::Priority,
                 _ => FormKind::Assign,
             };
-            match s.target().and_then(|i| s.board.entry(i)) {
+            let closed = s.view == View::Ticket
+                && s.ticket.as_ref().is_some_and(|p| p.closed.is_some())
+                && s.target().is_none();
+            let entry = if s.view == View::Ticket {
+                s.ticket_entry()
+            } else {
+                s.target().and_then(|i| s.board.entry(i))
+            };
+            match entry {
+                // A closed ticket's record is complete; a note can still go on it.
+                Some(e) if closed && kind != FormKind::Note => {
+                    let msg = format!(
+                        "{} is closed: only a note can be added",
+                        clean(&e.facts.ticket)
+                    );
+                    s.flash(msg, now, true);
+                }
                 Some(e) => s.overlay = Some(Overlay::Form(Form::open(kind, e, &s.board, &s.agent))),
                 None => s.flash("no ticket selected", now, true),
             }

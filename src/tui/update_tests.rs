@@ -823,3 +823,75 @@ fn a_key_that_does_nothing_says_so_and_ctrl_u_clears_the_filter_prompt() {
     assert_eq!(s.board.filter().text, "");
     assert!(matches!(&s.overlay, Some(Overlay::Filter(p)) if p.is_empty()));
 }
+
+#[test]
+fn a_closed_ticket_shows_everything_and_takes_notes_only() {
+    let (_d, mut store, mut s) = with_store();
+    let key = testkit::row_key(&s, 0);
+    let resolved = testkit::ev(
+        &key,
+        EventKind::Resolved,
+        now(),
+        "bob",
+        json!({"root_cause": "fibre cut"}),
+    );
+    store.append(&resolved, crate::store::Expect::Any).unwrap();
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::Changed {
+            tickets: vec![(
+                key.clone(),
+                Facts::fold(
+                    &store
+                        .history(&key)
+                        .unwrap()
+                        .into_iter()
+                        .map(|x| x.event)
+                        .collect::<Vec<_>>(),
+                    DateTime::<Utc>::MAX_UTC,
+                )
+                .ok()
+                .map(Arc::new),
+            )],
+        }),
+        now(),
+    );
+    assert!(
+        s.board.find(&key).is_none(),
+        "closed tickets leave the board"
+    );
+    // Opened from elsewhere (a compliance drill-down): its history comes back.
+    let mut fx = Vec::new();
+    s.open_ticket(&key, &mut fx);
+    assert_eq!(fx, vec![Effect::LoadHistory(key.clone())]);
+    let events = store.history(&key).unwrap();
+    update(
+        &mut s,
+        Msg::Source(SourceMsg::History {
+            ticket: key.clone(),
+            events,
+        }),
+        now(),
+    );
+    let e = s.ticket_entry().expect("the closed ticket's entry");
+    assert_eq!(&*e.facts.ticket, key.as_str());
+    assert!(!s.board.clocks(e, now()).is_empty(), "final verdicts shown");
+    update(&mut s, Msg::Resize(100, 30), now());
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    let theme = crate::tui::theme::Theme::new(crate::tui::theme::ThemeName::Dark, false);
+    t.draw(|f| crate::tui::view::render(f, &s, &theme, now()))
+        .unwrap();
+    let screen = format!("{}", t.backend());
+    assert!(!screen.contains("no longer open"), "{screen}");
+    assert!(screen.contains("state resolved"), "{screen}");
+    assert!(
+        screen.contains("fibre cut"),
+        "the timeline is there: {screen}"
+    );
+    // Only a note can be added.
+    press(&mut s, "a", now());
+    assert!(s.form().is_none());
+    assert!(s.flash.as_ref().unwrap().text.contains("only a note"));
+    press(&mut s, "n", now());
+    assert_eq!(s.form().map(|f| f.ticket.as_str()), Some(key.as_str()));
+}

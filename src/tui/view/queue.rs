@@ -203,6 +203,9 @@ pub fn ticket_state(e: &Entry) -> String {
     if e.sum.class == Class::Problem {
         return "no policy".into();
     }
+    if f.resolved_at.is_some() {
+        return "resolved".into();
+    }
     if let Some(p) = f.current_pause() {
         return format!("paused:{}", clean(&p.reason));
     }

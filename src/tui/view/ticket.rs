@@ -29,7 +29,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     };
     let w = usize::from(area.width);
     let now_us = now.timestamp_micros();
-    let entry = s.board.find(&pane.key).and_then(|i| s.board.entry(i));
+    let entry = s.ticket_entry();
     let mut y = area.y;
     match entry {
         Some(e) => {
