@@ -1,7 +1,8 @@
 //! The console's feed worker: a thread with its own connection to a [`Source`], so
 //! that no source call ever runs on the UI task. It loads the first snapshot, polls
 //! the change feed, performs appends (keeping failed ones in an outbox and retrying
-//! them: event ids make that safe), reads histories, and reports everything as
+//! them, unless the source keeps them itself: event ids make that safe), reads
+//! histories, carries out decisions on what a server refused, and reports everything as
 //! [`SourceMsg`]s. It runs supervised: after a panic it starts again with its
 //! outbox and cursor, and the snapshot is read again from the start if it was not
 //! complete.
@@ -10,7 +11,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::supervise::{self, Report};
-use super::{Connector, Cursor, Expect, Link, Purpose, Source, SourceError};
+use super::{Connector, Cursor, Decision, Expect, Link, Purpose, Source, SourceError, Undecided};
 use crate::model::Event;
 use crate::store::{StoredEvent, TicketFacts};
 
@@ -56,10 +57,23 @@ pub enum SourceMsg {
     Appended {
         event: Box<Event>,
     },
-    /// Not stored yet; kept and retried at every poll.
+    /// Not stored: kept and retried at every poll (`retry`), or refused as it is (a
+    /// server's outbox keeps such an event for the agent to decide).
     AppendFailed {
         event: Box<Event>,
         error: String,
+        retry: bool,
+    },
+    /// The events waiting for the agent's decision, oldest first (sent when they
+    /// change).
+    Undecided(Vec<Undecided>),
+    /// A decision was carried out (`queued`: a re-submitted event waits to be sent),
+    /// or why it was not.
+    Decided {
+        id: String,
+        decision: Decision,
+        queued: bool,
+        error: Option<String>,
     },
     /// Events recorded here that are still waiting to be stored.
     Unsaved(usize),
@@ -74,6 +88,8 @@ pub enum SourceMsg {
 pub enum Command {
     Append(Event),
     History(String),
+    /// The agent's decision on an undecided event (by id).
+    Decide(String, Decision),
     /// Poll now (after a resume, say).
     Poll,
     Stop,
@@ -105,6 +121,7 @@ impl Feed {
             rx,
             started: false,
             link: None,
+            undecided: None,
         };
         let thread = supervise::spawn("slawatch-store", move || worker.run(), report)?;
         Ok(Feed {
@@ -147,6 +164,8 @@ struct Worker<F> {
     started: bool,
     /// The link as last reported.
     link: Option<Link>,
+    /// How many undecided events were last reported.
+    undecided: Option<usize>,
 }
 
 impl<F: Fn(SourceMsg) -> bool> Worker<F> {
@@ -168,6 +187,7 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                 Ok(Command::Append(e)) => self.append(e),
                 Ok(Command::History(t)) => self.history(&t),
+                Ok(Command::Decide(id, d)) => self.decide(id, d),
                 Ok(Command::Poll) | Err(RecvTimeoutError::Timeout) => {
                     self.poll_once();
                     next = Instant::now() + self.pause();
@@ -193,14 +213,57 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
         let notices = source.notices();
         if let Some(l) = link.as_ref().filter(|_| link != self.link) {
             self.send(SourceMsg::Link(l.clone()));
+            if self.undecided != Some(l.undecided) {
+                self.report_undecided();
+            }
             self.link = link;
         }
         for (event, error) in notices {
             self.send(SourceMsg::AppendFailed {
                 event: Box::new(event),
                 error,
+                retry: false,
             });
         }
+    }
+
+    /// The events waiting for the agent's decision, as they now are.
+    fn report_undecided(&mut self) {
+        match self.source().undecided() {
+            Ok(list) => {
+                self.undecided = Some(list.len());
+                self.send(SourceMsg::Undecided(list));
+            }
+            Err(e) => {
+                self.undecided = None;
+                self.send(SourceMsg::Failed {
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+
+    fn decide(&mut self, id: String, decision: Decision) {
+        let (queued, error) = match self.source().decide(&id, decision) {
+            Ok(stored) => {
+                // Show it at once, without waiting for the next poll.
+                if let Some(a) = stored {
+                    if let Ok(tickets) = self.source().facts(vec![a.stored.event.ticket]) {
+                        self.send(SourceMsg::Changed { tickets });
+                    }
+                }
+                (false, None)
+            }
+            Err(SourceError::Unreachable(_)) if decision == Decision::Resubmit => (true, None),
+            Err(e) => (false, Some(e.to_string())),
+        };
+        self.send(SourceMsg::Decided {
+            id,
+            decision,
+            queued,
+            error,
+        });
+        self.report_undecided();
     }
 
     fn source(&mut self) -> &mut dyn Source {
@@ -296,14 +359,18 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
                 Err(error) => {
                     // An event the source refuses as such will never go in: drop it.
                     let permanent = matches!(error, SourceError::Rejected(_));
-                    if permanent {
+                    // A server's outbox keeps it on disk (so that it survives a
+                    // restart) and sends it in order: the next one goes there too.
+                    let held = !permanent && self.source().holds(&e.id);
+                    if permanent || held {
                         self.outbox.remove(0);
                     }
                     self.send(SourceMsg::AppendFailed {
                         event: Box::new(e),
                         error: error.to_string(),
+                        retry: !permanent,
                     });
-                    if !permanent {
+                    if !permanent && !held {
                         break;
                     }
                 }

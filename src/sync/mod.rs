@@ -108,6 +108,23 @@ pub struct Link {
     pub undecided: usize,
 }
 
+/// An event that could not go in as recorded (its ticket moved on, or the server
+/// refused it on replay), kept for the agent to decide, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Undecided {
+    pub event: Event,
+    pub why: String,
+}
+
+/// What the agent decided about an [`Undecided`] event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Send it again as it is, on top of whatever the ticket's head now is.
+    Resubmit,
+    /// Drop it: it is never sent.
+    Discard,
+}
+
 /// One connection to where the data lives. Calls may block (see the module docs).
 pub trait Source: Send {
     /// Whether appends can go in now (false: reads work, appends are refused).
@@ -165,6 +182,25 @@ pub trait Source: Send {
     /// them on its own (a replayed outbox), with why; each is told once.
     fn notices(&mut self) -> Vec<(Event, String)> {
         Vec::new()
+    }
+    /// Whether the source itself keeps the event `id`, which it could not send now, to
+    /// send it later (a server's outbox, on disk): the caller need not keep it too.
+    fn holds(&mut self, id: &str) -> bool {
+        let _ = id;
+        false
+    }
+    /// The events kept for the agent to decide ([`Link::undecided`] of them), oldest
+    /// first. A source that sends everything as it is recorded keeps none.
+    fn undecided(&mut self) -> Result<Vec<Undecided>, SourceError> {
+        Ok(Vec::new())
+    }
+    /// Carries out the agent's decision on the undecided event `id`: `Some` when a
+    /// re-submitted event is stored now; `Unreachable` when it waits to be sent.
+    fn decide(&mut self, id: &str, decision: Decision) -> Result<Option<Appended>, SourceError> {
+        let _ = decision;
+        Err(SourceError::Rejected(format!(
+            "no event {id} waits for a decision here"
+        )))
     }
 }
 

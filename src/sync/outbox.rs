@@ -212,6 +212,22 @@ impl Outbox {
             .map_err(|e| self.err(e))
     }
 
+    /// The agent decided to drop it: it is never sent.
+    pub fn discard(&self, id: &str) -> Result<bool, OutboxError> {
+        self.conn
+            .execute(
+                "DELETE FROM outbox WHERE id = ?1 AND state = 'conflict'",
+                [id],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The entries waiting for the agent's decision, in the order recorded.
+    pub fn conflicts(&self) -> Result<Vec<Entry>, OutboxError> {
+        self.select("WHERE state = 'conflict'", [])
+    }
+
     pub fn entry(&self, id: &str) -> Result<Option<Entry>, OutboxError> {
         Ok(self.select("WHERE id = ?1", [id])?.pop())
     }
@@ -306,8 +322,14 @@ mod tests {
             (kept.state, kept.head.as_deref()),
             (State::Conflict, Some("h9"))
         );
+        assert_eq!(o.conflicts().unwrap()[0].id, "e1");
+        assert!(!o.discard("e2").unwrap(), "only a conflict is discarded");
         assert!(o.release("e1").unwrap());
         let again = o.entry("e1").unwrap().unwrap();
         assert_eq!((again.state, again.base), (State::Pending, None));
+        assert!(!o.discard("e1").unwrap(), "a released entry goes out");
+        o.conflicted("e1", "h10", "moved on again").unwrap();
+        assert!(o.discard("e1").unwrap());
+        assert_eq!(o.counts().unwrap(), (0, 0));
     }
 }

@@ -168,6 +168,7 @@ actions! {
     Recompute = "recompute", "compute the figures again now", [Compliance];
     NudgeLog = "nudge_log", "nudge log: the warnings and breach alerts sent, newest first", [Global];
     Dismiss = "dismiss", "dismiss the toasts (the nudge log keeps every nudge)", [Global];
+    Decide = "decide", "decide about an event the server could not store as recorded (its ticket moved on meanwhile): re-submit or discard it", [Global];
     Snooze = "snooze", "snooze the ticket's warnings 5, 15 or 30 min (breaches still alert) / unsnooze", [Queue, Ticket, Escalations];
 }
 

@@ -344,6 +344,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                 }
                 Effect::Quit => {}
                 Effect::Compliance(r) => worker.send(r),
+                Effect::Decide { id, decision } => source.send(Command::Decide(id, decision)),
                 Effect::Snooze { .. } | Effect::Unsnooze(_) => {
                     if let Some(h) = &nudge_handle {
                         super::nudges::apply(h, &e);

@@ -19,4 +19,9 @@ pub enum Effect {
         minutes: u32,
     },
     Unsnooze(String),
+    /// Carry out the agent's decision on an event the server's outbox keeps.
+    Decide {
+        id: String,
+        decision: crate::sync::Decision,
+    },
 }

@@ -11,8 +11,9 @@
 //!   sorted and counted incrementally (its `Evaluator` runs on the feed's thread for
 //!   the first snapshot); `compliance_state` / `compliance` and `nudges_state` /
 //!   `nudges` the compliance view's and the nudges' state and logic.
-//! - `overlay`: the one modal (form, filter prompt, month prompt, snooze); `form` the
-//!   forms that record one event each.
+//! - `overlay`: the one modal (form, filter prompt, month prompt, snooze, decision);
+//!   `form` the forms that record one event each; `decide` the decisions on events a
+//!   server's outbox could not deliver as recorded.
 //! - `layout`: the geometry, computed at each resize, that update and views share;
 //!   `list`: cursor movement and scrolling, for every list.
 //! - `view/*`: drawing; `help` the help view's content; `fmt`, `theme`, `sanitize`
@@ -26,6 +27,7 @@ pub mod arrivals_state;
 pub mod board;
 pub mod compliance;
 pub mod compliance_state;
+pub mod decide;
 pub mod effect;
 #[cfg(any(test, feature = "bench-fixtures"))]
 pub mod fixture;

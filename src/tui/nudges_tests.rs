@@ -326,10 +326,10 @@ fn toasts_stack_at_most_three_and_are_dismissed_with_one_key() {
     }
     assert_eq!(s.nudges.toasts.len(), TOASTS_MAX);
     assert!(matches!(&s.nudges.toasts[0].what, ToastWhat::Nudge(n) if n.ticket == "A-5"));
-    press(&mut s, "D", now());
+    press(&mut s, "X", now());
     assert_eq!(s.nudges.live_toasts(now().timestamp_micros()).count(), 0);
     assert_eq!(s.nudges.log.len(), 5);
-    press(&mut s, "D", now());
+    press(&mut s, "X", now());
     assert!(
         s.flash
             .as_ref()

@@ -4,6 +4,7 @@
 
 use super::form::Form;
 use super::nudges_state::SnoozeModal;
+use crate::sync::Decision;
 
 #[derive(Clone, Debug)]
 pub enum Overlay {
@@ -17,7 +18,35 @@ pub enum Overlay {
         error: Option<String>,
     },
     Snooze(SnoozeModal),
+    /// The decision on the oldest event the server could not take as recorded.
+    Decide(DecideModal),
 }
+
+/// An event kept in a server's outbox for the agent to decide (see `tui::decide`); its
+/// texts sanitised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecideModal {
+    pub id: String,
+    /// `note on NORD-4955`.
+    pub label: String,
+    /// When and by whom it was recorded, and what it says.
+    pub what: String,
+    /// Why it was not stored.
+    pub why: String,
+    /// Index into [`DECISIONS`].
+    pub selected: usize,
+    /// How many more wait after this one.
+    pub more: usize,
+}
+
+/// The choices, in the order shown (a digit picks one).
+pub const DECISIONS: [(Decision, &str); 2] = [
+    (
+        Decision::Resubmit,
+        "re-submit it on the ticket as it is now",
+    ),
+    (Decision::Discard, "discard it: it is never stored"),
+];
 
 impl Overlay {
     pub fn form(&self) -> Option<&Form> {
@@ -45,6 +74,13 @@ impl Overlay {
     pub fn snooze(&self) -> Option<&SnoozeModal> {
         match self {
             Overlay::Snooze(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn decide(&self) -> Option<&DecideModal> {
+        match self {
+            Overlay::Decide(m) => Some(m),
             _ => None,
         }
     }

@@ -148,6 +148,10 @@ pub struct SourceStatus {
     pub restarted: Option<String>,
     /// On a server: how its link stands.
     pub link: Option<crate::sync::Link>,
+    /// On a server: the events its outbox keeps for the agent to decide, oldest first.
+    pub undecided: Vec<crate::sync::Undecided>,
+    /// Decisions sent and not answered yet: (event id, what it is, as shown).
+    pub deciding: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -297,6 +301,10 @@ impl State {
 
     pub fn snooze_modal(&self) -> Option<&super::nudges_state::SnoozeModal> {
         self.overlay.as_ref().and_then(Overlay::snooze)
+    }
+
+    pub fn decide_modal(&self) -> Option<&super::overlay::DecideModal> {
+        self.overlay.as_ref().and_then(Overlay::decide)
     }
 
     pub fn flash(&mut self, text: impl Into<String>, now: DateTime<Utc>, error: bool) {

@@ -185,18 +185,30 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                 }
             }
         }
-        SourceMsg::AppendFailed { event, error } => {
-            s.flash(
-                format!(
-                    "could not store {} on {} yet (kept, will retry): {}",
-                    event.kind,
-                    super::sanitize::clean(&event.ticket),
-                    super::sanitize::clean(&error)
-                ),
-                now,
-                true,
+        SourceMsg::AppendFailed {
+            event,
+            error,
+            retry,
+        } => {
+            let (kind, ticket, error) = (
+                event.kind,
+                super::sanitize::clean(&event.ticket),
+                super::sanitize::clean(&error),
             );
+            let text = if retry {
+                format!("could not store {kind} on {ticket} yet (kept, will retry): {error}")
+            } else {
+                format!("{kind} on {ticket} was not stored: {error}")
+            };
+            s.flash(text, now, true);
         }
+        SourceMsg::Undecided(list) => super::decide::on_list(s, list),
+        SourceMsg::Decided {
+            id,
+            decision,
+            queued,
+            error,
+        } => super::decide::on_decided(s, &id, decision, queued, error, now),
         SourceMsg::Unsaved(n) => s.source.unsaved = n,
         SourceMsg::ReadOnly(r) => s.source.read_only = r,
         SourceMsg::Link(link) => {
@@ -310,6 +322,9 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         return;
     }
     if super::nudges::modal_key(s, &k, key, now, fx) {
+        return;
+    }
+    if super::decide::modal_key(s, &k, key, fx) {
         return;
     }
     if super::compliance::prompt_key(s, &k, key, now, fx) {
@@ -463,6 +478,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             s.overlay = Some(Overlay::Filter(s.board.filter().text.clone()));
         }
         Action::Redraw => fx.push(Effect::Redraw),
+        Action::Decide => super::decide::open(s, now),
         Action::Open => {
             if let Some(i) = s.target() {
                 if let Some(e) = s.board.entry(i) {

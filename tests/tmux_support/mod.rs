@@ -175,22 +175,38 @@ pub fn countdowns(screen: &str) -> Vec<String> {
         .collect()
 }
 
-/// The ticket id on the first row of the queue.
-pub fn first_ticket(screen: &str) -> String {
-    // The first line under the column headings (header lines above them vary).
-    let row = screen
+/// The ticket ids of the queue's rows, top to bottom.
+pub fn tickets_listed(screen: &str) -> Vec<String> {
+    // The lines under the column headings (header lines above them vary).
+    screen
         .lines()
         .skip_while(|l| !(l.contains("Ticket") && l.contains("Customer")))
-        .nth(1)
-        .expect("a first row");
-    row.split_whitespace()
-        .find(|w| {
-            w.split_once('-').is_some_and(|(a, b)| {
-                !a.is_empty() && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit())
+        .skip(1)
+        // A row starts with its priority (after the urgency mark): not the footer's
+        // messages, which name tickets too.
+        .filter(|row| {
+            row.split_whitespace().take(2).any(|w| {
+                w.len() == 2 && w.starts_with('P') && w[1..].chars().all(|c| c.is_ascii_digit())
             })
         })
-        .unwrap_or_else(|| panic!("no ticket id on the first row: {row:?}"))
-        .to_owned()
+        .filter_map(|row| {
+            row.split_whitespace()
+                .find(|w| {
+                    w.split_once('-').is_some_and(|(a, b)| {
+                        !a.is_empty() && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit())
+                    })
+                })
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// The ticket id on the first row of the queue.
+pub fn first_ticket(screen: &str) -> String {
+    tickets_listed(screen)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no ticket id on the first row:\n{screen}"))
 }
 
 pub fn export(db: &Path, ticket: &str) -> Vec<Value> {

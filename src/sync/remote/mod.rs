@@ -33,7 +33,8 @@ use reqwest::{Method, StatusCode};
 
 use super::outbox::{self, Entry, Identity, Outbox};
 use super::{
-    Changed, Connect, Connector, Cursor, Expect, Link, MonthInput, Purpose, Source, SourceError,
+    Changed, Connect, Connector, Cursor, Decision, Expect, Link, MonthInput, Purpose, Source,
+    SourceError, Undecided,
 };
 use crate::model::Event;
 use crate::sla::penalty::Month;
@@ -707,6 +708,74 @@ impl Source for RemoteSource {
     fn notices(&mut self) -> Vec<(Event, String)> {
         std::mem::take(&mut *lock(&self.0.notices))
     }
+
+    fn holds(&mut self, id: &str) -> bool {
+        lock(&self.0.outbox).entry(id).is_ok_and(|e| e.is_some())
+    }
+
+    fn undecided(&mut self) -> Result<Vec<Undecided>, SourceError> {
+        let outbox = lock(&self.0.outbox);
+        let entries = outbox.conflicts().map_err(outbox_failed)?;
+        entries
+            .into_iter()
+            .map(|e| {
+                let event = serde_json::from_slice::<Event>(&e.body).map_err(|err| {
+                    SourceError::Rejected(format!(
+                        "the outbox {}: entry {} does not read back: {err}",
+                        outbox.path().display(),
+                        e.id
+                    ))
+                })?;
+                Ok(Undecided {
+                    event,
+                    why: e.error.unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    fn decide(&mut self, id: &str, decision: Decision) -> Result<Option<Appended>, SourceError> {
+        let r = &self.0;
+        let missing = || SourceError::Rejected(format!("no event {id} waits for a decision"));
+        match decision {
+            Decision::Discard => match lock(&r.outbox).discard(id).map_err(outbox_failed)? {
+                true => Ok(None),
+                false => Err(missing()),
+            },
+            Decision::Resubmit => {
+                // Pending again with no base: the replay expects no head.
+                if !lock(&r.outbox).release(id).map_err(outbox_failed)? {
+                    return Err(missing());
+                }
+                let flushed = r.flush(None);
+                if let Ok(done) = &flushed {
+                    if let Some((_, a)) = done.iter().find(|(d, _)| d == id) {
+                        return Ok(Some(a.clone()));
+                    }
+                }
+                let outbox = lock(&r.outbox);
+                match outbox.entry(id).map_err(outbox_failed)? {
+                    Some(e) if e.state == outbox::State::Conflict => {
+                        // Told here: the notice of the flush would say it twice.
+                        lock(&r.notices).retain(|(n, _)| n.id != id);
+                        Err(SourceError::Rejected(e.error.unwrap_or_default()))
+                    }
+                    Some(_) => Err(SourceError::Unreachable(format!(
+                        "{}; queued in the outbox, sent when the server is back",
+                        flushed
+                            .err()
+                            .map_or_else(|| "earlier events wait".to_owned(), |e| e.to_string())
+                    ))),
+                    // Delivered by another connection's replay meanwhile.
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+}
+
+fn outbox_failed(e: outbox::OutboxError) -> SourceError {
+    SourceError::Unreachable(e.to_string())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! every screen is a snapshot test with a fixed `now`.
 
 pub mod compliance;
+pub mod decide;
 pub mod escalations;
 pub mod form;
 pub mod help;
@@ -93,6 +94,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
     if let Some(m) = s.snooze_modal() {
         nudge_log::modal(buf, area, m, s, theme, now);
+    }
+    if let Some(m) = s.decide_modal() {
+        decide::modal(buf, area, m, s, theme);
     }
 }
 
@@ -362,7 +366,12 @@ fn link_status(s: &State, link: &crate::sync::Link, out: (String, bool)) -> (Str
         parts.push(format!("{} queued", events(link.queued)));
     }
     if link.undecided > 0 {
-        parts.push(format!("{} need a decision", events(link.undecided)));
+        let need = if link.undecided == 1 { "needs" } else { "need" };
+        parts.push(format!(
+            "{} {need} a decision ({})",
+            events(link.undecided),
+            key_of(s, Section::Global, Action::Decide)
+        ));
     }
     if link.offline_since.is_none() {
         parts.push(out.0);
@@ -578,6 +587,7 @@ fn short_label(a: Action) -> &'static str {
         Action::Recompute => "recompute",
         Action::Snooze => "snooze",
         Action::NudgeLog => "nudges",
+        Action::Decide => "decide",
         _ => a.as_str(),
     }
 }

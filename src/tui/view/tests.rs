@@ -351,3 +351,49 @@ fn every_tab_stays_on_the_header_at_80_columns_and_utc_is_said_once() {
     let (full, _) = super::clocks(chrono_tz::Europe::Berlin, now());
     assert_eq!(full, "Mon 16:00:00 CET Europe/Berlin ");
 }
+
+#[test]
+fn an_event_the_server_refused_on_replay_waits_for_a_decision() {
+    both("decide_modal", |s| {
+        let key = testkit::row_key(s, 0);
+        let mut e = testkit::ev(
+            &key,
+            crate::model::EventKind::Note,
+            now() - TimeDelta::minutes(3),
+            "alice",
+            serde_json::json!({"text": "fibre crew on site"}),
+        );
+        e.id = "e-offline".into();
+        let why = format!("note on {key} was recorded on a state of the ticket that has since moved on (the expected head is no longer the ticket's head); kept in the outbox (/home/alice/.local/share/slawatch/outbox-0123456789abcdef01234567.db) for you to decide");
+        update(
+            s,
+            Msg::Source(SourceMsg::Link(crate::sync::Link {
+                place: "https://noc.example as alice".into(),
+                offline_since: None,
+                fresh_at: Some(now().timestamp_micros()),
+                queued: 0,
+                undecided: 2,
+            })),
+            now(),
+        );
+        let other = crate::sync::Undecided {
+            event: e.clone(),
+            why: why.clone(),
+        };
+        update(
+            s,
+            Msg::Source(SourceMsg::Undecided(vec![
+                crate::sync::Undecided { event: e, why },
+                crate::sync::Undecided {
+                    event: crate::model::Event {
+                        id: "e-2".into(),
+                        ..other.event.clone()
+                    },
+                    ..other
+                },
+            ])),
+            now(),
+        );
+        press(s, "D<down>", now());
+    });
+}
