@@ -441,3 +441,245 @@ fn refusals_leave_the_pooled_connection_usable_for_the_next_request() {
         assert_eq!(srv.post(&s.agent, "/v1/events", &body).0, 201);
     }
 }
+
+/// One request with any method, path and content type: status, `Content-Type`, `Allow`
+/// and the body as JSON.
+fn raw(
+    srv: &Serve,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &str)>,
+) -> (u16, String, String, Value) {
+    let mut req = srv.agent.request(method, &format!("{}{path}", srv.url));
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    let r = match body {
+        Some((content_type, text)) => req.set("Content-Type", content_type).send_string(text),
+        None => req.call(),
+    };
+    let resp = match r {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {path}: {e}"),
+    };
+    let status = resp.status();
+    let content_type = resp.header("content-type").unwrap_or_default().to_owned();
+    let allow = resp.header("allow").unwrap_or_default().to_owned();
+    let text = resp.into_string().unwrap();
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!("{method} {path} answered {status} with non-JSON {text:?}: {e}")
+    });
+    (status, content_type, allow, json)
+}
+
+/// What a refusal case sends (what, token, method, path, content type and body) and
+/// the status and words it must be answered with.
+type Case<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+    Option<(&'a str, &'a str)>,
+    u16,
+    &'a str,
+);
+
+#[test]
+fn every_refusal_is_json_in_the_api_error_shape() {
+    let s = setup();
+    let srv = s.serve();
+    let tok = Some(s.agent.as_str());
+    let cases: Vec<Case> = vec![
+        (
+            "unknown route",
+            tok,
+            "GET",
+            "/v1/nothing-here",
+            None,
+            404,
+            "no route GET /v1/nothing-here",
+        ),
+        (
+            "unknown route, no token",
+            None,
+            "GET",
+            "/nothing",
+            None,
+            404,
+            "no route GET /nothing",
+        ),
+        (
+            "wrong method",
+            tok,
+            "DELETE",
+            "/v1/events",
+            None,
+            405,
+            "/v1/events does not take DELETE",
+        ),
+        (
+            "wrong method on a path with a parameter",
+            tok,
+            "POST",
+            "/v1/tickets/T-1",
+            None,
+            405,
+            "does not take POST",
+        ),
+        (
+            "a query value of the wrong type",
+            tok,
+            "GET",
+            "/v1/feed?wait=soon",
+            None,
+            400,
+            "query string:",
+        ),
+        (
+            "a negative limit",
+            tok,
+            "GET",
+            "/v1/nudges/sent?limit=-1",
+            None,
+            400,
+            "query string:",
+        ),
+        (
+            "an unknown query parameter",
+            tok,
+            "GET",
+            "/v1/snoozes?then=1",
+            None,
+            400,
+            "query string:",
+        ),
+        (
+            "a path segment that is not UTF-8",
+            tok,
+            "GET",
+            "/v1/tickets/%FF",
+            None,
+            400,
+            "path:",
+        ),
+        (
+            "the same on evidence",
+            tok,
+            "GET",
+            "/v1/evidence/%C3%28",
+            None,
+            400,
+            "path:",
+        ),
+        (
+            "a body of another format",
+            tok,
+            "POST",
+            "/v1/events",
+            Some(("application/xml", "<event/>")),
+            415,
+            "Content-Type \"application/xml\"",
+        ),
+        (
+            "a snooze of another format",
+            tok,
+            "PUT",
+            "/v1/snoozes/T-1",
+            Some(("multipart/form-data", "x")),
+            415,
+            "the body must be JSON",
+        ),
+        (
+            "unparseable JSON in a snooze",
+            tok,
+            "PUT",
+            "/v1/snoozes/T-1",
+            Some(("application/json", "{\"until\": ")),
+            422,
+            "line 1:",
+        ),
+        (
+            "unparseable JSON in a claim",
+            tok,
+            "POST",
+            "/v1/nudges/claim",
+            Some(("application/json", "nudges")),
+            422,
+            "line 1:",
+        ),
+        (
+            "unparseable JSON events",
+            tok,
+            "POST",
+            "/v1/events",
+            Some(("application/json", "[{\"id\": ")),
+            422,
+            "problem(s) in the body",
+        ),
+    ];
+    for (what, token, method, path, body, status, says) in cases {
+        let (got, content_type, allow, v) = raw(&srv, token, method, path, body);
+        assert_eq!(got, status, "{what}: {method} {path}: {v}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{what}: {content_type}"
+        );
+        let error = v["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: no error field in {v}"));
+        assert!(
+            error.contains(says),
+            "{what}: {error:?} should say {says:?}"
+        );
+        if status == 405 {
+            assert!(
+                !allow.is_empty(),
+                "{what}: a 405 names what the route takes"
+            );
+        }
+    }
+    // One id for two different events in one body: the conflict of an id reused for
+    // other content, as when the other one is already stored.
+    let twice = json!([
+        detected("dup", "T-D1", "alice"),
+        detected("dup", "T-D2", "alice")
+    ])
+    .to_string();
+    let (code, _, _, v) = raw(
+        &srv,
+        tok,
+        "POST",
+        "/v1/events",
+        Some(("application/json", &twice)),
+    );
+    assert_eq!(code, 409, "{v}");
+    assert!(
+        v["problems"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 1: field id:"),
+        "{v}"
+    );
+    let (_, _, allow, _) = raw(&srv, tok, "DELETE", "/v1/events", None);
+    assert!(allow.contains("POST"), "{allow}");
+    // The token is checked before the parameters: a stranger learns nothing about them.
+    let (code, _, _, v) = raw(&srv, None, "GET", "/v1/feed?wait=soon", None);
+    assert_eq!(code, 401, "{v}");
+    // Labels that plain clients send for JSON are taken as JSON (curl --data-binary).
+    let body = detected("ct1", "T-CT", "alice").to_string();
+    for (i, label) in [
+        "application/x-www-form-urlencoded",
+        "text/plain; charset=utf-8",
+        "application/json; charset=utf-8",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = body
+            .replace("ct1", &format!("ct{i}"))
+            .replace("T-CT", &format!("T-CT{i}"));
+        let (code, _, _, v) = raw(&srv, tok, "POST", "/v1/events", Some((label, &body)));
+        assert_eq!(code, 201, "{label}: {v}");
+    }
+}

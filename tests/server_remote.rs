@@ -1,6 +1,7 @@
-//! `import`, `export`, `report`, `penalties` and `evidence` with `--server URL` against a
+//! `import`, `export`, `report`, `penalties` (and `penalties adjust`) and `evidence` with `--server URL` against a
 //! real `slawatch serve`, over HTTP and HTTPS, giving what they give with `--db`.
 
+mod common;
 mod server_support;
 
 use std::path::Path;
@@ -266,4 +267,167 @@ fn serve_speaks_https_with_the_given_certificate() {
     assert!(plain.contains("is unreachable"), "{plain}");
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn penalties_are_recorded_and_adjusted_through_the_server_signed_by_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::incident_store(dir.path());
+    let db = db.display().to_string();
+    let store = ["--db", db.as_str()];
+    let sam = token(&store, "sam", "supervisor", &[]);
+    let viewer = token(&store, "victor", "viewer", &[]);
+    let srv = Serve::start(&store, &[]);
+    let url = srv.url.as_str();
+    let id = "penalty:acme-telecom-wan:availability:2026-03";
+    let recorded = ok(
+        &[
+            "--server",
+            url,
+            "penalties",
+            "--month",
+            "2026-03",
+            "--now",
+            "2026-04-02T00:00:00Z",
+            "--record",
+        ],
+        &sam,
+    );
+    assert!(
+        recorded.contains("recorded 2 penalty event(s)"),
+        "{recorded}"
+    );
+    let adjust = |tok: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--server",
+            url,
+            "penalties",
+            "adjust",
+            id,
+            "--amount",
+            "2400",
+            "--reason",
+            "50 % goodwill: third-party road works",
+            "--now",
+            "2026-04-10T00:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        slawatch(&args, tok)
+    };
+    let out = adjust(&sam, &[]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("4,800.00 EUR → 2,400.00 EUR"), "{said}");
+    // Signed by the token's name, on the penalty's ledger, after the penalty.
+    let exported = ok(&["--db", &db, "export"], "");
+    let adjusted: Vec<serde_json::Value> = exported
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"] == "penalty_adjusted")
+        .collect();
+    assert_eq!(adjusted.len(), 1, "{exported}");
+    assert_eq!(adjusted[0]["actor"], "sam");
+    assert_eq!(adjusted[0]["payload"]["penalty"], id);
+    assert_eq!(adjusted[0]["payload"]["previous"], "4800.00");
+    let statement = ok(
+        &[
+            "--server",
+            url,
+            "penalties",
+            "--month",
+            "2026-03",
+            "--customer",
+            "acme-telecom",
+            "--now",
+            "2026-04-11T00:00:00Z",
+        ],
+        &viewer,
+    );
+    assert!(
+        statement.contains(&format!("recorded {id}: 4,800.00 EUR, adjusted to 2,400.00 EUR (50 % goodwill: third-party road works)")),
+        "{statement}"
+    );
+    // A second adjustment starts from the first.
+    let again = ok(
+        &[
+            "--server",
+            url,
+            "penalties",
+            "adjust",
+            id,
+            "--amount",
+            "0",
+            "--reason",
+            "waived",
+            "--now",
+            "2026-04-12T00:00:00Z",
+        ],
+        &sam,
+    );
+    assert!(again.contains("2,400.00 EUR → 0.00 EUR"), "{again}");
+
+    let err = String::from_utf8_lossy(&adjust(&viewer, &[]).stderr).into_owned();
+    assert!(err.contains("refused (403)"), "{err}");
+    let err = String::from_utf8_lossy(&adjust(&sam, &["--actor", "mallory"]).stderr).into_owned();
+    assert!(
+        err.contains("the token's name \"sam\" signs the adjustment"),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "--server",
+            url,
+            "penalties",
+            "adjust",
+            "penalty:nope",
+            "--amount",
+            "1",
+            "--reason",
+            "x",
+        ],
+        &sam,
+    );
+    assert!(
+        err.contains(&format!(
+            "server {url} has no penalty event \"penalty:nope\""
+        )),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "--server",
+            url,
+            "penalties",
+            "adjust",
+            id,
+            "--amount",
+            "1.001",
+            "--reason",
+            "x",
+        ],
+        &sam,
+    );
+    assert!(err.contains("more decimals than EUR has (2)"), "{err}");
+    let err = fails(
+        &[
+            "--server",
+            url,
+            "penalties",
+            "adjust",
+            id,
+            "--amount",
+            "1",
+            "--reason",
+            "x",
+            "--policies",
+            "p.toml",
+        ],
+        &sam,
+    );
+    assert!(err.contains("--policies applies to a store"), "{err}");
+    ok(&["--db", &db, "verify"], "");
 }

@@ -221,6 +221,15 @@ pub fn package(
         .map(|h| h.iter().map(|c| c.event.clone()).collect())
         .collect();
     let book = Book::new(env, histories, now);
+    if book.ticket(ticket).is_none() && !book.problems.iter().any(|p| p.0 == ticket) {
+        // Asked as of an instant before the ticket's first event: there was no ticket then.
+        return Err(NoSuchTicket(format!(
+            "ticket {:?} has no events at or before {}",
+            terminal(ticket),
+            now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        ))
+        .into());
+    }
     // The figures as the whole store gives them; the package must give the same from
     // the tickets it carries.
     let whole: Vec<(String, String, Vec<String>)> =

@@ -43,6 +43,9 @@ pub struct PenaltiesArgs {
     pub config: ConfigArgs,
 }
 
+/// `penalties adjust --actor` when not given.
+const ADJUST_ACTOR: &str = "supervisor";
+
 #[derive(Subcommand, Debug)]
 pub enum PenaltiesCmd {
     /// Record a negotiated amount for a penalty (0 waives it); the original stays.
@@ -55,7 +58,8 @@ pub enum PenaltiesCmd {
         /// Why (the negotiation, the agreement's reference).
         #[arg(long)]
         reason: String,
-        #[arg(long, default_value = "supervisor")]
+        /// Who records; through --server the token's name signs instead.
+        #[arg(long, default_value = ADJUST_ACTOR)]
         actor: String,
         #[arg(long)]
         now: Option<String>,
@@ -118,8 +122,17 @@ pub fn run(args: PenaltiesArgs, db: &StoreTarget) -> anyhow::Result<()> {
 /// `penalties --server`: the server computes, with `--record` the events it proposes
 /// (signed by the token's name) are posted back to it.
 pub fn run_remote(args: PenaltiesArgs, server: &Client) -> anyhow::Result<()> {
-    if args.cmd.is_some() {
-        bail!("`penalties adjust` works on a store (--db or --database-url), not through --server");
+    if let Some(PenaltiesCmd::Adjust {
+        penalty,
+        amount,
+        reason,
+        actor,
+        now,
+        config,
+    }) = args.cmd
+    {
+        config.refuse_with_server()?;
+        return adjust_remote(server, &penalty, &amount, &reason, &actor, now.as_deref());
     }
     args.config.refuse_with_server()?;
     let month = args
@@ -420,17 +433,33 @@ fn adjust(
     let history = store.history(&ledger)?;
     let head = history.last().map(|s| s.hash.clone()).unwrap_or_default();
     let events: Vec<Event> = history.into_iter().map(|s| s.event).collect();
+    let (e, said) = adjustment(env, &events, penalty, amount, reason, now, actor)?;
+    store.append(&e, Expect::Head(&head))?;
+    println!("{said}");
+    Ok(())
+}
+
+/// The adjustment event of `penalty` among its ledger's `events`, and the line that
+/// says what it records.
+fn adjustment(
+    env: Env,
+    events: &[Event],
+    penalty: &str,
+    amount: Decimal,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &str,
+) -> anyhow::Result<(Event, String)> {
     let book = Book::from_events(
         env,
-        &events,
+        events,
         now.max(chrono::DateTime::<chrono::Utc>::MIN_UTC),
     );
     let Some(p) = book.recorded.iter().find(|p| p.event.id == penalty) else {
         bail!("penalty {penalty:?} lies after --now");
     };
     let e = adjustment_event(p, amount, reason, now, actor).map_err(|e| anyhow!("{e}"))?;
-    store.append(&e, Expect::Head(&head))?;
-    println!(
+    let said = format!(
         "recorded adjustment {}: {} {} → {} ({})",
         e.id,
         p.event.id,
@@ -441,5 +470,96 @@ fn adjust(
         ),
         terminal(reason.trim())
     );
-    Ok(())
+    Ok((e, said))
+}
+
+/// `penalties adjust --server`: the penalty's ledger is read from the server, the
+/// adjustment signed with the token's name and posted at the ledger's head, so an
+/// adjustment recorded meanwhile by someone else is never overwritten unseen.
+fn adjust_remote(
+    server: &Client,
+    penalty: &str,
+    amount: &str,
+    reason: &str,
+    actor: &str,
+    now: Option<&str>,
+) -> anyhow::Result<()> {
+    let now = now_arg(now)?;
+    let amount = parse_decimal(amount).map_err(|e| anyhow!("--amount: {e}"))?;
+    let unexpected = |what: &str| anyhow!("server {}: {what}", server.server());
+    let me = server.get_json("/v1/whoami", &[])?;
+    let name = me["name"]
+        .as_str()
+        .ok_or_else(|| unexpected("whoami without a name"))?
+        .to_owned();
+    if actor != ADJUST_ACTOR && actor != name {
+        bail!(
+            "--actor {:?}: through --server the token's name {:?} signs the adjustment",
+            terminal(actor),
+            terminal(&name)
+        );
+    }
+    let ledger = penalty_ledger(server, penalty)?.ok_or_else(|| {
+        anyhow!(
+            "server {} has no penalty event {:?}; `slawatch penalties --month YYYY-MM` lists them",
+            server.server(),
+            terminal(penalty)
+        )
+    })?;
+    let path = format!("/v1/tickets/{}", super::evidence_cmd::url_segment(&ledger));
+    let one = server.get_json(&path, &[])?;
+    let head = one["ticket"]["head"]
+        .as_str()
+        .ok_or_else(|| unexpected("a ticket without a head"))?
+        .to_owned();
+    let events: Vec<Event> = one["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(serde_json::from_value)
+        .collect::<Result<_, _>>()
+        .map_err(|e| unexpected(&format!("an event that does not read: {e}")))?;
+    let bundle = ConfigArgs::default().bundle()?;
+    let compiled = bundle.compile().map_err(|e| anyhow!("{e}"))?;
+    let env = Env {
+        policies: &compiled.policies,
+        calendars: &compiled.calendars,
+    };
+    let (e, said) = adjustment(env, &events, penalty, amount, reason, now, &name)?;
+    let body = serde_json::json!({"events": [e], "expect_heads": {ledger.as_str(): head}});
+    match server.post("/v1/events", "application/json", body.to_string().into_bytes())? {
+        Ok(_) => {
+            println!("{said}");
+            Ok(())
+        }
+        Err(r) if r.status == reqwest::StatusCode::CONFLICT => bail!(
+            "server {}: the ledger {:?} changed while the adjustment was made (another adjustment?); nothing was recorded, run `penalties adjust` again",
+            server.server(),
+            terminal(&ledger)
+        ),
+        Err(r) => Err(server.refused(&r)),
+    }
+}
+
+/// The ticket (ledger) the penalty event `penalty` is stored on, read from the feed.
+fn penalty_ledger(server: &Client, penalty: &str) -> anyhow::Result<Option<String>> {
+    let mut cursor = String::new();
+    loop {
+        let page = server.get_json("/v1/feed", &[("after", cursor.as_str()), ("wait", "0")])?;
+        let events = page["events"].as_array().cloned().unwrap_or_default();
+        if events.is_empty() {
+            return Ok(None);
+        }
+        if let Some(e) = events
+            .iter()
+            .find(|e| e["kind"] == "penalty" && e["id"] == penalty)
+        {
+            return Ok(e["ticket"].as_str().map(str::to_owned));
+        }
+        cursor = page["cursor"]
+            .as_str()
+            .ok_or_else(|| anyhow!("server {}: a feed page without a cursor", server.server()))?
+            .to_owned();
+    }
 }

@@ -117,10 +117,23 @@ fn month(m: Option<&str>) -> Result<Month, Refused> {
         .map_err(|e| Refused::Bad(format!("month={m:?}: {e}")))
 }
 
+/// The years a client's `now` may fall in (UTC; a year either side for the offset
+/// an instant is written with). The SLA clocks run from a ticket's first event up to
+/// `now`, so an instant millennia ahead would hold a store connection for minutes.
+const NOW_YEARS: std::ops::RangeInclusive<i32> = 1969..=2200;
+
 fn now(n: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, Refused> {
+    use chrono::Datelike;
     match n {
         Some(s) => {
-            super::input::parse_instant(s).map_err(|e| Refused::Bad(format!("now={s:?}: {e}")))
+            let t = super::input::parse_instant(s)
+                .map_err(|e| Refused::Bad(format!("now={s:?}: {e}")))?;
+            if !NOW_YEARS.contains(&t.year()) {
+                return Err(Refused::Bad(format!(
+                    "now={s:?}: the server computes as of instants in the years 1970 to 2199"
+                )));
+            }
+            Ok(t)
         }
         None => now_arg(None).map_err(Refused::Failed),
     }

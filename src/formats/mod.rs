@@ -24,7 +24,7 @@ use std::path::Path;
 pub use error::{echo, FormatError, FormatErrors};
 pub use input::MAX_RECORD;
 pub use record::{derived_id, ticket_detected_id, EVENT_FIELDS, TICKET_FIELDS};
-pub use scan::{Scan, Summary};
+pub use scan::{Scan, Summary, ID_REUSED};
 pub use write::{write_csv, write_jsonl, EventWriter};
 
 use crate::model::Event;

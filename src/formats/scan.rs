@@ -15,6 +15,11 @@ use super::{FormatError, FormatErrors};
 use crate::model::canonical::canonical_bytes;
 use crate::model::Event;
 
+/// How a problem ends when one id names two different events in one input: the
+/// server answers those 409 (an id reused for other content), as it does when the
+/// other event is already stored.
+pub const ID_REUSED: &str = "with different content";
+
 /// Which record of a JSON file, as its path in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Label {
@@ -241,7 +246,7 @@ impl Found<'_> {
                         FieldError {
                             field: "id".into(),
                             message: format!(
-                                "{} is also the id of the event at {place}, with different content",
+                                "{} is also the id of the event at {place}, {ID_REUSED}",
                                 echo(&event.id)
                             ),
                         },

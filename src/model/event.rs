@@ -202,13 +202,13 @@ impl Event {
         if self.id.trim().is_empty() {
             return Err(EventError::new("id", "must not be empty"));
         }
-        if self.id.len() > 128 {
+        if self.id.chars().count() > 128 {
             return Err(EventError::new("id", "longer than 128 characters"));
         }
         if self.ticket.trim().is_empty() {
             return Err(EventError::new("ticket", "must not be empty"));
         }
-        if self.ticket.len() > 128 {
+        if self.ticket.chars().count() > 128 {
             return Err(EventError::new("ticket", "longer than 128 characters"));
         }
         for &(name, ty) in self.kind.required_fields() {

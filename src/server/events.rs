@@ -84,11 +84,21 @@ async fn post_inner(
             caller.name
         )));
     }
+    super::extract::json_body(headers)?;
     let json_lines = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.contains("ndjson") || t.contains("jsonl"));
-    let (events, expect) = parse(&bytes, json_lines).map_err(unprocessable)?;
+    let (events, expect) = parse(&bytes, json_lines).map_err(|problems| {
+        let reused = |p: &Located| {
+            p.field.as_deref() == Some("id") && p.message.ends_with(crate::formats::ID_REUSED)
+        };
+        if problems.iter().all(reused) {
+            id_reused(problems)
+        } else {
+            unprocessable(problems)
+        }
+    })?;
     if events.is_empty() {
         return Err(unprocessable(vec![Located {
             line: 0,
@@ -222,6 +232,22 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// The body gives one id to events of different content: the same conflict as an id
+/// already stored with other content.
+fn id_reused(problems: Vec<Located>) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        format!(
+            "{} event id(s) given to different events in the body; nothing was stored",
+            problems.len()
+        ),
+    )
+    .with(
+        "problems",
+        Value::Array(problems.iter().map(Located::json).collect()),
+    )
 }
 
 fn unprocessable(problems: Vec<Located>) -> ApiError {

@@ -7,6 +7,7 @@ mod body;
 pub mod checkpoints;
 mod error;
 mod events;
+mod extract;
 mod heads;
 mod metrics;
 mod pool;
@@ -114,6 +115,8 @@ fn router(state: AppState) -> Router {
             "/v1/snoozes/{ticket}",
             axum::routing::put(whoami::set_snooze),
         )
+        .fallback(extract::not_found)
+        .method_not_allowed_fallback(extract::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .with_state(state)

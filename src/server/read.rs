@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth;
 use super::error::ApiError;
+use super::extract;
 use super::wire::{json_bytes, stored_json, ticket};
 use super::AppState;
 use crate::sla::Metric;
@@ -31,9 +33,10 @@ pub struct TicketsQuery {
 pub async fn tickets(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<TicketsQuery>,
+    q: Result<Query<TicketsQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     auth::reader(&state, &headers).await?;
+    let q = extract::query(q)?;
     let which = match q.state.as_deref() {
         None => TicketState::Open,
         Some(s) => TicketState::parse(s).ok_or_else(|| {
@@ -61,9 +64,10 @@ impl serde::Serialize for SnapshotBody {
 pub async fn one_ticket(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     auth::reader(&state, &headers).await?;
+    let id = extract::path(id)?;
     let wanted = id.clone();
     let (history, rows) = state
         .pool
@@ -97,9 +101,10 @@ pub struct FeedQuery {
 pub async fn feed(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<FeedQuery>,
+    q: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     auth::reader(&state, &headers).await?;
+    let q = extract::query(q)?;
     let mut after = match q.after.as_deref() {
         None | Some("") => FeedCursor::default(),
         Some(c) => FeedCursor::decode(c).ok_or_else(|| {
@@ -108,14 +113,17 @@ pub async fn feed(
     };
     let wait = match q.wait {
         None => Duration::ZERO,
-        Some(w) if w.is_finite() && w >= 0.0 => Duration::from_secs_f64(w).min(MAX_WAIT),
+        Some(w) if w.is_finite() && (0.0..=MAX_WAIT.as_secs_f64()).contains(&w) => {
+            Duration::from_secs_f64(w)
+        }
         Some(w) => {
             return Err(ApiError::bad_request(format!(
-                "wait={w}: expected seconds, 0 to 60"
+                "wait={w}: expected seconds, 0 to {}",
+                MAX_WAIT.as_secs()
             )))
         }
     };
-    let limit = q.limit.unwrap_or(FEED_LIMIT).clamp(1, FEED_LIMIT);
+    let limit = page_limit(q.limit, FEED_LIMIT)?;
     let deadline = tokio::time::Instant::now() + wait;
     let mut heads = state.heads.subscribe();
     let _waiting = Waiter::new(&state);
@@ -136,6 +144,17 @@ pub async fn feed(
             () = tokio::time::sleep_until(deadline) => {}
             () = state.shutdown.cancelled() => {}
         }
+    }
+}
+
+/// `limit=`, 1 to `max` (`max` when absent).
+pub fn page_limit(limit: Option<usize>, max: usize) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(max),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::bad_request(format!(
+            "limit={n}: expected 1 to {max}"
+        ))),
     }
 }
 
@@ -190,6 +209,7 @@ pub async fn claim(
 ) -> Result<Response, ApiError> {
     let body = super::body::read(&state, body).await?;
     let caller = auth::reader(&state, &headers).await?;
+    extract::json_body(&headers)?;
     let body: ClaimBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -2,6 +2,7 @@
 //! by the very functions the `report`, `penalties` and `evidence` commands use. Those
 //! live with the commands, above this layer, so `serve` hands them in as [`Reports`].
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,6 +10,7 @@ use serde::Deserialize;
 
 use super::auth;
 use super::error::ApiError;
+use super::extract;
 use super::AppState;
 use crate::store::TeamStore;
 
@@ -77,10 +79,10 @@ pub trait Reports: Send + Sync + 'static {
 pub async fn report(
     State(state): State<AppState>,
     headers: HeaderMap,
-    q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     auth::reader(&state, &headers).await?;
-    let Query(q) = q.map_err(bad_query)?;
+    let q = extract::query(q)?;
     let reports = state.reports.clone();
     compute(&state, move |s| reports.report(s, &q)).await
 }
@@ -88,10 +90,10 @@ pub async fn report(
 pub async fn penalties(
     State(state): State<AppState>,
     headers: HeaderMap,
-    q: Result<Query<PenaltiesQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<PenaltiesQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let caller = auth::reader(&state, &headers).await?;
-    let Query(q) = q.map_err(bad_query)?;
+    let q = extract::query(q)?;
     let reports = state.reports.clone();
     compute(&state, move |s| reports.penalties(s, &q, &caller.name)).await
 }
@@ -99,17 +101,14 @@ pub async fn penalties(
 pub async fn evidence(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(ticket): Path<String>,
-    q: Result<Query<EvidenceQuery>, axum::extract::rejection::QueryRejection>,
+    ticket: Result<Path<String>, PathRejection>,
+    q: Result<Query<EvidenceQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     auth::reader(&state, &headers).await?;
-    let Query(q) = q.map_err(bad_query)?;
+    let ticket = extract::path(ticket)?;
+    let q = extract::query(q)?;
     let reports = state.reports.clone();
     compute(&state, move |s| reports.evidence(s, &ticket, &q)).await
-}
-
-fn bad_query(e: axum::extract::rejection::QueryRejection) -> ApiError {
-    ApiError::bad_request(e.body_text())
 }
 
 async fn compute(

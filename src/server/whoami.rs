@@ -3,6 +3,7 @@
 //! name (`GET /v1/nudges/sent`, `GET /v1/snoozes`, `PUT /v1/snoozes/{ticket}`), so
 //! that every console and watcher of one person shares them.
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::auth;
 use super::error::ApiError;
+use super::extract;
 use super::AppState;
 use crate::store::NudgeRecord;
 
@@ -36,11 +38,12 @@ pub struct SentQuery {
 pub async fn sent(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<SentQuery>,
+    q: Result<Query<SentQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let c = auth::reader(&state, &headers).await?;
+    let q = extract::query(q)?;
     let since = q.since.unwrap_or(i64::MIN);
-    let limit = q.limit.unwrap_or(SENT_LIMIT).clamp(1, SENT_LIMIT);
+    let limit = super::read::page_limit(q.limit, SENT_LIMIT)?;
     let user = c.name.clone();
     let sent = state
         .pool
@@ -59,9 +62,10 @@ pub struct SnoozesQuery {
 pub async fn snoozes(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<SnoozesQuery>,
+    q: Result<Query<SnoozesQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let c = auth::reader(&state, &headers).await?;
+    let q = extract::query(q)?;
     let now = q
         .now
         .unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
@@ -83,10 +87,13 @@ pub struct SnoozeBody {
 pub async fn set_snooze(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(ticket): Path<String>,
-    body: axum::body::Bytes,
+    ticket: Result<Path<String>, PathRejection>,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
+    let body = super::body::read(&state, body).await?;
     let c = auth::reader(&state, &headers).await?;
+    let ticket = extract::path(ticket)?;
+    extract::json_body(&headers)?;
     let body: SnoozeBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
