@@ -277,13 +277,22 @@ fn concurrent_writers_and_checkpoints_keep_one_tree_order() {
     drop(PgStore::connect(&db.url).unwrap());
     let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
     let stop = std::sync::atomic::AtomicBool::new(false);
+    // How many checkpoints are signed so far: each writer waits halfway for two of them,
+    // so checkpoints fall among the appends however the threads are scheduled.
+    let signed_so_far = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|sc| {
         let writers: Vec<_> = (0..2)
             .map(|w| {
                 let url = db.url.clone();
+                let signed_so_far = &signed_so_far;
                 sc.spawn(move || {
                     let mut store = PgStore::connect(&url).unwrap();
                     for i in 0..150 {
+                        if i == 75 {
+                            while signed_so_far.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+                                std::thread::sleep(std::time::Duration::from_millis(5));
+                            }
+                        }
                         let e = note(format!("w{w}-{i}"), format!("T-{}", i % 7));
                         store.append(&e, Expect::Any).unwrap();
                     }
@@ -301,6 +310,7 @@ fn concurrent_writers_and_checkpoints_keep_one_tree_order() {
                     })
                     .unwrap();
                 signed += 1;
+                signed_so_far.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
             signed
         });
