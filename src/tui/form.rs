@@ -254,11 +254,12 @@ impl Form {
             FormKind::Note => vec![Field::text("text", "Text", "", true)],
             FormKind::Priority => {
                 context = format!("now {}", f.priority);
-                let options: Vec<(Value, String)> = (1..=4u8)
+                // Every priority a ticket can carry, P1 to P9.
+                let options: Vec<(Value, String)> = (1..=9u8)
                     .filter_map(Priority::new)
                     .map(|p| (json!(p.to_string()), p.to_string()))
                     .collect();
-                let selected = usize::from(f.priority.level().min(4) - 1);
+                let selected = usize::from(f.priority.level() - 1);
                 vec![
                     Field::choice("priority", "Priority", options, selected),
                     Field::text("note", "Reason", "", false),

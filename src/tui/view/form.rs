@@ -10,7 +10,20 @@ use crate::tui::form::{FieldKind, Form};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
-const LABEL_W: u16 = 18;
+/// The label column: the longest label with its focus marker and required mark, then
+/// a space, so a label never runs into its value.
+fn label_w(f: &Form) -> u16 {
+    let longest = f
+        .fields
+        .iter()
+        .map(|field| {
+            let required = matches!(field.kind, FieldKind::Text { required: true, .. });
+            2 + crate::tui::sanitize::width(field.label) + if required { 2 } else { 0 }
+        })
+        .max()
+        .unwrap_or(0);
+    (longest + 1).max(12) as u16
+}
 
 fn rect(area: Rect, f: &Form) -> Rect {
     let w = area.width.saturating_sub(4).min(76);
@@ -43,6 +56,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, s: &State, theme: &Theme) {
         r.height.saturating_sub(2),
     );
     let w = usize::from(inner.width);
+    let label_width = label_w(f);
     let mut y = inner.y;
     if !f.context.is_empty() {
         put(buf, inner.x, y, &f.context, w, theme.muted);
@@ -61,9 +75,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, s: &State, theme: &Theme) {
             field.label,
             if required { " *" } else { "" }
         );
-        cell(buf, inner.x, y, &label, usize::from(LABEL_W), label_style);
-        let vx = inner.x + LABEL_W;
-        let vw = usize::from(inner.width.saturating_sub(LABEL_W));
+        cell(
+            buf,
+            inner.x,
+            y,
+            &label,
+            usize::from(label_width),
+            label_style,
+        );
+        let vx = inner.x + label_width;
+        let vw = usize::from(inner.width.saturating_sub(label_width));
         match &field.kind {
             FieldKind::Text { value, cursor, .. } => {
                 buf.set_style(Rect::new(vx, y, vw as u16, 1), theme.input);
@@ -139,7 +160,7 @@ pub fn cursor(area: Rect, f: &Form) -> Option<Position> {
     if y >= inner.bottom() {
         return None;
     }
-    let vw = usize::from(inner.width.saturating_sub(LABEL_W));
+    let vw = usize::from(inner.width.saturating_sub(label_w(f)));
     let (_, col) = visible_text(value, *cursor, vw);
-    Some(Position::new(inner.x + LABEL_W + col as u16, y))
+    Some(Position::new(inner.x + label_w(f) + col as u16, y))
 }
