@@ -125,6 +125,9 @@ pub struct Form {
     pub ticket: String,
     /// Sanitised, for the title.
     pub ticket_label: String,
+    /// The ticket's title (sanitised, as the board keeps it), so the agent sees what
+    /// the form is about without the row it covers.
+    pub ticket_title: String,
     /// One line of context under the title (current level, what a pause stops...).
     pub context: String,
     pub fields: Vec<Field>,
@@ -280,6 +283,7 @@ impl Form {
             kind,
             ticket: e.key().to_owned(),
             ticket_label: f.ticket.to_string(),
+            ticket_title: f.title.to_string(),
             context,
             fields,
             focus,

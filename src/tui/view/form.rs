@@ -40,7 +40,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, s: &State, theme: &Theme) {
     let r = rect(area, f);
     Clear.render(r, buf);
     buf.set_style(r, theme.base);
-    let title = format!(" {} — {} ", f.kind.title(), f.ticket_label);
+    let title = if f.ticket_title.is_empty() {
+        format!(" {} — {} ", f.kind.title(), f.ticket_label)
+    } else {
+        format!(
+            " {} — {}: {} ",
+            f.kind.title(),
+            f.ticket_label,
+            f.ticket_title
+        )
+    };
     let title =
         crate::tui::sanitize::truncate(&title, usize::from(r.width.saturating_sub(4))).into_owned();
     Block::new()
