@@ -75,28 +75,8 @@ fn columns(w: usize, id: usize) -> Vec<(&'static str, usize)> {
         ("At risk", 8),
         ("Due in", 10),
     ];
-    let fixed: usize = cols.iter().map(|c| c.1 + 1).sum();
-    let title = w.saturating_sub(fixed);
-    if title >= 6 {
-        for c in &mut cols {
-            if c.0 == "Title" {
-                c.1 = title;
-            }
-        }
-        return cols;
-    }
-    cols.retain(|c| c.0 != "Title");
-    for name in ["Customer", "Assignee"] {
-        let total: usize = cols.iter().map(|c| c.1 + 1).sum::<usize>() - 1;
-        let over = total.saturating_sub(w);
-        if over == 0 {
-            break;
-        }
-        if let Some(c) = cols.iter_mut().find(|c| c.0 == name) {
-            c.1 = c.1.saturating_sub(over);
-        }
-        cols.retain(|c| c.1 > 0 || c.0.is_empty());
-    }
+    let order = ["Title", "Customer", "Assignee", "To", "At risk", "Since"];
+    super::columns::fit(&mut cols, w, "Title", 6, &order);
     cols
 }
 

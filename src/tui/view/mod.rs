@@ -1,6 +1,7 @@
 //! Pure rendering: `render(frame, &State, &Theme, now)`. No I/O and no clock here, so
 //! every screen is a snapshot test with a fixed `now`.
 
+pub mod columns;
 pub mod compliance;
 pub mod decide;
 pub mod escalations;

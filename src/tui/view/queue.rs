@@ -79,14 +79,11 @@ pub fn columns(w: u16, id: usize) -> Vec<(Col, usize)> {
             c.1 = c.1.max(id);
         }
     }
-    // One space between columns; the title gets what is left.
-    let fixed: usize = cols.iter().map(|c| c.1 + 1).sum();
-    let title = w.saturating_sub(fixed).max(6);
-    for c in &mut cols {
-        if c.0 == Col::Title {
-            c.1 = title;
-        }
-    }
+    // The title gets what is left; on a narrow terminal the title gives way first,
+    // then customer, then assignee, then what the countdown's colour also says.
+    use Col::*;
+    let order = [Title, Customer, Assignee, Bar, Level, State, Metric];
+    super::columns::fit(&mut cols, w, Title, 6, &order);
     cols
 }
 

@@ -397,3 +397,17 @@ fn an_event_the_server_refused_on_replay_waits_for_a_decision() {
         press(s, "D<down>", now());
     });
 }
+
+#[test]
+fn at_60_columns_ids_and_countdowns_are_whole_and_the_title_gives_way() {
+    let mut s = testkit::state();
+    let t = render(&mut s, 60, 15, now());
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("NORDLINK-1001"), "{screen}");
+    assert!(screen.contains("-19:50:00"), "{screen}");
+    assert!(!screen.contains("Title"), "the title went first: {screen}");
+    assert!(
+        screen.contains("? help") && screen.contains("q quit"),
+        "{screen}"
+    );
+}
