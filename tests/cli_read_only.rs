@@ -107,8 +107,8 @@ fn an_evidence_package_of_a_read_only_store_verifies_offline_against_an_earlier_
     args.extend(EXAMPLES);
     ok(&db, &args);
     let first = ok(&db, &["export"]);
-    let ticket = serde_json::from_str::<serde_json::Value>(first.lines().next().unwrap())
-        .unwrap()["ticket"]
+    let ticket = serde_json::from_str::<serde_json::Value>(first.lines().next().unwrap()).unwrap()
+        ["ticket"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -277,13 +277,19 @@ fn concurrent_writers_and_checkpoints_keep_one_tree_order() {
     drop(PgStore::connect(&db.url).unwrap());
     let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
     let stop = std::sync::atomic::AtomicBool::new(false);
+    // Checkpoints signed so far: the writers wait for one half-way, so that at least
+    // one is taken while appends run, however quick the appends are.
+    let signed = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|sc| {
         let writers: Vec<_> = (0..2)
             .map(|w| {
-                let url = db.url.clone();
+                let (url, signed) = (db.url.clone(), &signed);
                 sc.spawn(move || {
                     let mut store = PgStore::connect(&url).unwrap();
                     for i in 0..150 {
+                        while i == 75 && signed.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+                            std::thread::sleep(std::time::Duration::from_millis(5));
+                        }
                         let e = note(format!("w{w}-{i}"), format!("T-{}", i % 7));
                         store.append(&e, Expect::Any).unwrap();
                     }
@@ -291,8 +297,15 @@ fn concurrent_writers_and_checkpoints_keep_one_tree_order() {
             })
             .collect();
         let checkpointer = sc.spawn(|| {
+            // Should this thread fail, the writers must not wait for it forever.
+            struct Gone<'a>(&'a std::sync::atomic::AtomicUsize);
+            impl Drop for Gone<'_> {
+                fn drop(&mut self) {
+                    self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            let _gone = Gone(&signed);
             let mut store = PgStore::connect(&db.url).unwrap();
-            let mut signed = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let now = chrono::Utc::now();
                 store
@@ -300,15 +313,21 @@ fn concurrent_writers_and_checkpoints_keep_one_tree_order() {
                         Some(Checkpoint::sign(&s.store, s.size, s.root, now, &key))
                     })
                     .unwrap();
-                signed += 1;
+                signed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            signed
         });
         for w in writers {
             w.join().unwrap();
         }
+        // And one more after the last append.
+        let after = signed.load(std::sync::atomic::Ordering::Relaxed);
+        while signed.load(std::sync::atomic::Ordering::Relaxed) == after
+            && !checkpointer.is_finished()
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        assert!(checkpointer.join().unwrap() > 1);
+        checkpointer.join().unwrap();
     });
     let mut store = PgStore::connect(&db.url).unwrap();
     let report = store.verify_tree(&[]).unwrap();

@@ -93,7 +93,11 @@ fn key_id_of(dir: &Path, store: &[&str], key: &Path) -> String {
 /// period after it.
 fn assert_one_per_period(series: &[Checkpoint], every: Duration) {
     for cp in series {
-        assert!(cp.signature_ok(), "checkpoint of size {} is forged", cp.size);
+        assert!(
+            cp.signature_ok(),
+            "checkpoint of size {} is forged",
+            cp.size
+        );
     }
     for pair in series.windows(2) {
         assert!(
@@ -121,14 +125,16 @@ fn serve_signs_a_checkpoint_on_schedule_with_its_own_key_and_only_when_the_tree_
     let alice = token(&store, "alice", "agent", &[]);
     let srv = Serve::start(
         &store,
-        &[
-            "--checkpoint-every",
-            "1s",
-            "--key",
-            key.to_str().unwrap(),
-        ],
+        &["--checkpoint-every", "1s", "--key", key.to_str().unwrap()],
     );
-    let kept = || parsed(SqliteStore::open(&db).unwrap().stored_checkpoints().unwrap());
+    let kept = || {
+        parsed(
+            SqliteStore::open(&db)
+                .unwrap()
+                .stored_checkpoints()
+                .unwrap(),
+        )
+    };
     let logged = || SqliteStore::open(&db).unwrap().log_tree().unwrap().size();
 
     let first = wait_for("the first scheduled checkpoint", kept, |k| !k.is_empty());
@@ -164,7 +170,10 @@ fn two_servers_on_one_postgres_sign_one_checkpoint_per_period_between_them() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["demo", "--database-url", &pg.url, "--seed", "7"]);
+    ok(
+        dir.path(),
+        &["demo", "--database-url", &pg.url, "--seed", "7"],
+    );
     let store = ["--database-url", pg.url.as_str()];
     let alice = token(&store, "alice", "agent", &[]);
     let keys = [dir.path().join("one.key"), dir.path().join("two.key")];
@@ -178,7 +187,14 @@ fn two_servers_on_one_postgres_sign_one_checkpoint_per_period_between_them() {
             )
         })
         .collect();
-    let kept = || parsed(PgStore::connect(&pg.url).unwrap().stored_checkpoints().unwrap());
+    let kept = || {
+        parsed(
+            PgStore::connect(&pg.url)
+                .unwrap()
+                .stored_checkpoints()
+                .unwrap(),
+        )
+    };
 
     // Appends through both servers while both schedules run, for several periods.
     let started = Instant::now();
