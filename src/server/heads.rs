@@ -50,6 +50,13 @@ impl Heads {
                 Duration::from_secs(2)
             };
             let _ = tokio::time::timeout(idle, self.poke.notified()).await;
+            // No one to wake: spare the store the look (every append pokes). A long-poll
+            // counts itself and pokes before it reads the feed, and while anyone waits
+            // the head is looked at every POLL; a `last` left stale meanwhile wakes the
+            // waiters once for nothing at worst.
+            if metrics.feed_waiters.load(Ordering::Relaxed) == 0 {
+                continue;
+            }
             match pool.run(|s| s.feed_head()).await {
                 Ok(head) if last.as_ref() != Some(&head) => {
                     last = Some(head);

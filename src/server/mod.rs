@@ -118,7 +118,13 @@ fn router(state: AppState) -> Router {
         .fallback(extract::not_found)
         .method_not_allowed_fallback(extract::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
-        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        // The fastest level: a snapshot of 100,000 tickets is about 55 MB of JSON, which
+        // the default level takes several times as long to compress for a fifth less.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .gzip(true)
+                .quality(tower_http::CompressionLevel::Fastest),
+        )
         .with_state(state)
 }
 

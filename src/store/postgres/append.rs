@@ -1,105 +1,112 @@
-//! Appending on PostgreSQL: ticket locks first (in name order, so two batches never
-//! deadlock), then the same rules as every store, then one commit that also wakes the
-//! change feed's listeners (`NOTIFY` is delivered at commit, or never).
+//! Appending on PostgreSQL.
+//!
+//! One event (what `POST /v1/events` mostly carries) costs one read and one call: the
+//! ticket's history is read (with the event's id, in case it is a re-send), the hash
+//! and the ticket's new projection row are computed here, the one place that knows
+//! canonical bytes and folding, and `slawatch_append` (migration 3) stores them in one
+//! statement in autocommit. It takes the ticket's lock before writing and refuses
+//! ('moved') when the head is no longer the one the hash chains onto; the event is
+//! then appended the other way.
+//!
+//! The other way, for a batch of several events: one transaction that takes every
+//! ticket's lock first (in name order, so two batches never deadlock), reads under
+//! them, then calls `slawatch_append` for each new event and commits once. In both
+//! ways the lock comes before the transaction's first write, so before it has a
+//! transaction id (the feed's chain order rests on that), and `NOTIFY` wakes the
+//! change feed's listeners at commit, or never.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use postgres::{Client, Transaction};
+use postgres::{Client, GenericClient};
 use sha2::{Digest, Sha256};
 
-use super::{decode_event, PgStore, EVENT_COLUMNS};
+use super::prepared::Prepared;
+use super::{decode_event, PgStore};
 use crate::model::{chain_hash, Event, GENESIS_HASH};
 use crate::store::team::{events_after, BatchOutcome};
-use crate::store::{rules, Appended, Expect, StoreError, StoredEvent, TicketRow};
+use crate::store::{rules, Seq, StoreError, StoredEvent, TicketRow};
 
-/// The channel `serve` processes LISTEN on.
+/// The channel `serve` processes LISTEN on; `slawatch_append` notifies it by name.
 pub const CHANNEL: &str = "slawatch_events";
 
-/// One event, with an optional expected head.
-pub(super) fn one(
-    client: &mut Client,
-    url: &str,
-    event: &Event,
-    expect: Expect<'_>,
-) -> Result<Appended, StoreError> {
-    let mut expected = BTreeMap::new();
-    if let Expect::Head(h) = expect {
-        expected.insert(event.ticket.clone(), h.to_owned());
-    }
-    match batch(client, url, std::slice::from_ref(event), &expected)? {
-        BatchOutcome::Stored(mut v) => {
-            let (stored, new) = v.pop().expect("one event in, one out");
-            Ok(Appended { stored, new })
-        }
-        BatchOutcome::Conflict {
-            ticket,
-            expected,
-            head,
-            ..
-        } => Err(StoreError::StaleHead {
-            ticket,
-            expected,
-            actual: head,
-        }),
-    }
+const BY_ID: &str = concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1");
+const HISTORY: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events WHERE ticket = $1 ORDER BY seq"
+);
+/// A ticket's history and the event stored under an id, if any, in one read.
+const HISTORY_AND_ID: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events WHERE ticket = $1 OR id = $2 ORDER BY seq"
+);
+const APPEND: &str = "SELECT outcome, stored_seq FROM slawatch_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+const PUT_TICKET: &str = "SELECT slawatch_put_ticket($1, $2, $3, $4, $5, $6, $7)";
+
+/// What `slawatch_append` answered.
+enum Called {
+    Stored(Seq),
+    /// The id is stored already (by a transaction that committed after our read).
+    Known,
+    /// The ticket's head moved since our read.
+    Moved,
 }
 
-/// Events already normalised and checked: all stored in one transaction, or none.
-pub(super) fn batch(
-    client: &mut Client,
-    url: &str,
-    events: &[Event],
-    expect: &BTreeMap<String, String>,
-) -> Result<BatchOutcome, StoreError> {
-    let err = |e| PgStore::error(url, e);
-    let mut tx = client.transaction().map_err(err)?;
-    let tickets: BTreeSet<&str> = events.iter().map(|e| e.ticket.as_str()).collect();
-    // No write before the locks: the transaction id is assigned at its first write,
-    // after every ticket lock is held (the feed's chain order rests on that).
-    for t in &tickets {
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(t)])
-            .map_err(err)?;
+/// One connection's means: the client (or a transaction on it), its prepared
+/// statements, and the URL errors name.
+pub(super) struct Conn<'a, C: GenericClient> {
+    pub client: &'a mut C,
+    pub prepared: &'a mut Prepared,
+    pub url: &'a str,
+}
+
+impl<C: GenericClient> Conn<'_, C> {
+    fn err(&self) -> impl Fn(postgres::Error) -> StoreError + '_ {
+        |e| PgStore::error(self.url, e)
     }
-    let mut known = Vec::with_capacity(events.len());
-    let mut fresh = BTreeSet::new();
-    for e in events {
-        let stored = by_id(&mut tx, url, &e.id)?;
-        if stored.is_none() {
-            fresh.insert(e.ticket.as_str());
-        }
-        known.push(stored);
+
+    fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, postgres::Error> {
+        let statement = self.prepared.get(self.client, sql)?;
+        self.client.query(&statement, params)
     }
-    for (ticket, expected) in expect.iter().filter(|(t, _)| fresh.contains(t.as_str())) {
-        let head = head_of(&mut tx, url, ticket)?;
-        if &head != expected {
-            let history = history(&mut tx, url, ticket)?;
-            return Ok(BatchOutcome::Conflict {
-                ticket: ticket.clone(),
-                expected: expected.clone(),
-                head,
-                after: events_after(history, expected),
-            });
-        }
+
+    fn events(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = self.query(sql, params).map_err(self.err())?;
+        rows.iter().map(|r| decoded(self.url, r)).collect()
     }
-    let mut out = Vec::with_capacity(events.len());
-    let mut touched = BTreeSet::new();
-    let mut inserted: BTreeMap<&str, StoredEvent> = BTreeMap::new();
-    for (e, stored) in events.iter().zip(known) {
-        // The same id twice in one batch: the second is a re-send of the first.
-        let stored = stored.or_else(|| inserted.get(e.id.as_str()).cloned());
-        if let Some(stored) = stored {
-            let a = rules::already_stored(stored, e)?;
-            out.push((a.stored, false));
-            continue;
-        }
-        let head = head_of(&mut tx, url, &e.ticket)?;
-        let hash = chain_hash(&head, e);
+
+    fn by_id(&mut self, id: &str) -> Result<Option<StoredEvent>, StoreError> {
+        Ok(self.events(BY_ID, &[&id])?.pop())
+    }
+
+    pub(super) fn history(&mut self, ticket: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        self.events(HISTORY, &[&ticket])
+    }
+
+    /// `slawatch_append` for `stored` (its seq not yet known) and the ticket's `row`
+    /// with it; `first` when it is the ticket's first event.
+    fn call(
+        &mut self,
+        stored: &StoredEvent,
+        first: bool,
+        row: &TicketRow,
+    ) -> Result<Called, StoreError> {
+        let e = &stored.event;
         let payload = serde_json::to_string(&e.payload).expect("a JSON map always serialises");
-        let row = tx
-            .query_one(
-                "INSERT INTO events (id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+        let rows = self
+            .query(
+                APPEND,
                 &[
+                    &lock_key(&e.ticket),
                     &e.id,
                     &e.ticket,
                     &e.kind.as_str(),
@@ -107,30 +114,231 @@ pub(super) fn batch(
                     &e.recorded_at.timestamp_micros(),
                     &e.actor,
                     &payload,
-                    &head,
-                    &hash,
+                    &stored.prev_hash,
+                    &first,
+                    &stored.hash,
+                    &row.events,
+                    &row.open,
+                    &row.facts_bytes(),
+                    &row.resolved_at,
                 ],
             )
-            .map_err(|x| id_taken(url, e, x))?;
-        let stored = StoredEvent {
-            seq: row.get(0),
-            event: e.clone(),
-            prev_hash: head,
-            hash,
+            .map_err(|x| id_taken(self.url, e, x))?;
+        let row = rows.first().ok_or_else(|| StoreError::Postgres {
+            url: self.url.to_owned(),
+            message: "slawatch_append answered no row".into(),
+        })?;
+        let outcome: &str = row.get(0);
+        match outcome {
+            "stored" => Ok(Called::Stored(row.get(1))),
+            "known" => Ok(Called::Known),
+            "moved" => Ok(Called::Moved),
+            other => Err(StoreError::Postgres {
+                url: self.url.to_owned(),
+                message: format!("slawatch_append answered {other:?}, not stored, known or moved"),
+            }),
+        }
+    }
+
+    /// Writes the projection row of `ticket` from its history.
+    pub(super) fn refresh_projection(&mut self, ticket: &str) -> Result<(), StoreError> {
+        let history = self.history(ticket)?;
+        let row = TicketRow::from_history(ticket, &history);
+        self.query(
+            PUT_TICKET,
+            &[
+                &row.ticket,
+                &row.head,
+                &row.events,
+                &row.last_seq,
+                &row.open,
+                &row.facts_bytes(),
+                &row.resolved_at,
+            ],
+        )
+        .map_err(self.err())?;
+        Ok(())
+    }
+}
+
+/// Events already normalised and checked: all stored, or none.
+pub(super) fn batch(
+    client: &mut Client,
+    prepared: &mut Prepared,
+    url: &str,
+    events: &[Event],
+    expect: &BTreeMap<String, String>,
+) -> Result<BatchOutcome, StoreError> {
+    if let [e] = events {
+        let mut conn = Conn {
+            client,
+            prepared,
+            url,
         };
-        inserted.insert(e.id.as_str(), stored.clone());
-        touched.insert(e.ticket.as_str());
-        out.push((stored, true));
+        if let Some(done) = one(&mut conn, e, expect.get(&e.ticket).map(String::as_str))? {
+            return Ok(done);
+        }
     }
-    for t in &touched {
-        refresh_projection(&mut tx, url, t)?;
+    locked(client, prepared, url, events, expect)
+}
+
+/// One event in one call after one read; `None` when its ticket moved on in between.
+fn one(
+    conn: &mut Conn<'_, Client>,
+    e: &Event,
+    expected: Option<&str>,
+) -> Result<Option<BatchOutcome>, StoreError> {
+    let mut history = conn.events(HISTORY_AND_ID, &[&e.ticket, &e.id])?;
+    if let Some(i) = history.iter().position(|s| s.event.id == e.id) {
+        let stored = history.swap_remove(i);
+        return Ok(Some(stored_before(stored, e)?));
     }
-    if !touched.is_empty() {
-        tx.execute("SELECT pg_notify($1, '')", &[&CHANNEL])
+    let head = head_of(&history);
+    if let Some(expected) = expected.filter(|x| *x != head) {
+        return Ok(Some(BatchOutcome::Conflict {
+            ticket: e.ticket.clone(),
+            expected: expected.to_owned(),
+            head,
+            after: events_after(history, expected),
+        }));
+    }
+    let first = history.is_empty();
+    let (mut stored, row) = next(&mut history, e);
+    match conn.call(&stored, first, &row)? {
+        Called::Stored(seq) => {
+            stored.seq = seq;
+            Ok(Some(BatchOutcome::Stored(vec![(stored, true)])))
+        }
+        Called::Known => {
+            let stored = conn.by_id(&e.id)?.ok_or_else(|| vanished(conn.url, e))?;
+            Ok(Some(stored_before(stored, e)?))
+        }
+        Called::Moved => Ok(None),
+    }
+}
+
+/// Under every ticket's lock, in one transaction.
+fn locked(
+    client: &mut Client,
+    prepared: &mut Prepared,
+    url: &str,
+    events: &[Event],
+    expect: &BTreeMap<String, String>,
+) -> Result<BatchOutcome, StoreError> {
+    let err = |e| PgStore::error(url, e);
+    let mut tx = client.transaction().map_err(err)?;
+    let mut conn = Conn {
+        client: &mut tx,
+        prepared,
+        url,
+    };
+    let tickets: BTreeSet<&str> = events.iter().map(|e| e.ticket.as_str()).collect();
+    // No write before the locks: the transaction id is assigned at its first write,
+    // after every ticket lock is held (the feed's chain order rests on that).
+    for t in &tickets {
+        conn.query("SELECT pg_advisory_xact_lock($1)", &[&lock_key(t)])
             .map_err(err)?;
+    }
+    let mut known = Vec::with_capacity(events.len());
+    let mut histories: BTreeMap<&str, Vec<StoredEvent>> = BTreeMap::new();
+    for e in events {
+        let stored = conn.by_id(&e.id)?;
+        if stored.is_none() && !histories.contains_key(e.ticket.as_str()) {
+            histories.insert(&e.ticket, conn.history(&e.ticket)?);
+        }
+        known.push(stored);
+    }
+    for (ticket, history) in &histories {
+        let Some(expected) = expect.get(*ticket) else {
+            continue;
+        };
+        let head = head_of(history);
+        if &head != expected {
+            return Ok(BatchOutcome::Conflict {
+                ticket: (*ticket).to_owned(),
+                expected: expected.clone(),
+                head,
+                after: events_after(history.clone(), expected),
+            });
+        }
+    }
+    let mut out = Vec::with_capacity(events.len());
+    let mut inserted: BTreeMap<&str, StoredEvent> = BTreeMap::new();
+    for (e, stored) in events.iter().zip(known) {
+        // The same id twice in one batch: the second is a re-send of the first.
+        let stored = stored.or_else(|| inserted.get(e.id.as_str()).cloned());
+        if let Some(stored) = stored {
+            out.push((rules::already_stored(stored, e)?.stored, false));
+            continue;
+        }
+        let history = histories
+            .get_mut(e.ticket.as_str())
+            .expect("read for every ticket with a new event");
+        let first = history.is_empty();
+        let (mut stored, row) = next(history, e);
+        match conn.call(&stored, first, &row)? {
+            Called::Stored(seq) => {
+                stored.seq = seq;
+                if let Some(last) = history.last_mut() {
+                    last.seq = seq;
+                }
+                inserted.insert(e.id.as_str(), stored.clone());
+                out.push((stored, true));
+            }
+            // Stored since our look-up, by a transaction on another ticket.
+            Called::Known => {
+                let stored = conn.by_id(&e.id)?.ok_or_else(|| vanished(url, e))?;
+                out.push((rules::already_stored(stored, e)?.stored, false));
+            }
+            Called::Moved => {
+                return Err(StoreError::Postgres {
+                    url: url.to_owned(),
+                    message: format!(
+                        "ticket {:?} moved on while this append held its lock",
+                        e.ticket
+                    ),
+                })
+            }
+        }
     }
     tx.commit().map_err(err)?;
     Ok(BatchOutcome::Stored(out))
+}
+
+/// The event `e` chained onto `history`, which it joins (with seq 0 until stored), and
+/// the ticket's projection row with it (its `last_seq` is the function's to set).
+fn next(history: &mut Vec<StoredEvent>, e: &Event) -> (StoredEvent, TicketRow) {
+    let prev_hash = head_of(history);
+    let stored = StoredEvent {
+        seq: 0,
+        hash: chain_hash(&prev_hash, e),
+        prev_hash,
+        event: e.clone(),
+    };
+    history.push(stored.clone());
+    let row = TicketRow::from_history(&e.ticket, history);
+    (stored, row)
+}
+
+fn head_of(history: &[StoredEvent]) -> String {
+    history
+        .last()
+        .map_or_else(|| GENESIS_HASH.to_owned(), |s| s.hash.clone())
+}
+
+fn stored_before(stored: StoredEvent, e: &Event) -> Result<BatchOutcome, StoreError> {
+    let a = rules::already_stored(stored, e)?;
+    Ok(BatchOutcome::Stored(vec![(a.stored, false)]))
+}
+
+fn vanished(url: &str, e: &Event) -> StoreError {
+    StoreError::Postgres {
+        url: url.to_owned(),
+        message: format!(
+            "event {:?} was reported stored, then not found (events are append-only)",
+            e.id
+        ),
+    }
 }
 
 /// An advisory lock key per ticket: the first 8 bytes of a hash of its name (two
@@ -155,75 +363,10 @@ fn id_taken(url: &str, e: &Event, x: postgres::Error) -> StoreError {
     }
 }
 
-fn by_id(tx: &mut Transaction, url: &str, id: &str) -> Result<Option<StoredEvent>, StoreError> {
-    let rows = tx
-        .query(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"),
-            &[&id],
-        )
-        .map_err(|e| PgStore::error(url, e))?;
-    rows.first().map(|r| decoded(url, r)).transpose()
-}
-
-fn head_of(tx: &mut Transaction, url: &str, ticket: &str) -> Result<String, StoreError> {
-    let rows = tx
-        .query(
-            "SELECT hash FROM events WHERE ticket = $1 ORDER BY seq DESC LIMIT 1",
-            &[&ticket],
-        )
-        .map_err(|e| PgStore::error(url, e))?;
-    Ok(rows
-        .first()
-        .map_or_else(|| GENESIS_HASH.to_owned(), |r| r.get(0)))
-}
-
-pub(super) fn history(
-    tx: &mut Transaction,
-    url: &str,
-    ticket: &str,
-) -> Result<Vec<StoredEvent>, StoreError> {
-    tx.query(
-        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE ticket = $1 ORDER BY seq"),
-        &[&ticket],
-    )
-    .map_err(|e| PgStore::error(url, e))?
-    .iter()
-    .map(|r| decoded(url, r))
-    .collect()
-}
-
 fn decoded(url: &str, row: &postgres::Row) -> Result<StoredEvent, StoreError> {
     decode_event(row).map_err(|(seq, _, why)| StoreError::PostgresCorrupt {
         url: url.to_owned(),
         seq,
         why,
     })
-}
-
-/// Rewrites one ticket's projection row from its history.
-pub(super) fn refresh_projection(
-    tx: &mut Transaction,
-    url: &str,
-    ticket: &str,
-) -> Result<(), StoreError> {
-    let history = history(tx, url, ticket)?;
-    let row = TicketRow::from_history(ticket, &history);
-    tx.execute(
-        "INSERT INTO tickets (ticket, head, events, last_seq, open, facts, resolved_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (ticket) DO UPDATE SET head = EXCLUDED.head, events = EXCLUDED.events,
-            last_seq = EXCLUDED.last_seq, open = EXCLUDED.open, facts = EXCLUDED.facts,
-            resolved_at = EXCLUDED.resolved_at",
-        &[
-            &row.ticket,
-            &row.head,
-            &row.events,
-            &row.last_seq,
-            &row.open,
-            &row.facts_bytes(),
-            &row.resolved_at,
-        ],
-    )
-    .map_err(|e| PgStore::error(url, e))?;
-    Ok(())
 }

@@ -19,7 +19,7 @@
 //! it skips exactly the transactions the snapshot already saw
 //! (`pg_visible_in_snapshot`), until it has passed them all.
 
-use super::{PgStore, EVENT_COLUMNS, TICKET_COLUMNS};
+use super::{PgStore, TICKET_COLUMNS};
 use crate::store::team::{Feed, FeedCursor, Snapshot, TicketState};
 use crate::store::StoreError;
 
@@ -81,25 +81,28 @@ impl PgStore {
             i64::try_from(limit).unwrap_or(i64::MAX),
         );
         let rows = match &after.snapshot {
-            None => self.client.borrow_mut().query(
-                &format!(
-                    "SELECT {EVENT_COLUMNS}, tx::text FROM events
+            None => self.query_prepared(
+                concat!(
+                    "SELECT ",
+                    event_columns!(),
+                    ", tx::text FROM events
                      WHERE (tx, seq) > ($1::text::xid8, $2) AND tx < $3::text::xid8
                      ORDER BY events.tx, events.seq LIMIT $4"
                 ),
                 &[&tx, &after.seq, &h, &n],
             ),
-            Some(snap) => self.client.borrow_mut().query(
-                &format!(
-                    "SELECT {EVENT_COLUMNS}, tx::text FROM events
+            Some(snap) => self.query_prepared(
+                concat!(
+                    "SELECT ",
+                    event_columns!(),
+                    ", tx::text FROM events
                      WHERE (tx, seq) > ($1::text::xid8, $2) AND tx < $3::text::xid8
                        AND NOT pg_visible_in_snapshot(tx, $5::text::pg_snapshot)
                      ORDER BY events.tx, events.seq LIMIT $4"
                 ),
                 &[&tx, &after.seq, &h, &n, snap],
             ),
-        }
-        .map_err(self.err())?;
+        }?;
         let mut cursor = after.clone();
         let mut events = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -132,16 +135,12 @@ impl PgStore {
     }
 
     pub(super) fn head_position(&self) -> Result<FeedCursor, StoreError> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(
-                "SELECT tx::text, seq FROM events
-                 WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
-                 ORDER BY events.tx DESC, events.seq DESC LIMIT 1",
-                &[],
-            )
-            .map_err(self.err())?;
+        let rows = self.query_prepared(
+            "SELECT tx::text, seq FROM events
+             WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY events.tx DESC, events.seq DESC LIMIT 1",
+            &[],
+        )?;
         match rows.first() {
             Some(r) => {
                 let tx: String = r.get(0);
@@ -157,12 +156,12 @@ impl PgStore {
 
     /// The oldest transaction still in flight (every one below it has finished).
     fn horizon(&self) -> Result<u64, StoreError> {
-        let row = self
-            .client
-            .borrow_mut()
-            .query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", &[])
-            .map_err(self.err())?;
-        let x: String = row.get(0);
+        let rows =
+            self.query_prepared("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", &[])?;
+        let x: String = rows
+            .first()
+            .ok_or_else(|| self.corrupt(0, "the horizon query answered no row".into()))?
+            .get(0);
         self.xid(&x)
     }
 

@@ -7,10 +7,19 @@
 //! therefore gets both a higher sequence number and a higher transaction id than the
 //! one before it, which is what keeps the change feed in chain order (see `feed.rs`).
 
+/// What every event query selects, in the order [`decode_event`] reads (a macro, so
+/// that statements built with it are `&'static str`, as [`prepared::Prepared`] keys).
+macro_rules! event_columns {
+    () => {
+        "seq, id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash"
+    };
+}
+
 mod append;
 mod feed;
 mod merkle;
 mod nudges;
+mod prepared;
 mod schema;
 #[doc(hidden)]
 pub mod scratch;
@@ -35,14 +44,14 @@ use crate::sla::Micros;
 pub use append::CHANNEL as NOTIFY_CHANNEL;
 pub use schema::LATEST as SCHEMA_VERSION;
 
-/// What every event query selects, in the order [`decode_event`] reads.
-const EVENT_COLUMNS: &str =
-    "seq, id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash";
+const EVENT_COLUMNS: &str = event_columns!();
 const TICKET_COLUMNS: &str = "ticket, head, events, last_seq, open, facts, resolved_at";
 
 pub struct PgStore {
     /// Queries need `&mut Client`; the store's readers take `&self`.
     client: RefCell<Client>,
+    /// The client's prepared statements.
+    prepared: RefCell<prepared::Prepared>,
     /// The URL without its password: what errors name.
     url: String,
 }
@@ -65,6 +74,7 @@ impl PgStore {
         schema::migrate(&mut client, &shown)?;
         Ok(PgStore {
             client: RefCell::new(client),
+            prepared: RefCell::default(),
             url: shown,
         })
     }
@@ -101,22 +111,45 @@ impl PgStore {
 
     /// Recomputes every projection row from the log; returns the number of tickets.
     pub fn rebuild_projection(&mut self) -> Result<usize, StoreError> {
-        let url = self.url.clone();
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(|e| Self::error(&url, e))?;
+        let url = self.url.as_str();
+        let mut tx = self
+            .client
+            .get_mut()
+            .transaction()
+            .map_err(|e| Self::error(url, e))?;
         tx.execute("DELETE FROM tickets", &[])
-            .map_err(|e| Self::error(&url, e))?;
+            .map_err(|e| Self::error(url, e))?;
         let tickets: Vec<String> = tx
             .query("SELECT DISTINCT ticket FROM events", &[])
-            .map_err(|e| Self::error(&url, e))?
+            .map_err(|e| Self::error(url, e))?
             .iter()
             .map(|r| r.get(0))
             .collect();
+        let mut conn = append::Conn {
+            client: &mut tx,
+            prepared: self.prepared.get_mut(),
+            url,
+        };
         for t in &tickets {
-            append::refresh_projection(&mut tx, &url, t)?;
+            conn.refresh_projection(t)?;
         }
-        tx.commit().map_err(|e| Self::error(&url, e))?;
+        tx.commit().map_err(|e| Self::error(url, e))?;
         Ok(tickets.len())
+    }
+
+    /// Runs `sql`, prepared once on this connection (for the hot paths).
+    fn query_prepared(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let statement = self
+            .prepared
+            .borrow_mut()
+            .get(&mut *client, sql)
+            .map_err(self.err())?;
+        client.query(&statement, params).map_err(self.err())
     }
 
     /// Runs `sql` (selecting [`EVENT_COLUMNS`]) and passes every decoded row to `f`,
@@ -172,10 +205,36 @@ impl PgStore {
 
 impl Store for PgStore {
     fn append(&mut self, event: &Event, expect: Expect<'_>) -> Result<Appended, StoreError> {
+        use super::team::BatchOutcome;
         let event = event.clone().normalized();
         super::rules::check(0, &event)?;
-        let url = self.url.clone();
-        append::one(self.client.get_mut(), &url, &event, expect)
+        let mut expected = std::collections::BTreeMap::new();
+        if let Expect::Head(h) = expect {
+            expected.insert(event.ticket.clone(), h.to_owned());
+        }
+        let outcome = append::batch(
+            self.client.get_mut(),
+            self.prepared.get_mut(),
+            &self.url,
+            std::slice::from_ref(&event),
+            &expected,
+        )?;
+        match outcome {
+            BatchOutcome::Stored(mut v) => {
+                let (stored, new) = v.pop().expect("one event in, one out");
+                Ok(Appended { stored, new })
+            }
+            BatchOutcome::Conflict {
+                ticket,
+                expected,
+                head,
+                ..
+            } => Err(StoreError::StaleHead {
+                ticket,
+                expected,
+                actual: head,
+            }),
+        }
     }
 
     fn append_all(&mut self, events: &[Event]) -> Result<usize, StoreError> {

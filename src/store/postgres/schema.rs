@@ -140,6 +140,63 @@ const MIGRATIONS: &[Migration] = &[
         FOR EACH STATEMENT EXECUTE FUNCTION slawatch_kept_forever();
     "#,
     },
+    Migration {
+        version: 3,
+        name: "an append is one call: slawatch_append and slawatch_put_ticket",
+        sql: r#"
+    -- One ticket's projection row, written as the Rust side computed it.
+    CREATE FUNCTION slawatch_put_ticket(
+        p_ticket text, p_head text, p_events bigint, p_last_seq bigint, p_open boolean,
+        p_facts bytea, p_resolved_at bigint
+    ) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO tickets (ticket, head, events, last_seq, open, facts, resolved_at)
+        VALUES (p_ticket, p_head, p_events, p_last_seq, p_open, p_facts, p_resolved_at)
+        ON CONFLICT (ticket) DO UPDATE SET head = EXCLUDED.head, events = EXCLUDED.events,
+            last_seq = EXCLUDED.last_seq, open = EXCLUDED.open, facts = EXCLUDED.facts,
+            resolved_at = EXCLUDED.resolved_at
+    $$;
+
+    -- One event appended in one statement (see append.rs). The caller computed its
+    -- hash and the ticket's new projection row from the history it read; this takes
+    -- the ticket's lock before writing anything (the transaction id is assigned at the
+    -- first write, which keeps the feed in chain order), then answers
+    --   'known' and the stored seq when the id is already stored (nothing written),
+    --   'moved' when the ticket's head is no longer `p_prev_hash` (nothing written;
+    --           `p_first` says the caller saw no event on the ticket),
+    --   'stored' and the new seq otherwise, with the projection row written and the
+    --           feed's listeners notified at commit.
+    -- Each statement here takes a fresh snapshot (read committed), so the head is read
+    -- after the lock, as the previous append to the ticket committed it.
+    CREATE FUNCTION slawatch_append(
+        p_lock bigint, p_id text, p_ticket text, p_kind text, p_at bigint,
+        p_recorded_at bigint, p_actor text, p_payload text, p_prev_hash text,
+        p_first boolean, p_hash text, p_events bigint, p_open boolean, p_facts bytea,
+        p_resolved_at bigint
+    ) RETURNS TABLE (outcome text, stored_seq bigint) LANGUAGE plpgsql AS $$
+    DECLARE
+        s bigint;
+        h text;
+    BEGIN
+        PERFORM pg_advisory_xact_lock(p_lock);
+        SELECT e.seq INTO s FROM events e WHERE e.id = p_id;
+        IF FOUND THEN
+            RETURN QUERY SELECT 'known'::text, s;
+            RETURN;
+        END IF;
+        SELECT e.hash INTO h FROM events e WHERE e.ticket = p_ticket ORDER BY e.seq DESC LIMIT 1;
+        IF (h IS NULL) <> p_first OR (h IS NOT NULL AND h <> p_prev_hash) THEN
+            RETURN QUERY SELECT 'moved'::text, NULL::bigint;
+            RETURN;
+        END IF;
+        INSERT INTO events (id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash)
+        VALUES (p_id, p_ticket, p_kind, p_at, p_recorded_at, p_actor, p_payload, p_prev_hash, p_hash)
+        RETURNING events.seq INTO s;
+        PERFORM slawatch_put_ticket(p_ticket, p_hash, p_events, s, p_open, p_facts, p_resolved_at);
+        PERFORM pg_notify('slawatch_events', '');
+        RETURN QUERY SELECT 'stored'::text, s;
+    END $$;
+    "#,
+    },
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

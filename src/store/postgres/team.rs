@@ -11,7 +11,12 @@ use crate::store::team::{BatchOutcome, Feed, FeedCursor, Snapshot, TicketState};
 use crate::store::tokens::{NewToken, TokenInfo};
 use crate::store::{rules, StoreError, TeamStore};
 
-const TOKEN_COLUMNS: &str = "name, role, created_at, expires_at, revoked_at";
+macro_rules! token_columns {
+    () => {
+        "name, role, created_at, expires_at, revoked_at"
+    };
+}
+const TOKEN_COLUMNS: &str = token_columns!();
 
 impl TeamStore for PgStore {
     fn append_batch(
@@ -20,8 +25,13 @@ impl TeamStore for PgStore {
         expect: &BTreeMap<String, String>,
     ) -> Result<BatchOutcome, StoreError> {
         let events = rules::checked(events)?;
-        let url = self.url.clone();
-        append::batch(self.client.get_mut(), &url, &events, expect)
+        append::batch(
+            self.client.get_mut(),
+            self.prepared.get_mut(),
+            &self.url,
+            &events,
+            expect,
+        )
     }
 
     fn snapshot(&self, state: TicketState) -> Result<Snapshot, StoreError> {
@@ -37,11 +47,8 @@ impl TeamStore for PgStore {
     }
 
     fn ping(&self) -> Result<(), StoreError> {
-        self.client
-            .borrow_mut()
-            .query_one("SELECT count(*) FROM schema_migrations", &[])
+        self.query_prepared("SELECT count(*) FROM schema_migrations", &[])
             .map(|_| ())
-            .map_err(self.err())
     }
 
     fn is_usable(&self) -> bool {
@@ -104,15 +111,11 @@ impl TeamStore for PgStore {
     }
 
     fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError> {
-        let row = self
-            .client
-            .borrow_mut()
-            .query_opt(
-                &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = $1"),
-                &[&hash],
-            )
-            .map_err(self.err())?;
-        row.map(|r| self.decode_token(&r)).transpose()
+        let rows = self.query_prepared(
+            concat!("SELECT ", token_columns!(), " FROM tokens WHERE hash = $1"),
+            &[&hash],
+        )?;
+        rows.first().map(|r| self.decode_token(r)).transpose()
     }
 }
 
