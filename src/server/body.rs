@@ -18,14 +18,21 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// rest of the body is never read).
 pub async fn read(state: &AppState, body: Body) -> Result<Bytes, ApiError> {
     let max = state.limits.max_body;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is over {max} bytes: send fewer events per request"),
+        )
+    };
+    // A Content-Length over the limit is refused before a byte of the body is read.
+    if axum::body::HttpBody::size_hint(&body).lower() > max as u64 {
+        return Err(too_large());
+    }
     let read = axum::body::to_bytes(body, max);
     tokio::select! {
         r = tokio::time::timeout(BODY_TIMEOUT, read) => match r {
             Ok(Ok(bytes)) => Ok(bytes),
-            Ok(Err(_)) => Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is over {max} bytes: send fewer events per request"),
-            )),
+            Ok(Err(_)) => Err(too_large()),
             Err(_) => Err(ApiError::new(
                 StatusCode::REQUEST_TIMEOUT,
                 format!("the body did not arrive within {} s", BODY_TIMEOUT.as_secs()),

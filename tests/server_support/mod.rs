@@ -71,6 +71,32 @@ impl Serve {
         )
     }
 
+    /// The status of a POST announcing a body of `len` bytes of which only the first
+    /// few are sent: how a client learns of a 413 without racing the server's close
+    /// (a client still writing the rest gets a broken pipe instead of the answer).
+    pub fn post_announcing(&self, token: &str, path: &str, len: usize) -> u16 {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            conn,
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n["
+        )
+        .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n") && conn.read(&mut byte).unwrap() == 1 {
+            head.push(byte[0]);
+        }
+        let line = String::from_utf8_lossy(&head);
+        line.split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("no status line in {line:?}"))
+    }
+
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
