@@ -187,8 +187,7 @@ pub fn draw_list(
             show_customer,
             s.compliance.marked(e.key()),
         );
-        mark_snoozed(buf, area.x, y, &cols, s, e, theme, now, r == cur);
-        mark_arrived(buf, area.x, y, &cols, s, e, theme, now, r == cur);
+        mark_state(buf, area.x, y, &cols, s, e, theme, now, r == cur);
     }
 }
 
@@ -356,9 +355,11 @@ fn row(
     }
 }
 
-/// "NEW" in the State column of a ticket announced lately (see `tui::arrivals`).
+/// Overwrites a queue row's State cell when there is more to say than its state:
+/// "NEW" for a ticket announced lately (see `tui::arrivals`), else the snooze mark
+/// ("z 12m") when its warnings are snoozed.
 #[allow(clippy::too_many_arguments)]
-fn mark_arrived(
+fn mark_state(
     buf: &mut Buffer,
     x0: u16,
     y: u16,
@@ -369,53 +370,29 @@ fn mark_arrived(
     now: DateTime<Utc>,
     selected: bool,
 ) {
-    if s.arrivals
-        .marked_since(e.key(), now.timestamp_micros())
-        .is_none()
-    {
-        return;
-    }
-    let mut x = x0;
-    for &(c, w) in cols {
-        if c == Col::State {
-            let st = theme.row(theme.critical.add_modifier(Modifier::REVERSED), selected);
-            cell(buf, x, y, "NEW", w, st);
-            return;
-        }
-        x += w as u16 + 1;
-    }
-}
-
-/// Overwrites a queue row's state cell with the snooze mark ("z 12m") when the
-/// ticket's warnings are snoozed.
-#[allow(clippy::too_many_arguments)]
-pub fn mark_snoozed(
-    buf: &mut Buffer,
-    x0: u16,
-    y: u16,
-    cols: &[(Col, usize)],
-    s: &State,
-    e: &Entry,
-    theme: &Theme,
-    now: DateTime<Utc>,
-    selected: bool,
-) {
-    let Some(until) = s.nudges.snoozed_until(e.key(), now.timestamp_micros()) else {
+    let now_us = now.timestamp_micros();
+    let Some((x, w)) = cols
+        .iter()
+        .scan(x0, |x, &(c, w)| {
+            let at = *x;
+            *x += w as u16 + 1;
+            Some((c, at, w))
+        })
+        .find(|&(c, _, _)| c == Col::State)
+        .map(|(_, x, w)| (x, w))
+    else {
         return;
     };
-    let mut x = x0;
-    for &(c, w) in cols {
-        if c == Col::State {
-            let left = crate::tui::nudges_state::snooze_left(until, now.timestamp_micros());
-            let text = if w >= 14 {
-                format!("z snoozed {left}")
-            } else {
-                format!("z {left} {}", ticket_state(e))
-            };
-            let st = theme.row(theme.paused, selected);
-            cell(buf, x, y, &text, w, st);
-            return;
-        }
-        x += w as u16 + 1;
+    if s.arrivals.marked_since(e.key(), now_us).is_some() {
+        let st = theme.row(theme.critical.add_modifier(Modifier::REVERSED), selected);
+        cell(buf, x, y, "NEW", w, st);
+    } else if let Some(until) = s.nudges.snoozed_until(e.key(), now_us) {
+        let left = crate::tui::nudges_state::snooze_left(until, now_us);
+        let text = if w >= 14 {
+            format!("z snoozed {left}")
+        } else {
+            format!("z {left} {}", ticket_state(e))
+        };
+        cell(buf, x, y, &text, w, theme.row(theme.paused, selected));
     }
 }
