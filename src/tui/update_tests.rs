@@ -377,8 +377,15 @@ fn selection_follows_its_ticket_when_the_order_changes_if_set_to() {
     s.queue.follow = true;
     press(&mut s, "jjjj", now());
     let key = selected_key(&s);
-    // Resolve the first row's ticket: everything moves up one; the selection stays put.
-    let first = testkit::row_key(&s, 0);
+    // Resolve the first row's ticket: everything moves up one.
+    resolve_first_row(&mut store, &mut s);
+    assert_eq!(selected_key(&s), key);
+}
+
+/// Resolves the ticket of the queue's first row, as another console would, and feeds
+/// the change back: it leaves the queue and every row below moves up one.
+fn resolve_first_row(store: &mut SqliteStore, s: &mut State) {
+    let first = testkit::row_key(s, 0);
     let ev = testkit::ev(
         &first,
         EventKind::Resolved,
@@ -394,7 +401,7 @@ fn selection_follows_its_ticket_when_the_order_changes_if_set_to() {
         .map(|x| x.event)
         .collect();
     update(
-        &mut s,
+        s,
         Msg::Source(SourceMsg::Changed {
             tickets: vec![(
                 first.clone(),
@@ -409,7 +416,6 @@ fn selection_follows_its_ticket_when_the_order_changes_if_set_to() {
         s.board.find(&first).is_none(),
         "resolved tickets leave the queue"
     );
-    assert_eq!(selected_key(&s), key);
 }
 
 #[test]
@@ -417,38 +423,8 @@ fn selection_keeps_its_row_when_the_order_changes() {
     let (_d, mut store, mut s) = with_store();
     press(&mut s, "jjjj", now());
     let next = testkit::row_key(&s, 5);
-    // Resolve the first row's ticket: everything moves up one; the cursor keeps its row.
-    let first = testkit::row_key(&s, 0);
-    let ev = testkit::ev(
-        &first,
-        EventKind::Resolved,
-        now(),
-        "bob",
-        json!({"root_cause": "x"}),
-    );
-    store.append(&ev, crate::store::Expect::Any).unwrap();
-    let events: Vec<_> = store
-        .history(&first)
-        .unwrap()
-        .into_iter()
-        .map(|x| x.event)
-        .collect();
-    update(
-        &mut s,
-        Msg::Source(SourceMsg::Changed {
-            tickets: vec![(
-                first.clone(),
-                Facts::fold(&events, DateTime::<Utc>::MAX_UTC)
-                    .ok()
-                    .map(Arc::new),
-            )],
-        }),
-        now(),
-    );
-    assert!(
-        s.board.find(&first).is_none(),
-        "resolved tickets leave the queue"
-    );
+    // Resolve the first row's ticket: everything moves up one.
+    resolve_first_row(&mut store, &mut s);
     assert_eq!(s.queue.cursor(&s.board, s.board.visible()), 4);
     assert_eq!(
         selected_key(&s),
