@@ -30,6 +30,25 @@ pub fn tmux_available() -> bool {
     ok
 }
 
+/// How a console starts: its environment, config.toml, keymap.toml and terminal size.
+pub struct Setup<'a> {
+    pub env: &'a str,
+    pub config: &'a str,
+    pub keymap: Option<&'a str>,
+    pub size: (u16, u16),
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Setup {
+            env: "",
+            config: "agent = \"e2e-agent\"\nbell = false\n",
+            keymap: None,
+            size: (120, 40),
+        }
+    }
+}
+
 /// A tmux server of our own with one session running the console.
 pub struct Tmux {
     socket: String,
@@ -44,14 +63,25 @@ impl Tmux {
 
     /// As `start`, with `env` (`NAME=value ...`) in the console's environment.
     pub fn start_env(name: &str, env: &str, args: impl FnOnce(&Path) -> String) -> Tmux {
+        Tmux::launch(
+            name,
+            &Setup {
+                env,
+                ..Setup::default()
+            },
+            args,
+        )
+    }
+
+    /// The console as `setup` says, with the arguments `args` gives for the directory.
+    pub fn launch(name: &str, setup: &Setup, args: impl FnOnce(&Path) -> String) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("cfg/slawatch");
         std::fs::create_dir_all(&cfg).unwrap();
-        std::fs::write(
-            cfg.join("config.toml"),
-            "agent = \"e2e-agent\"\nbell = false\n",
-        )
-        .unwrap();
+        std::fs::write(cfg.join("config.toml"), setup.config).unwrap();
+        if let Some(keymap) = setup.keymap {
+            std::fs::write(cfg.join("keymap.toml"), keymap).unwrap();
+        }
         let args = args(dir.path());
         let socket = format!("slawatch-{name}-{}", std::process::id());
         let t = Tmux { socket, dir };
@@ -62,18 +92,10 @@ impl Tmux {
             cfg = t.dir.path().join("cfg").display(),
             data = t.dir.path().join("data").display(),
             home = t.dir.path().display(),
+            env = setup.env,
         );
-        let out = t.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            &cmd,
-        ]);
+        let (w, h) = (setup.size.0.to_string(), setup.size.1.to_string());
+        let out = t.tmux(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, &cmd]);
         assert!(
             out.status.success(),
             "{}",

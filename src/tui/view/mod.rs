@@ -16,6 +16,8 @@ mod compliance_snapshots;
 #[cfg(test)]
 mod nudge_snapshots;
 #[cfg(test)]
+mod snapshot_matrix;
+#[cfg(test)]
 mod tests;
 
 use chrono::{DateTime, Utc};

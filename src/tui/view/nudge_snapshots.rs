@@ -1,27 +1,16 @@
-//! Snapshots of the nudge pieces at 80x24 and 160x48 with a fixed `now`.
+//! Snapshots of the nudge pieces at every size and theme with a fixed `now`.
 
 use chrono::TimeDelta;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 use crate::notify::{DesktopEvent, DesktopState, NudgeMsg, ThresholdKind};
 use crate::tui::nudges::tests::{fire, nudge};
 use crate::tui::nudges::NudgeEvent;
 use crate::tui::state::State;
 use crate::tui::testkit::{self, now, press};
-use crate::tui::theme::{Theme, ThemeName};
 use crate::tui::update::{update, Msg};
 
-fn both(name: &str, setup: impl Fn(&mut State)) {
-    for (w, h) in [(80, 24), (160, 48)] {
-        let mut s = testkit::state();
-        update(&mut s, Msg::Resize(w, h), now());
-        setup(&mut s);
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        let theme = Theme::new(ThemeName::Dark, false);
-        t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
-    }
+fn snap(name: &str, setup: impl Fn(&mut State)) {
+    super::snapshot_matrix::every_size_and_theme(name, testkit::state, setup, now(), now());
 }
 
 fn some_nudges(s: &mut State) {
@@ -32,12 +21,12 @@ fn some_nudges(s: &mut State) {
 
 #[test]
 fn toasts_over_the_queue() {
-    both("nudge_toasts_queue", some_nudges);
+    snap("nudge_toasts_queue", some_nudges);
 }
 
 #[test]
 fn nudge_log_view() {
-    both("nudge_log", |s| {
+    snap("nudge_log", |s| {
         some_nudges(s);
         // One from the record of sent nudges (an hour ago, by `slawatch watch`).
         let mut r = nudge("ACME-1024", ThresholdKind::Percent(90), 10, false).record();
@@ -50,7 +39,7 @@ fn nudge_log_view() {
 
 #[test]
 fn snooze_modal() {
-    both("nudge_snooze_modal", |s| {
+    snap("nudge_snooze_modal", |s| {
         // Snoozed already (a second snooze offers to lift it) and breached rows show.
         update(
             s,
@@ -66,7 +55,7 @@ fn snooze_modal() {
 
 #[test]
 fn queue_marks_snoozed_tickets() {
-    both("nudge_snoozed_row", |s| {
+    snap("nudge_snoozed_row", |s| {
         let key = testkit::row_key(s, 1);
         press(s, "j", now());
         press(s, "s2", now());
@@ -79,7 +68,7 @@ fn queue_marks_snoozed_tickets() {
 
 #[test]
 fn header_says_notifications_are_unavailable() {
-    both("nudge_desktop_unavailable", |s| {
+    snap("nudge_desktop_unavailable", |s| {
         update(
             s,
             Msg::Nudge(NudgeEvent::Desktop(DesktopEvent::State(

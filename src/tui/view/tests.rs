@@ -1,4 +1,5 @@
-//! Snapshots of every view and modal at 80x24 and 160x48 with a fixed `now`.
+//! Snapshots of every view and modal at each size and theme (`snapshot_matrix`) with a
+//! fixed `now`, and what must hold of any screen.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::backend::TestBackend;
@@ -17,15 +18,9 @@ fn render(s: &mut State, w: u16, h: u16, now: DateTime<Utc>) -> Terminal<TestBac
     t
 }
 
-/// Snapshots `s` at both sizes under `name`.
-fn both(name: &str, setup: impl Fn(&mut State)) {
-    for (w, h) in [(80, 24), (160, 48)] {
-        let mut s = testkit::state();
-        update(&mut s, Msg::Resize(w, h), now());
-        setup(&mut s);
-        let t = render(&mut s, w, h, now());
-        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
-    }
+/// Snapshots `s` at every size and theme under `name`.
+fn snap(name: &str, setup: impl Fn(&mut State)) {
+    super::snapshot_matrix::every_size_and_theme(name, testkit::state, setup, now(), now());
 }
 
 /// Loads the open ticket's history as the store worker would.
@@ -54,52 +49,47 @@ fn load_history(s: &mut State) {
 
 #[test]
 fn queue() {
-    both("queue", |_| {});
+    snap("queue", |_| {});
 }
 
 #[test]
 fn queue_filtered_with_prompt_open() {
-    both("queue_filter_prompt", |s| {
+    snap("queue_filter_prompt", |s| {
         press(s, "/acme", now());
     });
 }
 
 #[test]
 fn queue_quick_filters_and_grouping() {
-    both("queue_breached_grouped", |s| {
+    snap("queue_breached_grouped", |s| {
         press(s, "BC", now());
     });
 }
 
 #[test]
 fn queue_selection_moves() {
-    both("queue_selected_third", |s| {
+    snap("queue_selected_third", |s| {
         press(s, "jj", now());
     });
 }
 
 #[test]
 fn queue_loading_and_empty() {
-    for (w, h) in [(80, 24), (160, 48)] {
-        let mut s = testkit::empty_state();
-        let t = render(&mut s, w, h, now());
-        insta::assert_snapshot!(format!("queue_loading_{w}x{h}"), t.backend());
-        update(
-            &mut s,
-            Msg::Source(SourceMsg::Loaded {
-                tickets: vec![],
-                cursor: None,
-            }),
-            now(),
-        );
-        let t = render(&mut s, w, h, now());
-        insta::assert_snapshot!(format!("queue_empty_{w}x{h}"), t.backend());
-    }
+    use super::snapshot_matrix::every_size_and_theme as matrix;
+    matrix("queue_loading", testkit::empty_state, |_| {}, now(), now());
+    let loaded = |s: &mut State| {
+        let none = Msg::Source(SourceMsg::Loaded {
+            tickets: vec![],
+            cursor: None,
+        });
+        update(s, none, now());
+    };
+    matrix("queue_empty", testkit::empty_state, loaded, now(), now());
 }
 
 #[test]
 fn store_failing_and_slow_shows_in_the_header() {
-    both("header_store_error", |s| {
+    snap("header_store_error", |s| {
         let t = now() - TimeDelta::seconds(5);
         update(s, Msg::Source(SourceMsg::Busy), t);
         update(
@@ -111,7 +101,7 @@ fn store_failing_and_slow_shows_in_the_header() {
         );
         update(s, Msg::Source(SourceMsg::Unsaved(2)), now());
     });
-    both("header_store_slow", |s| {
+    snap("header_store_slow", |s| {
         update(
             s,
             Msg::Source(SourceMsg::Busy),
@@ -122,18 +112,18 @@ fn store_failing_and_slow_shows_in_the_header() {
 
 #[test]
 fn escalations() {
-    both("escalations", |s| {
+    snap("escalations", |s| {
         press(s, "<tab>", now());
     });
 }
 
 #[test]
 fn ticket() {
-    both("ticket", |s| {
+    snap("ticket", |s| {
         press(s, "<enter>", now());
         load_history(s);
     });
-    both("ticket_wide_text", |s| {
+    snap("ticket_wide_text", |s| {
         press(s, "/wide<enter><enter>", now());
         load_history(s);
     });
@@ -141,7 +131,7 @@ fn ticket() {
 
 #[test]
 fn help() {
-    both("help", |s| {
+    snap("help", |s| {
         press(s, "?", now());
     });
 }
@@ -162,12 +152,12 @@ fn forms() {
         ("form_escalate_filled", "enoc-lead<tab>splice crew needed"),
         ("form_escalate_invalid", "e<enter>"),
     ] {
-        both(name, |s| {
+        snap(name, |s| {
             press(s, keys, now());
         });
     }
     // Resume: `p` on a paused ticket.
-    both("form_resume", |s| {
+    snap("form_resume", |s| {
         press(s, "Z", now());
         press(s, "p", now());
     });
@@ -354,7 +344,7 @@ fn every_tab_stays_on_the_header_at_80_columns_and_utc_is_said_once() {
 
 #[test]
 fn an_event_the_server_refused_on_replay_waits_for_a_decision() {
-    both("decide_modal", |s| {
+    snap("decide_modal", |s| {
         let key = testkit::row_key(s, 0);
         let mut e = testkit::ev(
             &key,
