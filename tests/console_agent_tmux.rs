@@ -99,7 +99,7 @@ fn a_new_p1_from_another_writer_gets_a_toast_and_a_new_mark() {
         );
         store.append(&e, slawatch::store::Expect::Any).unwrap();
     }
-    let s = t.wait_for("the arrival's toast", |s| {
+    t.wait_for("the arrival's toast", |s| {
         s.contains("+ new P1 LIVE-7: core router down")
     });
     // Its row, wherever it sorted, is marked NEW.
