@@ -5,7 +5,7 @@
 
 mod tmux_support;
 
-use tmux_support::{countdowns, tmux_available, Setup, Tmux};
+use tmux_support::{another_writer_detects, countdowns, tmux_available, Setup, Tmux};
 
 fn demo(d: &std::path::Path) -> String {
     format!("--demo --db {}", d.join("demo.db").display())
@@ -82,23 +82,12 @@ fn a_new_p1_from_another_writer_gets_a_toast_and_a_new_mark() {
     };
     let t = Tmux::launch("arrival", &setup, demo);
     t.wait_for("the queue", queue_shown);
-    {
-        use slawatch::store::Store;
-        let mut store = slawatch::store::SqliteStore::open(&t.path("demo.db")).unwrap();
-        let now = chrono::Utc::now();
-        let e = slawatch::model::Event::new(
-            "LIVE-7",
-            slawatch::model::EventKind::Detected,
-            now,
-            now,
-            "monitoring",
-            serde_json::from_value(serde_json::json!({
-                "priority": "P1", "customer": "acme-telecom", "title": "core router down"
-            }))
-            .unwrap(),
-        );
-        store.append(&e, slawatch::store::Expect::Any).unwrap();
-    }
+    another_writer_detects(
+        &t.path("demo.db"),
+        "LIVE-7",
+        "monitoring",
+        serde_json::json!({"priority": "P1", "customer": "acme-telecom", "title": "core router down"}),
+    );
     t.wait_for("the arrival's toast", |s| {
         s.contains("+ new P1 LIVE-7: core router down")
     });

@@ -9,7 +9,9 @@ mod tmux_support;
 use std::process::Command;
 use std::time::Duration;
 
-use tmux_support::{countdowns, export, first_ticket, tmux_available, Tmux, BIN};
+use tmux_support::{
+    another_writer_detects, countdowns, export, first_ticket, tmux_available, Tmux, BIN,
+};
 
 #[test]
 fn record_escalation_and_client_update_with_keystrokes() {
@@ -57,23 +59,12 @@ fn record_escalation_and_client_update_with_keystrokes() {
     t.text("live-1");
     t.keys(&["Enter"]);
     t.wait_for("the empty filter", |s| s.contains("No ticket matches"));
-    {
-        use slawatch::store::Store;
-        let mut store = slawatch::store::SqliteStore::open(&db).unwrap();
-        let now = chrono::Utc::now();
-        let e = slawatch::model::Event::new(
-            "LIVE-1",
-            slawatch::model::EventKind::Detected,
-            now,
-            now,
-            "another-console",
-            serde_json::from_value(serde_json::json!({
-                "priority": "P1", "customer": "acme-telecom", "title": "appeared without a restart"
-            }))
-            .unwrap(),
-        );
-        store.append(&e, slawatch::store::Expect::Any).unwrap();
-    }
+    another_writer_detects(
+        &db,
+        "LIVE-1",
+        "another-console",
+        serde_json::json!({"priority": "P1", "customer": "acme-telecom", "title": "appeared without a restart"}),
+    );
     t.wait_for("the other writer's ticket", |s| {
         s.contains("LIVE-1") && s.contains("appeared without")
     });

@@ -248,3 +248,19 @@ pub fn export(db: &Path, ticket: &str) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+/// Another writer on the store `db` records a new ticket, detected now.
+pub fn another_writer_detects(db: &Path, ticket: &str, actor: &str, payload: Value) {
+    use slawatch::store::Store;
+    let mut store = slawatch::store::SqliteStore::open(db).unwrap();
+    let now = chrono::Utc::now();
+    let e = slawatch::model::Event::new(
+        ticket,
+        slawatch::model::EventKind::Detected,
+        now,
+        now,
+        actor,
+        serde_json::from_value(payload).unwrap(),
+    );
+    store.append(&e, slawatch::store::Expect::Any).unwrap();
+}
