@@ -64,6 +64,12 @@ pub enum SourceMsg {
         error: String,
         retry: bool,
     },
+    /// Not stored: the ticket moved on after the agent saw it (`after`: the events
+    /// they did not see; empty when they could not be read).
+    Moved {
+        event: Box<Event>,
+        after: Vec<StoredEvent>,
+    },
     /// The events waiting for the agent's decision, oldest first (sent when they
     /// change).
     Undecided(Vec<Undecided>),
@@ -83,10 +89,19 @@ pub enum SourceMsg {
     Link(Link),
 }
 
+/// How many of its own stored events' ids the worker remembers: more than an agent
+/// records on one ticket between two looks at it.
+const RECORDED_KEPT: usize = 256;
+
 /// Requests to the worker.
 #[derive(Debug)]
 pub enum Command {
-    Append(Event),
+    /// `seen`: how many of the ticket's events the agent saw when they decided it;
+    /// with it, the event is stored only on top of those (else [`SourceMsg::Moved`]).
+    Append {
+        event: Event,
+        seen: Option<u32>,
+    },
     History(String),
     /// The agent's decision on an undecided event (by id).
     Decide(String, Decision),
@@ -117,6 +132,7 @@ impl Feed {
             source: None,
             cursor: None,
             outbox: Vec::new(),
+            recorded: Default::default(),
             read_only: false,
             rx,
             started: false,
@@ -157,7 +173,9 @@ struct Worker<F> {
     out: F,
     source: Option<Box<dyn Source>>,
     cursor: Option<Cursor>,
-    outbox: Vec<Event>,
+    outbox: Vec<(Event, Option<u32>)>,
+    /// Ids of the latest events stored from here (at most [`RECORDED_KEPT`]).
+    recorded: std::collections::VecDeque<String>,
     read_only: bool,
     rx: Receiver<Command>,
     /// `run` ran before (this is a restart).
@@ -185,7 +203,7 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
             let wait = next.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(wait) {
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                Ok(Command::Append(e)) => self.append(e),
+                Ok(Command::Append { event, seen }) => self.append(event, seen),
                 Ok(Command::History(t)) => self.history(&t),
                 Ok(Command::Decide(id, d)) => self.decide(id, d),
                 Ok(Command::Poll) | Err(RecvTimeoutError::Timeout) => {
@@ -334,9 +352,43 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
         Ok(())
     }
 
-    fn append(&mut self, e: Event) {
-        self.outbox.push(e);
+    fn append(&mut self, e: Event, seen: Option<u32>) {
+        self.outbox.push((e, seen));
         self.flush_outbox();
+    }
+
+    /// The head to store on so that no event the agent did not see (other than this
+    /// console's own) came after their `seen` ones, or those events. Unread history
+    /// leaves it to the source, which expects what it last knew.
+    fn on_top_of(&mut self, ticket: &str, seen: Option<u32>) -> Result<Expect, Vec<StoredEvent>> {
+        let Some(seen) = seen else {
+            return Ok(Expect::Any);
+        };
+        let Ok(mut history) = self.source().history(ticket) else {
+            return Ok(Expect::Any);
+        };
+        let head = history.last().map(|e| Expect::Head(e.hash.clone()));
+        let unseen = self.not_from_here(history.split_off((seen as usize).min(history.len())));
+        match unseen.is_empty() {
+            true => Ok(head.unwrap_or(Expect::Any)),
+            false => Err(unseen),
+        }
+    }
+
+    fn not_from_here(&self, events: Vec<StoredEvent>) -> Vec<StoredEvent> {
+        events
+            .into_iter()
+            .filter(|x| !self.recorded.contains(&x.event.id))
+            .collect()
+    }
+
+    /// Remembers an event stored from here, so that it never counts as one the agent
+    /// did not see.
+    fn stored_here(&mut self, id: &str) {
+        if self.recorded.len() == RECORDED_KEPT {
+            self.recorded.pop_front();
+        }
+        self.recorded.push_back(id.to_owned());
     }
 
     /// Stores what waits in the outbox, oldest first; stops at the first failure.
@@ -345,13 +397,40 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
             return;
         }
         let before = self.outbox.len();
-        while let Some(e) = self.outbox.first().cloned() {
-            match self.source().append(&e, &Expect::Any) {
+        while let Some((e, seen)) = self.outbox.first().cloned() {
+            let stored = match self.on_top_of(&e.ticket, seen) {
+                Ok(expect) => self.source().append(&e, &expect),
+                Err(after) => Err(SourceError::Conflict {
+                    ticket: e.ticket.clone(),
+                    head: after.last().map(|x| x.hash.clone()).unwrap_or_default(),
+                    message: format!("{} events after the agent's", after.len()),
+                }),
+            };
+            match stored {
                 Ok(_) => {
                     self.outbox.remove(0);
+                    self.stored_here(&e.id);
                     let ticket = e.ticket.clone();
                     self.send(SourceMsg::Appended { event: Box::new(e) });
                     // Show it at once, without waiting for the next poll.
+                    if let Ok(tickets) = self.source().facts(vec![ticket]) {
+                        self.send(SourceMsg::Changed { tickets });
+                    }
+                }
+                Err(SourceError::Conflict { .. }) if seen.is_some() => {
+                    self.outbox.remove(0);
+                    let after = match self.source().history(&e.ticket) {
+                        Ok(mut h) => {
+                            let seen = (seen.unwrap_or(0) as usize).min(h.len());
+                            self.not_from_here(h.split_off(seen))
+                        }
+                        Err(_) => Vec::new(),
+                    };
+                    let ticket = e.ticket.clone();
+                    self.send(SourceMsg::Moved {
+                        event: Box::new(e),
+                        after,
+                    });
                     if let Ok(tickets) = self.source().facts(vec![ticket]) {
                         self.send(SourceMsg::Changed { tickets });
                     }
@@ -528,14 +607,17 @@ mod tests {
             r => panic!("{r:?}"),
         }
         // It still serves commands.
-        feed.send(Command::Append(crate::model::Event::new(
-            "T-1",
-            crate::model::EventKind::Note,
-            chrono::Utc::now(),
-            chrono::Utc::now(),
-            "ann",
-            Default::default(),
-        )));
+        feed.send(Command::Append {
+            event: crate::model::Event::new(
+                "T-1",
+                crate::model::EventKind::Note,
+                chrono::Utc::now(),
+                chrono::Utc::now(),
+                "ann",
+                Default::default(),
+            ),
+            seen: None,
+        });
         let failed = loop {
             if let SourceMsg::AppendFailed { error, .. } =
                 rx.recv_timeout(Duration::from_secs(10)).unwrap()

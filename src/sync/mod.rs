@@ -19,6 +19,9 @@ pub mod outbox;
 pub mod remote;
 pub mod supervise;
 
+#[cfg(test)]
+mod moved_tests;
+
 use std::sync::Arc;
 use std::time::Duration;
 

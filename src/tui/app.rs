@@ -331,7 +331,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         let mut rang = false;
         for e in effects {
             match e {
-                Effect::Append(ev) => source.send(Command::Append(ev)),
+                Effect::Append { event, seen } => source.send(Command::Append { event, seen }),
                 Effect::LoadHistory(t) => source.send(Command::History(t)),
                 Effect::Bell if rang => {}
                 Effect::Bell => {

@@ -5,7 +5,12 @@ use crate::model::Event;
 /// What `update` asks the outside world to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    Append(Event),
+    /// Record `event`; with `seen`, only on top of the ticket's first `seen` events
+    /// (what the agent saw when they opened the form).
+    Append {
+        event: Event,
+        seen: Option<u32>,
+    },
     LoadHistory(String),
     Bell,
     /// Clear and repaint the whole screen.

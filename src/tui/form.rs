@@ -47,6 +47,16 @@ impl FormKind {
         }
     }
 
+    /// Its event means something only on the ticket as the agent saw it: another
+    /// agent's escalation or resolution in between changes what they would decide.
+    /// Updates and notes add to any ticket.
+    pub fn guarded(self) -> bool {
+        !matches!(
+            self,
+            FormKind::ClientUpdate | FormKind::CarrierUpdate | FormKind::Note
+        )
+    }
+
     pub fn event_kind(self) -> EventKind {
         match self {
             FormKind::Acknowledge => EventKind::Acknowledged,
@@ -135,6 +145,34 @@ pub struct Form {
     pub error: Option<String>,
     /// A field value that would record nothing new (the current priority).
     unchanged: Option<(&'static str, Value)>,
+    /// How many of the ticket's events the agent had seen when the form opened (for a
+    /// guarded kind): its event goes on top of those only.
+    pub seen: Option<u32>,
+    /// What others recorded on the ticket since, sanitised, one line each: the form
+    /// came back because of them.
+    pub moved: Vec<String>,
+}
+
+/// Forms whose events are on their way to the store, by event id, so that a form
+/// whose ticket moved on meanwhile comes back as the agent left it.
+#[derive(Clone, Debug, Default)]
+pub struct Submitted(std::collections::VecDeque<(String, Form)>);
+
+impl Submitted {
+    /// More than an agent submits while the store is slow; the oldest go first.
+    const KEPT: usize = 32;
+
+    pub fn keep(&mut self, id: String, form: Form) {
+        if self.0.len() == Self::KEPT {
+            self.0.pop_front();
+        }
+        self.0.push_back((id, form));
+    }
+
+    pub fn take(&mut self, id: &str) -> Option<Form> {
+        let i = self.0.iter().position(|(x, _)| x == id)?;
+        self.0.remove(i).map(|(_, f)| f)
+    }
 }
 
 fn choices<S: AsRef<str>>(items: &[S]) -> Vec<(Value, String)> {
@@ -288,7 +326,17 @@ impl Form {
             fields,
             focus,
             error: None,
+            seen: kind.guarded().then_some(f.events),
+            moved: Vec::new(),
         }
+    }
+
+    /// Back from the store because the ticket moved on: `moved` tells how, and a
+    /// second submit goes on top of the ticket as it is now.
+    pub fn moved_on(&mut self, unseen: u32, moved: Vec<String>) {
+        self.seen = self.seen.map(|n| n + unseen);
+        self.moved = moved;
+        self.error = None;
     }
 
     pub fn focused(&self) -> Option<&Field> {

@@ -38,6 +38,9 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod list;
+pub mod moved;
+#[cfg(test)]
+mod moved_tests;
 pub mod nudges;
 pub mod nudges_state;
 pub mod overlay;

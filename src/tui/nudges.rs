@@ -96,7 +96,10 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
                     payload,
                 );
                 s.flash(format!("recording acknowledged on {ticket}…"), now, false);
-                fx.push(Effect::Append(e));
+                fx.push(Effect::Append {
+                    event: e,
+                    seen: None,
+                });
             }
         },
         NudgeEvent::Desktop(DesktopEvent::Shown { .. } | DesktopEvent::Failed { .. }) => {}

@@ -202,6 +202,8 @@ pub struct State {
     pub nudges: super::nudges_state::NudgePane,
     /// Urgent tickets that arrived lately.
     pub arrivals: super::arrivals_state::Arrivals,
+    /// Forms submitted and not stored yet (one comes back if its ticket moved on).
+    pub submitted: super::form::Submitted,
 }
 
 impl State {
@@ -234,6 +236,7 @@ impl State {
             compliance: Default::default(),
             nudges: Default::default(),
             arrivals: Default::default(),
+            submitted: Default::default(),
         }
     }
 

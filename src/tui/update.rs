@@ -175,6 +175,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                     |e| e.facts.ticket.to_string(),
                 );
             s.flash(format!("recorded {} on {t}", event.kind), now, false);
+            s.submitted.take(&event.id);
             if let Some(p) = s.ticket.as_mut().filter(|p| p.key == event.ticket) {
                 if let Some(r) = p
                     .timeline
@@ -195,6 +196,9 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                 super::sanitize::clean(&event.ticket),
                 super::sanitize::clean(&error),
             );
+            if !retry {
+                s.submitted.take(&event.id);
+            }
             let text = if retry {
                 format!("could not store {kind} on {ticket} yet (kept, will retry): {error}")
             } else {
@@ -202,6 +206,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
             };
             s.flash(text, now, true);
         }
+        SourceMsg::Moved { event, after } => super::moved::came_back(s, &event, &after, now),
         SourceMsg::Undecided(list) => super::decide::on_list(s, list),
         SourceMsg::Decided {
             id,
@@ -574,14 +579,17 @@ fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         return;
     };
     let label = form.ticket_label.clone();
-    s.overlay = None;
+    let seen = form.seen;
+    if let Some(Overlay::Form(form)) = s.overlay.take() {
+        s.submitted.keep(event.id.clone(), form);
+    }
     if let Some(p) = s.ticket.as_mut().filter(|p| p.key == event.ticket) {
         if let Some(rows) = &mut p.timeline {
             rows.push(TimelineRow::of(&event, true));
         }
     }
     s.flash(format!("recording {} on {label}…", event.kind), now, false);
-    fx.push(Effect::Append(event));
+    fx.push(Effect::Append { event, seen });
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::tui::testkit::{self, now, press};
 fn appended(fx: &[Effect]) -> Vec<&Event> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Append(ev) => Some(ev),
+            Effect::Append { event, .. } => Some(event),
             _ => None,
         })
         .collect()
@@ -31,7 +31,7 @@ fn selected_key(s: &State) -> String {
 fn run_effects(s: &mut State, store: &mut SqliteStore, fx: Vec<Effect>, now: DateTime<Utc>) {
     for e in fx {
         match e {
-            Effect::Append(ev) => {
+            Effect::Append { event: ev, .. } => {
                 store.append(&ev, crate::store::Expect::Any).unwrap();
                 let ticket = ev.ticket.clone();
                 update(

@@ -25,9 +25,26 @@ fn label_w(f: &Form) -> u16 {
     (longest + 1).max(12) as u16
 }
 
+/// At most this many of the events that moved the ticket on are listed.
+const MOVED_SHOWN: usize = 3;
+
+/// The lines saying why the form came back: a heading, then what changed.
+fn moved_lines(f: &Form) -> Vec<String> {
+    if f.moved.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec!["Changed since you opened this form:".to_owned()];
+    lines.extend(f.moved.iter().take(MOVED_SHOWN).map(|m| format!("· {m}")));
+    if f.moved.len() > MOVED_SHOWN {
+        lines.push(format!("· and {} more", f.moved.len() - MOVED_SHOWN));
+    }
+    lines
+}
+
 fn rect(area: Rect, f: &Form) -> Rect {
     let w = area.width.saturating_sub(4).min(76);
-    let h = (f.fields.len() as u16 * 2 + 6).min(area.height.saturating_sub(2));
+    let extra = moved_lines(f).len() as u16;
+    let h = (f.fields.len() as u16 * 2 + 6 + extra).min(area.height.saturating_sub(2));
     Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height.saturating_sub(h)) / 2,
@@ -71,6 +88,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, s: &State, theme: &Theme) {
         put(buf, inner.x, y, &f.context, w, theme.muted);
     }
     y += 1;
+    for line in moved_lines(f) {
+        if y + 1 >= inner.bottom() {
+            break;
+        }
+        put(buf, inner.x, y, &line, w, theme.warning);
+        y += 1;
+    }
     for (i, field) in f.fields.iter().enumerate() {
         if y + 1 >= inner.bottom() {
             break;

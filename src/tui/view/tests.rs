@@ -401,3 +401,32 @@ fn at_60_columns_ids_and_countdowns_are_whole_and_the_title_gives_way() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_form_that_came_back_says_what_changed() {
+    snap("form_moved_on", |s| {
+        let key = testkit::row_key(s, 0);
+        let fx = press(s, "enoc-lead<tab>splice crew<enter>", now());
+        let Some(crate::tui::effect::Effect::Append { event, .. }) = fx.into_iter().next() else {
+            panic!("no append");
+        };
+        let bob = testkit::ev(
+            &key,
+            crate::model::EventKind::Escalated,
+            now() - TimeDelta::minutes(2),
+            "bob",
+            serde_json::json!({"level": 3, "to": "noc-l2"}),
+        );
+        let after = vec![crate::store::StoredEvent {
+            seq: 9,
+            event: bob,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }];
+        let back = SourceMsg::Moved {
+            event: Box::new(event),
+            after,
+        };
+        update(s, Msg::Source(back), now());
+    });
+}
