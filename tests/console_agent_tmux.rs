@@ -105,3 +105,58 @@ fn a_new_p1_from_another_writer_gets_a_toast_and_a_new_mark() {
         .unwrap();
     assert!(row.contains("NEW"), "{row}\n{s}");
 }
+
+#[test]
+fn two_consoles_escalating_one_ticket_store_one_and_the_second_sees_why() {
+    if !tmux_available() {
+        return;
+    }
+    let small = |config| Setup {
+        config,
+        size: (80, 24),
+        ..Setup::default()
+    };
+    let alice = Tmux::launch("alice", &small("agent = \"alice\"\nbell = false\n"), demo);
+    let first = alice.wait_for("alice's queue", queue_shown);
+    let db = alice.path("demo.db");
+    let bob = Tmux::launch("bob", &small("agent = \"bob\"\nbell = false\n"), |_| {
+        format!("--db {}", db.display())
+    });
+    bob.wait_for("bob's queue", queue_shown);
+    let ticket = tmux_support::first_ticket(&first);
+    for t in [&alice, &bob] {
+        t.keys(&["/"]);
+        t.text(&ticket);
+        t.keys(&["Enter"]);
+        t.wait_for("the one ticket", |s| {
+            tmux_support::tickets_listed(s) == [ticket.clone()]
+        });
+    }
+    // Alice opens Escalate; Bob escalates first.
+    alice.keys(&["e"]);
+    alice.wait_for("alice's form", |s| s.contains("Escalate"));
+    bob.keys(&["e"]);
+    bob.wait_for("bob's form", |s| s.contains("Escalate"));
+    bob.text("noc-l2");
+    bob.keys(&["Enter"]);
+    bob.wait_for("bob's escalation", |s| s.contains("recorded escalated"));
+    // Alice's submit comes back with Bob's escalation; she cancels.
+    alice.text("noc-lead");
+    alice.keys(&["Enter"]);
+    let s = alice.wait_for("the form to come back", |s| {
+        s.contains("Changed since you opened") && s.contains("by bob")
+    });
+    assert!(s.contains("not recorded"), "{s}");
+    alice.keys(&["Escape"]);
+    alice.wait_for("the form to close", |s| !s.contains("Changed since"));
+    for t in [&alice, &bob] {
+        t.keys(&["q"]);
+        assert_eq!(t.wait_exit(), "0");
+    }
+    let escalations: Vec<String> = tmux_support::export(&db, &ticket)
+        .into_iter()
+        .filter(|e| e["kind"] == "escalated" && (e["actor"] == "alice" || e["actor"] == "bob"))
+        .map(|e| e["actor"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(escalations, ["bob"]);
+}
