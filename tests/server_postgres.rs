@@ -229,3 +229,48 @@ fn migrate_moves_a_store_file_to_postgres_with_every_hash_unchanged() {
     let again = run(&["migrate", "--from", &file, "--to", &db.url]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("migrated 0 new event(s)"));
 }
+
+/// On PostgreSQL, serve keeps the tokens it checked (a trigger on `tokens` tells it of
+/// every change); a token revoked, or expired by hand, behind a running server is
+/// refused as soon as that notification arrives.
+#[test]
+fn tokens_changed_behind_a_running_server_are_refused_at_once() {
+    let Some(db) = ScratchDb::create("serve token cache") else {
+        return;
+    };
+    let store = ["--database-url", db.url.as_str()];
+    let alice = token(&store, "alice", "agent", &[]);
+    let bob = token(&store, "bob", "viewer", &[]);
+    let srv = Serve::start(&store, &[]);
+    // Checked once, then from the cache.
+    for _ in 0..3 {
+        assert_eq!(srv.get(&alice, "/v1/tickets").0, 200);
+        assert_eq!(srv.get(&bob, "/v1/tickets").0, 200);
+    }
+    let revoke = Command::new(BIN)
+        .args(store)
+        .args(["token", "revoke", "alice"])
+        .output()
+        .unwrap();
+    assert!(revoke.status.success(), "{revoke:?}");
+    let mut client = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    client
+        .execute("UPDATE tokens SET expires_at = 1 WHERE name = 'bob'", &[])
+        .unwrap();
+    // The notification travels on its own connection: give it a moment, no more.
+    let refused = |tok: &str, why: &str| {
+        (0..100).any(|_| {
+            let (code, v) = srv.get(tok, "/v1/tickets");
+            let done = code == 401 && v["error"].as_str() == Some(why);
+            if !done {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            done
+        })
+    };
+    assert!(refused(&alice, "token revoked"));
+    assert!(refused(&bob, "token expired"));
+    // And a new token is let in at once.
+    let carol = token(&store, "carol", "viewer", &[]);
+    assert_eq!(srv.get(&carol, "/v1/tickets").0, 200);
+}

@@ -22,11 +22,20 @@ pub struct Caller {
 pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let secret = bearer(headers)?;
     let hash = tokens::hash(secret);
-    let found = state
-        .pool
-        .run(move |s| s.token_by_hash(&hash))
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("unknown token"))?;
+    let found = match state.tokens.get(&hash) {
+        Some(info) => info,
+        None => {
+            let generation = state.tokens.generation();
+            let key = hash.clone();
+            let info = state
+                .pool
+                .run(move |s| s.token_by_hash(&key))
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("unknown token"))?;
+            state.tokens.put(hash, info.clone(), generation);
+            info
+        }
+    };
     if let Some(why) = found.refused_at(chrono::Utc::now().timestamp_micros()) {
         return Err(ApiError::unauthorized(why));
     }

@@ -13,6 +13,7 @@ use tokio::sync::{watch, Notify};
 
 use super::metrics::Metrics;
 use super::pool::Pool;
+use super::token_cache::TokenCache;
 use crate::store::team::FeedCursor;
 
 const POLL: Duration = Duration::from_millis(100);
@@ -69,36 +70,49 @@ impl Heads {
     }
 
     /// Listens to PostgreSQL's notifications of appends by any `serve` process, and
-    /// pokes on each; reconnects after a lost connection.
-    pub async fn listen(self: Arc<Self>, url: String) {
+    /// pokes on each; and of changes to the tokens, which `tokens` forgets. Reconnects
+    /// after a lost connection (`tokens` caches nothing meanwhile).
+    pub async fn listen(self: Arc<Self>, url: String, tokens: Arc<TokenCache>) {
+        use crate::store::postgres::{NOTIFY_CHANNEL, TOKENS_CHANNEL};
         use futures::StreamExt as _;
         loop {
             match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
                 Ok((client, mut conn)) => {
                     let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
                     let this = Arc::clone(&self);
+                    let told = Arc::clone(&tokens);
                     let reader = async move {
                         while let Some(m) = messages.next().await {
                             match m {
-                                Ok(tokio_postgres::AsyncMessage::Notification(_)) => this.poke(),
+                                Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                                    if n.channel() == TOKENS_CHANNEL {
+                                        told.clear();
+                                    } else {
+                                        this.poke();
+                                    }
+                                }
                                 Ok(_) => {}
                                 Err(e) => return e.to_string(),
                             }
                         }
                         "connection closed".to_owned()
                     };
-                    let sql = format!("LISTEN {}", crate::store::postgres::NOTIFY_CHANNEL);
+                    let sql = format!("LISTEN {NOTIFY_CHANNEL}; LISTEN {TOKENS_CHANNEL}");
                     let listen = client.batch_execute(&sql);
+                    let cache = Arc::clone(&tokens);
                     let why = tokio::select! {
                         why = reader => why,
                         () = async {
-                            if let Err(e) = listen.await {
-                                tracing::warn!(error = %e, "LISTEN failed");
+                            match listen.await {
+                                // Only now does every change to the tokens reach us.
+                                Ok(()) => cache.set_told(true),
+                                Err(e) => tracing::warn!(error = %e, "LISTEN failed"),
                             }
                             // The client lives as long as its connection runs.
                             std::future::pending::<()>().await
                         } => unreachable!("pending never ends"),
                     };
+                    tokens.set_told(false);
                     tracing::warn!(why, "lost the notification connection; reconnecting");
                 }
                 Err(e) => tracing::warn!(error = %e, "cannot connect for notifications; retrying"),

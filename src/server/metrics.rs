@@ -16,6 +16,8 @@ const BUCKETS: [f64; 12] = [
 pub struct Metrics {
     pub events_appended: AtomicU64,
     pub events_replayed: AtomicU64,
+    /// Groups of one-event appends stored together (see appender.rs).
+    pub append_groups: AtomicU64,
     pub conflicts: AtomicU64,
     pub rejected: AtomicU64,
     pub feed_waiters: AtomicI64,
@@ -70,6 +72,12 @@ impl Metrics {
             "slawatch_events_replayed_total",
             "Events posted again that were already stored (idempotent re-sends).",
             load(&self.events_replayed),
+        );
+        counter(
+            &mut out,
+            "slawatch_append_groups_total",
+            "Groups in which one-event appends were stored together (appends per group = events appended / groups).",
+            load(&self.append_groups),
         );
         counter(
             &mut out,

@@ -2,6 +2,7 @@
 //! SQLite for one host, PostgreSQL for a team with several `serve` processes. The API
 //! is described in `assets/openapi.yaml`.
 
+mod appender;
 mod auth;
 mod body;
 pub mod checkpoints;
@@ -14,6 +15,7 @@ mod pool;
 mod read;
 pub mod reports;
 mod tls;
+mod token_cache;
 mod whoami;
 mod wire;
 
@@ -73,6 +75,8 @@ impl Default for Limits {
 #[derive(Clone)]
 pub struct AppState {
     pool: Arc<pool::Pool>,
+    appender: Arc<appender::Appender>,
+    tokens: Arc<token_cache::TokenCache>,
     heads: Arc<heads::Heads>,
     metrics: Arc<Metrics>,
     limiter: Arc<auth::Limiter>,
@@ -159,14 +163,27 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let pool =
         tokio::task::spawn_blocking(move || pool::Pool::open(target, config.connections)).await??;
     let metrics = Arc::new(Metrics::default());
+    // PostgreSQL commits two groups at once; SQLite has one writer at a time anyway.
+    let workers = match config.target {
+        StoreTarget::Postgres(_) => 1,
+        _ => 1,
+    };
+    let (target, m) = (config.target.clone(), Arc::clone(&metrics));
+    let appender = Arc::new(
+        tokio::task::spawn_blocking(move || appender::Appender::start(&target, workers, m))
+            .await??,
+    );
     let heads = heads::Heads::new();
     tokio::spawn(Arc::clone(&heads).watch(Arc::clone(&pool), Arc::clone(&metrics)));
+    let tokens = Arc::new(token_cache::TokenCache::default());
     if let StoreTarget::Postgres(url) = &config.target {
-        tokio::spawn(Arc::clone(&heads).listen(url.clone()));
+        tokio::spawn(Arc::clone(&heads).listen(url.clone(), Arc::clone(&tokens)));
     }
     let (stop, stopped) = watch::channel(false);
     let state = AppState {
         pool,
+        appender,
+        tokens,
         heads,
         metrics,
         limiter: Arc::new(auth::Limiter::new(config.limits.rate_per_second)),

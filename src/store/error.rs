@@ -69,6 +69,9 @@ pub enum StoreError {
     TokenExists { name: String },
     #[error("PostgreSQL store {url}: {message}")]
     Postgres { url: String, message: String },
+    /// The server's own means of reaching the store failed (nothing was stored).
+    #[error("the server's store connection failed: {why}")]
+    Unavailable { why: String },
     #[error("PostgreSQL store {url}: row {seq} is unreadable: {why}")]
     PostgresCorrupt { url: String, seq: i64, why: String },
     #[error("PostgreSQL store {url} has schema version {found}; this slawatch understands up to version {supported}: upgrade slawatch to open it")]

@@ -121,6 +121,24 @@ pub trait TeamStore: Store + super::TreeStore {
         events: &[Event],
         expect: &BTreeMap<String, String>,
     ) -> Result<BatchOutcome, StoreError>;
+    /// Independent one-event appends, each with the head its sender expects (if any),
+    /// each answered as `append_batch` would answer it alone. A store may store them
+    /// together, in one commit (what concurrent requests to one `serve` bring).
+    fn append_each(
+        &mut self,
+        items: &[(Event, Option<String>)],
+    ) -> Vec<Result<BatchOutcome, StoreError>> {
+        items
+            .iter()
+            .map(|(e, expected)| {
+                let expect = expected
+                    .iter()
+                    .map(|h| (e.ticket.clone(), h.clone()))
+                    .collect();
+                self.append_batch(std::slice::from_ref(e), &expect)
+            })
+            .collect()
+    }
     /// The tickets in `state` and the cursor the feed continues from.
     fn snapshot(&self, state: TicketState) -> Result<Snapshot, StoreError>;
     /// At most `limit` committed events after `after`, in feed order: each exactly once,

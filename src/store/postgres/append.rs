@@ -12,8 +12,16 @@
 //! ticket's lock first (in name order, so two batches never deadlock), reads under
 //! them, then calls `slawatch_append` for each new event and commits once. In both
 //! ways the lock comes before the transaction's first write, so before it has a
-//! transaction id (the feed's chain order rests on that), and `NOTIFY` wakes the
-//! change feed's listeners at commit, or never.
+//! transaction id (the feed's chain order rests on that).
+//!
+//! A group (`group`): independent one-event appends, as concurrent requests bring
+//! them to one `serve`, read in one query and stored by one call of
+//! `slawatch_append_group` (migration 4) in one commit; an event the group could not
+//! store as read (its ticket moved on, its id stored meanwhile) is appended alone.
+//!
+//! Every way notifies the change feed's listeners after its commit, in a statement of
+//! its own: a NOTIFY inside the appending transaction would hold a database-wide lock
+//! through the commit's flush, and appends would commit one at a time.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,8 +34,10 @@ use crate::model::{chain_hash, Event, GENESIS_HASH};
 use crate::store::team::{events_after, BatchOutcome};
 use crate::store::{rules, Seq, StoreError, StoredEvent, TicketRow};
 
-/// The channel `serve` processes LISTEN on; `slawatch_append` notifies it by name.
+/// The channel `serve` processes LISTEN on for appends; writers notify it after commit.
 pub const CHANNEL: &str = "slawatch_events";
+/// The channel a trigger on `tokens` notifies (migration 4).
+pub const TOKENS_CHANNEL: &str = "slawatch_tokens";
 
 const BY_ID: &str = concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1");
 const HISTORY: &str = concat!(
@@ -42,6 +52,15 @@ const HISTORY_AND_ID: &str = concat!(
     " FROM events WHERE ticket = $1 OR id = $2 ORDER BY seq"
 );
 const APPEND: &str = "SELECT outcome, stored_seq FROM slawatch_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+const APPEND_GROUP: &str = "SELECT i, outcome, stored_seq FROM slawatch_append_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+/// The histories of a group's tickets and the events stored under its ids, in one read
+/// (with repeats).
+const HISTORIES_AND_IDS: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM slawatch_histories($1, $2) ORDER BY seq"
+);
+const NOTIFY: &str = "SELECT pg_notify($1, '')";
 const PUT_TICKET: &str = "SELECT slawatch_put_ticket($1, $2, $3, $4, $5, $6, $7)";
 
 /// What `slawatch_append` answered.
@@ -128,15 +147,15 @@ impl<C: GenericClient> Conn<'_, C> {
             url: self.url.to_owned(),
             message: "slawatch_append answered no row".into(),
         })?;
-        let outcome: &str = row.get(0);
-        match outcome {
-            "stored" => Ok(Called::Stored(row.get(1))),
-            "known" => Ok(Called::Known),
-            "moved" => Ok(Called::Moved),
-            other => Err(StoreError::Postgres {
-                url: self.url.to_owned(),
-                message: format!("slawatch_append answered {other:?}, not stored, known or moved"),
-            }),
+        called(self.url, row.get(0), row.get(1))
+    }
+
+    /// Wakes the change feed's listeners (every `serve`), after a commit. Best effort:
+    /// the events are stored whatever happens here, and every `serve` also looks at the
+    /// feed's head a few times a second while anyone waits.
+    fn notify(&mut self) {
+        if let Err(e) = self.query(NOTIFY, &[&CHANNEL]) {
+            tracing::warn!(error = %e, "cannot notify the change feed's listeners");
         }
     }
 
@@ -161,6 +180,20 @@ impl<C: GenericClient> Conn<'_, C> {
     }
 }
 
+fn called(url: &str, outcome: &str, seq: Option<Seq>) -> Result<Called, StoreError> {
+    match (outcome, seq) {
+        ("stored", Some(seq)) => Ok(Called::Stored(seq)),
+        ("known", _) => Ok(Called::Known),
+        ("moved", _) => Ok(Called::Moved),
+        (other, _) => Err(StoreError::Postgres {
+            url: url.to_owned(),
+            message: format!(
+                "slawatch_append answered {other:?} (seq {seq:?}), not stored with a seq, known or moved"
+            ),
+        }),
+    }
+}
+
 /// Events already normalised and checked: all stored, or none.
 pub(super) fn batch(
     client: &mut Client,
@@ -169,17 +202,237 @@ pub(super) fn batch(
     events: &[Event],
     expect: &BTreeMap<String, String>,
 ) -> Result<BatchOutcome, StoreError> {
-    if let [e] = events {
-        let mut conn = Conn {
+    let done = match events {
+        [e] => one(
+            &mut Conn {
+                client,
+                prepared,
+                url,
+            },
+            e,
+            expect.get(&e.ticket).map(String::as_str),
+        )?,
+        _ => None,
+    };
+    let done = match done {
+        Some(done) => done,
+        None => locked(client, prepared, url, events, expect)?,
+    };
+    if stored_any(&done) {
+        Conn {
             client,
             prepared,
             url,
-        };
-        if let Some(done) = one(&mut conn, e, expect.get(&e.ticket).map(String::as_str))? {
-            return Ok(done);
+        }
+        .notify();
+    }
+    Ok(done)
+}
+
+/// Independent one-event appends, each with the head its sender expects (if any),
+/// already normalised and checked: each answered as `batch` would answer it alone.
+pub(super) fn group(
+    client: &mut Client,
+    prepared: &mut Prepared,
+    url: &str,
+    items: &[(Event, Option<String>)],
+) -> Vec<Result<BatchOutcome, StoreError>> {
+    let mut conn = Conn {
+        client,
+        prepared,
+        url,
+    };
+    let mut answers: Vec<Option<Result<BatchOutcome, StoreError>>> = match grouped(&mut conn, items)
+    {
+        Ok(answers) => answers,
+        // Nothing of the group was stored (one statement): each goes alone.
+        Err(_) => items.iter().map(|_| None).collect(),
+    };
+    if answers
+        .iter()
+        .any(|a| matches!(a, Some(Ok(o)) if stored_any(o)))
+    {
+        conn.notify();
+    }
+    for (answer, (e, expected)) in answers.iter_mut().zip(items) {
+        if answer.is_none() {
+            let expect: BTreeMap<String, String> = expected
+                .iter()
+                .map(|h| (e.ticket.clone(), h.clone()))
+                .collect();
+            *answer = Some(batch(
+                conn.client,
+                conn.prepared,
+                url,
+                std::slice::from_ref(e),
+                &expect,
+            ));
         }
     }
-    locked(client, prepared, url, events, expect)
+    answers
+        .into_iter()
+        .map(|a| a.expect("every item answered"))
+        .collect()
+}
+
+/// One read and one call for the whole group; `None` for an item to append alone.
+fn grouped(
+    conn: &mut Conn<'_, Client>,
+    items: &[(Event, Option<String>)],
+) -> Result<Vec<Option<Result<BatchOutcome, StoreError>>>, StoreError> {
+    let tickets: Vec<&str> = items.iter().map(|(e, _)| e.ticket.as_str()).collect();
+    let ids: Vec<&str> = items.iter().map(|(e, _)| e.id.as_str()).collect();
+    let mut tickets_once = tickets.clone();
+    tickets_once.sort_unstable();
+    tickets_once.dedup();
+    let mut read = conn.events(HISTORIES_AND_IDS, &[&tickets_once, &ids])?;
+    read.dedup_by_key(|s| s.seq);
+    let mut by_id: BTreeMap<&str, &StoredEvent> = BTreeMap::new();
+    let mut histories: BTreeMap<&str, Vec<StoredEvent>> =
+        tickets.iter().map(|t| (*t, Vec::new())).collect();
+    for s in &read {
+        by_id.insert(s.event.id.as_str(), s);
+    }
+    for s in &read {
+        if let Some(h) = histories.get_mut(s.event.ticket.as_str()) {
+            h.push(s.clone());
+        }
+    }
+    let mut answers: Vec<Option<Result<BatchOutcome, StoreError>>> =
+        Vec::with_capacity(items.len());
+    let mut calls = Calls::default();
+    let mut seen_ids = BTreeSet::new();
+    for (n, (e, expected)) in items.iter().enumerate() {
+        if let Some(stored) = by_id.get(e.id.as_str()) {
+            answers.push(Some(stored_before((*stored).clone(), e)));
+            continue;
+        }
+        // The same id twice in the group: the second waits for the first's answer.
+        if !seen_ids.insert(e.id.as_str()) {
+            answers.push(None);
+            continue;
+        }
+        let history = histories
+            .get_mut(e.ticket.as_str())
+            .expect("a history for every ticket of the group");
+        let head = head_of(history);
+        if let Some(expected) = expected.as_ref().filter(|x| **x != head) {
+            // On top of an event of this group not yet stored: alone, once it is.
+            if history.iter().any(|s| s.seq == 0) {
+                answers.push(None);
+                continue;
+            }
+            answers.push(Some(Ok(BatchOutcome::Conflict {
+                ticket: e.ticket.clone(),
+                expected: expected.clone(),
+                head,
+                after: events_after(history.clone(), expected),
+            })));
+            continue;
+        }
+        let first = history.is_empty();
+        let (stored, row) = next(history, e);
+        calls.push(n, &stored, first, &row);
+        answers.push(None);
+        calls.stored.push(stored);
+    }
+    if calls.index.is_empty() {
+        return Ok(answers);
+    }
+    let rows = conn
+        .query(
+            APPEND_GROUP,
+            &[
+                &calls.lock,
+                &calls.id,
+                &calls.ticket,
+                &calls.kind,
+                &calls.at,
+                &calls.recorded_at,
+                &calls.actor,
+                &calls.payload,
+                &calls.prev_hash,
+                &calls.first,
+                &calls.hash,
+                &calls.events,
+                &calls.open,
+                &calls.facts,
+                &calls.resolved_at,
+            ],
+        )
+        .map_err(conn.err())?;
+    for row in rows {
+        let i: i32 = row.get(0);
+        let k = usize::try_from(i - 1)
+            .ok()
+            .filter(|k| *k < calls.index.len());
+        let Some(k) = k else {
+            return Err(StoreError::Postgres {
+                url: conn.url.to_owned(),
+                message: format!(
+                    "slawatch_append_group answered for item {i} of {}",
+                    calls.index.len()
+                ),
+            });
+        };
+        // Known or moved: appended alone, which finds out which and answers.
+        if let Called::Stored(seq) = called(conn.url, row.get(1), row.get(2))? {
+            let mut stored = calls.stored[k].clone();
+            stored.seq = seq;
+            answers[calls.index[k]] = Some(Ok(BatchOutcome::Stored(vec![(stored, true)])));
+        }
+    }
+    Ok(answers)
+}
+
+/// `slawatch_append_group`'s arguments, one array per parameter.
+#[derive(Default)]
+struct Calls {
+    /// The item each call is for, and the event it stores (seq 0 until stored).
+    index: Vec<usize>,
+    stored: Vec<StoredEvent>,
+    lock: Vec<i64>,
+    id: Vec<String>,
+    ticket: Vec<String>,
+    kind: Vec<&'static str>,
+    at: Vec<i64>,
+    recorded_at: Vec<i64>,
+    actor: Vec<String>,
+    payload: Vec<String>,
+    prev_hash: Vec<String>,
+    first: Vec<bool>,
+    hash: Vec<String>,
+    events: Vec<i64>,
+    open: Vec<bool>,
+    facts: Vec<Option<Vec<u8>>>,
+    resolved_at: Vec<Option<i64>>,
+}
+
+impl Calls {
+    fn push(&mut self, index: usize, stored: &StoredEvent, first: bool, row: &TicketRow) {
+        let e = &stored.event;
+        self.index.push(index);
+        self.lock.push(lock_key(&e.ticket));
+        self.id.push(e.id.clone());
+        self.ticket.push(e.ticket.clone());
+        self.kind.push(e.kind.as_str());
+        self.at.push(e.at.timestamp_micros());
+        self.recorded_at.push(e.recorded_at.timestamp_micros());
+        self.actor.push(e.actor.clone());
+        self.payload
+            .push(serde_json::to_string(&e.payload).expect("a JSON map always serialises"));
+        self.prev_hash.push(stored.prev_hash.clone());
+        self.first.push(first);
+        self.hash.push(stored.hash.clone());
+        self.events.push(row.events);
+        self.open.push(row.open);
+        self.facts.push(row.facts_bytes());
+        self.resolved_at.push(row.resolved_at);
+    }
+}
+
+fn stored_any(outcome: &BatchOutcome) -> bool {
+    matches!(outcome, BatchOutcome::Stored(v) if v.iter().any(|(_, new)| *new))
 }
 
 /// One event in one call after one read; `None` when its ticket moved on in between.

@@ -47,10 +47,12 @@ const EXPECTED_TRIGGERS: &[(&str, &str)] = &[
     ("events_are_never_truncated", "CREATE TRIGGER events_are_never_truncated BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION slawatch_events_append_only()"),
     ("function slawatch_events_append_only", "BEGIN RAISE EXCEPTION 'events are append-only: record a correction as a new event'; END"),
     ("function slawatch_kept_forever", "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END"),
+    ("function slawatch_tokens_changed", "BEGIN PERFORM pg_notify('slawatch_tokens', ''); RETURN NULL; END"),
     ("merkle_frontier_is_never_deleted", "CREATE TRIGGER merkle_frontier_is_never_deleted BEFORE DELETE ON merkle_frontier FOR EACH ROW EXECUTE FUNCTION slawatch_kept_forever()"),
     ("merkle_frontier_is_never_truncated", "CREATE TRIGGER merkle_frontier_is_never_truncated BEFORE TRUNCATE ON merkle_frontier FOR EACH STATEMENT EXECUTE FUNCTION slawatch_kept_forever()"),
     ("store_identity_is_fixed", "CREATE TRIGGER store_identity_is_fixed BEFORE DELETE OR UPDATE ON store_identity FOR EACH ROW EXECUTE FUNCTION slawatch_kept_forever()"),
     ("store_identity_is_never_truncated", "CREATE TRIGGER store_identity_is_never_truncated BEFORE TRUNCATE ON store_identity FOR EACH STATEMENT EXECUTE FUNCTION slawatch_kept_forever()"),
+    ("tokens_changed", "CREATE TRIGGER tokens_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON tokens FOR EACH STATEMENT EXECUTE FUNCTION slawatch_tokens_changed()"),
 ];
 
 impl PgStore {

@@ -41,7 +41,7 @@ use super::{
 use crate::model::{Event, EventKind};
 use crate::sla::Micros;
 
-pub use append::CHANNEL as NOTIFY_CHANNEL;
+pub use append::{CHANNEL as NOTIFY_CHANNEL, TOKENS_CHANNEL};
 pub use schema::LATEST as SCHEMA_VERSION;
 
 const EVENT_COLUMNS: &str = event_columns!();

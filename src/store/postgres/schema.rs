@@ -197,6 +197,112 @@ const MIGRATIONS: &[Migration] = &[
     END $$;
     "#,
     },
+    Migration {
+        version: 4,
+        name: "appends notify after commit; a group of appends is one call",
+        sql: r#"
+    -- NOTIFY inside an appending transaction takes a database-wide lock at commit and
+    -- holds it through the commit's WAL flush, so every notifying append committed one
+    -- after the other (no group commit). Writers now notify after their commit, in a
+    -- transaction of its own (append.rs).
+    --
+    -- The body of an append, under the ticket's lock already held: as migration 3's
+    -- slawatch_append answered ('known', 'moved' or 'stored').
+    CREATE FUNCTION slawatch_append_locked(
+        p_id text, p_ticket text, p_kind text, p_at bigint,
+        p_recorded_at bigint, p_actor text, p_payload text, p_prev_hash text,
+        p_first boolean, p_hash text, p_events bigint, p_open boolean, p_facts bytea,
+        p_resolved_at bigint
+    ) RETURNS TABLE (outcome text, stored_seq bigint) LANGUAGE plpgsql AS $$
+    DECLARE
+        s bigint;
+        h text;
+    BEGIN
+        SELECT e.seq INTO s FROM events e WHERE e.id = p_id;
+        IF FOUND THEN
+            RETURN QUERY SELECT 'known'::text, s;
+            RETURN;
+        END IF;
+        SELECT e.hash INTO h FROM events e WHERE e.ticket = p_ticket ORDER BY e.seq DESC LIMIT 1;
+        IF (h IS NULL) <> p_first OR (h IS NOT NULL AND h <> p_prev_hash) THEN
+            RETURN QUERY SELECT 'moved'::text, NULL::bigint;
+            RETURN;
+        END IF;
+        INSERT INTO events (id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash)
+        VALUES (p_id, p_ticket, p_kind, p_at, p_recorded_at, p_actor, p_payload, p_prev_hash, p_hash)
+        RETURNING events.seq INTO s;
+        PERFORM slawatch_put_ticket(p_ticket, p_hash, p_events, s, p_open, p_facts, p_resolved_at);
+        RETURN QUERY SELECT 'stored'::text, s;
+    END $$;
+
+    CREATE OR REPLACE FUNCTION slawatch_append(
+        p_lock bigint, p_id text, p_ticket text, p_kind text, p_at bigint,
+        p_recorded_at bigint, p_actor text, p_payload text, p_prev_hash text,
+        p_first boolean, p_hash text, p_events bigint, p_open boolean, p_facts bytea,
+        p_resolved_at bigint
+    ) RETURNS TABLE (outcome text, stored_seq bigint) LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_advisory_xact_lock(p_lock);
+        RETURN QUERY SELECT * FROM slawatch_append_locked(p_id, p_ticket, p_kind, p_at,
+            p_recorded_at, p_actor, p_payload, p_prev_hash, p_first, p_hash, p_events,
+            p_open, p_facts, p_resolved_at);
+    END $$;
+
+    -- Any change to the tokens (create, revoke, an expiry edited by hand) wakes every
+    -- `serve`, which then forgets the tokens it had checked (server/token_cache.rs).
+    CREATE FUNCTION slawatch_tokens_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('slawatch_tokens', '');
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER tokens_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tokens
+        FOR EACH STATEMENT EXECUTE FUNCTION slawatch_tokens_changed();
+
+    -- The histories of a group's tickets and the events stored under its ids (with
+    -- repeats; the caller sorts by seq). One lookup per ticket and per id: a query
+    -- over `= ANY(array)` planned generically while the table was small keeps a
+    -- sequential scan until the next ANALYZE, which a busy new store reaches late.
+    CREATE FUNCTION slawatch_histories(p_tickets text[], p_ids text[])
+    RETURNS SETOF events LANGUAGE plpgsql STABLE AS $$
+    DECLARE
+        x text;
+    BEGIN
+        FOREACH x IN ARRAY p_tickets LOOP
+            RETURN QUERY SELECT * FROM events WHERE ticket = x;
+        END LOOP;
+        FOREACH x IN ARRAY p_ids LOOP
+            RETURN QUERY SELECT * FROM events WHERE id = x;
+        END LOOP;
+    END $$;
+
+    -- Several independent appends (each one event, as concurrent requests to one serve
+    -- bring them) in one statement and one commit: every ticket's lock first, in key
+    -- order (two groups never deadlock) and before the first write (so before the
+    -- transaction id, which the feed's chain order rests on); then each event in array
+    -- order, answering as slawatch_append does, with its index (1-based). An event after
+    -- another of the group on its ticket chains onto it; when that one was not stored,
+    -- this one answers 'moved' and the caller appends it alone.
+    CREATE FUNCTION slawatch_append_group(
+        p_lock bigint[], p_id text[], p_ticket text[], p_kind text[], p_at bigint[],
+        p_recorded_at bigint[], p_actor text[], p_payload text[], p_prev_hash text[],
+        p_first boolean[], p_hash text[], p_events bigint[], p_open boolean[],
+        p_facts bytea[], p_resolved_at bigint[]
+    ) RETURNS TABLE (i integer, outcome text, stored_seq bigint) LANGUAGE plpgsql AS $$
+    DECLARE
+        k bigint;
+    BEGIN
+        FOR k IN SELECT DISTINCT l FROM unnest(p_lock) AS l ORDER BY l LOOP
+            PERFORM pg_advisory_xact_lock(k);
+        END LOOP;
+        FOR n IN 1 .. coalesce(array_length(p_id, 1), 0) LOOP
+            RETURN QUERY SELECT n, a.outcome, a.stored_seq FROM slawatch_append_locked(
+                p_id[n], p_ticket[n], p_kind[n], p_at[n], p_recorded_at[n], p_actor[n],
+                p_payload[n], p_prev_hash[n], p_first[n], p_hash[n], p_events[n],
+                p_open[n], p_facts[n], p_resolved_at[n]) AS a;
+        END LOOP;
+    END $$;
+    "#,
+    },
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

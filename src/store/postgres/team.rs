@@ -34,6 +34,34 @@ impl TeamStore for PgStore {
         )
     }
 
+    fn append_each(
+        &mut self,
+        items: &[(Event, Option<String>)],
+    ) -> Vec<Result<BatchOutcome, StoreError>> {
+        let mut answers: Vec<Option<Result<BatchOutcome, StoreError>>> = Vec::new();
+        let mut checked = Vec::with_capacity(items.len());
+        for (e, expected) in items {
+            match rules::checked(std::slice::from_ref(e)) {
+                Ok(mut one) => {
+                    checked.push((one.pop().expect("one event in, one out"), expected.clone()));
+                    answers.push(None);
+                }
+                Err(x) => answers.push(Some(Err(x))),
+            }
+        }
+        let mut grouped = append::group(
+            self.client.get_mut(),
+            self.prepared.get_mut(),
+            &self.url,
+            &checked,
+        )
+        .into_iter();
+        answers
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|| grouped.next().expect("an answer per checked item")))
+            .collect()
+    }
+
     fn snapshot(&self, state: TicketState) -> Result<Snapshot, StoreError> {
         self.snapshot_rows(state)
     }

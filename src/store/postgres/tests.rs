@@ -306,3 +306,99 @@ fn tokens_and_nudge_claims() {
     );
     assert_eq!(pg.nudges_sent("alice", 0, 10).unwrap(), [n]);
 }
+
+fn note(id: &str, ticket: &str, minute: u32) -> Event {
+    let mut e = ev(id, ticket, EventKind::Note, minute);
+    e.payload
+        .insert("text".into(), "called the customer".into());
+    e
+}
+
+/// What an answer says, comparable across two databases (the seq aside).
+fn said(a: &Result<BatchOutcome, StoreError>) -> String {
+    match a {
+        Ok(BatchOutcome::Stored(v)) => v
+            .iter()
+            .map(|(s, new)| format!("stored {} {} new={new}", s.event.id, s.hash))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Ok(BatchOutcome::Conflict {
+            ticket,
+            head,
+            after,
+            ..
+        }) => format!(
+            "conflict {ticket} head {head} after {:?}",
+            after.iter().map(|s| &s.event.id).collect::<Vec<_>>()
+        ),
+        Err(e) => format!("error {e}"),
+    }
+}
+
+#[test]
+fn a_group_answers_each_append_as_it_would_be_answered_alone() {
+    let (Some(one_db), Some(group_db)) = (
+        ScratchDb::create("pg appends alone"),
+        ScratchDb::create("pg appends grouped"),
+    ) else {
+        return;
+    };
+    let mut alone = PgStore::connect(&one_db.url).unwrap();
+    let mut grouped = PgStore::connect(&group_db.url).unwrap();
+    let before = [detected("old", "T-OLD"), detected("b1", "T-B")];
+    for s in [&mut alone, &mut grouped] {
+        s.append_all(&before).unwrap();
+    }
+    let mut changed = detected("old", "T-OLD");
+    changed.payload.insert("customer".into(), "globex".into());
+    let mut invalid = note("bad", "T-X", 1);
+    invalid.ticket = String::new();
+    let items = vec![
+        (detected("a1", "T-A"), None),
+        // Chains onto the one before it, in the same group.
+        (ev("a2", "T-A", EventKind::Acknowledged, 2), None),
+        // A re-send of a stored event, and of one of this group.
+        (detected("b1", "T-B"), None),
+        (detected("a1", "T-A"), None),
+        // Expects a head T-B is not at.
+        (note("b2", "T-B", 3), Some(GENESIS_HASH.to_owned())),
+        // Expects the head T-A has once a1 and a2 are stored: stored after them.
+        (
+            note("a3", "T-A", 4),
+            Some(chain_hash(
+                &chain_hash(GENESIS_HASH, &detected("a1", "T-A").normalized()),
+                &ev("a2", "T-A", EventKind::Acknowledged, 2).normalized(),
+            )),
+        ),
+        // An id stored with other content, and an invalid event.
+        (changed, None),
+        (invalid, None),
+        (ev("c1", "T-C", EventKind::Detected, 5), None),
+    ];
+    let one_by_one: Vec<String> = items
+        .iter()
+        .map(|(e, expected)| {
+            let expect: BTreeMap<String, String> = expected
+                .iter()
+                .map(|h| (e.ticket.clone(), h.clone()))
+                .collect();
+            said(&alone.append_batch(std::slice::from_ref(e), &expect))
+        })
+        .collect();
+    let together: Vec<String> = grouped.append_each(&items).iter().map(said).collect();
+    assert_eq!(together, one_by_one);
+    assert!(together[4].starts_with("conflict T-B"), "{together:?}");
+    assert!(together[5].starts_with("stored a3"), "{together:?}");
+    assert!(
+        together[6].starts_with("error event id \"old\""),
+        "{together:?}"
+    );
+    // The same log, the same chains.
+    for t in ["T-A", "T-B", "T-C", "T-OLD"] {
+        let hashes = |s: &PgStore| -> Vec<String> {
+            s.history(t).unwrap().into_iter().map(|e| e.hash).collect()
+        };
+        assert_eq!(hashes(&grouped), hashes(&alone), "{t}");
+    }
+    assert!(grouped.verify().unwrap().problems.is_empty());
+}

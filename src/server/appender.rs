@@ -1,0 +1,140 @@
+//! One-event appends (what consoles and monitoring mostly post) from concurrent
+//! requests, stored together: a few worker threads, each with a store connection of
+//! its own, take every append waiting when they are free and hand them to the store
+//! as one group (`TeamStore::append_each`), which on PostgreSQL is one read, one call
+//! and one commit. Nothing waits to fill a group: under light load a group is one
+//! append; under heavy load the appends that queued during a commit share the next.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+use super::metrics::Metrics;
+use crate::model::Event;
+use crate::store::team::BatchOutcome;
+use crate::store::{open_team, StoreError, StoreTarget, TeamStore};
+
+/// The most appends one group stores.
+const MOST: usize = 64;
+
+type Answer = Result<BatchOutcome, StoreError>;
+
+struct Job {
+    event: Event,
+    expected: Option<String>,
+    answer: oneshot::Sender<Answer>,
+}
+
+pub struct Appender {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl Appender {
+    /// Starts `workers` threads on `target`, each opening its connection now (so that
+    /// a store that cannot be opened fails `serve` at start).
+    pub fn start(
+        target: &StoreTarget,
+        workers: usize,
+        metrics: Arc<Metrics>,
+    ) -> Result<Appender, StoreError> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for n in 0..workers.max(1) {
+            let store = open_team(target)?;
+            let (rx, target, metrics) = (Arc::clone(&rx), target.clone(), Arc::clone(&metrics));
+            std::thread::Builder::new()
+                .name(format!("slawatch-append-{n}"))
+                .spawn(move || work(&rx, store, &target, &metrics))
+                .map_err(|e| StoreError::Unavailable {
+                    why: format!("cannot start an append worker: {e}"),
+                })?;
+        }
+        Ok(Appender {
+            jobs: Mutex::new(tx),
+        })
+    }
+
+    /// Stores `event` (at `expected`, when given) as `append_batch` would alone.
+    pub async fn append(&self, event: Event, expected: Option<String>) -> Answer {
+        let (answer, answered) = oneshot::channel();
+        let job = Job {
+            event,
+            expected,
+            answer,
+        };
+        let sent = self.jobs.lock().expect("appender lock").send(job);
+        if sent.is_err() {
+            return Err(stopped());
+        }
+        answered.await.unwrap_or_else(|_| Err(stopped()))
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Unavailable {
+        why: "the append workers stopped; nothing was stored".into(),
+    }
+}
+
+/// Until every sender is gone (the server stopped).
+fn work(
+    rx: &Mutex<mpsc::Receiver<Job>>,
+    first: Box<dyn TeamStore>,
+    target: &StoreTarget,
+    metrics: &Metrics,
+) {
+    let mut store = Some(first);
+    loop {
+        let jobs = {
+            let rx = rx.lock().expect("appender queue lock");
+            let Ok(job) = rx.recv() else { return };
+            let mut jobs = vec![job];
+            while jobs.len() < MOST {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            jobs
+        };
+        let answers = match store.take().map_or_else(|| open_team(target), Ok) {
+            Ok(mut s) => {
+                let items: Vec<(Event, Option<String>)> = jobs
+                    .iter()
+                    .map(|j| (j.event.clone(), j.expected.clone()))
+                    .collect();
+                let run = std::panic::AssertUnwindSafe(|| s.append_each(&items));
+                match std::panic::catch_unwind(run) {
+                    Ok(answers) => {
+                        if s.is_usable() {
+                            store = Some(s);
+                        }
+                        answers.into_iter().map(Some).collect()
+                    }
+                    // Dropped with its connection; each job is told, none is answered twice.
+                    Err(_) => {
+                        tracing::error!(appends = jobs.len(), "an append group panicked");
+                        jobs.iter().map(|_| None).collect::<Vec<_>>()
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot open the store for appends");
+                jobs.iter().map(|_| None).collect()
+            }
+        };
+        metrics
+            .append_groups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for (job, answer) in jobs.into_iter().zip(answers) {
+            let _ = job.answer.send(answer.unwrap_or_else(|| Err(failed())));
+        }
+    }
+}
+
+fn failed() -> StoreError {
+    StoreError::Unavailable {
+        why: "the store connection failed during this append; send it again".into(),
+    }
+}
