@@ -1,6 +1,10 @@
-//! The SQLite side of the log-wide Merkle tree: the tree's edge (`merkle_frontier`),
-//! updated in every append's transaction, and the checkpoints. Writers are serialised,
-//! so append order is `seq` order. Every computation is in [`super::merkle`],
+//! The SQLite side of the log-wide Merkle tree: the tree's edge (`merkle_frontier`) and
+//! the checkpoints. Writers are serialised, so append order is `seq` order, and the
+//! edge is the tree of the events up to its `last_seq`: a batch extends it in its own
+//! transaction; a single append leaves it behind (reading and rewriting the edge row
+//! cost a third of a one-event append), and it is brought up to date from the log when
+//! it is read (checkpoints, proofs) and after every [`EXTEND_EVERY`] single appends
+//! through one connection. Every computation is in [`super::merkle`],
 //! [`super::merkle_frontier`] and [`super::merkle_log`].
 
 use std::path::Path;
@@ -71,9 +75,45 @@ pub(super) fn leaf_of(path: &Path, seq: Seq, hash: &str) -> Result<Hash, StoreEr
     })
 }
 
-/// The tree's edge while a transaction appends: read at the first leaf, written once
-/// before the transaction commits ([`Edge::save`]), so a batch of a thousand events
-/// reads and writes the edge row once, not a thousand times.
+/// Single appends through one connection after which it brings the edge up to date,
+/// so that what a checkpoint or proof finds left to add stays small.
+pub const EXTEND_EVERY: u64 = 1024;
+
+/// The stored edge extended, in memory, by every event row after its last one: the
+/// tree of the whole log in `conn`'s view, its last row, and how many leaves were added.
+pub(super) fn caught_up(
+    conn: &Connection,
+    path: &Path,
+) -> Result<(Frontier, Seq, u64), StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    let (mut edge, mut last) = load_frontier(conn, path)?;
+    let mut added = 0;
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, hash FROM events WHERE seq > ?1 ORDER BY seq")
+        .map_err(err)?;
+    let mut rows = stmt.query([last]).map_err(err)?;
+    while let Some(row) = rows.next().map_err(err)? {
+        let (seq, hash): (Seq, String) = (row.get(0).map_err(err)?, row.get(1).map_err(err)?);
+        edge.push(leaf_of(path, seq, &hash)?);
+        last = seq;
+        added += 1;
+    }
+    Ok((edge, last, added))
+}
+
+/// Brings the stored edge up to date in `tx`: the tree of every event row.
+pub(super) fn extend(tx: &Transaction, path: &Path) -> Result<Frontier, StoreError> {
+    let (edge, last, added) = caught_up(tx, path)?;
+    if added > 0 {
+        save_frontier(tx, path, &edge, last)?;
+    }
+    Ok(edge)
+}
+
+/// The tree's edge while a transaction appends several events: brought up to date at
+/// the first (which covers it and whatever single appends left behind), then extended
+/// in memory and written once before the transaction commits ([`Edge::save`]), so a
+/// batch of a thousand events reads and writes the edge row once.
 #[derive(Default)]
 pub struct Edge {
     held: Option<(Frontier, Seq)>,
@@ -88,13 +128,17 @@ impl Edge {
         seq: Seq,
         hash: &str,
     ) -> Result<(), StoreError> {
-        let leaf = leaf_of(path, seq, hash)?;
         let (edge, last) = match &mut self.held {
             Some(held) => held,
-            None => self.held.insert(load_frontier(tx, path)?),
+            None => {
+                let (edge, last, _) = caught_up(tx, path)?;
+                self.held.insert((edge, last))
+            }
         };
-        edge.push(leaf);
-        *last = seq;
+        if seq > *last {
+            edge.push(leaf_of(path, seq, hash)?);
+            *last = seq;
+        }
         Ok(())
     }
 

@@ -23,7 +23,7 @@ pub struct TreeAudit {
     /// The stored tree, or why it cannot be read.
     pub stored: Result<StoredTree, String>,
     /// Events at the end of `log` that the stored tree does not cover yet (PostgreSQL
-    /// adds events to its tree after they commit; SQLite at append, so always 0).
+    /// adds events to its tree after they commit; SQLite after single appends, later).
     pub pending: u64,
     pub store_id: Result<String, String>,
     /// (row id, text) of every checkpoint the store keeps.
@@ -164,7 +164,7 @@ fn stored_tree(r: &mut IntegrityReport, audit: &TreeAudit) {
     }
     if audit.pending > 0 {
         r.caveats.push(format!(
-            "{} event(s) committed while a transaction begun before them was still in flight are not in the stored tree yet; they are checked against no stored root",
+            "{} event(s) at the end of the log are not in the stored tree yet (it takes them up at the next checkpoint, proof or batch); against the stored root they are checked only by a checkpoint",
             audit.pending
         ));
     }

@@ -28,6 +28,9 @@ const TICKET_COLUMNS: &str = "ticket, head, events, last_seq, open, facts, resol
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Single appends through this connection since it last brought the Merkle tree's
+    /// edge up to date (see `merkle_sqlite`).
+    behind: u64,
 }
 
 impl SqliteStore {
@@ -111,6 +114,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
+            behind: 0,
         })
     }
 
@@ -162,15 +166,23 @@ impl Store for SqliteStore {
     fn append(&mut self, event: &Event, expect: Expect<'_>) -> Result<Appended, StoreError> {
         let event = event.clone().normalized();
         check(0, &event)?;
-        self.write(|tx, path| {
-            let mut edge = merkle_sqlite::Edge::default();
-            let appended = append_in(tx, path, &event, expect, &mut edge)?;
-            edge.save(tx, path)?;
+        let appended = self.write(|tx, path| {
+            let appended = append_in(tx, path, &event, expect, None)?;
             if appended.new {
                 refresh_projection(tx, path, &event.ticket)?;
             }
             Ok(appended)
-        })
+        })?;
+        if appended.new {
+            self.behind += 1;
+            if self.behind >= merkle_sqlite::EXTEND_EVERY {
+                self.behind = 0;
+                // The event is stored whatever happens here: a damaged edge row is
+                // for `verify` to report, not a reason to fail this append.
+                let _ = self.write(|tx, path| merkle_sqlite::extend(tx, path).map(drop));
+            }
+        }
+        Ok(appended)
     }
 
     fn append_all(&mut self, events: &[Event]) -> Result<usize, StoreError> {
@@ -356,7 +368,7 @@ fn append_in(
     path: &Path,
     event: &Event,
     expect: Expect<'_>,
-    edge: &mut merkle_sqlite::Edge,
+    edge: Option<&mut merkle_sqlite::Edge>,
 ) -> Result<Appended, StoreError> {
     let err = |e| StoreError::from_sqlite(path, e);
     let mut existing = None;
@@ -414,7 +426,9 @@ fn append_in(
     })
     .map_err(err)?;
     let seq = tx.last_insert_rowid();
-    edge.push(tx, path, seq, &hash)?;
+    if let Some(edge) = edge {
+        edge.push(tx, path, seq, &hash)?;
+    }
     Ok(Appended {
         stored: StoredEvent {
             seq,

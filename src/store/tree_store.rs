@@ -19,8 +19,9 @@ pub struct Signing {
 }
 
 pub trait TreeStore {
-    /// Brings the stored tree up to date (PostgreSQL adds the events committed since;
-    /// SQLite's is always current) and returns its size and root.
+    /// The tree of the whole log, its size and root: PostgreSQL adds the events
+    /// committed since to its stored tree; SQLite adds, in memory, those that single
+    /// appends left for later.
     fn tree_head(&mut self) -> Result<(u64, Hash), StoreError>;
     /// The tree recomputed from the log in append order; reads only.
     fn log_tree(&self) -> Result<LogTree, StoreError>;

@@ -48,7 +48,14 @@ impl Bulk<'_> {
         let event = event.clone().normalized();
         check(self.pushed, &event)?;
         self.pushed += 1;
-        let new = append_in(&self.tx, self.path, &event, Expect::Any, &mut self.edge)?.new;
+        let new = append_in(
+            &self.tx,
+            self.path,
+            &event,
+            Expect::Any,
+            Some(&mut self.edge),
+        )?
+        .new;
         if new {
             self.new += 1;
             if !self.touched.contains(&event.ticket) {

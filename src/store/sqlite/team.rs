@@ -52,7 +52,7 @@ impl TeamStore for SqliteStore {
             let mut touched = BTreeSet::new();
             let mut edge = crate::store::merkle_sqlite::Edge::default();
             for e in &events {
-                let a = append_in(tx, path, e, Expect::Any, &mut edge)?;
+                let a = append_in(tx, path, e, Expect::Any, Some(&mut edge))?;
                 if a.new {
                     touched.insert(e.ticket.as_str());
                 }

@@ -803,3 +803,135 @@ fn current_facts_come_from_the_projection_in_the_order_asked() {
     let row = &s.ticket_rows(&["T-1".into()]).unwrap()[0];
     assert_eq!(row.events, 1);
 }
+
+/// The tree of every event row, computed from the log alone.
+fn log_root(s: &SqliteStore) -> (u64, crate::store::merkle::Hash) {
+    let mut tree = crate::store::merkle::MemoryTree::new();
+    s.for_each_event(None, &mut |e| {
+        tree.push(crate::store::merkle::event_leaf(&e.hash).unwrap());
+        Ok(())
+    })
+    .unwrap();
+    (tree.size(), tree.root())
+}
+
+fn checkpoint_now(s: &mut SqliteStore) -> crate::store::checkpoint::Checkpoint {
+    use crate::store::checkpoint::Checkpoint;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    s.write_checkpoint(&mut |sg| {
+        Some(Checkpoint::sign(
+            &sg.store,
+            sg.size,
+            sg.root,
+            at(9, 0),
+            &key,
+        ))
+    })
+    .unwrap()
+    .unwrap()
+}
+
+fn stored_edge(path: &Path) -> (i64, i64) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("SELECT size, last_seq FROM merkle_frontier", [], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .unwrap()
+}
+
+#[test]
+fn single_appends_leave_the_edge_behind_and_every_read_of_the_tree_catches_up() {
+    let (dir, mut s) = store();
+    let path = dir.path().join("nested/dir/s.db");
+    s.append_all(&[detected("b0", "T-0")]).unwrap();
+    for i in 1..=5 {
+        s.append(&detected(&format!("e{i}"), &format!("T-{i}")), Expect::Any)
+            .unwrap();
+    }
+    assert_eq!(
+        stored_edge(&path),
+        (1, 1),
+        "single appends do not touch the edge row"
+    );
+    assert_eq!(s.tree_head().unwrap(), log_root(&s));
+    let report = s.verify_tree(&[]).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(
+        report
+            .caveats
+            .iter()
+            .any(|c| c
+                .starts_with("5 event(s) at the end of the log are not in the stored tree yet")),
+        "{:?}",
+        report.caveats
+    );
+    // A checkpoint brings the stored edge up to date, and covers every event.
+    let cp = checkpoint_now(&mut s);
+    assert_eq!((cp.size, cp.root), log_root(&s));
+    assert_eq!(stored_edge(&path), (6, 6));
+    // And after EXTEND_EVERY single appends, an append does it too.
+    for i in 0..crate::store::merkle_sqlite::EXTEND_EVERY {
+        s.append(&detected(&format!("f{i}"), "T-F"), Expect::Any)
+            .unwrap();
+    }
+    let (edge, log) = (stored_edge(&path).0 as u64, log_root(&s).0);
+    assert!(
+        edge > 6 && log - edge < crate::store::merkle_sqlite::EXTEND_EVERY,
+        "edge {edge}, log {log}"
+    );
+    assert!(s.verify_tree(&[]).unwrap().problems.is_empty());
+}
+
+#[test]
+fn an_edited_edge_row_is_caught_though_it_lags() {
+    let (dir, mut s) = store();
+    let path = dir.path().join("nested/dir/s.db");
+    s.append_all(&[detected("b0", "T-0"), detected("b1", "T-1")])
+        .unwrap();
+    s.append(&detected("e2", "T-2"), Expect::Any).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE merkle_frontier SET peaks = zeroblob(32) WHERE size = 2",
+        [],
+    )
+    .unwrap();
+    conn.execute("UPDATE merkle_frontier SET size = 1", [])
+        .unwrap();
+    let report = s.verify_tree(&[]).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("stored Merkle tree")),
+        "{:?}",
+        report.problems
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Whatever mix of single appends and batches built the log, the tree read from the
+    /// store is the tree of its events in append order, before and after a checkpoint.
+    #[test]
+    fn the_tree_is_the_logs_whatever_mix_of_appends_built_it(
+        steps in proptest::collection::vec(0usize..4, 1..40)
+    ) {
+        let (_dir, mut s) = store();
+        let mut n = 0;
+        for step in steps {
+            let mut next = || { n += 1; detected(&format!("e{n}"), &format!("T-{}", n % 7)) };
+            if step == 0 {
+                let batch: Vec<Event> = (0..3).map(|_| next()).collect();
+                s.append_all(&batch).unwrap();
+            } else {
+                s.append(&next(), Expect::Any).unwrap();
+            }
+            proptest::prop_assert_eq!(s.tree_head().unwrap(), log_root(&s));
+        }
+        let cp = checkpoint_now(&mut s);
+        proptest::prop_assert_eq!((cp.size, cp.root), log_root(&s));
+        let report = s.verify_tree(&[]).unwrap();
+        proptest::prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+}

@@ -5,7 +5,8 @@ use super::super::checkpoint::Checkpoint;
 use super::super::merkle::Hash;
 use super::super::merkle_log::LogTree;
 use super::super::merkle_sqlite::{
-    checkpoints, has_table, insert_checkpoint, load_frontier, log_tree, store_id, triggers,
+    caught_up, checkpoints, extend, has_table, insert_checkpoint, load_frontier, log_tree,
+    store_id, triggers,
 };
 use super::super::merkle_verify::{StoredTree, TreeAudit};
 use super::super::tree_store::{newest, Signing, TreeStore};
@@ -13,8 +14,15 @@ use super::super::{schema, StoreError};
 use super::SqliteStore;
 
 impl TreeStore for SqliteStore {
+    /// The tree of the whole log, from the stored edge and what came after it (in
+    /// memory: a read-only store answers too).
     fn tree_head(&mut self) -> Result<(u64, Hash), StoreError> {
-        let (edge, _) = load_frontier(self.conn(), self.path())?;
+        let path = self.path();
+        let tx = self
+            .conn()
+            .unchecked_transaction()
+            .map_err(|e| StoreError::from_sqlite(path, e))?;
+        let (edge, _, _) = caught_up(&tx, path)?;
         Ok((edge.size(), edge.root()))
     }
 
@@ -44,7 +52,7 @@ impl TreeStore for SqliteStore {
         sign: &mut dyn FnMut(&Signing) -> Option<Checkpoint>,
     ) -> Result<Option<Checkpoint>, StoreError> {
         self.write(|tx, path| {
-            let (edge, _) = load_frontier(tx, path)?;
+            let edge = extend(tx, path)?;
             let signing = Signing {
                 store: store_id(tx, path)?,
                 size: edge.size(),
@@ -87,10 +95,20 @@ impl TreeStore for SqliteStore {
             Err(StoreError::Tree { why, .. }) => Err(why),
             Err(e) => return Err(e),
         };
+        // The events single appends left for the edge to take up later.
+        let pending = match &stored {
+            Ok(st) => log
+                .seqs
+                .iter()
+                .rev()
+                .take_while(|s| **s > st.last_seq)
+                .count() as u64,
+            Err(_) => 0,
+        };
         Ok(TreeAudit {
             log,
             stored,
-            pending: 0,
+            pending,
             store_id: store_id(&tx, path).map_err(|e| e.to_string()),
             checkpoints: checkpoints(&tx, path)?,
             triggers: triggers(&tx, path)?,
