@@ -57,7 +57,11 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
                 p.snoozed.remove(&ticket);
             }
         },
-        NudgeEvent::Service(NudgeMsg::SentLog(e)) => p.sent_log_error = e,
+        NudgeEvent::Service(NudgeMsg::SentLog(e)) => {
+            let before = p.problem();
+            p.sent_log_error = e;
+            tell_new_problem(p, before, now_us);
+        }
         NudgeEvent::Service(NudgeMsg::Planned { .. }) => {}
         NudgeEvent::History(records) => {
             let selected = p.log.get(p.sel).map(|e| (e.ticket.clone(), e.fired_at));
@@ -81,7 +85,11 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
                     .unwrap_or(0);
             }
         }
-        NudgeEvent::Desktop(DesktopEvent::State(st)) => p.desktop = Some(st),
+        NudgeEvent::Desktop(DesktopEvent::State(st)) => {
+            let before = p.problem();
+            p.desktop = Some(st);
+            tell_new_problem(p, before, now_us);
+        }
         NudgeEvent::Desktop(DesktopEvent::Action { ticket, action }) => match action {
             NudgeAction::Open => open_ticket(s, &ticket, fx),
             NudgeAction::Acknowledge => {
@@ -394,5 +402,13 @@ impl<S: Fn(Vec<crate::store::TicketFacts>)> Feed<S> {
             SourceMsg::Changed { tickets } => (self.send)(tickets.clone()),
             _ => {}
         }
+    }
+}
+
+/// A problem with nudges that was not there `before` is told once, as a toast; it
+/// then lives at the top of the nudge log (no header row of its own in every view).
+fn tell_new_problem(p: &mut NudgePane, before: Option<String>, now: Micros) {
+    if let Some(now_problem) = p.problem().filter(|x| Some(x) != before.as_ref()) {
+        p.toast(ToastWhat::Problem(now_problem), now);
     }
 }

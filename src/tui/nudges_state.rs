@@ -162,6 +162,9 @@ pub enum ToastWhat {
     CaughtUp {
         tickets: BTreeSet<String>,
     },
+    /// Nudges cannot reach the desktop, or their record cannot be written: told once,
+    /// then shown at the top of the nudge log.
+    Problem(String),
     /// An urgent ticket that was not on the board (see [`super::arrivals`]).
     Arrived {
         ticket: String,
@@ -175,7 +178,7 @@ impl ToastWhat {
     pub fn alarming(&self) -> bool {
         match self {
             ToastWhat::Nudge(n) => n.is_breach(),
-            ToastWhat::CaughtUp { .. } => false,
+            ToastWhat::CaughtUp { .. } | ToastWhat::Problem(_) => false,
             ToastWhat::Arrived { .. } => true,
         }
     }
@@ -204,7 +207,7 @@ pub struct NudgePane {
 }
 
 impl NudgePane {
-    /// The line the header shows when something about nudges is wrong.
+    /// What is wrong with nudges, if anything: the nudge log's first line.
     pub fn problem(&self) -> Option<String> {
         let desktop = self.desktop.as_ref().and_then(DesktopState::problem);
         let log = self

@@ -204,22 +204,30 @@ fn the_log_view_opens_the_ticket_on_enter() {
 }
 
 #[test]
-fn desktop_unavailable_is_one_header_line() {
+fn desktop_unavailable_is_told_once_then_lives_in_the_nudge_log() {
     let mut s = testkit::state();
     assert_eq!(s.nudges.problem(), None);
-    update(
-        &mut s,
+    let unavailable = || {
         Msg::Nudge(NudgeEvent::Desktop(DesktopEvent::State(
             DesktopState::Unavailable {
                 reason: "no D-Bus session bus".into(),
             },
-        ))),
-        now(),
-    );
-    assert_eq!(
-        s.nudges.problem().as_deref(),
-        Some("desktop notifications unavailable: no D-Bus session bus")
-    );
+        )))
+    };
+    update(&mut s, unavailable(), now());
+    let text = "desktop notifications unavailable: no D-Bus session bus";
+    assert_eq!(s.nudges.problem().as_deref(), Some(text));
+    let problems = |s: &State| {
+        s.nudges
+            .toasts
+            .iter()
+            .filter(|t| t.what == ToastWhat::Problem(text.into()))
+            .count()
+    };
+    assert_eq!(problems(&s), 1);
+    // The notifier saying so again tells no one again.
+    update(&mut s, unavailable(), now());
+    assert_eq!(problems(&s), 1);
 }
 
 #[test]

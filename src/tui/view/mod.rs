@@ -66,8 +66,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
     buf.set_style(area, theme.base);
     header(buf, area, s, theme, now);
-    // A third header line when desktop notifications (or the sent log) fail.
-    let problem = s.nudges.problem();
+    // In the nudge log, a third header line when desktop notifications (or the record
+    // of sent nudges) fail; elsewhere a toast told it once.
+    let problem = (s.view == View::Nudges)
+        .then(|| s.nudges.problem())
+        .flatten();
     let top = if problem.is_some() { 3 } else { 2 };
     if let Some(p) = &problem {
         nudge_log::header_line(buf, area, area.y + 2, p, theme);

@@ -50,6 +50,7 @@ pub fn toast_text(what: &ToastWhat) -> String {
             1 => "1 ticket already past thresholds (L: nudge log)".to_owned(),
             n => format!("{n} tickets already past thresholds (L: nudge log)"),
         },
+        ToastWhat::Problem(text) => format!("⚠ {} (L: nudge log)", clean(text)),
         ToastWhat::Arrived {
             ticket,
             priority,
@@ -66,7 +67,7 @@ pub fn toast_text(what: &ToastWhat) -> String {
 fn toast_style(what: &ToastWhat, theme: &Theme) -> Style {
     match what {
         ToastWhat::Nudge(n) => style(n, theme),
-        ToastWhat::CaughtUp { .. } => theme.warning,
+        ToastWhat::CaughtUp { .. } | ToastWhat::Problem(_) => theme.warning,
         ToastWhat::Arrived { .. } => theme.critical,
     }
 }

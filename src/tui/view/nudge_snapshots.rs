@@ -66,17 +66,29 @@ fn queue_marks_snoozed_tickets() {
     });
 }
 
+fn desktop_unavailable(s: &mut State) {
+    update(
+        s,
+        Msg::Nudge(NudgeEvent::Desktop(DesktopEvent::State(
+            DesktopState::Unavailable {
+                reason: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
+            },
+        ))),
+        now(),
+    );
+}
+
+/// Told once as a toast over the queue, no header row.
 #[test]
-fn header_says_notifications_are_unavailable() {
-    snap("nudge_desktop_unavailable", |s| {
-        update(
-            s,
-            Msg::Nudge(NudgeEvent::Desktop(DesktopEvent::State(
-                DesktopState::Unavailable {
-                    reason: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
-                },
-            ))),
-            now(),
-        );
+fn notifications_unavailable_is_a_toast_in_the_queue() {
+    snap("nudge_desktop_unavailable", desktop_unavailable);
+}
+
+/// And the nudge log's first line says it for as long as it lasts.
+#[test]
+fn notifications_unavailable_heads_the_nudge_log() {
+    snap("nudge_desktop_unavailable_log", |s| {
+        desktop_unavailable(s);
+        press(s, "L", now());
     });
 }
