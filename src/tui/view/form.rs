@@ -41,20 +41,24 @@ fn moved_lines(f: &Form) -> Vec<String> {
     lines
 }
 
-fn rect(area: Rect, f: &Form) -> Rect {
+/// Centred across, and below the selected `row` (or above it, where it does not fit
+/// below) so that the agent still sees which ticket it is for; centred without one.
+fn rect(area: Rect, f: &Form, row: Option<u16>) -> Rect {
     let w = area.width.saturating_sub(4).min(76);
     let extra = moved_lines(f).len() as u16;
     let h = (f.fields.len() as u16 * 2 + 6 + extra).min(area.height.saturating_sub(2));
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height.saturating_sub(h)) / 2,
-        w,
-        h,
-    )
+    // The header's two rows above and the footer below stay uncovered where they can.
+    let (top, bottom) = (area.y + 2, area.bottom().saturating_sub(1));
+    let y = match row {
+        Some(r) if r + 1 + h <= bottom => r + 1,
+        Some(r) if r >= top + h => r - h,
+        _ => area.y + (area.height.saturating_sub(h)) / 2,
+    };
+    Rect::new(area.x + (area.width - w) / 2, y, w, h)
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, s: &State, theme: &Theme) {
-    let r = rect(area, f);
+pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, row: Option<u16>, s: &State, theme: &Theme) {
+    let r = rect(area, f, row);
     Clear.render(r, buf);
     buf.set_style(r, theme.base);
     let title = if f.ticket_title.is_empty() {
@@ -177,12 +181,12 @@ fn visible_text(value: &str, cursor: usize, w: usize) -> (String, usize) {
     (out, col)
 }
 
-pub fn cursor(area: Rect, f: &Form) -> Option<Position> {
+pub fn cursor(area: Rect, f: &Form, row: Option<u16>) -> Option<Position> {
     let field = f.fields.get(f.focus)?;
     let FieldKind::Text { value, cursor, .. } = &field.kind else {
         return None;
     };
-    let r = rect(area, f);
+    let r = rect(area, f, row);
     let inner = Rect::new(
         r.x + 2,
         r.y + 1,

@@ -66,16 +66,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
     buf.set_style(area, theme.base);
     header(buf, area, s, theme, now);
-    // In the nudge log, a third header line when desktop notifications (or the record
-    // of sent nudges) fail; elsewhere a toast told it once.
-    let problem = (s.view == View::Nudges)
-        .then(|| s.nudges.problem())
-        .flatten();
-    let top = if problem.is_some() { 3 } else { 2 };
+    let problem = header_problem(s);
     if let Some(p) = &problem {
         nudge_log::header_line(buf, area, area.y + 2, p, theme);
     }
-    let body = Rect::new(area.x, area.y + top, area.width, area.height - top - 1);
+    let body = body_of(area, problem.is_some());
     match s.view {
         View::Queue => queue::draw(buf, body, s, theme, now),
         View::Escalations => escalations::draw(buf, body, s, theme, now),
@@ -96,7 +91,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         now,
     );
     if let Some(f) = s.form() {
-        form::draw(buf, area, f, s, theme);
+        form::draw(buf, area, f, form_row(area, s), s, theme);
     }
     if let Some(m) = s.snooze_modal() {
         nudge_log::modal(buf, area, m, s, theme, now);
@@ -106,12 +101,35 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
 }
 
+/// In the nudge log, a third header line when desktop notifications (or the record of
+/// sent nudges) fail; elsewhere a toast told it once.
+fn header_problem(s: &State) -> Option<String> {
+    (s.view == View::Nudges)
+        .then(|| s.nudges.problem())
+        .flatten()
+}
+
+/// Where the views draw: under the header (two rows, three with a problem line) and
+/// above the footer.
+fn body_of(area: Rect, problem_line: bool) -> Rect {
+    let top = if problem_line { 3 } else { 2 };
+    Rect::new(area.x, area.y + top, area.width, area.height - top - 1)
+}
+
+/// The row of the ticket a form is for, where the view shows one in a list.
+fn form_row(area: Rect, s: &State) -> Option<u16> {
+    let body = body_of(area, header_problem(s).is_some());
+    (s.view == View::Queue)
+        .then(|| queue::selected_y(body, s))
+        .flatten()
+}
+
 fn cursor(area: Rect, s: &State) -> Option<ratatui::layout::Position> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
     if let Some(f) = s.form() {
-        return form::cursor(area, f);
+        return form::cursor(area, f, form_row(area, s));
     }
     if let Some((p, _)) = s.month_prompt() {
         return Some(compliance::prompt_cursor(area, p));

@@ -109,6 +109,19 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     draw_list(buf, area, s, rows, &s.queue, theme, now, s.board.grouped());
 }
 
+/// The screen row of the queue's selected ticket, drawn into `area` (what `draw`
+/// gets), if any ticket is shown: a form opens beside it, not over it.
+pub fn selected_y(area: Rect, s: &State) -> Option<u16> {
+    let rows = s.board.visible();
+    if rows.is_empty() {
+        return None;
+    }
+    let h = usize::from(area.height.saturating_sub(1));
+    let cur = s.queue.cursor(&s.board, rows);
+    let offset = window(s.queue.offset, cur, h, rows.len());
+    Some(area.y + 1 + (cur - offset) as u16)
+}
+
 /// The ticket table, shared with the escalations view's rows.
 #[allow(clippy::too_many_arguments)]
 pub fn draw_list(

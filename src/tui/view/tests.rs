@@ -430,3 +430,29 @@ fn a_form_that_came_back_says_what_changed() {
         update(s, Msg::Source(back), now());
     });
 }
+
+/// A form opens below (or above) the queue row it is for: the agent still sees which
+/// ticket, wherever it sits, at 80x24 and larger.
+#[test]
+fn a_form_never_covers_the_row_it_is_for() {
+    for (w, h) in [(80, 24), (100, 30), (160, 48)] {
+        for (down, key) in [(0, "e"), (3, "e"), (12, "p"), (17, "n")] {
+            let mut s = testkit::state();
+            render(&mut s, w, h, now());
+            press(&mut s, &"j".repeat(down), now());
+            let ticket = testkit::row_key(&s, down);
+            press(&mut s, key, now());
+            assert!(s.form().is_some(), "{key} opens a form");
+            let t = render(&mut s, w, h, now());
+            let buf = t.backend().buffer();
+            let row =
+                |y: u16| -> String { (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect() };
+            let y = (0..h).find(|&y| row(y).contains(&format!(" {ticket} ")));
+            assert!(
+                y.is_some(),
+                "{w}x{h}, row {down}, form `{key}`: {ticket}'s row is covered:\n{}",
+                (0..h).map(row).collect::<Vec<_>>().join("\n")
+            );
+        }
+    }
+}
