@@ -207,7 +207,16 @@ pub fn compliance(
     customer: Option<&str>,
 ) -> Compliance {
     let now = book.now_micros();
-    let later = book.at(env, book.now + Duration::microseconds(FORECAST_HORIZON));
+    let (_, month_end) = month.bounds(chrono_tz::UTC);
+    // A month that is over has nothing left to forecast: "in 1 h" is what it ended at
+    // (a day's margin for the contracts' time zones, whose month ends vary by hours).
+    let ahead;
+    let later: &Book = if now >= month_end + 24 * 60 * MICROS_PER_MIN {
+        book
+    } else {
+        ahead = book.at(env, book.now + Duration::microseconds(FORECAST_HORIZON));
+        &ahead
+    };
     let names: BTreeSet<String> = contracts
         .customers()
         .into_iter()
@@ -229,7 +238,7 @@ pub fn compliance(
             .iter()
             .filter(|t| *t.sla.facts.customer == *name)
             .collect();
-        let (all, priorities, days) = figures(env, &views, month, tz);
+        let (all, priorities, days) = figures(env, &views, month, tz, now);
         if all.tickets.count == 0 && contracts.of_customer(&name).next().is_none() {
             continue;
         }
@@ -244,7 +253,7 @@ pub fn compliance(
             forecast_1h: BTreeMap::new(),
         };
         for c in contracts.of_customer(&name) {
-            let x = contract_compliance(env, c, book, &later, month);
+            let x = contract_compliance(env, c, book, later, month);
             for r in &x.at_risk {
                 marks.entry(r.ticket.clone()).or_default().push(r.clone());
             }
@@ -340,8 +349,10 @@ pub fn adherence(met: u32, total: u32) -> Option<Decimal> {
 
 type Figures = (PriorityFigures, Vec<PriorityFigures>, Vec<DayFigures>);
 
-fn figures(env: Env<'_>, views: &[&TicketView], month: Month, tz: Tz) -> Figures {
+/// A month not yet begun at `now` has no tickets yet, whatever is open now.
+fn figures(env: Env<'_>, views: &[&TicketView], month: Month, tz: Tz, now: Micros) -> Figures {
     let (start, end) = month.bounds(tz);
+    let views = if start > now { &[][..] } else { views };
     let new = |p: Option<Priority>| PriorityFigures {
         priority: p,
         tickets: Tickets::default(),

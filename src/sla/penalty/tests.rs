@@ -644,3 +644,29 @@ fn a_figure_too_large_to_compute_is_never_final_and_never_panics() {
     );
     assert!(record::penalty_event(&k.2 .0[0], &r, t("2026-04-02T00:00:00Z"), "x").is_err());
 }
+
+/// A month not yet begun counts no ticket, though some are open now; a month that is
+/// over forecasts nothing beyond what it ended at.
+#[test]
+fn compliance_of_a_month_not_begun_or_over() {
+    let k = config(&contract("12000.00", "UTC", AVAILABILITY_TIERS));
+    let mut d = Desk::default();
+    // Open since 22:00 on 31 March and still down on 2 April.
+    d.detected("A-2", "P1", "2026-03-31T22:00:00Z");
+    let book = d.book(&k, "2026-04-02T00:00:00Z");
+    let april = compliance(env(&k), &k.2, &book, month("2026-04"), Some("acme"));
+    assert!(april.in_progress);
+    let may = compliance(env(&k), &k.2, &book, month("2026-05"), Some("acme"));
+    assert_eq!(may.customers[0].all.tickets.count, 0, "May has not begun");
+    assert!(may.customers[0].exposure.values().all(|v| v.is_zero()));
+    let march = compliance(env(&k), &k.2, &book, month("2026-03"), Some("acme"));
+    assert!(!march.in_progress);
+    let acme = &march.customers[0];
+    assert_eq!(acme.all.tickets.count, 1);
+    // 120 min down in March, whatever happens in April.
+    assert_eq!(acme.forecast_1h, acme.exposure);
+    assert!(
+        march.marks.is_empty(),
+        "no ticket puts a closed month at risk"
+    );
+}

@@ -41,7 +41,8 @@ struct Cols {
 }
 
 impl Cols {
-    fn new(w: u16) -> Cols {
+    /// `forecast`: the month is in progress (a month that is over has no "in 1 h").
+    fn new(w: u16, forecast: bool) -> Cols {
         let w = usize::from(w);
         let mut c = if w >= 150 {
             Cols {
@@ -74,6 +75,9 @@ impl Cols {
                 in_1h: 0,
             }
         };
+        if !forecast {
+            c.in_1h = 0;
+        }
         let fixed = c.tickets
             + 5 * (c.pct + 1)
             + c.breaches
@@ -156,7 +160,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         );
         return;
     }
-    let cols = Cols::new(area.width);
+    let cols = Cols::new(area.width, c.figures.in_progress);
     header(buf, body.x, body.y, &cols, theme);
     let h = table_height(area.height + 3).min(usize::from(body.height.saturating_sub(5)));
     let sel = p.sel.min(rows.len() - 1);
@@ -283,11 +287,15 @@ fn status(
                 *later.entry(k.clone()).or_default() += v;
             }
         }
-        let text = format!(
-            "exposure {} · in 1 h {} ",
-            money_by_currency(&now_t),
-            money_by_currency(&later)
-        );
+        let text = if c.figures.in_progress {
+            format!(
+                "exposure {} · in 1 h {} ",
+                money_by_currency(&now_t),
+                money_by_currency(&later)
+            )
+        } else {
+            format!("penalties {} ", money_by_currency(&now_t))
+        };
         let tw = width(&text) as u16;
         if x + tw + 2 <= area.right() {
             buf.set_string(
@@ -760,12 +768,16 @@ fn details(
     match row {
         Row::Customer(cc) => {
             for k in &cc.contracts {
+                let forecast = if c.figures.in_progress {
+                    format!(" · in 1 h {}", money(k.in_1h.total, &k.currency))
+                } else {
+                    String::new()
+                };
                 lines.push((
                     format!(
-                        "{}: so far {} · in 1 h {} · recorded {}",
+                        "{}: so far {}{forecast} · recorded {}",
                         clean(&k.contract),
                         money(k.now.total, &k.currency),
-                        money(k.in_1h.total, &k.currency),
                         money(k.recorded_net, &k.currency)
                     ),
                     theme.base,
