@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+#[path = "support/client.rs"]
+mod client;
 #[path = "support/cpu.rs"]
 mod cpu;
 use cpu::cpu_seconds;
@@ -73,21 +75,7 @@ fn args() -> Result<Args, String> {
 }
 
 fn main() {
-    let args = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    if let Err(e) = runtime.block_on(run(args)) {
-        eprintln!("append_load: {e}");
-        std::process::exit(1);
-    }
+    client::run_client("append_load", args(), run);
 }
 
 async fn run(args: Args) -> Result<(), String> {

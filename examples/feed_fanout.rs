@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+#[path = "support/client.rs"]
+mod client;
 #[path = "support/cpu.rs"]
 mod cpu;
 use cpu::cpu_seconds;
@@ -69,21 +71,7 @@ fn args() -> Result<Args, String> {
 }
 
 fn main() {
-    let args = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    if let Err(e) = runtime.block_on(run(args)) {
-        eprintln!("feed_fanout: {e}");
-        std::process::exit(1);
-    }
+    client::run_client("feed_fanout", args(), run);
 }
 
 /// When each console received each bench event, by event id.
