@@ -27,7 +27,7 @@ struct Job {
 }
 
 pub struct Appender {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Appender {
@@ -50,9 +50,7 @@ impl Appender {
                     why: format!("cannot start an append worker: {e}"),
                 })?;
         }
-        Ok(Appender {
-            jobs: Mutex::new(tx),
-        })
+        Ok(Appender { jobs: tx })
     }
 
     /// Stores `event` (at `expected`, when given) as `append_batch` would alone.
@@ -63,8 +61,7 @@ impl Appender {
             expected,
             answer,
         };
-        let sent = self.jobs.lock().expect("appender lock").send(job);
-        if sent.is_err() {
+        if self.jobs.send(job).is_err() {
             return Err(stopped());
         }
         answered.await.unwrap_or_else(|_| Err(stopped()))

@@ -131,11 +131,7 @@ pub trait TeamStore: Store + super::TreeStore {
         items
             .iter()
             .map(|(e, expected)| {
-                let expect = expected
-                    .iter()
-                    .map(|h| (e.ticket.clone(), h.clone()))
-                    .collect();
-                self.append_batch(std::slice::from_ref(e), &expect)
+                self.append_batch(std::slice::from_ref(e), &expect_of(e, expected.as_deref()))
             })
             .collect()
     }
@@ -159,6 +155,13 @@ pub trait TeamStore: Store + super::TreeStore {
     fn revoke_token(&mut self, name: &str, now: Micros) -> Result<bool, StoreError>;
     /// The token whose hash this is, revoked or not.
     fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>, StoreError>;
+}
+
+/// `append_batch`'s expected heads for one event expected at `head`, if any.
+pub fn expect_of(e: &Event, head: Option<&str>) -> BTreeMap<String, String> {
+    head.map(|h| (e.ticket.clone(), h.to_owned()))
+        .into_iter()
+        .collect()
 }
 
 /// The events of `history` after the event whose hash is `expected`; all of them when

@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use super::prepared::Prepared;
 use super::{decode_event, PgStore};
 use crate::model::{chain_hash, Event, GENESIS_HASH};
-use crate::store::team::{events_after, BatchOutcome};
+use crate::store::team::{events_after, expect_of, BatchOutcome};
 use crate::store::{rules, Seq, StoreError, StoredEvent, TicketRow};
 
 /// The channel `serve` processes LISTEN on for appends; writers notify it after commit.
@@ -256,16 +256,12 @@ pub(super) fn group(
     }
     for (answer, (e, expected)) in answers.iter_mut().zip(items) {
         if answer.is_none() {
-            let expect: BTreeMap<String, String> = expected
-                .iter()
-                .map(|h| (e.ticket.clone(), h.clone()))
-                .collect();
             *answer = Some(batch(
                 conn.client,
                 conn.prepared,
                 url,
                 std::slice::from_ref(e),
-                &expect,
+                &expect_of(e, expected.as_deref()),
             ));
         }
     }

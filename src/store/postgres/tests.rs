@@ -378,10 +378,7 @@ fn a_group_answers_each_append_as_it_would_be_answered_alone() {
     let one_by_one: Vec<String> = items
         .iter()
         .map(|(e, expected)| {
-            let expect: BTreeMap<String, String> = expected
-                .iter()
-                .map(|h| (e.ticket.clone(), h.clone()))
-                .collect();
+            let expect = crate::store::team::expect_of(e, expected.as_deref());
             said(&alone.append_batch(std::slice::from_ref(e), &expect))
         })
         .collect();
