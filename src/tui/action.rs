@@ -136,8 +136,10 @@ actions! {
     FilterP3 = "filter_p3", "quick filter: priority P3 (toggle)", [Queue, Escalations];
     FilterP4 = "filter_p4", "quick filter: priority P4 and lower (toggle)", [Queue, Escalations];
     ClearFilters = "clear_filters", "clear the text and quick filters", [Queue, Escalations];
-    Sort = "sort", "cycle the sort: urgency, priority, age, last activity", [Queue];
-    GroupByCustomer = "group_by_customer", "group the queue by customer (toggle)", [Queue];
+    FilterUnassigned = "filter_unassigned", "quick filter: assigned to nobody", [Queue, Escalations];
+    Sort = "sort", "sort by the next column (then age, last activity); a click on a column's heading sorts by it", [Queue];
+    SortReverse = "sort_reverse", "reverse the sort (the header's arrow turns)", [Queue];
+    Group = "group", "group the queue under headers with counts: by customer, assignee, escalation level, none", [Queue];
     Freeze = "freeze", "freeze the queue order (data keeps updating)", [Queue];
     Acknowledge = "acknowledge", "record: acknowledged", [Queue, Ticket, Escalations];
     Escalate = "escalate", "record: escalated (level, to whom, note)", [Queue, Ticket, Escalations];
@@ -174,7 +176,11 @@ actions! {
 
 impl Action {
     pub fn parse(s: &str) -> Option<Action> {
-        s.parse().ok()
+        match s {
+            // Its name before grouping also took assignees and levels.
+            "group_by_customer" => Some(Action::Group),
+            _ => s.parse().ok(),
+        }
     }
 
     /// Actions that open a form to record an event.

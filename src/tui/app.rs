@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent, MouseButton, MouseEventKind,
+};
 use ratatui::crossterm::terminal::{
     self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen,
@@ -62,6 +65,7 @@ pub fn restore_terminal() {
         out,
         EndSynchronizedUpdate,
         DisableBracketedPaste,
+        DisableMouseCapture,
         LeaveAlternateScreen,
         cursor::Show
     );
@@ -200,6 +204,9 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
         EnableBracketedPaste,
         cursor::Hide
     )?;
+    if state.mouse {
+        execute!(term.backend_mut(), EnableMouseCapture)?;
+    }
     term.clear()?;
     let size = term.size()?;
     update(&mut state, Msg::Resize(size.width, size.height), Utc::now());
@@ -269,6 +276,11 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                     Some(Ok(TermEvent::Paste(p))) => effects = update(&mut state, Msg::Paste(p), Utc::now()),
                     Some(Ok(TermEvent::Resize(w, h))) => {
                         effects = update(&mut state, Msg::Resize(w, h), Utc::now());
+                    }
+                    Some(Ok(TermEvent::Mouse(m))) => {
+                        if let Some(msg) = mouse_msg(&state, m) {
+                            effects = update(&mut state, msg, Utc::now());
+                        }
                     }
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e.into()),
@@ -407,4 +419,18 @@ fn draw(term: &mut Term, state: &State, theme: &Theme) -> io::Result<()> {
     term.draw(|f| view::render(f, state, theme, Utc::now()))?;
     execute!(term.backend_mut(), EndSynchronizedUpdate)?;
     Ok(())
+}
+
+/// The message a mouse event makes: a left click on what it lands on, or the wheel
+/// (three rows a notch).
+fn mouse_msg(state: &State, m: ratatui::crossterm::event::MouseEvent) -> Option<Msg> {
+    match m.kind {
+        MouseEventKind::ScrollDown => Some(Msg::Scroll(3)),
+        MouseEventKind::ScrollUp => Some(Msg::Scroll(-3)),
+        MouseEventKind::Down(MouseButton::Left) => {
+            let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
+            super::view::hit(area, state, m.column, m.row).map(Msg::Click)
+        }
+        _ => None,
+    }
 }

@@ -178,13 +178,30 @@ fn starts_folded(text: &str, lower: &str) -> bool {
     false
 }
 
-/// The queue's orders, in the order `sort` cycles through them.
+/// What the queue is sorted by, in the order `sort` cycles through them: a column of
+/// the queue each (but age and last activity, which have none), every one with ties
+/// broken by urgency.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "lowercase")]
 pub enum SortMode {
+    /// Breached first, then soonest due (the "Due in" column).
     #[default]
     Urgency,
     Priority,
+    #[strum(serialize = "ticket")]
+    Id,
+    Customer,
+    Title,
+    State,
+    Assignee,
+    /// Escalation level, highest first.
+    #[strum(serialize = "escalation")]
+    Level,
+    #[strum(serialize = "at risk")]
+    Metric,
+    /// Share of the budget used, most first.
+    #[strum(serialize = "budget used")]
+    Used,
     Age,
     #[strum(serialize = "last activity")]
     Activity,
@@ -201,15 +218,170 @@ impl SortMode {
     pub fn label(self) -> &'static str {
         self.into()
     }
+
+    /// Whether its natural order (the first rows the ones that matter most) puts
+    /// larger values first: levels, budget used and last activity.
+    fn descends(self) -> bool {
+        matches!(self, SortMode::Level | SortMode::Used | SortMode::Activity)
+    }
 }
 
-/// Text and quick filters. The state filters (breached, at risk, paused) widen each
-/// other; everything else narrows.
+/// A sort and its direction: `reverse` turns the natural order round.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sort {
+    pub mode: SortMode,
+    pub reverse: bool,
+}
+
+impl Sort {
+    /// Whether values grow down the list (the header's `▲`) or shrink (`▼`).
+    pub fn ascending(self) -> bool {
+        self.mode.descends() == self.reverse
+    }
+
+    pub fn arrow(self) -> &'static str {
+        if self.ascending() {
+            "▲"
+        } else {
+            "▼"
+        }
+    }
+
+    /// `customer ▲` for the header.
+    pub fn describe(self) -> String {
+        format!("{} {}", self.mode.label(), self.arrow())
+    }
+}
+
+/// What the queue's rows are grouped by (under a header with counts each), in the
+/// order `group` cycles through them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum GroupBy {
+    #[default]
+    None,
+    Customer,
+    Assignee,
+    #[strum(serialize = "escalation level")]
+    Level,
+}
+
+impl GroupBy {
+    pub fn next(self) -> GroupBy {
+        use strum::VariantArray;
+        let all = GroupBy::VARIANTS;
+        let at = all.iter().position(|m| *m == self).unwrap_or(0);
+        all[(at + 1) % all.len()]
+    }
+
+    pub fn label(self) -> &'static str {
+        self.into()
+    }
+
+    /// The group `e` belongs to, as its header names it.
+    pub fn name(self, e: &Entry) -> GroupName<'_> {
+        match self {
+            GroupBy::None => GroupName::Text(""),
+            GroupBy::Customer => GroupName::Text(&e.facts.customer),
+            GroupBy::Assignee => match e.facts.assignee.as_deref() {
+                Some(a) => GroupName::Text(a),
+                None => GroupName::Unassigned,
+            },
+            GroupBy::Level => match &e.facts.escalation {
+                Some(x) => GroupName::Level(x.level),
+                None => GroupName::NotEscalated,
+            },
+        }
+    }
+}
+
+/// A group's name; groups sort in this order (levels highest first, the tickets
+/// without an assignee or escalation last).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GroupName<'a> {
+    Text(&'a str),
+    Level(u8),
+    Unassigned,
+    NotEscalated,
+}
+
+impl GroupName<'_> {
+    fn cmp_key(&self) -> (u8, Reverse<u8>) {
+        match self {
+            GroupName::Text(_) => (0, Reverse(0)),
+            GroupName::Level(l) => (0, Reverse(*l)),
+            GroupName::Unassigned | GroupName::NotEscalated => (1, Reverse(0)),
+        }
+    }
+
+    fn cmp(&self, other: &GroupName<'_>) -> Ordering {
+        self.cmp_key()
+            .cmp(&other.cmp_key())
+            .then_with(|| match (self, other) {
+                (GroupName::Text(a), GroupName::Text(b)) => cmp_folded(a, b),
+                _ => Ordering::Equal,
+            })
+    }
+
+    /// As the group's header says it.
+    pub fn text(&self) -> String {
+        match self {
+            GroupName::Text(t) => (*t).to_owned(),
+            GroupName::Level(l) => format!("L{l}"),
+            GroupName::Unassigned => "unassigned".to_owned(),
+            GroupName::NotEscalated => "not escalated".to_owned(),
+        }
+    }
+}
+
+/// Compares texts ignoring case, without allocating.
+fn cmp_folded(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
+}
+
+/// How the queue's State column ranks a ticket: as the ticket's life goes on.
+fn state_rank(e: &Entry) -> u8 {
+    let f = &e.facts;
+    if e.sum.class == Class::Problem {
+        4
+    } else if f.current_pause().is_some() {
+        3
+    } else if f.restored_at.is_some() {
+        2
+    } else if f.first_response_at.is_some() {
+        1
+    } else {
+        0
+    }
+}
+
+/// The share of its budget the summary's clock had used when evaluated (in
+/// millionths, so that it orders without floats).
+fn used_share(e: &Entry) -> i64 {
+    if e.sum.metric.is_none() || e.sum.target <= 0 {
+        return -1;
+    }
+    ((e.sum.elapsed as i128 * 1_000_000) / e.sum.target as i128) as i64
+}
+
+/// Text and quick filters. Quick filters of one kind widen each other (either may
+/// hold): the states (breached, at risk, paused), the priorities, and whose the
+/// ticket is (mine, unassigned). Different kinds, and the text, narrow each other (all
+/// must hold).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Lower-cased; matched in id, customer, title and assignee.
     pub text: String,
     pub mine: bool,
+    pub unassigned: bool,
     pub breached: bool,
     pub at_risk: bool,
     pub paused: bool,
@@ -223,8 +395,12 @@ impl Filter {
     }
 
     fn matches(&self, e: &Entry, agent: &str) -> bool {
-        if self.mine && e.facts.assignee.as_deref() != Some(agent) {
-            return false;
+        if self.mine || self.unassigned {
+            let who = e.facts.assignee.as_deref();
+            let ok = (self.mine && who == Some(agent)) || (self.unassigned && who.is_none());
+            if !ok {
+                return false;
+            }
         }
         if self.priorities != 0 {
             let bit = 1u16 << e.facts.priority.level().min(4);
@@ -243,34 +419,41 @@ impl Filter {
         self.text.is_empty() || e.mentions(&self.text, Letters::of([self.text.as_str()]))
     }
 
-    /// A short description for the header: `/acme mine breached P1`.
+    /// A short description for the header, each kind's filters joined by `|` (either
+    /// may hold), the kinds by spaces (all must): `/acme mine|unassigned
+    /// breached|at-risk P1|P2`.
     pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
+        let mut kinds: Vec<String> = Vec::new();
         if !self.text.is_empty() {
-            parts.push(format!("/{}", self.text));
+            kinds.push(format!("/{}", self.text));
         }
-        if self.mine {
-            parts.push("mine".into());
-        }
-        if self.breached {
-            parts.push("breached".into());
-        }
-        if self.at_risk {
-            parts.push("at-risk".into());
-        }
-        if self.paused {
-            parts.push("paused".into());
-        }
-        for p in 1..=4 {
-            if self.priorities & (1 << p) != 0 {
-                parts.push(if p == 4 {
+        let mut kind = |parts: &[(bool, String)]| {
+            let on: Vec<&str> = parts.iter().filter(|p| p.0).map(|p| p.1.as_str()).collect();
+            if !on.is_empty() {
+                kinds.push(on.join("|"));
+            }
+        };
+        kind(&[
+            (self.mine, "mine".into()),
+            (self.unassigned, "unassigned".into()),
+        ]);
+        kind(&[
+            (self.breached, "breached".into()),
+            (self.at_risk, "at-risk".into()),
+            (self.paused, "paused".into()),
+        ]);
+        let priorities: Vec<(bool, String)> = (1..=4)
+            .map(|p| {
+                let name = if p == 4 {
                     "P4+".into()
                 } else {
                     format!("P{p}")
-                });
-            }
-        }
-        parts.join(" ")
+                };
+                (self.priorities & (1 << p) != 0, name)
+            })
+            .collect();
+        kind(&priorities);
+        kinds.join(" ")
     }
 }
 
@@ -327,8 +510,8 @@ pub struct Board {
     /// The filtered order (what the queue shows).
     visible: Vec<u32>,
     filter: Filter,
-    sort: SortMode,
-    group: bool,
+    sort: Sort,
+    group: GroupBy,
     frozen: bool,
     loading: bool,
     agent: String,
@@ -461,8 +644,8 @@ impl Board {
             order: Vec::new(),
             visible: Vec::new(),
             filter: Filter::default(),
-            sort: SortMode::default(),
-            group: false,
+            sort: Sort::default(),
+            group: GroupBy::None,
             frozen: false,
             loading: false,
             agent: agent.into(),
@@ -500,11 +683,11 @@ impl Board {
         &self.filter
     }
 
-    pub fn sort_mode(&self) -> SortMode {
+    pub fn sort(&self) -> Sort {
         self.sort
     }
 
-    pub fn grouped(&self) -> bool {
+    pub fn grouping(&self) -> GroupBy {
         self.group
     }
 
@@ -711,8 +894,8 @@ impl Board {
         }
     }
 
-    pub fn set_sort(&mut self, mode: SortMode, group: bool) {
-        self.sort = mode;
+    pub fn set_sort(&mut self, sort: Sort, group: GroupBy) {
+        self.sort = sort;
         self.group = group;
         self.rebuild();
     }
@@ -804,18 +987,35 @@ impl Board {
                 e.facts.detected_at,
             )
         };
-        let grouped = if self.group {
-            x.facts.customer.cmp(&y.facts.customer)
-        } else {
-            Ordering::Equal
-        };
-        grouped
-            .then_with(|| match self.sort {
-                SortMode::Urgency => urg(x).cmp(&urg(y)),
-                SortMode::Priority => (x.facts.priority, urg(x)).cmp(&(y.facts.priority, urg(y))),
-                SortMode::Age => x.facts.detected_at.cmp(&y.facts.detected_at),
-                SortMode::Activity => y.facts.last_event_at.cmp(&x.facts.last_event_at),
-            })
+        let (fx, fy) = (&x.facts, &y.facts);
+        let by = match self.sort.mode {
+            SortMode::Urgency => Ordering::Equal,
+            SortMode::Priority => fx.priority.cmp(&fy.priority),
+            SortMode::Id => cmp_folded(&fx.ticket, &fy.ticket),
+            SortMode::Customer => cmp_folded(&fx.customer, &fy.customer),
+            SortMode::Title => cmp_folded(&fx.title, &fy.title),
+            SortMode::State => state_rank(x).cmp(&state_rank(y)),
+            SortMode::Assignee => match (fx.assignee.as_deref(), fy.assignee.as_deref()) {
+                (Some(p), Some(q)) => cmp_folded(p, q),
+                (p, q) => p.is_none().cmp(&q.is_none()),
+            },
+            SortMode::Level => {
+                let level = |f: &Facts| f.escalation.as_ref().map(|e| (e.level, !e.acknowledged));
+                level(fy).cmp(&level(fx))
+            }
+            SortMode::Metric => {
+                (x.sum.metric.is_none(), x.sum.metric).cmp(&(y.sum.metric.is_none(), y.sum.metric))
+            }
+            SortMode::Used => used_share(y).cmp(&used_share(x)),
+            SortMode::Age => fx.detected_at.cmp(&fy.detected_at),
+            SortMode::Activity => fy.last_event_at.cmp(&fx.last_event_at),
+        }
+        .then_with(|| urg(x).cmp(&urg(y)));
+        let by = if self.sort.reverse { by.reverse() } else { by };
+        self.group
+            .name(x)
+            .cmp(&self.group.name(y))
+            .then(by)
             .then(a.cmp(&b))
     }
 
@@ -870,7 +1070,7 @@ impl Board {
 
     fn rebuild(&mut self) {
         let mut order: Vec<u32>;
-        if self.sort == SortMode::Urgency && !self.group {
+        if self.sort == Sort::default() && self.group == GroupBy::None {
             // The common case, with flat keys sorted in one array: several times
             // faster than `cmp`, which follows two pointers per comparison.
             let mut keys: Vec<(Class, Micros, Priority, Micros, u32)> = self

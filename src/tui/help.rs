@@ -59,13 +59,19 @@ pub fn lines(s: &State) -> Vec<Line> {
     out.push(Line::Heading("Reading the queue".into()));
     for t in [
         "Most urgent first: breached (>>), then by the soonest deadline of any running clock.",
-        "Due in: time until the deadline, H:MM:SS (hours past 24 as such; days from 100 h);",
+        "Due in: wall-clock time until the deadline, H:MM:SS under 24 h, then 1d 03h;",
         "  -0:12:03 is 12 minutes overdue. =1:30:00 on a paused row is the budget left.",
         "Marks: >> breached, !! critical, ! warning (policy thresholds), || paused.",
         "Esc: escalation level; L2! is not acknowledged yet (acknowledge with the ack key).",
         "Budget used: working time used of the clock's target on the policy's calendar.",
         "$ before a title: one more hour open moves a contract into a worse penalty band",
         "  (or adds a penalty); see the compliance view. Marks follow the latest figures.",
+        "Sorting: by any column (the sort key, or a click on its heading; again: reversed).",
+        "  The heading's arrow: ▲ values grow down the list, ▼ they shrink. Ties: urgency.",
+        "Grouping: under a header per customer, assignee or escalation level, with counts.",
+        "Quick filters of one kind widen each other (either may hold): mine|unassigned;",
+        "  breached|at-risk|paused; the priorities. Different kinds and the / text narrow",
+        "  each other (all must hold). The header says what is in force, the same way.",
     ] {
         out.push(Line::Text(t.into()));
     }

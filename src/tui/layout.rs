@@ -43,3 +43,13 @@ impl Default for Layout {
         Layout::of(80, 24)
     }
 }
+
+/// What a mouse click landed on, worked out where the screen is drawn (see
+/// `view::hit`) so that update needs no geometry of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// A row of the list in view.
+    Row(usize),
+    /// A column's heading in the queue: sort by it (again: the other way round).
+    Sort(super::board::SortMode),
+}

@@ -33,6 +33,7 @@ pub mod effect;
 pub mod fixture;
 pub mod fmt;
 pub mod form;
+pub mod groups;
 pub mod help;
 pub mod input;
 pub mod keymap;
@@ -44,6 +45,8 @@ mod moved_tests;
 pub mod nudges;
 pub mod nudges_state;
 pub mod overlay;
+#[cfg(test)]
+mod queue_order_tests;
 pub use crate::escape::terminal as sanitize;
 pub mod settings;
 pub mod state;
@@ -228,6 +231,7 @@ pub fn run_on(
         label,
     );
     state.bell = cfg.settings.bell;
+    state.mouse = cfg.settings.mouse;
     state.queue.follow = cfg.settings.follow_selection;
     state.esc.follow = cfg.settings.follow_selection;
     state.arrivals.priorities = cfg.settings.announce.clone();

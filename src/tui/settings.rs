@@ -30,6 +30,9 @@ pub struct Settings {
     /// The queue's cursor follows its ticket when the order changes, instead of keeping
     /// its row. config.toml `follow_selection`.
     pub follow_selection: bool,
+    /// Clicks select rows and sort columns, the wheel scrolls (while it is on, the
+    /// terminal selects text with Shift held). config.toml `mouse`.
+    pub mouse: bool,
     /// New tickets of these priorities are announced. config.toml `announce`.
     pub announce: Vec<crate::model::Priority>,
     /// Nudges below this severity make no sound and no pop-up (still toasted and
@@ -52,6 +55,7 @@ struct File {
     poll_interval: Option<Spanned<String>>,
     bell: Option<bool>,
     follow_selection: Option<bool>,
+    mouse: Option<bool>,
     announce: Option<Spanned<Vec<Spanned<String>>>>,
     quiet: Option<Spanned<String>>,
     policies: Option<Spanned<String>>,
@@ -86,6 +90,7 @@ impl Settings {
             poll_interval: Duration::from_secs(2),
             bell: true,
             follow_selection: false,
+            mouse: true,
             announce: Vec::new(),
             quiet: crate::sla::Severity::Warning,
             policies: None,
@@ -166,6 +171,9 @@ impl Settings {
         }
         if let Some(b) = f.follow_selection {
             self.follow_selection = b;
+        }
+        if let Some(b) = f.mouse {
+            self.mouse = b;
         }
         if let Some(list) = f.announce {
             self.announce.clear();

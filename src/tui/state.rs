@@ -175,6 +175,8 @@ pub struct State {
     pub agent_unchosen: bool,
     pub tz: Tz,
     pub bell: bool,
+    /// Clicks and the wheel are taken (config.toml `mouse`).
+    pub mouse: bool,
     pub view: View,
     /// The views `back` returns to, the latest last (see [`State::enter`]).
     pub nav: Vec<View>,
@@ -204,6 +206,8 @@ pub struct State {
     pub arrivals: super::arrivals_state::Arrivals,
     /// Forms submitted and not stored yet (one comes back if its ticket moved on).
     pub submitted: super::form::Submitted,
+    /// The queue's groups while it is grouped.
+    pub groups: super::groups::Groups,
 }
 
 impl State {
@@ -215,6 +219,7 @@ impl State {
             agent_unchosen: false,
             tz,
             bell: false,
+            mouse: false,
             view: View::Queue,
             nav: Vec::new(),
             queue: ListSel::default(),
@@ -237,6 +242,7 @@ impl State {
             nudges: Default::default(),
             arrivals: Default::default(),
             submitted: Default::default(),
+            groups: Default::default(),
         }
     }
 
@@ -345,6 +351,7 @@ impl State {
 
     /// Keeps derived lists current (call after every change).
     pub fn refresh(&mut self) {
+        self.groups.refresh(&self.board);
         if self.view == View::Escalations && self.esc_version != self.board.version {
             self.escalations = self.board.escalations();
             self.esc_version = self.board.version;

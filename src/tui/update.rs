@@ -21,6 +21,10 @@ use crate::sla::Facts;
 pub enum Msg {
     Key(KeyEvent),
     Paste(String),
+    /// A left click, on what it landed on.
+    Click(super::layout::Hit),
+    /// The mouse wheel: rows down (negative: up).
+    Scroll(i8),
     Resize(u16, u16),
     /// The 1 Hz countdown tick.
     Tick,
@@ -61,6 +65,19 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 p.push_str(&super::sanitize::clean(&text));
                 let text = p.to_lowercase();
                 set_text_filter(s, text);
+            }
+        }
+        Msg::Click(hit) => {
+            if s.overlay.is_none() {
+                click(s, hit, now, &mut fx);
+            }
+        }
+        Msg::Scroll(rows) => {
+            if s.overlay.is_none() {
+                let a = if rows < 0 { Action::Up } else { Action::Down };
+                for _ in 0..rows.unsigned_abs() {
+                    action(s, a, now, &mut fx);
+                }
             }
         }
         Msg::Resize(w, h) => {
@@ -358,6 +375,39 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     }
 }
 
+/// A click selects the row under it, and on the row already selected opens it; on a
+/// column's heading it sorts by that column.
+fn click(s: &mut State, hit: super::layout::Hit, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    use super::layout::Hit;
+    match (hit, s.view) {
+        (Hit::Sort(mode), View::Queue) => sort_by(s, mode, now),
+        (Hit::Row(r), View::Queue) => {
+            let rows = s.board.visible();
+            if r >= rows.len() {
+                return;
+            }
+            if s.queue.cursor(&s.board, rows) == r {
+                action(s, Action::Open, now, fx);
+            } else {
+                s.queue.select(&s.board, rows, r);
+            }
+        }
+        (Hit::Row(r), View::Escalations) => {
+            if r >= s.escalations.len() {
+                return;
+            }
+            if s.esc.cursor(&s.board, &s.escalations) == r {
+                action(s, Action::Open, now, fx);
+            } else {
+                let rows = std::mem::take(&mut s.escalations);
+                s.esc.select(&s.board, &rows, r);
+                s.escalations = rows;
+            }
+        }
+        _ => {}
+    }
+}
+
 fn set_text_filter(s: &mut State, text: String) {
     let f = Filter {
         text: text.trim().to_owned(),
@@ -395,8 +445,9 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
             s.queue.select(&s.board, rows, row);
             // Scroll only when the cursor leaves the rows shown (as the renderer does).
             let h = s.layout.list_rows;
-            let shown = super::list::window(s.queue.offset, cur, h, n);
-            s.queue.offset = super::list::window(shown, row, h, n);
+            let g = Some(&s.groups);
+            let (shown, _) = super::groups::lines(g, s.queue.offset, cur, h, n);
+            s.queue.offset = super::groups::lines(g, shown, row, h, n).0;
         }
         View::Escalations => {
             let cur = s.esc.cursor(&s.board, &s.escalations);
@@ -509,15 +560,25 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         Action::FilterP3 => toggle(s, |f| f.priorities ^= 1 << 3),
         Action::FilterP4 => toggle(s, |f| f.priorities ^= 1 << 4),
         Action::ClearFilters => s.board.set_filter(Filter::default()),
+        Action::FilterUnassigned => toggle(s, |f| f.unassigned = !f.unassigned),
         Action::Sort => {
-            let next = s.board.sort_mode().next();
-            let g = s.board.grouped();
-            s.board.set_sort(next, g);
-            s.flash(format!("sorted by {}", next.label()), now, false);
+            let mode = s.board.sort().mode.next();
+            sort_by(s, mode, now);
         }
-        Action::GroupByCustomer => {
-            let (m, g) = (s.board.sort_mode(), !s.board.grouped());
-            s.board.set_sort(m, g);
+        Action::SortReverse => {
+            let mut sort = s.board.sort();
+            sort.reverse = !sort.reverse;
+            s.board.set_sort(sort, s.board.grouping());
+            s.flash(format!("sorted by {}", sort.describe()), now, false);
+        }
+        Action::Group => {
+            let g = s.board.grouping().next();
+            s.board.set_sort(s.board.sort(), g);
+            let text = match g {
+                super::board::GroupBy::None => "not grouped".to_owned(),
+                g => format!("grouped by {}", g.label()),
+            };
+            s.flash(text, now, false);
         }
         Action::Freeze => {
             let f = !s.board.frozen();
@@ -568,6 +629,18 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         _ => {}
     }
+}
+
+/// Sorts the queue by `mode` in its natural order; by the same mode again, the
+/// other way round (as a click on a column's heading does).
+pub(super) fn sort_by(s: &mut State, mode: super::board::SortMode, now: DateTime<Utc>) {
+    let old = s.board.sort();
+    let sort = super::board::Sort {
+        mode,
+        reverse: old.mode == mode && !old.reverse,
+    };
+    s.board.set_sort(sort, s.board.grouping());
+    s.flash(format!("sorted by {}", sort.describe()), now, false);
 }
 
 fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {

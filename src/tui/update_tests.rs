@@ -526,7 +526,7 @@ fn incremental_order_equals_a_full_sort() {
         }
     }
     let incremental = s.board.visible().to_vec();
-    let (m, g) = (s.board.sort_mode(), s.board.grouped());
+    let (m, g) = (s.board.sort(), s.board.grouping());
     s.board.set_sort(m, g);
     assert_eq!(s.board.visible(), incremental.as_slice());
 }

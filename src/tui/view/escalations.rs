@@ -80,6 +80,32 @@ fn columns(w: usize, id: usize) -> Vec<(&'static str, usize)> {
     cols
 }
 
+/// The lines and the first one shown in a body of `h` lines.
+fn shown(s: &State, h: usize) -> (Vec<Line>, usize) {
+    let lines = lines(s);
+    let cur = s.esc.cursor(&s.board, &s.escalations);
+    let cur_line = lines
+        .iter()
+        .position(|l| matches!(l, Line::Ticket(r) if *r == cur))
+        .unwrap_or(0);
+    let mut offset = super::queue::window(s.esc.offset, cur_line, h, lines.len());
+    // Show the group heading above the first selected row of a group.
+    if offset > 0 && offset == cur_line && matches!(lines[offset - 1], Line::Group { .. }) {
+        offset -= 1;
+    }
+    (lines, offset)
+}
+
+/// The row a click on screen row `y` of `area` (what `draw` gets) lands on.
+pub fn hit(area: Rect, s: &State, y: u16) -> Option<crate::tui::layout::Hit> {
+    let n = usize::from(y.checked_sub(area.y + 1)?);
+    let (lines, offset) = shown(s, usize::from(area.height.saturating_sub(1)));
+    match lines.get(offset + n)? {
+        Line::Ticket(r) => Some(crate::tui::layout::Hit::Row(*r)),
+        Line::Group { .. } => None,
+    }
+}
+
 pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let w = usize::from(area.width);
     let id = s
@@ -110,18 +136,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         put(buf, body.x + 2, body.y + 1, msg, w - 2, theme.muted);
         return;
     }
-    let lines = lines(s);
-    let cur = s.esc.cursor(&s.board, &s.escalations);
-    let cur_line = lines
-        .iter()
-        .position(|l| matches!(l, Line::Ticket(r) if *r == cur))
-        .unwrap_or(0);
     let h = usize::from(body.height);
-    let mut offset = super::queue::window(s.esc.offset, cur_line, h, lines.len());
-    // Show the group heading above the first selected row of a group.
-    if offset > 0 && offset == cur_line && matches!(lines[offset - 1], Line::Group { .. }) {
-        offset -= 1;
-    }
+    let (lines, offset) = shown(s, h);
+    let cur = s.esc.cursor(&s.board, &s.escalations);
     let now_us = now.timestamp_micros();
     for (n, line) in lines.iter().enumerate().skip(offset).take(h) {
         let y = body.y + (n - offset) as u16;

@@ -101,6 +101,22 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
 }
 
+/// What a click at (`x`, `y`) on a screen of `area` lands on (see `layout::Hit`).
+pub fn hit(area: Rect, s: &State, x: u16, y: u16) -> Option<crate::tui::layout::Hit> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT || s.overlay.is_some() {
+        return None;
+    }
+    let body = body_of(area, header_problem(s).is_some());
+    if y < body.y || y >= body.bottom() {
+        return None;
+    }
+    match s.view {
+        View::Queue => queue::hit(body, s, x, y),
+        View::Escalations => escalations::hit(body, s, y),
+        _ => None,
+    }
+}
+
 /// In the nudge log, a third header line when desktop notifications (or the record of
 /// sent nudges) fail; elsewhere a toast told it once.
 fn header_problem(s: &State) -> Option<String> {
@@ -521,13 +537,15 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
         );
         x += put(buf, x, area.y, &text, w.saturating_sub(2), theme.stale);
     }
-    let (sort, grouped) = (s.board.sort_mode(), s.board.grouped());
-    if s.view == View::Queue && (sort != super::board::SortMode::Urgency || grouped) {
-        let text = format!(
-            "sort: {}{} ",
-            sort.label(),
-            if grouped { ", by customer" } else { "" }
-        );
+    let (sort, group) = (s.board.sort(), s.board.grouping());
+    let grouped = group != super::board::GroupBy::None;
+    if s.view == View::Queue && (sort != super::board::Sort::default() || grouped) {
+        let by = if grouped {
+            format!(", by {}", group.label())
+        } else {
+            String::new()
+        };
+        let text = format!("sort: {}{by} ", sort.describe());
         x += put(
             buf,
             x,

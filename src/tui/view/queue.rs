@@ -7,8 +7,10 @@ use ratatui::style::{Modifier, Style};
 
 use super::{bar, cell, metric_short};
 use crate::sla::clock::ClockState;
-use crate::tui::board::{Board, Class, Entry};
+use crate::tui::board::{Board, Class, Entry, GroupBy, Sort, SortMode};
 use crate::tui::fmt;
+use crate::tui::groups::{lines, Groups, Line};
+use crate::tui::layout::Hit;
 use crate::tui::sanitize::clean;
 use crate::tui::state::{ListSel, State};
 use crate::tui::theme::{severity_mark, Theme};
@@ -29,8 +31,9 @@ pub enum Col {
 }
 
 /// Columns and widths for a terminal `w` columns wide; the title takes the rest.
-/// The id column is at least `id` wide: an id is never cut.
-pub fn columns(w: u16, id: usize) -> Vec<(Col, usize)> {
+/// The id column is at least `id` wide: an id is never cut. Grouped by customer or
+/// assignee, that column goes: the group's header names it.
+pub fn columns(w: u16, id: usize, group: GroupBy) -> Vec<(Col, usize)> {
     let w = usize::from(w);
     let mut cols: Vec<(Col, usize)> = if w >= 150 {
         vec![
@@ -79,6 +82,12 @@ pub fn columns(w: u16, id: usize) -> Vec<(Col, usize)> {
             c.1 = c.1.max(id);
         }
     }
+    let named = match group {
+        GroupBy::Customer => Some(Col::Customer),
+        GroupBy::Assignee => Some(Col::Assignee),
+        GroupBy::None | GroupBy::Level => None,
+    };
+    cols.retain(|c| Some(c.0) != named);
     // The title gets what is left; on a narrow terminal the title gives way first,
     // then customer, then assignee, then what the countdown's colour also says.
     use Col::*;
@@ -104,9 +113,99 @@ fn heading(c: Col, w: usize) -> &'static str {
     }
 }
 
+/// The sort a column's heading stands for (the mark column sorts as the countdown).
+pub fn sort_of(c: Col) -> SortMode {
+    match c {
+        Col::Mark | Col::Countdown => SortMode::Urgency,
+        Col::Priority => SortMode::Priority,
+        Col::Id => SortMode::Id,
+        Col::Customer => SortMode::Customer,
+        Col::Title => SortMode::Title,
+        Col::State => SortMode::State,
+        Col::Assignee => SortMode::Assignee,
+        Col::Level => SortMode::Level,
+        Col::Metric => SortMode::Metric,
+        Col::Bar => SortMode::Used,
+    }
+}
+
+/// A heading in `w` columns, with the sort's arrow when the queue is sorted by it
+/// (the heading gives way to the arrow).
+fn heading_text(c: Col, w: usize, sort: Sort) -> String {
+    let text = heading(c, w);
+    if c == Col::Mark || sort_of(c) != sort.mode {
+        return text.to_owned();
+    }
+    let keep = w.saturating_sub(1).min(text.chars().count());
+    let text: String = text.chars().take(keep).collect();
+    format!("{text}{}", sort.arrow())
+}
+
 pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let rows = s.board.visible();
-    draw_list(buf, area, s, rows, &s.queue, theme, now, s.board.grouped());
+    draw_list(buf, area, s, rows, &s.queue, theme, now, Some(&s.groups));
+}
+
+/// The lines of the queue's body drawn into `area` (what `draw` gets), and its
+/// first row: what each screen line shows, for the mouse and for forms.
+pub fn body_lines(area: Rect, s: &State) -> (Rect, Vec<Line>) {
+    let rows = s.board.visible();
+    let body = body_of(area);
+    let cur = s.queue.cursor(&s.board, rows);
+    let (_, lines) = lines(
+        Some(&s.groups),
+        s.queue.offset,
+        cur,
+        usize::from(body.height),
+        rows.len(),
+    );
+    (body, lines)
+}
+
+/// The id column's width: only the rows shown decide it (a frame never walks them all).
+fn id_width(s: &State, rows: &[u32], offset: usize, h: usize) -> usize {
+    rows.iter()
+        .skip(offset)
+        .take(h)
+        .filter_map(|&i| s.board.entry(i))
+        .map(|e| crate::tui::sanitize::width(&e.facts.ticket))
+        .max()
+        .unwrap_or(0)
+}
+
+/// What a click at (`x`, `y`) in `area` (what `draw` gets) lands on: a column's
+/// heading or a ticket's row (a group header is neither).
+pub fn hit(area: Rect, s: &State, x: u16, y: u16) -> Option<Hit> {
+    let rows = s.board.visible();
+    let (body, lines) = body_lines(area, s);
+    if y == area.y {
+        let offset = lines.iter().find_map(|l| match l {
+            Line::Row(r) => Some(*r),
+            Line::Header(_) => None,
+        });
+        let id_w = id_width(s, rows, offset.unwrap_or(0), usize::from(body.height));
+        let mut at = area.x;
+        for (c, w) in columns(area.width, id_w, s.board.grouping()) {
+            if (at..at + w as u16 + 1).contains(&x) {
+                return Some(Hit::Sort(sort_of(c)));
+            }
+            at += w as u16 + 1;
+        }
+        return None;
+    }
+    match lines.get(usize::from(y.checked_sub(body.y)?))? {
+        Line::Row(r) => Some(Hit::Row(*r)),
+        Line::Header(_) => None,
+    }
+}
+
+fn body_of(area: Rect) -> Rect {
+    Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(1),
+    )
 }
 
 /// The screen row of the queue's selected ticket, drawn into `area` (what `draw`
@@ -116,10 +215,10 @@ pub fn selected_y(area: Rect, s: &State) -> Option<u16> {
     if rows.is_empty() {
         return None;
     }
-    let h = usize::from(area.height.saturating_sub(1));
     let cur = s.queue.cursor(&s.board, rows);
-    let offset = window(s.queue.offset, cur, h, rows.len());
-    Some(area.y + 1 + (cur - offset) as u16)
+    let (body, lines) = body_lines(area, s);
+    let at = lines.iter().position(|l| *l == Line::Row(cur))?;
+    Some(body.y + at as u16)
 }
 
 /// The ticket table, shared with the escalations view's rows.
@@ -132,30 +231,24 @@ pub fn draw_list(
     sel: &ListSel,
     theme: &Theme,
     now: DateTime<Utc>,
-    grouped: bool,
+    groups: Option<&Groups>,
 ) {
-    let body = Rect::new(
-        area.x,
-        area.y + 1,
-        area.width,
-        area.height.saturating_sub(1),
-    );
+    let body = body_of(area);
     let h = usize::from(body.height);
     let cur = sel.cursor(&s.board, rows);
-    let offset = window(sel.offset, cur, h, rows.len());
-    // Only the rows shown decide the id column's width (a frame never walks them all).
-    let id_w = rows
-        .iter()
-        .skip(offset)
-        .take(h)
-        .filter_map(|&i| s.board.entry(i))
-        .map(|e| crate::tui::sanitize::width(&e.facts.ticket))
-        .max()
-        .unwrap_or(0);
-    let cols = columns(area.width, id_w);
+    let (offset, lines) = lines(groups, sel.offset, cur, h, rows.len());
+    let cols = columns(area.width, id_width(s, rows, offset, h), s.board.grouping());
+    let sort = s.board.sort();
     let mut x = area.x;
     for &(c, w) in &cols {
-        cell(buf, x, area.y, heading(c, w), w, theme.column_header);
+        cell(
+            buf,
+            x,
+            area.y,
+            &heading_text(c, w, sort),
+            w,
+            theme.column_header,
+        );
         x += w as u16 + 1;
     }
     if rows.is_empty() {
@@ -180,13 +273,18 @@ pub fn draw_list(
         );
         return;
     }
-    for (r, &i) in rows.iter().enumerate().skip(offset).take(h) {
-        let Some(e) = s.board.entry(i) else { continue };
-        let y = body.y + (r - offset) as u16;
-        let prev_customer = (grouped && r > offset)
-            .then(|| s.board.entry(rows[r - 1]).map(|p| &*p.facts.customer))
-            .flatten();
-        let show_customer = prev_customer != Some(&*e.facts.customer);
+    for (n, line) in lines.iter().enumerate() {
+        let y = body.y + n as u16;
+        let r = match *line {
+            Line::Header(r) => {
+                group_header(buf, body, y, s, rows, r, groups, theme);
+                continue;
+            }
+            Line::Row(r) => r,
+        };
+        let Some(e) = s.board.entry(rows[r]) else {
+            continue;
+        };
         row(
             buf,
             area.x,
@@ -197,11 +295,40 @@ pub fn draw_list(
             theme,
             now,
             r == cur,
-            show_customer,
             s.compliance.marked(e.key()),
         );
         mark_state(buf, area.x, y, &cols, s, e, theme, now, r == cur);
     }
+}
+
+/// `▸ ACME Corp · 12 tickets · 3 breached` over the group row `r` is in.
+#[allow(clippy::too_many_arguments)]
+fn group_header(
+    buf: &mut Buffer,
+    body: Rect,
+    y: u16,
+    s: &State,
+    rows: &[u32],
+    r: usize,
+    groups: Option<&Groups>,
+    theme: &Theme,
+) {
+    let Some(run) = groups.and_then(|g| g.run_of(r)) else {
+        return;
+    };
+    let Some(e) = rows.get(run.first).and_then(|&i| s.board.entry(i)) else {
+        return;
+    };
+    let name = s.board.grouping().name(e).text();
+    let tickets = if run.len == 1 { "ticket" } else { "tickets" };
+    let mut text = format!("▸ {name} · {} {tickets}", run.len);
+    if run.breached > 0 {
+        text.push_str(&format!(" · {} breached", run.breached));
+    }
+    if r != run.first {
+        text.push_str(" (continued)");
+    }
+    cell(buf, body.x, y, &text, usize::from(body.width), theme.group);
 }
 
 pub use crate::tui::list::window;
@@ -238,7 +365,6 @@ fn row(
     theme: &Theme,
     now: DateTime<Utc>,
     selected: bool,
-    show_customer: bool,
     // The next hour of this ticket costs a contract money (compliance figures).
     marked: bool,
 ) {
@@ -276,14 +402,7 @@ fn row(
                 cell(buf, x, y, &p, w, sel(st));
             }
             Col::Id => cell(buf, x, y, &e.facts.ticket, w, sel(base)),
-            Col::Customer => {
-                let t = if show_customer {
-                    &*e.facts.customer
-                } else {
-                    ""
-                };
-                cell(buf, x, y, t, w, sel(base));
-            }
+            Col::Customer => cell(buf, x, y, &e.facts.customer, w, sel(base)),
             Col::Title if marked => {
                 cell(buf, x, y, "$", 1, sel(theme.critical));
                 cell(

@@ -67,6 +67,20 @@ fn queue_quick_filters_and_grouping() {
 }
 
 #[test]
+fn queue_sorted_by_a_column_reversed_and_grouped_by_assignee() {
+    // S three times: priority, ticket, customer; R turns it round (the heading's ▼).
+    snap("queue_customer_reversed", |s| {
+        press(s, "SSSR", now());
+    });
+    snap("queue_grouped_by_assignee", |s| {
+        press(s, "CCj", now());
+    });
+    snap("queue_grouped_by_level_unassigned", |s| {
+        press(s, "CCCU", now());
+    });
+}
+
+#[test]
 fn queue_selection_moves() {
     snap("queue_selected_third", |s| {
         press(s, "jj", now());
