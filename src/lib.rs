@@ -9,6 +9,7 @@ pub mod model;
 pub mod notify;
 pub mod remote;
 pub mod report;
+pub mod search;
 pub mod server;
 pub mod sla;
 pub mod slots;

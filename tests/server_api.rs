@@ -683,3 +683,84 @@ fn every_refusal_is_json_in_the_api_error_shape() {
         assert_eq!(code, 201, "{label}: {v}");
     }
 }
+
+/// An event of `kind` on `ticket` that happened `ago` minutes before now.
+fn at_minutes_ago(id: &str, ticket: &str, kind: &str, ago: i64, payload: Value) -> Value {
+    let mut e = event(id, ticket, kind, "alice", payload);
+    let at = (chrono::Utc::now() - chrono::TimeDelta::minutes(ago))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    e["at"] = json!(at);
+    e["recorded_at"] = json!(at);
+    e
+}
+
+#[test]
+fn closed_tickets_are_picked_by_when_they_closed_and_what_they_say() {
+    let s = setup();
+    let srv = s.serve();
+    let detect = |id: &str, t: &str, title: &str| {
+        let p = json!({"priority": "P2", "customer": "acme-telecom", "title": title});
+        at_minutes_ago(id, t, "detected", 120, p)
+    };
+    let events = [
+        detect("d1", "T-1", "still open"),
+        detect("d2", "T-2", "Fibre cut near Lyon"),
+        detect("d3", "T-3", "Router reboot loop"),
+        at_minutes_ago("r2", "T-2", "resolved", 50, json!({"root_cause": "x"})),
+        at_minutes_ago("r3", "T-3", "resolved", 10, json!({"root_cause": "x"})),
+    ];
+    let body = serde_json::to_string(&events).unwrap();
+    assert_eq!(srv.post(&s.agent, "/v1/events", &body).0, 201);
+    let names = |v: &Value| -> Vec<String> {
+        v["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["ticket"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (code, all) = srv.get(&s.viewer, "/v1/tickets?state=closed&limit=500");
+    assert_eq!(code, 200);
+    assert_eq!(names(&all), ["T-3", "T-2"], "newest closed first");
+    let (_, one) = srv.get(&s.viewer, "/v1/tickets?state=closed&limit=1");
+    assert_eq!(names(&one), ["T-3"]);
+    let since = (chrono::Utc::now() - chrono::TimeDelta::minutes(30)).to_rfc3339();
+    let since = since.replace('+', "%2B");
+    let (_, recent) = srv.get(
+        &s.viewer,
+        &format!("/v1/tickets?state=closed&closed_since={since}"),
+    );
+    assert_eq!(names(&recent), ["T-3"]);
+    let (_, fibre) = srv.get(&s.viewer, "/v1/tickets?state=closed&q=FIBRE");
+    assert_eq!(names(&fibre), ["T-2"]);
+    let (_, open) = srv.get(&s.viewer, "/v1/tickets?state=closed&q=still");
+    assert!(names(&open).is_empty(), "an open ticket is never listed");
+    for (query, says) in [
+        ("state=open&q=x", "state=closed only"),
+        ("q=x", "state=closed only"),
+        ("state=closed&limit=0", "limit=0"),
+        ("state=closed&limit=501", "limit=501"),
+        (
+            "state=closed&closed_since=yesterday",
+            "expected an RFC 3339 instant",
+        ),
+    ] {
+        let (code, err) = srv.get(&s.viewer, &format!("/v1/tickets?{query}"));
+        assert_eq!(code, 400, "{query}");
+        assert!(err.to_string().contains(says), "{query}: {err}");
+    }
+
+    // The console's source asks the same through the trait it reads everything by.
+    let data = tempfile::tempdir().unwrap();
+    let remote =
+        slawatch::sync::remote::Remote::open(&srv.url, &s.viewer, Vec::new(), data.path()).unwrap();
+    let mut source = remote.connector().connect(slawatch::sync::Purpose::Read);
+    let q = slawatch::sync::closed::ClosedQuery::text("router");
+    let found = source.closed(&q).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "T-3");
+    assert_eq!(
+        found[0].1.as_ref().unwrap().title.as_ref() as &str,
+        "Router reboot loop"
+    );
+}

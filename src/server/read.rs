@@ -20,6 +20,8 @@ use super::AppState;
 use crate::sla::Metric;
 use crate::store::team::{FeedCursor, TicketState};
 use crate::store::{Claim, NudgeRecord};
+use crate::sync::closed::{ClosedQuery, CLOSED_LIMIT};
+use chrono::DateTime;
 
 /// The longest a feed request may wait, whatever it asks.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -28,6 +30,47 @@ const FEED_LIMIT: usize = 1000;
 #[derive(Deserialize)]
 pub struct TicketsQuery {
     state: Option<String>,
+    /// With `state=closed`: closed at or after this instant (RFC 3339).
+    closed_since: Option<String>,
+    /// With `state=closed`: mentioned in the id, customer, title or assignee.
+    q: Option<String>,
+    /// With `state=closed`: at most this many, the newest closed first.
+    limit: Option<usize>,
+}
+
+impl TicketsQuery {
+    /// The closed tickets asked for, when the query narrows them at all.
+    fn closed(&self) -> Result<Option<ClosedQuery>, ApiError> {
+        if self.closed_since.is_none() && self.q.is_none() && self.limit.is_none() {
+            return Ok(None);
+        }
+        let since = match self.closed_since.as_deref() {
+            None => None,
+            Some(t) => Some(
+                DateTime::parse_from_rfc3339(t)
+                    .map_err(|e| {
+                        ApiError::bad_request(format!(
+                            "closed_since={t:?}: {e}; expected an RFC 3339 instant such as 2026-03-01T00:00:00Z"
+                        ))
+                    })?
+                    .timestamp_micros(),
+            ),
+        };
+        let limit = match self.limit {
+            None => CLOSED_LIMIT,
+            Some(n @ 1..=CLOSED_LIMIT) => n,
+            Some(n) => {
+                return Err(ApiError::bad_request(format!(
+                    "limit={n}: expected 1 to {CLOSED_LIMIT}"
+                )))
+            }
+        };
+        Ok(Some(ClosedQuery {
+            since,
+            limit,
+            ..ClosedQuery::text(self.q.as_deref().unwrap_or(""))
+        }))
+    }
 }
 
 pub async fn tickets(
@@ -43,7 +86,17 @@ pub async fn tickets(
             ApiError::bad_request(format!("state={s:?}: expected open, closed or all"))
         })?,
     };
-    let snap = state.pool.run(move |s| s.snapshot(which)).await?;
+    let closed = q.closed()?;
+    if closed.is_some() && which != TicketState::Closed {
+        return Err(ApiError::bad_request(
+            "closed_since, q and limit go with state=closed only",
+        ));
+    }
+    let mut snap = state.pool.run(move |s| s.snapshot(which)).await?;
+    if let Some(query) = closed {
+        let rows = std::mem::take(&mut snap.tickets);
+        snap.tickets = crate::sync::closed::pick_rows(&query, rows);
+    }
     let body = json_bytes(SnapshotBody(snap)).await;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

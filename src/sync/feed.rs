@@ -54,6 +54,11 @@ pub enum SourceMsg {
         ticket: String,
         error: String,
     },
+    /// The closed tickets a query picked, or why they could not be read.
+    Closed {
+        query: super::closed::ClosedQuery,
+        reply: Result<Vec<TicketFacts>, String>,
+    },
     Appended {
         event: Box<Event>,
     },
@@ -103,6 +108,8 @@ pub enum Command {
         seen: Option<u32>,
     },
     History(String),
+    /// The closed tickets a query picks.
+    Closed(super::closed::ClosedQuery),
     /// The agent's decision on an undecided event (by id).
     Decide(String, Decision),
     /// Poll now (after a resume, say).
@@ -205,6 +212,10 @@ impl<F: Fn(SourceMsg) -> bool> Worker<F> {
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                 Ok(Command::Append { event, seen }) => self.append(event, seen),
                 Ok(Command::History(t)) => self.history(&t),
+                Ok(Command::Closed(q)) => {
+                    let reply = self.source().closed(&q).map_err(|e| e.to_string());
+                    self.send(SourceMsg::Closed { query: q, reply });
+                }
                 Ok(Command::Decide(id, d)) => self.decide(id, d),
                 Ok(Command::Poll) | Err(RecvTimeoutError::Timeout) => {
                     self.poll_once();
@@ -532,6 +543,12 @@ mod tests {
             Ok(t.into_iter().map(|t| (t, None)).collect())
         }
         fn history(&mut self, _: &str) -> Result<Vec<StoredEvent>, SourceError> {
+            unused()
+        }
+        fn closed(
+            &mut self,
+            _: &crate::sync::closed::ClosedQuery,
+        ) -> Result<Vec<TicketFacts>, SourceError> {
             unused()
         }
         fn append(&mut self, e: &Event, _: &Expect) -> Result<Appended, SourceError> {

@@ -216,6 +216,18 @@ impl Source for LocalSource {
         self.with(|s| Store::snoozes(s, user, now))
     }
 
+    fn closed(
+        &mut self,
+        query: &super::closed::ClosedQuery,
+    ) -> Result<Vec<TicketFacts>, SourceError> {
+        self.with(|s| {
+            let mut picked = super::closed::Picked::new(query);
+            let since = query.since.unwrap_or(Micros::MIN);
+            s.closed_tickets_chunked(since, 8192, &mut |rows| picked.offer(rows))?;
+            Ok(picked.finish())
+        })
+    }
+
     fn month_input(&mut self, month: Month, now: DateTime<Utc>) -> Result<MonthInput, SourceError> {
         self.with(|s| month_input(s, month, now))
     }
@@ -270,4 +282,36 @@ fn matters(id: &str, h: &[Event], lo: Micros, hi: Micros) -> bool {
     }
     !h.iter()
         .any(|e| e.kind == EventKind::Resolved && e.at.timestamp_micros() < lo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::sync::closed::ClosedQuery;
+    use crate::tui::testkit;
+
+    #[test]
+    fn closed_tickets_come_from_the_store_newest_closed_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let now = testkit::now();
+        let evs = testkit::closed_events(now);
+        {
+            let mut store = SqliteStore::open(&path).unwrap();
+            store.append_all(&evs).unwrap();
+        }
+        let mut src = LocalSource::new(&path, Purpose::Read);
+        let all = src.closed(&ClosedQuery::text("")).unwrap();
+        let want = crate::sync::closed::pick(&ClosedQuery::text(""), testkit::all_facts(&evs));
+        let keys = |v: &[TicketFacts]| v.iter().map(|r| r.0.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(&all), keys(&want));
+        assert_eq!(all.len(), 5);
+        let today = crate::tui::closed::start_of_day(now, chrono_tz::Europe::Berlin);
+        let since = src.closed(&ClosedQuery::since(today)).unwrap();
+        assert_eq!(since.len(), 4, "one closed the day before");
+        let t = &all[4].0;
+        let one = src.closed(&ClosedQuery::text(&t.to_uppercase())).unwrap();
+        assert_eq!(keys(&one), std::slice::from_ref(t));
+    }
 }

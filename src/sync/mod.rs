@@ -12,6 +12,7 @@
 //! every worker under [`supervise`], which restarts it after a panic. The UI task
 //! only exchanges messages with them, so it never waits on a source.
 
+pub mod closed;
 pub mod feed;
 pub mod jobs;
 pub mod local;
@@ -143,6 +144,8 @@ pub trait Source: Send {
     fn changes(&mut self, from: &Cursor) -> Result<Changed, SourceError>;
     /// The facts of these tickets as they now are.
     fn facts(&mut self, tickets: Vec<String>) -> Result<Vec<TicketFacts>, SourceError>;
+    /// The closed tickets `query` picks, newest closed first (see [`closed`]).
+    fn closed(&mut self, query: &closed::ClosedQuery) -> Result<Vec<TicketFacts>, SourceError>;
     /// One ticket's whole history in chain order, open or closed (empty if unknown).
     fn history(&mut self, ticket: &str) -> Result<Vec<StoredEvent>, SourceError>;
     /// Appends one event (idempotent by its id) on top of `expect`.

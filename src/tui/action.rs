@@ -44,27 +44,32 @@ pub enum Section {
     /// The nudge log: the warnings and breach alerts sent.
     #[strum(message = "Nudge log")]
     Nudges,
+    /// Closed tickets: today's, or those a search found.
+    #[strum(message = "Closed tickets")]
+    Closed,
 }
 
 impl Section {
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Global,
         Section::Queue,
         Section::Ticket,
         Section::Escalations,
         Section::Compliance,
         Section::Nudges,
+        Section::Closed,
         Section::Help,
         Section::Form,
     ];
     /// The views, each active together with `global`.
-    pub const VIEWS: [Section; 6] = [
+    pub const VIEWS: [Section; 7] = [
         Section::Queue,
         Section::Ticket,
         Section::Escalations,
         Section::Help,
         Section::Compliance,
         Section::Nudges,
+        Section::Closed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,18 +120,19 @@ macro_rules! actions {
 actions! {
     Quit = "quit", "quit the console", [Global];
     Help = "help", "show every key binding", [Global];
-    NextView = "next_view", "next view (queue, escalations, compliance, nudge log, ticket)", [Global];
+    NextView = "next_view", "next view (queue, escalations, compliance, nudge log, closed, ticket)", [Global];
     PrevView = "prev_view", "previous view", [Global];
     Back = "back", "back to the previous view; clear the filter in the queue", [Global];
-    Filter = "filter", "filter by id, customer, title or assignee", [Global];
+    Filter = "filter", "filter by id, customer, title or assignee (in the closed list: search every closed ticket)", [Global];
+    Closed = "closed", "closed tickets: those closed today; the filter key there searches every closed ticket", [Global];
     Redraw = "redraw", "redraw the whole screen", [Global];
-    Open = "open", "open the selected ticket", [Queue, Escalations, Nudges];
-    Up = "up", "move up / scroll up", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
-    Down = "down", "move down / scroll down", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
-    PageUp = "page_up", "one page up", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
-    PageDown = "page_down", "one page down", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
-    Top = "top", "first row / oldest event", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
-    Bottom = "bottom", "last row / newest event", [Queue, Ticket, Escalations, Help, Compliance, Nudges];
+    Open = "open", "open the selected ticket", [Queue, Escalations, Nudges, Closed];
+    Up = "up", "move up / scroll up", [Queue, Ticket, Escalations, Help, Compliance, Nudges, Closed];
+    Down = "down", "move down / scroll down", [Queue, Ticket, Escalations, Help, Compliance, Nudges, Closed];
+    PageUp = "page_up", "one page up", [Queue, Ticket, Escalations, Help, Compliance, Nudges, Closed];
+    PageDown = "page_down", "one page down", [Queue, Ticket, Escalations, Help, Compliance, Nudges, Closed];
+    Top = "top", "first row / oldest event", [Queue, Ticket, Escalations, Help, Compliance, Nudges, Closed];
+    Bottom = "bottom", "last row / newest event", [Queue, Ticket, Escalations, Help, Compliance, Nudges, Closed];
     FilterMine = "filter_mine", "quick filter: assigned to me", [Queue, Escalations];
     FilterBreached = "filter_breached", "quick filter: breached", [Queue, Escalations];
     FilterAtRisk = "filter_at_risk", "quick filter: at risk (warning or critical)", [Queue, Escalations];
@@ -227,7 +233,7 @@ mod tests {
         assert_eq!(Action::parse("next_view"), Some(Action::NextView));
         assert_eq!(
             Action::NextView.describe(),
-            "next view (queue, escalations, compliance, nudge log, ticket)"
+            "next view (queue, escalations, compliance, nudge log, closed, ticket)"
         );
     }
 }

@@ -345,6 +345,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             match e {
                 Effect::Append { event, seen } => source.send(Command::Append { event, seen }),
                 Effect::LoadHistory(t) => source.send(Command::History(t)),
+                Effect::LoadClosed(q) => source.send(Command::Closed(q)),
                 Effect::Bell if rang => {}
                 Effect::Bell => {
                     rang = true;

@@ -91,23 +91,10 @@ impl Entry {
         self.raw_key.as_deref().unwrap_or(&self.facts.ticket)
     }
 
-    /// The texts the filter searches: id, customer, title and assignee.
-    fn searched(f: &Facts) -> [&str; 4] {
-        [
-            &f.ticket,
-            &f.customer,
-            &f.title,
-            f.assignee.as_deref().unwrap_or(""),
-        ]
-    }
-
     /// Whether the (lower-cased) text, whose letters are `letters`, occurs in the
     /// id, customer, title or assignee, ignoring case.
     fn mentions(&self, lower: &str, letters: Letters) -> bool {
-        self.letters.has_all(letters)
-            && Entry::searched(&self.facts)
-                .into_iter()
-                .any(|text| contains_folded(text, lower))
+        self.letters.has_all(letters) && crate::search::mentions(&self.facts, lower)
     }
 }
 
@@ -140,42 +127,6 @@ impl Keyed for Entry {
     fn key(&self) -> &str {
         Entry::key(self)
     }
-}
-
-/// Whether `lower` (lower case already) occurs in `text` ignoring case, without
-/// allocating: plain ASCII, nearly every text, byte by byte; anything else char by
-/// char, each lower-cased as it is compared.
-fn contains_folded(text: &str, lower: &str) -> bool {
-    if lower.is_empty() {
-        return true;
-    }
-    if text.is_ascii() {
-        let (hay, needle) = (text.as_bytes(), lower.as_bytes());
-        return hay.len() >= needle.len()
-            && hay.windows(needle.len()).any(|w| {
-                w.iter()
-                    .zip(needle)
-                    .all(|(h, n)| h.to_ascii_lowercase() == *n)
-            });
-    }
-    text.char_indices()
-        .any(|(at, _)| starts_folded(&text[at..], lower))
-}
-
-/// Whether `text` lower-cased starts with `lower`.
-fn starts_folded(text: &str, lower: &str) -> bool {
-    let mut want = lower.chars().peekable();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match want.next() {
-            Some(w) if w == c => {}
-            Some(_) => return false,
-            None => return true,
-        }
-        if want.peek().is_none() {
-            return true;
-        }
-    }
-    false
 }
 
 /// What the queue is sorted by, in the order `sort` cycles through them: a column of
@@ -602,7 +553,7 @@ impl Evaluator {
         sanitise(&mut facts);
         Entry {
             raw_key: distinct_key(key, &facts.ticket),
-            letters: Letters::of(Entry::searched(&facts)),
+            letters: Letters::of(crate::search::searched(&facts)),
             facts,
             policy,
             sum,

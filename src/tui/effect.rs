@@ -12,6 +12,8 @@ pub enum Effect {
         seen: Option<u32>,
     },
     LoadHistory(String),
+    /// List the closed tickets the query picks.
+    LoadClosed(crate::sync::closed::ClosedQuery),
     Bell,
     /// Clear and repaint the whole screen.
     Redraw,

@@ -25,6 +25,7 @@ pub mod app;
 pub mod arrivals;
 pub mod arrivals_state;
 pub mod board;
+pub mod closed;
 pub mod compliance;
 pub mod compliance_state;
 pub mod decide;

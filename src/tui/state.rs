@@ -23,6 +23,8 @@ pub enum View {
     Compliance,
     /// The nudge log.
     Nudges,
+    /// Closed tickets.
+    Closed,
 }
 
 impl View {
@@ -35,6 +37,7 @@ impl View {
             View::Help => Section::Help,
             View::Compliance => Section::Compliance,
             View::Nudges => Section::Nudges,
+            View::Closed => Section::Closed,
         }
     }
 
@@ -208,6 +211,8 @@ pub struct State {
     pub submitted: super::form::Submitted,
     /// The queue's groups while it is grouped.
     pub groups: super::groups::Groups,
+    /// The closed tickets listed.
+    pub closed: super::closed::ClosedPane,
 }
 
 impl State {
@@ -243,6 +248,7 @@ impl State {
             arrivals: Default::default(),
             submitted: Default::default(),
             groups: Default::default(),
+            closed: Default::default(),
         }
     }
 

@@ -77,6 +77,59 @@ pub fn events(now: DateTime<Utc>) -> Vec<Event> {
 
 pub use super::fixture::{empty_state, rows, snapshot};
 
+/// The fixture events with their five oldest tickets resolved: four today (10 min,
+/// 30 min, 1 h and 3 h before `now`), one the day before (26 h).
+pub fn closed_events(now: DateTime<Utc>) -> Vec<Event> {
+    let mut all = events(now);
+    let mut oldest: Vec<(i64, String)> = rows(&all)
+        .into_iter()
+        .filter_map(|r| r.facts.map(|f| (f.detected_at, r.ticket)))
+        .collect();
+    oldest.sort();
+    for ((_, t), ago) in oldest.iter().zip([10, 30, 60, 180, 26 * 60]) {
+        let at = now - TimeDelta::minutes(ago);
+        all.push(ev(
+            t,
+            EventKind::Resolved,
+            at,
+            "bob",
+            json!({"root_cause": "fibre cut"}),
+        ));
+    }
+    all.sort_by_key(|e| e.at);
+    all
+}
+
+/// Answers the closed query `fx` asks for as a source would, over
+/// [`closed_events`]; returns the query.
+pub fn answer_closed(s: &mut State, fx: &[Effect]) -> crate::sync::closed::ClosedQuery {
+    // The last asked: an earlier answer would be dropped as stale.
+    let q = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadClosed(q) => Some(q.clone()),
+            _ => None,
+        })
+        .next_back()
+        .expect("the closed tickets asked for");
+    let all = all_facts(&closed_events(now()));
+    let reply = Ok(crate::sync::closed::pick(&q, all));
+    let msg = Msg::Source(SourceMsg::Closed {
+        query: q.clone(),
+        reply,
+    });
+    update(s, msg, now());
+    q
+}
+
+/// Every ticket of `events`, open or closed, as a store's projection gives them.
+pub fn all_facts(events: &[Event]) -> Vec<crate::store::TicketFacts> {
+    rows(events)
+        .into_iter()
+        .map(|r| (r.ticket, r.facts))
+        .collect()
+}
+
 /// The ticket id of row `row` of the queue as shown.
 pub fn row_key(s: &State, row: usize) -> String {
     let i = s.board.visible()[row];

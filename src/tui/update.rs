@@ -64,7 +64,9 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             } else if let Some(Overlay::Filter(p)) = &mut s.overlay {
                 p.push_str(&super::sanitize::clean(&text));
                 let text = p.to_lowercase();
-                set_text_filter(s, text);
+                if s.view != View::Closed {
+                    set_text_filter(s, text);
+                }
             }
         }
         Msg::Click(hit) => {
@@ -134,6 +136,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                     fx.push(Effect::LoadHistory(k.clone()));
                 }
             }
+            super::closed::on_changed(s, &tickets, fx);
             let newcomers = super::arrivals::newcomers(s, &tickets);
             s.board.upsert_many(tickets, now);
             super::arrivals::announce(s, newcomers, now_us, fx);
@@ -177,6 +180,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
                 p.error = None;
             }
         }
+        SourceMsg::Closed { query, reply } => super::closed::on_reply(s, query, reply, now),
         SourceMsg::HistoryFailed { ticket, error } => {
             if let Some(p) = s.ticket.as_mut().filter(|p| p.key == ticket) {
                 p.error = Some(super::sanitize::clean(&error));
@@ -313,31 +317,50 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         return;
     }
     if let Some(Overlay::Filter(p)) = &mut s.overlay {
-        match k.code {
+        // In the closed list the prompt is a search, run when submitted; elsewhere it
+        // filters the queue as it is typed.
+        let live = s.view != View::Closed;
+        let edited = match k.code {
             KeyCode::Char(c) if plain => {
                 p.push(c);
-                let text = p.to_lowercase();
-                set_text_filter(s, text);
-                return;
+                true
             }
             KeyCode::Backspace => {
                 p.pop();
-                let text = p.to_lowercase();
-                set_text_filter(s, text);
-                return;
+                true
             }
             KeyCode::Char('u') if k.modifiers == KeyModifiers::CONTROL => {
                 p.clear();
-                set_text_filter(s, String::new());
-                return;
+                true
             }
-            _ => {}
+            _ => false,
+        };
+        if edited {
+            if live {
+                let text = p.to_lowercase();
+                set_text_filter(s, text);
+            }
+            return;
         }
+        let text = p.clone();
         match s.keymap.lookup(Section::Form, key) {
-            Some(Action::Submit) => s.overlay = None,
+            Some(Action::Submit) => {
+                s.overlay = None;
+                if !live {
+                    super::closed::search(s, &text, now, fx);
+                }
+            }
             Some(Action::Cancel) => {
                 s.overlay = None;
+                if live {
+                    set_text_filter(s, String::new());
+                }
+            }
+            // From the queue's filter, the same text over closed tickets.
+            Some(Action::NextField) if live => {
+                s.overlay = None;
                 set_text_filter(s, String::new());
+                super::closed::search(s, &text, now, fx);
             }
             _ => {}
         }
@@ -390,6 +413,16 @@ fn click(s: &mut State, hit: super::layout::Hit, now: DateTime<Utc>, fx: &mut Ve
                 action(s, Action::Open, now, fx);
             } else {
                 s.queue.select(&s.board, rows, r);
+            }
+        }
+        (Hit::Row(r), View::Closed) => {
+            if r >= s.closed.rows.len() {
+                return;
+            }
+            if s.closed.row == r {
+                action(s, Action::Open, now, fx);
+            } else {
+                s.closed.row = r;
             }
         }
         (Hit::Row(r), View::Escalations) => {
@@ -475,12 +508,15 @@ fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
             s.help_scroll = to(s.help_scroll, max + 1).min(max);
         }
         // Their own keys (see `compliance::action`, `nudges::action`).
-        View::Compliance | View::Nudges => {}
+        View::Compliance | View::Nudges | View::Closed => {}
     }
 }
 
 fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-    if super::compliance::action(s, a, now, fx) || super::nudges::action(s, a, now, fx) {
+    if super::compliance::action(s, a, now, fx)
+        || super::nudges::action(s, a, now, fx)
+        || super::closed::action(s, a, now, fx)
+    {
         return;
     }
     let p = page(s);
@@ -504,6 +540,7 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 View::Escalations,
                 View::Compliance,
                 View::Nudges,
+                View::Closed,
             ];
             if s.ticket.is_some() {
                 cycle.push(View::Ticket);
@@ -516,6 +553,9 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 (at + n - 1) % n
             };
             s.switch(cycle[next]);
+            if s.view == View::Closed {
+                super::closed::shown(s, now, fx);
+            }
         }
         Action::Back => {
             // At the queue, back clears the filter.
@@ -523,6 +563,9 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             if at_queue && !s.board.filter().is_empty() {
                 s.board.set_filter(Filter::default());
             }
+        }
+        Action::Filter if s.view == View::Closed => {
+            s.overlay = Some(Overlay::Filter(s.closed.query.text.clone()));
         }
         Action::Filter => {
             if matches!(

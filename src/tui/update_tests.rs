@@ -349,6 +349,12 @@ fn views_cycle_and_open_loads_the_history() {
     assert_eq!(s.view, View::Compliance);
     press(&mut s, "<tab>", now());
     assert_eq!(s.view, View::Nudges);
+    let fx = press(&mut s, "<tab>", now());
+    assert_eq!(s.view, View::Closed);
+    assert!(
+        matches!(&fx[..], [Effect::LoadClosed(q)] if q.text.is_empty()),
+        "the closed list is asked for when shown: {fx:?}"
+    );
     press(&mut s, "<tab>", now());
     assert_eq!(s.view, View::Queue, "no ticket open yet");
     let key = selected_key(&s);

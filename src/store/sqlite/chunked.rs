@@ -53,6 +53,24 @@ impl SqliteStore {
         )
     }
 
+    /// Every closed ticket resolved at or after `since` (µs), with its facts, in
+    /// chunks as [`SqliteStore::open_tickets_chunked`].
+    pub fn closed_tickets_chunked(
+        &self,
+        since: Micros,
+        chunk: usize,
+        f: &mut dyn FnMut(Vec<TicketFacts>),
+    ) -> Result<Seq, StoreError> {
+        self.chunked(
+            FACTS_COLUMNS,
+            "WHERE open = 0 AND resolved_at >= ?1",
+            [since],
+            chunk,
+            decode_ticket_facts,
+            f,
+        )
+    }
+
     /// Every open ticket's whole projection row, in chunks.
     pub(super) fn open_rows_chunked(
         &self,

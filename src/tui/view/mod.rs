@@ -1,6 +1,7 @@
 //! Pure rendering: `render(frame, &State, &Theme, now)`. No I/O and no clock here, so
 //! every screen is a snapshot test with a fixed `now`.
 
+pub mod closed;
 pub mod columns;
 pub mod compliance;
 pub mod decide;
@@ -78,6 +79,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         View::Help => help::draw(buf, body, s, theme),
         View::Compliance => compliance::draw(buf, body, s, theme, now),
         View::Nudges => nudge_log::draw(buf, body, s, theme, now),
+        View::Closed => closed::draw(buf, body, s, theme, now),
     }
     // The nudge log lists them itself.
     if s.view != View::Nudges {
@@ -113,6 +115,13 @@ pub fn hit(area: Rect, s: &State, x: u16, y: u16) -> Option<crate::tui::layout::
     match s.view {
         View::Queue => queue::hit(body, s, x, y),
         View::Escalations => escalations::hit(body, s, y),
+        View::Closed => {
+            let h = usize::from(body.height.saturating_sub(2));
+            let p = &s.closed;
+            let offset = crate::tui::list::window(p.offset, p.row, h, p.rows.len());
+            let r = offset + usize::from(y.checked_sub(body.y + 2)?);
+            (r < p.rows.len()).then_some(crate::tui::layout::Hit::Row(r))
+        }
         _ => None,
     }
 }
@@ -208,6 +217,7 @@ fn tabs(s: &State) -> Vec<Tab> {
         View::Escalations,
         View::Compliance,
         View::Nudges,
+        View::Closed,
     ];
     if s.ticket.is_some() {
         views.push(View::Ticket);
@@ -231,6 +241,7 @@ fn tabs(s: &State) -> Vec<Tab> {
                     (format!(" Ticket {id} "), format!(" {id} "))
                 }
                 View::Compliance => (" Compliance ".to_owned(), " Compl ".to_owned()),
+                View::Closed => (" Closed ".to_owned(), " Cl ".to_owned()),
                 View::Help => (" Help ".to_owned(), " ? ".to_owned()),
                 _ => {
                     let t = format!(" {} ", view.title());
@@ -269,20 +280,32 @@ fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
     let (clock, short_clock) = clocks(s.tz, now);
     let tabs = tabs(s);
     let name = " slawatch ";
-    let fits = |short: bool, clock: &str| {
-        let w: usize = tabs.iter().map(|t| width(t.label(short))).sum();
+    let fits = |short: &[bool], clock: &str| {
+        let w: usize = tabs
+            .iter()
+            .zip(short)
+            .map(|(t, &sh)| width(t.label(sh)))
+            .sum();
         width(name) + w + width(clock) < usize::from(area.width)
     };
-    let (short, clock) = if fits(false, &clock) {
-        (false, &clock)
-    } else if fits(false, &short_clock) {
-        (false, &short_clock)
+    // The longest names give way first, one tab at a time.
+    let mut short = vec![false; tabs.len()];
+    let mut by_length: Vec<usize> = (0..tabs.len()).collect();
+    by_length.sort_by_key(|&i| std::cmp::Reverse(width(&tabs[i].full) - width(&tabs[i].short)));
+    let clock = if fits(&short, &clock) {
+        &clock
     } else {
-        (true, &short_clock)
+        for &i in &by_length {
+            if fits(&short, &short_clock) {
+                break;
+            }
+            short[i] = true;
+        }
+        &short_clock
     };
     let mut x = area.x;
     x += put(buf, x, y, name, w, theme.header.patch(theme.title));
-    for t in &tabs {
+    for (t, &short) in tabs.iter().zip(&short) {
         let style = if t.view == s.view {
             theme.tab_active
         } else {
@@ -447,17 +470,26 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
         return;
     }
     if let Some(p) = s.filter_prompt() {
-        let x = area.x + put(buf, area.x, area.y, " filter: ", w, theme.key);
+        let search = s.view == View::Closed;
+        let label = if search { " search: " } else { " filter: " };
+        let x = area.x + put(buf, area.x, area.y, label, w, theme.key);
         buf.set_style(
             Rect::new(x, area.y, area.width - (x - area.x), 1),
             theme.input,
         );
         put(buf, x, area.y, p, w.saturating_sub(9), theme.input);
-        let hint = format!(
-            " {} keep · {} clear ",
+        let (submit, cancel) = (
             key_of(s, Section::Form, Action::Submit),
-            key_of(s, Section::Form, Action::Cancel)
+            key_of(s, Section::Form, Action::Cancel),
         );
+        let hint = if search {
+            format!(" {submit} search closed tickets · {cancel} cancel ")
+        } else {
+            format!(
+                " {submit} keep · {cancel} clear · {} closed tickets ",
+                key_of(s, Section::Form, Action::NextField)
+            )
+        };
         let hw = width(&hint) as u16;
         if usize::from(hw) + width(p) + 12 < w {
             buf.set_string(area.right() - hw, area.y, hint, theme.muted);
@@ -503,6 +535,14 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             Action::Quit,
         ],
         View::Help => &[Action::PageDown, Action::PageUp, Action::Back, Action::Quit],
+        View::Closed => &[
+            Action::Open,
+            Action::Filter,
+            Action::NextView,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ],
         View::Nudges => &[
             Action::Open,
             Action::NextView,

@@ -1,0 +1,161 @@
+//! The closed list: the tickets closed today, or every closed ticket a search finds.
+//! The board holds open tickets only, so the list is asked of the source each time it
+//! is shown (and again when a ticket closes meanwhile); a search runs when the agent
+//! submits it, not at every keystroke, since it reads every closed ticket.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::action::Action;
+use super::board::Entry;
+use super::effect::Effect;
+use super::state::{State, View};
+use crate::store::TicketFacts;
+use crate::sync::closed::ClosedQuery;
+
+#[derive(Clone, Debug, Default)]
+pub struct ClosedPane {
+    /// What is listed (asked for, or answered).
+    pub query: ClosedQuery,
+    /// The tickets, newest closed first, evaluated for their final verdicts.
+    pub rows: Vec<Entry>,
+    /// Asked and not answered yet.
+    pub loading: bool,
+    pub error: Option<String>,
+    pub row: usize,
+    pub offset: usize,
+}
+
+/// The first instant of `now`'s day in `tz`.
+pub fn start_of_day(now: DateTime<Utc>, tz: Tz) -> i64 {
+    let day = now.with_timezone(&tz).date_naive();
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    // A day that starts inside a DST gap starts at the gap's end.
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            (1..=3)
+                .filter_map(|h| {
+                    tz.from_local_datetime(&(midnight + chrono::TimeDelta::hours(h)))
+                        .earliest()
+                })
+                .next()
+        })
+        .map_or(now.timestamp_micros(), |t| t.timestamp_micros())
+}
+
+/// Asks for `query`'s tickets (a new query starts at its first row).
+pub fn ask(s: &mut State, query: ClosedQuery, fx: &mut Vec<Effect>) {
+    if query != s.closed.query {
+        s.closed.row = 0;
+        s.closed.offset = 0;
+        s.closed.rows.clear();
+    }
+    s.closed.query = query.clone();
+    s.closed.loading = true;
+    fx.push(Effect::LoadClosed(query));
+}
+
+/// Today's closed tickets, or the search typed (`text`, empty for today's).
+pub fn search(s: &mut State, text: &str, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let query = if text.trim().is_empty() {
+        ClosedQuery::since(start_of_day(now, s.tz))
+    } else {
+        ClosedQuery::text(text)
+    };
+    s.enter(View::Closed);
+    ask(s, query, fx);
+}
+
+/// The list was switched to: asks again for what it lists (today's: as of now).
+pub fn shown(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let text = s.closed.query.text.clone();
+    search(s, &text, now, fx);
+}
+
+/// The source's answer: shown if it is for what is asked now.
+pub fn on_reply(
+    s: &mut State,
+    query: ClosedQuery,
+    reply: Result<Vec<TicketFacts>, String>,
+    now: DateTime<Utc>,
+) {
+    if query != s.closed.query {
+        return;
+    }
+    s.closed.loading = false;
+    match reply {
+        Ok(tickets) => {
+            let eval = s.board.evaluator();
+            s.closed.rows = tickets
+                .into_iter()
+                .filter_map(|(k, f)| f.map(|f| eval.entry(&k, f, now)))
+                .collect();
+            s.closed.error = None;
+            let last = s.closed.rows.len().saturating_sub(1);
+            s.closed.row = s.closed.row.min(last);
+        }
+        Err(e) => s.closed.error = Some(super::sanitize::clean(&e)),
+    }
+}
+
+/// Tickets changed: while the list is shown, one that closed (or reopened) asks again.
+pub fn on_changed(s: &mut State, tickets: &[TicketFacts], fx: &mut Vec<Effect>) {
+    if s.view != View::Closed || s.closed.loading {
+        return;
+    }
+    let listed = |k: &str| s.closed.rows.iter().any(|e| e.key() == k);
+    let moved = tickets.iter().any(|(k, f)| {
+        let closed = f.as_ref().is_some_and(|f| !f.is_open());
+        closed != listed(k) && (closed || listed(k))
+    });
+    if moved {
+        let q = s.closed.query.clone();
+        ask(s, q, fx);
+    }
+}
+
+/// The closed list's keys. True if `a` was handled here.
+pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
+    match a {
+        Action::Closed => {
+            if s.view == View::Closed {
+                s.back();
+            } else {
+                search(s, "", now, fx);
+            }
+            true
+        }
+        _ if s.view != View::Closed => false,
+        Action::Open => {
+            if let Some(e) = s.closed.rows.get(s.closed.row) {
+                let key = e.key().to_owned();
+                s.open_ticket(&key, fx);
+            }
+            true
+        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => {
+            let n = s.closed.rows.len();
+            let page = s.layout.page();
+            let row = super::list::step(a, s.closed.row, n, page).unwrap_or(s.closed.row);
+            s.closed.row = row;
+            s.closed.offset = super::list::window(
+                s.closed.offset,
+                row,
+                s.layout.list_rows.saturating_sub(1),
+                n,
+            );
+            true
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+#[path = "closed_tests.rs"]
+mod tests;
