@@ -646,6 +646,24 @@ impl Board {
         self.frozen
     }
 
+    /// The names on open tickets (assignees and escalation targets) and `agent`,
+    /// sorted ignoring case, each once: what a field naming someone completes.
+    pub fn names(&self, agent: &str) -> Vec<String> {
+        let mut set: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        set.insert(agent);
+        for (_, e) in self.slots.iter() {
+            set.extend(e.facts.assignee.as_deref());
+            set.extend(e.facts.escalation.as_ref().map(|x| &*x.to));
+        }
+        let mut names: Vec<String> = set
+            .into_iter()
+            .filter(|n| !n.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        names.sort_by(|a, b| cmp_folded(a, b).then_with(|| a.cmp(b)));
+        names
+    }
+
     pub fn policy(&self, e: &Entry) -> Option<&Policy> {
         e.policy.and_then(|p| self.eval.policies.0.get(p as usize))
     }

@@ -95,6 +95,9 @@ pub struct Field {
     pub name: &'static str,
     pub label: &'static str,
     pub kind: FieldKind,
+    /// For a field that names someone: the names already on tickets, which it
+    /// completes; a name not among them is recorded only once confirmed.
+    pub names: Vec<String>,
 }
 
 impl Field {
@@ -107,7 +110,61 @@ impl Field {
                 cursor: value.chars().count(),
                 required,
             },
+            names: Vec::new(),
         }
+    }
+
+    /// A text field naming a person or team, completed from `names`.
+    fn who(label: &'static str, value: &str, names: &[String]) -> Field {
+        Field {
+            names: names.to_vec(),
+            ..Field::text("to", label, value, true)
+        }
+    }
+
+    /// The known names that start with what is typed (ignoring case), in order.
+    pub fn known_matching(&self) -> Vec<&str> {
+        let FieldKind::Text { value, .. } = &self.kind else {
+            return Vec::new();
+        };
+        let typed = value.trim().to_lowercase();
+        self.names
+            .iter()
+            .filter(|n| n.to_lowercase().starts_with(&typed))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Whether the value is a name on no ticket yet.
+    pub fn is_new_name(&self) -> bool {
+        match &self.kind {
+            FieldKind::Text { value, .. } if !self.names.is_empty() => {
+                let v = value.trim();
+                !v.is_empty() && !self.names.iter().any(|n| n == v)
+            }
+            _ => false,
+        }
+    }
+
+    /// The known name completing would take: the first that starts with what is
+    /// typed and is not it already (the cursor at the end of the text).
+    fn best_match(&self) -> Option<&str> {
+        let FieldKind::Text { value, cursor, .. } = &self.kind else {
+            return None;
+        };
+        if value.is_empty() || *cursor < value.chars().count() {
+            return None;
+        }
+        self.known_matching().into_iter().find(|n| *n != value)
+    }
+
+    /// What completing would add after the typed text.
+    pub fn completion(&self) -> Option<String> {
+        let FieldKind::Text { value, .. } = &self.kind else {
+            return None;
+        };
+        let best = self.best_match()?;
+        Some(best.chars().skip(value.chars().count()).collect())
     }
 
     fn choice(
@@ -120,6 +177,7 @@ impl Field {
             name,
             label,
             kind: FieldKind::Choice { options, selected },
+            names: Vec::new(),
         }
     }
 
@@ -151,6 +209,8 @@ pub struct Form {
     /// What others recorded on the ticket since, sanitised, one line each: the form
     /// came back because of them.
     pub moved: Vec<String>,
+    /// A name on no ticket yet that the agent confirmed by submitting it twice.
+    new_name: Option<String>,
 }
 
 /// Forms whose events are on their way to the store, by event id, so that a form
@@ -215,7 +275,7 @@ impl Form {
                     .collect();
                 vec![
                     Field::choice("level", "Level", levels, usize::from(next - 1)),
-                    Field::text("to", "To", "", true),
+                    Field::who("To", "", &board.names(agent)),
                     Field::text("note", "Note", "", false),
                 ]
             }
@@ -310,7 +370,7 @@ impl Form {
                 if let Some(a) = &f.assignee {
                     context = format!("now assigned to {a}");
                 }
-                vec![Field::text("to", "To", agent, true)]
+                vec![Field::who("To", agent, &board.names(agent))]
             }
         };
         let focus = fields.iter().position(Field::is_text).unwrap_or(0);
@@ -328,6 +388,7 @@ impl Form {
             error: None,
             seen: kind.guarded().then_some(f.events),
             moved: Vec::new(),
+            new_name: None,
         }
     }
 
@@ -381,8 +442,23 @@ impl Form {
         }
     }
 
-    /// Edits the focused text field. Returns false when the focus is not a text field.
+    /// Edits the focused text field. Returns false when the focus is not a text field
+    /// (or, completing, when no known name completes it).
     pub fn edit(&mut self, edit: Edit) -> bool {
+        if edit == Edit::Complete {
+            let Some(field) = self.fields.get_mut(self.focus) else {
+                return false;
+            };
+            let Some(best) = field.best_match().map(str::to_owned) else {
+                return false;
+            };
+            if let FieldKind::Text { value, cursor, .. } = &mut field.kind {
+                *cursor = best.chars().count();
+                *value = best;
+            }
+            self.error = None;
+            return true;
+        }
         let Some(Field {
             kind: FieldKind::Text { value, cursor, .. },
             ..
@@ -413,6 +489,8 @@ impl Form {
                     value.remove(at);
                 }
             }
+            // Handled above, before the field's text is borrowed.
+            Edit::Complete => return false,
             Edit::Home => *cursor = 0,
             Edit::End => *cursor = value.chars().count(),
             Edit::Clear => {
@@ -433,6 +511,13 @@ impl Form {
                     value, required, ..
                 } => {
                     let v = clean(value).trim().to_owned();
+                    if f.is_new_name() && self.new_name.as_deref() != Some(v.as_str()) {
+                        self.focus = i;
+                        self.new_name = Some(v.clone());
+                        let msg = format!("\"{v}\" is on no ticket yet: submit again to record it");
+                        self.error = Some(msg.clone());
+                        return Err(msg);
+                    }
                     if v.is_empty() {
                         if *required {
                             self.focus = i;
@@ -494,4 +579,10 @@ pub enum Edit {
     Home,
     End,
     Clear,
+    /// Takes the known name the typed text starts.
+    Complete,
 }
+
+#[cfg(test)]
+#[path = "form_tests.rs"]
+mod tests;

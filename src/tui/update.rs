@@ -295,7 +295,9 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                     return;
                 }
                 KeyCode::Right => {
-                    form.cycle(true);
+                    if !form.edit(Edit::Complete) {
+                        form.cycle(true);
+                    }
                     return;
                 }
                 _ => None,

@@ -125,8 +125,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, row: Option<u16>, s: &State,
         match &field.kind {
             FieldKind::Text { value, cursor, .. } => {
                 buf.set_style(Rect::new(vx, y, vw as u16, 1), theme.input);
-                let (shown, _) = visible_text(value, *cursor, vw);
+                let (shown, col) = visible_text(value, *cursor, vw);
                 put(buf, vx, y, &shown, vw, theme.input);
+                if focused {
+                    names_hint(buf, field, vx, y, col, vw, w, inner, theme);
+                }
             }
             FieldKind::Choice { options, selected } => {
                 let label = options.get(*selected).map_or("(none)", |o| o.1.as_str());
@@ -151,6 +154,67 @@ pub fn draw(buf: &mut Buffer, area: Rect, f: &Form, row: Option<u16>, s: &State,
         key_of(s, Section::Form, Action::ChoiceNext),
     );
     put(buf, inner.x, by, &hint, w, theme.muted);
+}
+
+/// For a field naming someone: the rest of the known name it completes to after the
+/// cursor, dimmed, and on the line under it the names it may be, or that it is new.
+#[allow(clippy::too_many_arguments)]
+fn names_hint(
+    buf: &mut Buffer,
+    field: &crate::tui::form::Field,
+    vx: u16,
+    y: u16,
+    col: usize,
+    vw: usize,
+    w: usize,
+    inner: Rect,
+    theme: &Theme,
+) {
+    if field.names.is_empty() {
+        return;
+    }
+    if let Some(more) = field.completion() {
+        let room = vw.saturating_sub(col + 1);
+        put(
+            buf,
+            vx + col as u16,
+            y,
+            &more,
+            room,
+            theme.input.patch(theme.muted),
+        );
+    }
+    if y + 1 >= inner.bottom().saturating_sub(2) {
+        return;
+    }
+    let known = field.known_matching();
+    let (text, style) = if field.is_new_name() && known.is_empty() {
+        ("new name: on no ticket yet".to_owned(), theme.warning)
+    } else if known.is_empty() {
+        return;
+    } else {
+        let list = known
+            .iter()
+            .take(12)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let how = if field.completion().is_some() {
+            "→ completes · "
+        } else {
+            ""
+        };
+        (format!("{how}known: {list}"), theme.muted)
+    };
+    let x = vx.min(inner.x + 2);
+    put(
+        buf,
+        x,
+        y + 1,
+        &text,
+        w.saturating_sub(usize::from(x - inner.x)),
+        style,
+    );
 }
 
 /// The part of `value` that fits in `w` columns with the cursor visible, and the
@@ -193,7 +257,7 @@ pub fn cursor(area: Rect, f: &Form, row: Option<u16>) -> Option<Position> {
         r.width.saturating_sub(4),
         r.height.saturating_sub(2),
     );
-    let y = inner.y + 1 + 2 * f.focus as u16;
+    let y = inner.y + 1 + moved_lines(f).len() as u16 + 2 * f.focus as u16;
     if y >= inner.bottom() {
         return None;
     }

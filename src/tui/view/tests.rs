@@ -187,6 +187,9 @@ fn forms() {
         ("form_assign", "o"),
         ("form_escalate_filled", "enoc-lead<tab>splice crew needed"),
         ("form_escalate_invalid", "e<enter>"),
+        ("form_escalate_completing", "eco"),
+        ("form_escalate_new_name", "enobody-here"),
+        ("form_escalate_new_name_refused", "enobody-here<enter>"),
     ] {
         snap(name, |s| {
             press(s, keys, now());
