@@ -3,7 +3,7 @@
 //! is shown (and again when a ticket closes meanwhile); a search runs when the agent
 //! submits it, not at every keystroke, since it reads every closed ticket.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::action::Action;
@@ -28,20 +28,7 @@ pub struct ClosedPane {
 
 /// The first instant of `now`'s day in `tz`.
 pub fn start_of_day(now: DateTime<Utc>, tz: Tz) -> i64 {
-    let day = now.with_timezone(&tz).date_naive();
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    // A day that starts inside a DST gap starts at the gap's end.
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            (1..=3)
-                .filter_map(|h| {
-                    tz.from_local_datetime(&(midnight + chrono::TimeDelta::hours(h)))
-                        .earliest()
-                })
-                .next()
-        })
-        .map_or(now.timestamp_micros(), |t| t.timestamp_micros())
+    crate::sla::penalty::month::local_midnight(now.with_timezone(&tz).date_naive(), tz)
 }
 
 /// Asks for `query`'s tickets (a new query starts at its first row).

@@ -337,8 +337,17 @@ fn penalty_items(cm: &ContractMonth, out: &mut Vec<DrillItem>) {
     }
 }
 
-/// The figures of a row, in column order.
-pub fn figures(row: Row<'_>) -> Vec<Figure<'_>> {
+/// The figures of a row, in column order; `forecast`: the month is in progress (a
+/// month that is over has no "in 1 h").
+pub fn figures(row: Row<'_>, forecast: bool) -> Vec<Figure<'_>> {
+    let mut figs = all_figures(row);
+    if !forecast {
+        figs.retain(|f| !f.name.starts_with("penalty in 1 h"));
+    }
+    figs
+}
+
+fn all_figures(row: Row<'_>) -> Vec<Figure<'_>> {
     match row {
         Row::Customer(cc) => {
             let parts: Vec<&PriorityFigures> = cc.priorities.iter().collect();
@@ -743,7 +752,10 @@ pub fn selected_figures(s: &State, now: DateTime<Utc>) -> Vec<Figure<'_>> {
     if rows.is_empty() {
         return Vec::new();
     }
-    figures(rows[s.compliance.sel.min(rows.len() - 1)])
+    figures(
+        rows[s.compliance.sel.min(rows.len() - 1)],
+        c.figures.in_progress,
+    )
 }
 
 fn drill(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
@@ -761,7 +773,7 @@ fn drill(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         s.open_ticket(&key, fx);
         return;
     }
-    let figs = figures(row);
+    let figs = figures(row, c.figures.in_progress);
     let Some(f) = figs.get(s.compliance.col.min(figs.len().saturating_sub(1))) else {
         return;
     };

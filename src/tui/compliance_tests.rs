@@ -615,7 +615,7 @@ fn a_figure_counts_its_tickets_without_listing_them() {
     };
     let mut seen = 0;
     for row in rows(&c.figures, None) {
-        for f in figures(row) {
+        for f in figures(row, c.figures.in_progress) {
             let listed = f.items.list();
             assert_eq!(f.items.count(), listed.len(), "{}", f.name);
             seen += listed.len();
@@ -624,5 +624,32 @@ fn a_figure_counts_its_tickets_without_listing_them() {
     assert!(
         seen > 100,
         "the demo month has tickets behind its figures: {seen}"
+    );
+}
+
+#[test]
+fn a_month_that_is_over_offers_no_in_1_h_figure_to_drill_into() {
+    let evs = demo();
+    let this = Month::current(now(), chrono_tz::UTC);
+    let names = |month: Month| -> (bool, Vec<String>) {
+        let Reply::Done(c) = reply(&evs, 1, month, now()) else {
+            panic!("computed");
+        };
+        let names = rows(&c.figures, None)
+            .into_iter()
+            .flat_map(|row| figures(row, c.figures.in_progress))
+            .map(|f| f.name.clone())
+            .collect();
+        (c.figures.in_progress, names)
+    };
+    let (going, now_names) = names(this);
+    assert!(going);
+    assert!(now_names.iter().any(|n| n.starts_with("penalty in 1 h")));
+    let (going, last_names) = names(this.prev());
+    assert!(!going, "last month is over");
+    assert!(!last_names.is_empty());
+    assert!(
+        !last_names.iter().any(|n| n.starts_with("penalty in 1 h")),
+        "{last_names:?}"
     );
 }

@@ -400,6 +400,12 @@ impl Form {
         self.error = None;
     }
 
+    /// Says again what the form does to the ticket as it is now (`e`): a form that
+    /// came back must not describe the ticket as it was.
+    pub fn refresh_context(&mut self, e: &Entry, board: &Board, agent: &str) {
+        self.context = Form::open(self.kind, e, board, agent).context;
+    }
+
     pub fn focused(&self) -> Option<&Field> {
         self.fields.get(self.focus)
     }

@@ -45,7 +45,22 @@ pub fn came_back(s: &mut State, event: &Event, after: &[StoredEvent], now: DateT
     }
     form.moved_on(after.len() as u32, lines);
     s.overlay = Some(Overlay::Form(form));
+    refresh(s);
     s.flash(format!("{what}: the ticket moved on"), now, true);
+}
+
+/// The open form that came back says what it does to its ticket as the board now has
+/// it (call when the board changes too: the events that moved it may arrive later).
+pub fn refresh(s: &mut State) {
+    let Some(Overlay::Form(form)) = &mut s.overlay else {
+        return;
+    };
+    if form.moved.is_empty() {
+        return;
+    }
+    if let Some(e) = s.board.find(&form.ticket).and_then(|i| s.board.entry(i)) {
+        form.refresh_context(e, &s.board, &s.agent);
+    }
 }
 
 /// "escalated to level 1 (noc-l2) by bob 2 min ago".

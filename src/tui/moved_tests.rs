@@ -93,3 +93,42 @@ fn notes_and_updates_go_on_any_ticket() {
     let (_, seen) = recorded(&press(&mut s, "uCrew dispatched<enter>", now()));
     assert_eq!(seen, None);
 }
+
+#[test]
+fn a_form_that_came_back_describes_the_ticket_as_it_is_now() {
+    let mut s = testkit::state();
+    let key = testkit::row_key(&s, 0);
+    let fx = press(&mut s, "enoc-lead<enter>", now());
+    let (alice, _) = recorded(&fx);
+    let bob = testkit::ev(
+        &key,
+        EventKind::Escalated,
+        now() - TimeDelta::seconds(20),
+        "bob",
+        json!({"level": 3, "to": "noc-l2"}),
+    );
+    let mut history: Vec<Event> = testkit::events(now())
+        .into_iter()
+        .filter(|e| e.ticket == key)
+        .collect();
+    history.push(bob.clone());
+    let back = Msg::Source(SourceMsg::Moved {
+        event: Box::new(alice),
+        after: vec![stored(bob)],
+    });
+    update(&mut s, back, now());
+    let context = |s: &super::state::State| s.form().unwrap().context.clone();
+    assert!(
+        !context(&s).contains("level 3"),
+        "the board has not seen Bob's yet"
+    );
+    // Bob's escalation reaches the board after the form came back.
+    let facts = crate::sla::Facts::fold(&history, chrono::DateTime::<chrono::Utc>::MAX_UTC)
+        .ok()
+        .map(std::sync::Arc::new);
+    let changed = Msg::Source(SourceMsg::Changed {
+        tickets: vec![(key, facts)],
+    });
+    update(&mut s, changed, now());
+    assert_eq!(context(&s), "now at level 3 (to noc-l2)");
+}

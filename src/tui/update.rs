@@ -139,6 +139,7 @@ fn source(s: &mut State, m: SourceMsg, now: DateTime<Utc>, fx: &mut Vec<Effect>)
             super::closed::on_changed(s, &tickets, fx);
             let newcomers = super::arrivals::newcomers(s, &tickets);
             s.board.upsert_many(tickets, now);
+            super::moved::refresh(s);
             super::arrivals::announce(s, newcomers, now_us, fx);
             s.compliance.dirty = true;
         }

@@ -703,7 +703,7 @@ fn details(
     let w = usize::from(area.width);
     let y = area.y;
     buf.set_string(area.x, y, "─".repeat(w), theme.border);
-    let figs = figures(row);
+    let figs = figures(row, c.figures.in_progress);
     let i = s.compliance.col.min(figs.len().saturating_sub(1));
     let drill = key_of(s, Section::Compliance, Action::Drill);
     let tz = match row {
