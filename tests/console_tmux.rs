@@ -41,6 +41,11 @@ fn record_escalation_and_client_update_with_keystrokes() {
     t.keys(&["Tab"]);
     t.text("splice crew needed on site");
     t.keys(&["Enter"]);
+    // A name on no ticket yet is recorded only when submitted again.
+    t.wait_for("the new name to be questioned", |s| {
+        s.contains("\"noc-duty-manager\" is on no ticket yet")
+    });
+    t.keys(&["Enter"]);
     t.wait_for("the escalation to be recorded", |s| {
         s.contains("recorded escalated")
     });
