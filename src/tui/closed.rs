@@ -7,24 +7,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::action::Action;
-use super::board::Entry;
 use super::effect::Effect;
 use super::state::{State, View};
 use crate::store::TicketFacts;
 use crate::sync::closed::ClosedQuery;
-
-#[derive(Clone, Debug, Default)]
-pub struct ClosedPane {
-    /// What is listed (asked for, or answered).
-    pub query: ClosedQuery,
-    /// The tickets, newest closed first, evaluated for their final verdicts.
-    pub rows: Vec<Entry>,
-    /// Asked and not answered yet.
-    pub loading: bool,
-    pub error: Option<String>,
-    pub row: usize,
-    pub offset: usize,
-}
 
 /// The first instant of `now`'s day in `tz`.
 pub fn start_of_day(now: DateTime<Utc>, tz: Tz) -> i64 {

@@ -26,6 +26,7 @@ pub mod arrivals;
 pub mod arrivals_state;
 pub mod board;
 pub mod closed;
+pub mod closed_state;
 pub mod compliance;
 pub mod compliance_state;
 pub mod decide;

@@ -212,7 +212,7 @@ pub struct State {
     /// The queue's groups while it is grouped.
     pub groups: super::groups::Groups,
     /// The closed tickets listed.
-    pub closed: super::closed::ClosedPane,
+    pub closed: super::closed_state::ClosedPane,
 }
 
 impl State {
