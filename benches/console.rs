@@ -25,7 +25,7 @@ use slawatch::store::TicketFacts;
 use slawatch::tui::board::Board;
 use slawatch::tui::state::State;
 use slawatch::tui::update::{update, Msg, SourceMsg};
-use slawatch::tui::{fixture, view, Theme, ThemeName};
+use slawatch::tui::{fixture, screen, Theme, ThemeName};
 
 const N: usize = 100_000;
 const W: u16 = 200;
@@ -79,7 +79,7 @@ fn bench(c: &mut Criterion) {
     let sink = Sink::default();
     let mut term = terminal(sink.clone());
     let mut now = t0;
-    term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
+    term.draw(|f| screen::render(f, &s, &theme, now)).unwrap();
 
     // Bytes per tick: the mean over a minute of ticks.
     let before = sink.0.load(Ordering::Relaxed);
@@ -89,7 +89,7 @@ fn bench(c: &mut Criterion) {
         let v = s.board.version;
         update(&mut s, Msg::Tick, now);
         reevaluated += usize::from(s.board.version != v);
-        term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
+        term.draw(|f| screen::render(f, &s, &theme, now)).unwrap();
     }
     let per_tick = (sink.0.load(Ordering::Relaxed) - before) / 60;
     println!(
@@ -103,7 +103,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             now += TimeDelta::seconds(1);
             update(&mut s, Msg::Tick, now);
-            term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
+            term.draw(|f| screen::render(f, &s, &theme, now)).unwrap();
         })
     });
     let mut down = true;
@@ -116,7 +116,7 @@ fn bench(c: &mut Criterion) {
                 Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
                 now,
             );
-            term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
+            term.draw(|f| screen::render(f, &s, &theme, now)).unwrap();
         })
     });
     let mut i = 0;
@@ -131,7 +131,7 @@ fn bench(c: &mut Criterion) {
                     Msg::Source(SourceMsg::Changed { tickets: vec![t] }),
                     now,
                 );
-                term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
+                term.draw(|f| screen::render(f, &s, &theme, now)).unwrap();
             })
         },
     );
@@ -158,7 +158,7 @@ fn bench(c: &mut Criterion) {
                     now,
                 );
             }
-            term.draw(|f| view::render(f, &s, &theme, now)).unwrap();
+            term.draw(|f| screen::render(f, &s, &theme, now)).unwrap();
         })
     });
     g.sample_size(10);

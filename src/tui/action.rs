@@ -189,6 +189,19 @@ impl Action {
         }
     }
 
+    /// The cursor keys every list shares.
+    pub fn moves(self) -> bool {
+        matches!(
+            self,
+            Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+        )
+    }
+
     /// Actions that open a form to record an event.
     pub fn records(self) -> bool {
         matches!(

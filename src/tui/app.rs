@@ -22,10 +22,10 @@ use ratatui::crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use tokio::signal::unix::{signal, SignalKind};
 
+use super::screen;
 use super::state::State;
 use super::theme::Theme;
 use super::update::{update, Effect, Msg, SourceMsg};
-use super::view;
 use crate::sync::feed::{Command, Feed};
 use crate::sync::supervise::Report;
 
@@ -417,7 +417,7 @@ fn on_source(state: &mut State, stats: &mut Stats, m: Msg, started: Instant) -> 
 
 fn draw(term: &mut Term, state: &State, theme: &Theme) -> io::Result<()> {
     queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
-    term.draw(|f| view::render(f, state, theme, Utc::now()))?;
+    term.draw(|f| screen::render(f, state, theme, Utc::now()))?;
     execute!(term.backend_mut(), EndSynchronizedUpdate)?;
     Ok(())
 }
@@ -430,7 +430,7 @@ fn mouse_msg(state: &State, m: ratatui::crossterm::event::MouseEvent) -> Option<
         MouseEventKind::ScrollUp => Some(Msg::Scroll(-3)),
         MouseEventKind::Down(MouseButton::Left) => {
             let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-            super::view::hit(area, state, m.column, m.row).map(Msg::Click)
+            super::screen::hit(area, state, m.column, m.row).map(Msg::Click)
         }
         _ => None,
     }

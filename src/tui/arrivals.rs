@@ -139,7 +139,7 @@ mod tests {
         update(&mut s, Msg::Resize(160, 48), now());
         let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
         let theme = crate::tui::theme::Theme::new(crate::tui::theme::ThemeName::Dark, false);
-        t.draw(|f| crate::tui::view::render(f, &s, &theme, now()))
+        t.draw(|f| crate::tui::screen::render(f, &s, &theme, now()))
             .unwrap();
         let screen = format!("{}", t.backend());
         let line = screen

@@ -8,6 +8,8 @@ use chrono_tz::Tz;
 
 use super::action::Action;
 use super::effect::Effect;
+use super::layout::Hit;
+use super::overlay::Overlay;
 use super::state::{State, View};
 use crate::store::TicketFacts;
 use crate::sync::closed::ClosedQuery;
@@ -38,12 +40,6 @@ pub fn search(s: &mut State, text: &str, now: DateTime<Utc>, fx: &mut Vec<Effect
     };
     s.enter(View::Closed);
     ask(s, query, fx);
-}
-
-/// The list was switched to: asks again for what it lists (today's: as of now).
-pub fn shown(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-    let text = s.closed.query.text.clone();
-    search(s, &text, now, fx);
 }
 
 /// The source's answer: shown if it is for what is asked now.
@@ -88,45 +84,51 @@ pub fn on_changed(s: &mut State, tickets: &[TicketFacts], fx: &mut Vec<Effect>) 
     }
 }
 
-/// The closed list's keys. True if `a` was handled here.
-pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
+/// The closed list's keys (its state is `State::closed`). True if `a` was handled.
+pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) -> bool {
     match a {
-        Action::Closed => {
-            if s.view == View::Closed {
-                s.back();
-            } else {
-                search(s, "", now, fx);
-            }
-            true
+        Action::Open => open(s, fx),
+        // Here the prompt searches every closed ticket, when submitted.
+        Action::Filter => {
+            s.overlay = Some(Overlay::Filter(s.closed.query.text.clone()));
         }
-        _ if s.view != View::Closed => false,
-        Action::Open => {
-            if let Some(e) = s.closed.rows.get(s.closed.row) {
-                let key = e.key().to_owned();
-                s.open_ticket(&key, fx);
-            }
-            true
-        }
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom => {
-            let n = s.closed.rows.len();
-            let page = s.layout.page();
-            let row = super::list::step(a, s.closed.row, n, page).unwrap_or(s.closed.row);
-            s.closed.row = row;
-            s.closed.offset = super::list::window(
-                s.closed.offset,
-                row,
-                s.layout.list_rows.saturating_sub(1),
-                n,
-            );
-            true
-        }
-        _ => false,
+        _ if a.moves() => select(s, |row, n, page| {
+            super::list::step(a, row, n, page).unwrap_or(row)
+        }),
+        _ => return false,
     }
+    true
+}
+
+/// A click on a row (see [`super::pane::click_row`]).
+pub fn click(s: &mut State, hit: Hit, fx: &mut Vec<Effect>) {
+    let (len, cur) = (s.closed.rows.len(), s.closed.row);
+    super::pane::click_row(s, hit, (len, cur), |s, r| select(s, |_, _, _| r), open, fx);
+}
+
+/// The list has just come into view: it asks again for what it lists (today's: as of
+/// now), unless already asking.
+pub fn shown(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    if !s.closed.loading {
+        let text = s.closed.query.text.clone();
+        search(s, &text, now, fx);
+    }
+}
+
+fn open(s: &mut State, fx: &mut Vec<Effect>) {
+    if let Some(e) = s.closed.rows.get(s.closed.row) {
+        let key = e.key().to_owned();
+        s.open_ticket(&key, fx);
+    }
+}
+
+/// Moves the cursor to `to(row, rows, page)`, keeping it in view.
+fn select(s: &mut State, to: impl FnOnce(usize, usize, usize) -> usize) {
+    let n = s.closed.rows.len();
+    let row = to(s.closed.row, n, s.layout.page());
+    s.closed.row = row;
+    let h = s.layout.list_rows.saturating_sub(1);
+    s.closed.offset = super::list::window(s.closed.offset, row, h, n);
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use super::board::Entry;
 use crate::sync::closed::ClosedQuery;
 
 #[derive(Clone, Debug, Default)]
-pub struct ClosedPane {
+pub struct ClosedState {
     /// What is listed (asked for, or answered).
     pub query: ClosedQuery,
     /// The tickets, newest closed first, evaluated for their final verdicts.

@@ -57,7 +57,7 @@ pub use crate::sync::jobs::Request;
 /// What the worker answers.
 pub type Reply = crate::sync::jobs::Reply<Computed>;
 
-pub use super::compliance_state::{Brief, CompliancePane, Computed, Drill, DrillItem, Flight};
+pub use super::compliance_state::{Brief, ComplianceState, Computed, Drill, DrillItem, Flight};
 
 // ---------------------------------------------------------------------------------
 // Rows and figures
@@ -491,13 +491,13 @@ pub fn request(s: &mut State, month: Month, now: DateTime<Utc>, fx: &mut Vec<Eff
 
 /// The least time between two computations of the same month while the view is
 /// shown (someone is looking: up to a fifth of a core).
-fn gap(p: &CompliancePane, every: Micros) -> Micros {
+fn gap(p: &ComplianceState, every: Micros) -> Micros {
     every.max(5 * p.cost_us as Micros)
 }
 
 /// The least time between two background computations (the queue's marks): at most
 /// one percent of a core.
-fn background_gap(p: &CompliancePane) -> Micros {
+fn background_gap(p: &ComplianceState) -> Micros {
     HIDDEN_EVERY.max(100 * p.cost_us as Micros)
 }
 
@@ -527,14 +527,6 @@ pub fn tick(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     if since(current) >= background_gap(p) {
         request(s, current, now, fx);
     }
-}
-
-/// After a key: entering the view asks for its figures unless they are fresh.
-pub fn after_key(s: &mut State, before: View, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-    if s.view != View::Compliance || before == View::Compliance || !s.source.loaded {
-        return;
-    }
-    refresh_view(s, now, fx);
 }
 
 /// Asks for the month in view unless its figures are fresh or on their way.
@@ -659,15 +651,16 @@ pub fn table_height(h: u16) -> usize {
     super::layout::Layout::of(0, h).compliance_rows
 }
 
+/// The compliance view has just come into view: it asks for the month in view unless
+/// its figures are fresh or on their way.
+pub fn shown(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    if s.source.loaded {
+        refresh_view(s, now, fx);
+    }
+}
+
 /// Handles `a` if it is the compliance view's; false leaves it to the console.
-pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
-    if a == Action::Compliance {
-        s.enter(View::Compliance);
-        return true;
-    }
-    if s.view != View::Compliance {
-        return false;
-    }
+pub fn act(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
     let page = s.layout.compliance_rows;
     if let Some(d) = &mut s.compliance.drill {
         match a {

@@ -59,7 +59,7 @@ pub struct DrillItem {
 
 /// Everything the compliance view keeps.
 #[derive(Clone, Debug, Default)]
-pub struct CompliancePane {
+pub struct ComplianceState {
     /// `None`: this month (follows the clock).
     pub month: Option<Month>,
     /// `None`: every customer.
@@ -85,7 +85,7 @@ pub struct CompliancePane {
     pub marks_at: Option<Micros>,
 }
 
-impl CompliancePane {
+impl ComplianceState {
     /// The month in view.
     pub fn month_at(&self, now: DateTime<Utc>, tz: Tz) -> Month {
         self.month.unwrap_or_else(|| Month::current(now, tz))

@@ -103,6 +103,27 @@ pub fn metric_short(m: crate::sla::Metric) -> &'static str {
     }
 }
 
+/// What a ticket's row says about its state, in words.
+pub fn ticket_state(e: &super::board::Entry) -> String {
+    let f = &e.facts;
+    if e.sum.class == super::board::Class::Problem {
+        return "no policy".into();
+    }
+    if f.resolved_at.is_some() {
+        return "resolved".into();
+    }
+    if let Some(p) = f.current_pause() {
+        return format!("paused:{}", super::sanitize::clean(&p.reason));
+    }
+    if f.restored_at.is_some() {
+        "restored".into()
+    } else if f.first_response_at.is_some() {
+        "ack'd".into()
+    } else {
+        "new".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,3 +94,16 @@ pub fn lines(s: &State) -> Vec<Line> {
 pub fn line_count(s: &State) -> usize {
     lines(s).len()
 }
+
+/// The help view's keys (it scrolls, `State::help_scroll`). True if `a` was handled.
+pub fn act(s: &mut State, a: super::action::Action) -> bool {
+    if !a.moves() {
+        return false;
+    }
+    let max = line_count(s).saturating_sub(s.layout.list_rows);
+    let cur = s.help_scroll;
+    s.help_scroll = super::list::step(a, cur, max + 1, s.layout.page())
+        .unwrap_or(cur)
+        .min(max);
+    true
+}

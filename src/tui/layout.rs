@@ -45,7 +45,7 @@ impl Default for Layout {
 }
 
 /// What a mouse click landed on, worked out where the screen is drawn (see
-/// `view::hit`) so that update needs no geometry of its own.
+/// `screen::hit`) so that update needs no geometry of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hit {
     /// A row of the list in view.

@@ -5,20 +5,26 @@
 //! supervised workers of [`crate::sync`] (snapshot, change feed, appends, histories;
 //! compliance months), and the nudge service of [`crate::notify`]. Everything below
 //! is pure and snapshot-tested:
-//! - `update`: one `Msg` (key, tick, feed message, worker report) to state changes
-//!   and `effect::Effect`s, which `app` carries out.
-//! - `state`: what the views show; `board` every open ticket with its SLA summary,
-//!   sorted and counted incrementally (its `Evaluator` runs on the feed's thread for
-//!   the first snapshot); `compliance_state` / `compliance` and `nudges_state` /
-//!   `nudges` the compliance view's and the nudges' state and logic.
-//! - `overlay`: the one modal (form, filter prompt, month prompt, snooze, decision);
-//!   `form` the forms that record one event each; `decide` the decisions on events a
-//!   server's outbox could not deliver as recorded.
+//! - `update`: one `Msg` (key, tick, feed message, worker report) to state changes and
+//!   `effect::Effect`s, which `app` carries out. A key goes to the overlay if one is
+//!   open, else to the pane in view; what the pane leaves alone is the console's
+//!   (quit, help, tabs and the navigation stack in `state`, the recording forms).
+//! - One pane per view behind `pane::Pane` (`panes` gives each view's): its keys in
+//!   `queue`, `ticket`, `escalations`, `help`, `compliance`, `nudges` (the nudge log)
+//!   and `closed`; its drawing in `view/` under the same name; its state its own field
+//!   of `state::State` (the larger in `compliance_state`, `nudges_state`,
+//!   `closed_state`). `board` holds every open ticket with its SLA summary, sorted and
+//!   counted incrementally (its `Evaluator` runs on the feed's thread for the first
+//!   snapshot); `filters` are the quick filters the queue and escalations share.
+//! - `screen`: one frame (header, pane, toasts, footer, modal); `overlay`: the one
+//!   modal (form, filter prompt, month prompt, snooze, decision); `form` the forms that
+//!   record one event each; `decide` the decisions on events a server's outbox could
+//!   not deliver as recorded; `moved` a form sent back because its ticket moved on.
 //! - `layout`: the geometry, computed at each resize, that update and views share;
 //!   `list`: cursor movement and scrolling, for every list.
-//! - `view/*`: drawing; `help` the help view's content; `fmt`, `theme`, `sanitize`
-//!   (untrusted text), `keymap` and `action` (what keys can ask for), `settings`
-//!   (config.toml). `fixture` and `testkit` are test data, never in a release build.
+//! - `fmt`, `theme`, `sanitize` (untrusted text), `keymap` and `action` (what keys can
+//!   ask for), `settings` (config.toml). `fixture` and `testkit` are test data, never
+//!   in a release build.
 
 pub mod action;
 pub mod app;
@@ -31,6 +37,8 @@ pub mod compliance;
 pub mod compliance_state;
 pub mod decide;
 pub mod effect;
+pub mod escalations;
+pub mod filters;
 #[cfg(any(test, feature = "bench-fixtures"))]
 pub mod fixture;
 pub mod fmt;
@@ -47,12 +55,17 @@ mod moved_tests;
 pub mod nudges;
 pub mod nudges_state;
 pub mod overlay;
+pub mod pane;
+pub mod panes;
+pub mod queue;
 #[cfg(test)]
 mod queue_order_tests;
 pub use crate::escape::terminal as sanitize;
+pub mod screen;
 pub mod settings;
 pub mod state;
 pub mod theme;
+pub mod ticket;
 pub mod update;
 pub mod view;
 
@@ -235,7 +248,7 @@ pub fn run_on(
     state.bell = cfg.settings.bell;
     state.mouse = cfg.settings.mouse;
     state.queue.follow = cfg.settings.follow_selection;
-    state.esc.follow = cfg.settings.follow_selection;
+    state.esc.sel.follow = cfg.settings.follow_selection;
     state.arrivals.priorities = cfg.settings.announce.clone();
     state.arrivals.ring = cfg.settings.quiet <= crate::sla::Severity::Critical;
     state.agent_unchosen = cfg.settings.agent_from == crate::agent::NameFrom::Login;

@@ -91,7 +91,7 @@ pub fn on_event(s: &mut State, ev: NudgeEvent, now: DateTime<Utc>, fx: &mut Vec<
             tell_new_problem(p, before, now_us);
         }
         NudgeEvent::Desktop(DesktopEvent::Action { ticket, action }) => match action {
-            NudgeAction::Open => open_ticket(s, &ticket, fx),
+            NudgeAction::Open => s.open_ticket(&ticket, fx),
             NudgeAction::Acknowledge => {
                 let mut payload = Payload::new();
                 payload.insert("via".into(), json!("desktop notification"));
@@ -119,11 +119,6 @@ pub fn tick(s: &mut State, now: DateTime<Utc>) {
     let now = now.timestamp_micros();
     s.nudges.toasts.retain(|t| now - t.at < TOAST_FOR);
     s.nudges.snoozed.retain(|_, &mut u| u > now);
-}
-
-/// Opens `key`, open or closed since (a closed one shows its final verdicts).
-fn open_ticket(s: &mut State, key: &str, fx: &mut Vec<Effect>) {
-    s.open_ticket(key, fx);
 }
 
 /// The modal takes every key while it is open. True if it did.
@@ -188,8 +183,9 @@ fn choose(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     }
 }
 
-/// The keys of the nudge log and `snooze`. True if `a` was handled here.
-pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> bool {
+/// The nudge keys of every view: the nudge log, snooze and dismiss. True if `a` was
+/// one of them.
+pub fn global_action(s: &mut State, a: Action, now: DateTime<Utc>) -> bool {
     match a {
         Action::NudgeLog => {
             if s.view == View::Nudges {
@@ -197,45 +193,39 @@ pub fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>
             } else {
                 s.enter(View::Nudges);
             }
-            true
         }
-        Action::Snooze => {
-            open_modal(s, now);
-            true
-        }
+        Action::Snooze => open_modal(s, now),
         Action::Dismiss => {
             if s.nudges.toasts.is_empty() {
                 s.flash("no toasts to dismiss", now, false);
             }
             s.nudges.toasts.clear();
-            true
         }
-        _ if s.view != View::Nudges => false,
+        _ => return false,
+    }
+    true
+}
+
+/// The nudge log's keys (its selection is in `State::nudges`). True if `a` was
+/// handled here.
+pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) -> bool {
+    match a {
         Action::Open => {
             if let Some(n) = s.nudges.log.get(s.nudges.sel) {
+                // Closed since, it shows its final verdicts.
                 let t = n.ticket.clone();
-                if s.board.find(&t).is_some() {
-                    open_ticket(s, &t, fx);
-                } else {
-                    s.flash(format!("{t} is no longer open"), now, true);
-                }
+                s.open_ticket(&t, fx);
             }
-            true
         }
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom => {
+        _ if a.moves() => {
             let n = s.nudges.log.len();
             let page = s.layout.nudge_rows.max(1);
             s.nudges.sel = super::list::step(a, s.nudges.sel, n, page).unwrap_or(s.nudges.sel);
             s.nudges.offset = super::list::window(s.nudges.offset, s.nudges.sel, page, n);
-            true
         }
-        _ => false,
+        _ => return false,
     }
+    true
 }
 
 fn open_modal(s: &mut State, now: DateTime<Utc>) {
@@ -407,7 +397,7 @@ impl<S: Fn(Vec<crate::store::TicketFacts>)> Feed<S> {
 
 /// A problem with nudges that was not there `before` is told once, as a toast; it
 /// then lives at the top of the nudge log (no header row of its own in every view).
-fn tell_new_problem(p: &mut NudgePane, before: Option<String>, now: Micros) {
+fn tell_new_problem(p: &mut NudgeState, before: Option<String>, now: Micros) {
     if let Some(now_problem) = p.problem().filter(|x| Some(x) != before.as_ref()) {
         p.toast(ToastWhat::Problem(now_problem), now);
     }

@@ -185,7 +185,7 @@ impl ToastWhat {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct NudgePane {
+pub struct NudgeState {
     /// A nudge service runs for this console.
     pub active: bool,
     /// What was sent, newest first. A deque: a first start can fire tens of thousands
@@ -206,7 +206,7 @@ pub struct NudgePane {
     pub offset: usize,
 }
 
-impl NudgePane {
+impl NudgeState {
     /// What is wrong with nudges, if anything: the nudge log's first line.
     pub fn problem(&self) -> Option<String> {
         let desktop = self.desktop.as_ref().and_then(DesktopState::problem);

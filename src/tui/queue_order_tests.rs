@@ -32,7 +32,7 @@ fn primary(mode: SortMode, e: &Entry) -> String {
         SortMode::Customer => f.customer.to_lowercase(),
         SortMode::Title => f.title.to_lowercase(),
         SortMode::State => {
-            let r = match crate::tui::view::queue::ticket_state(e).as_str() {
+            let r = match crate::tui::fmt::ticket_state(e).as_str() {
                 "new" => 0,
                 "ack'd" => 1,
                 "restored" => 2,
@@ -202,14 +202,14 @@ fn y_of(s: &State, r: usize) -> u16 {
     (0..s.size.1)
         .find(|&y| {
             let area = ratatui::layout::Rect::new(0, 0, s.size.0, s.size.1);
-            crate::tui::view::hit(area, s, 10, y) == Some(Hit::Row(r))
+            crate::tui::screen::hit(area, s, 10, y) == Some(Hit::Row(r))
         })
         .unwrap_or_else(|| panic!("row {r} is not on screen"))
 }
 
 fn click(s: &mut State, x: u16, y: u16) {
     let area = ratatui::layout::Rect::new(0, 0, s.size.0, s.size.1);
-    if let Some(hit) = crate::tui::view::hit(area, s, x, y) {
+    if let Some(hit) = crate::tui::screen::hit(area, s, x, y) {
         update(s, Msg::Click(hit), now());
     }
 }
@@ -232,7 +232,7 @@ fn a_click_selects_then_opens_a_heading_sorts_and_the_wheel_scrolls() {
         let x = (0..w)
             .find(|&x| {
                 let area = ratatui::layout::Rect::new(0, 0, w, h);
-                crate::tui::view::hit(area, &s, x, 2) == Some(Hit::Sort(SortMode::Customer))
+                crate::tui::screen::hit(area, &s, x, 2) == Some(Hit::Sort(SortMode::Customer))
             })
             .expect("a Customer heading");
         click(&mut s, x, 2);
@@ -260,7 +260,7 @@ fn a_click_selects_then_opens_a_heading_sorts_and_the_wheel_scrolls() {
         press(&mut s, "C", now());
         let area = ratatui::layout::Rect::new(0, 0, w, h);
         assert_eq!(
-            crate::tui::view::hit(area, &s, 10, 3),
+            crate::tui::screen::hit(area, &s, 10, 3),
             None,
             "the top line is a header"
         );
@@ -288,7 +288,7 @@ fn the_cursor_stays_in_view_under_group_headers() {
         let y = crate::tui::view::queue::selected_y(ratatui::layout::Rect::new(0, 2, 80, 21), &s)
             .unwrap_or_else(|| panic!("row {r} is off screen"));
         assert!((3..23).contains(&y), "row {r} at line {y}");
-        assert_eq!(crate::tui::view::hit(area, &s, 10, y), Some(Hit::Row(r)));
+        assert_eq!(crate::tui::screen::hit(area, &s, 10, y), Some(Hit::Row(r)));
         press(&mut s, "j", now());
     }
 }

@@ -87,6 +87,25 @@ impl ListSel {
     }
 }
 
+/// The escalations list: recomputed when the board changes while it is in view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EscList {
+    pub sel: ListSel,
+    pub rows: Vec<u32>,
+    /// The board's version `rows` were taken at.
+    pub version: u64,
+}
+
+impl Default for EscList {
+    fn default() -> EscList {
+        EscList {
+            sel: ListSel::default(),
+            rows: Vec::new(),
+            version: u64::MAX,
+        }
+    }
+}
+
 /// One event of the open ticket's timeline, sanitised.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimelineRow {
@@ -121,7 +140,7 @@ pub fn event_text(e: &Event) -> String {
 }
 
 #[derive(Clone, Debug)]
-pub struct TicketPane {
+pub struct TicketState {
     pub key: String,
     /// The ticket as its history folds while it is not on the board (closed): the
     /// board holds open tickets only.
@@ -184,11 +203,8 @@ pub struct State {
     /// The views `back` returns to, the latest last (see [`State::enter`]).
     pub nav: Vec<View>,
     pub queue: ListSel,
-    pub esc: ListSel,
-    /// The escalations list, recomputed when the board changes in that view.
-    pub escalations: Vec<u32>,
-    pub esc_version: u64,
-    pub ticket: Option<TicketPane>,
+    pub esc: EscList,
+    pub ticket: Option<TicketState>,
     pub help_scroll: usize,
     /// The form, prompt or modal open, if one is.
     pub overlay: Option<Overlay>,
@@ -202,9 +218,9 @@ pub struct State {
     /// Where the user's config files are (for the help view).
     pub config_dir: Option<String>,
     /// The compliance view, and the queue marks its figures give.
-    pub compliance: super::compliance_state::CompliancePane,
+    pub compliance: super::compliance_state::ComplianceState,
     /// Toasts, the nudge log, snoozes and the snooze modal.
-    pub nudges: super::nudges_state::NudgePane,
+    pub nudges: super::nudges_state::NudgeState,
     /// Urgent tickets that arrived lately.
     pub arrivals: super::arrivals_state::Arrivals,
     /// Forms submitted and not stored yet (one comes back if its ticket moved on).
@@ -212,7 +228,7 @@ pub struct State {
     /// The queue's groups while it is grouped.
     pub groups: super::groups::Groups,
     /// The closed tickets listed.
-    pub closed: super::closed_state::ClosedPane,
+    pub closed: super::closed_state::ClosedState,
 }
 
 impl State {
@@ -228,9 +244,7 @@ impl State {
             view: View::Queue,
             nav: Vec::new(),
             queue: ListSel::default(),
-            esc: ListSel::default(),
-            escalations: Vec::new(),
-            esc_version: u64::MAX,
+            esc: EscList::default(),
             ticket: None,
             help_scroll: 0,
             overlay: None,
@@ -287,7 +301,7 @@ impl State {
     /// Opens `key` (a stored ticket id) in the ticket view and asks for its history.
     pub fn open_ticket(&mut self, key: &str, fx: &mut Vec<Effect>) {
         if self.ticket.as_ref().is_none_or(|t| t.key != key) {
-            self.ticket = Some(TicketPane {
+            self.ticket = Some(TicketState {
                 key: key.to_owned(),
                 closed: None,
                 timeline: None,
@@ -297,6 +311,17 @@ impl State {
         }
         self.enter(View::Ticket);
         fx.push(Effect::LoadHistory(key.to_owned()));
+    }
+
+    /// Opens the ticket the recording keys act on (see [`State::target`]).
+    pub fn open_selected(&mut self, fx: &mut Vec<Effect>) {
+        let key = self
+            .target()
+            .and_then(|i| self.board.entry(i))
+            .map(|e| e.key().to_owned());
+        if let Some(key) = key {
+            self.open_ticket(&key, fx);
+        }
     }
 
     /// The form open, if one is.
@@ -336,8 +361,8 @@ impl State {
         match self.view {
             View::Ticket => self.ticket.as_ref().and_then(|t| self.board.find(&t.key)),
             View::Escalations => {
-                let rows = &self.escalations;
-                (!rows.is_empty()).then(|| rows[self.esc.cursor(&self.board, rows)])
+                let rows = &self.esc.rows;
+                (!rows.is_empty()).then(|| rows[self.esc.sel.cursor(&self.board, rows)])
             }
             _ => {
                 let rows = self.board.visible();
@@ -358,9 +383,9 @@ impl State {
     /// Keeps derived lists current (call after every change).
     pub fn refresh(&mut self) {
         self.groups.refresh(&self.board);
-        if self.view == View::Escalations && self.esc_version != self.board.version {
-            self.escalations = self.board.escalations();
-            self.esc_version = self.board.version;
+        if self.view == View::Escalations && self.esc.version != self.board.version {
+            self.esc.rows = self.board.escalations();
+            self.esc.version = self.board.version;
         }
     }
 }

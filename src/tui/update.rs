@@ -11,6 +11,7 @@ use super::board::Filter;
 use super::form::{Edit, Form, FormKind};
 use super::keymap::Key;
 use super::overlay::Overlay;
+use super::panes;
 use super::sanitize::clean;
 use super::state::{State, TimelineRow, View};
 use crate::model::Event;
@@ -49,13 +50,12 @@ pub use super::effect::Effect;
 
 pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let before = s.view;
     match msg {
         Msg::Key(k) => {
             // Only presses: terminals that report releases would double every key.
             if k.kind != KeyEventKind::Release {
-                let before = s.view;
                 key(s, k, now, &mut fx);
-                super::compliance::after_key(s, before, now, &mut fx);
             }
         }
         Msg::Paste(text) => {
@@ -65,13 +65,13 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 p.push_str(&super::sanitize::clean(&text));
                 let text = p.to_lowercase();
                 if s.view != View::Closed {
-                    set_text_filter(s, text);
+                    super::filters::set_text(s, text);
                 }
             }
         }
         Msg::Click(hit) => {
             if s.overlay.is_none() {
-                click(s, hit, now, &mut fx);
+                panes::of(s.view).click(s, hit, now, &mut fx);
             }
         }
         Msg::Scroll(rows) => {
@@ -106,6 +106,9 @@ pub fn update(s: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Compliance(r) => super::compliance::on_reply(s, r, now),
         Msg::Nudge(ev) => super::nudges::on_event(s, ev, now, &mut fx),
         Msg::Worker(r) => worker(s, r, now),
+    }
+    if s.view != before {
+        panes::of(s.view).shown(s, now, &mut fx);
     }
     s.refresh();
     fx
@@ -341,7 +344,7 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         if edited {
             if live {
                 let text = p.to_lowercase();
-                set_text_filter(s, text);
+                super::filters::set_text(s, text);
             }
             return;
         }
@@ -356,13 +359,13 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
             Some(Action::Cancel) => {
                 s.overlay = None;
                 if live {
-                    set_text_filter(s, String::new());
+                    super::filters::set_text(s, String::new());
                 }
             }
             // From the queue's filter, the same text over closed tickets.
             Some(Action::NextField) if live => {
                 s.overlay = None;
-                set_text_filter(s, String::new());
+                super::filters::set_text(s, String::new());
                 super::closed::search(s, &text, now, fx);
             }
             _ => {}
@@ -401,128 +404,11 @@ fn key(s: &mut State, k: KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     }
 }
 
-/// A click selects the row under it, and on the row already selected opens it; on a
-/// column's heading it sorts by that column.
-fn click(s: &mut State, hit: super::layout::Hit, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-    use super::layout::Hit;
-    match (hit, s.view) {
-        (Hit::Sort(mode), View::Queue) => sort_by(s, mode, now),
-        (Hit::Row(r), View::Queue) => {
-            let rows = s.board.visible();
-            if r >= rows.len() {
-                return;
-            }
-            if s.queue.cursor(&s.board, rows) == r {
-                action(s, Action::Open, now, fx);
-            } else {
-                s.queue.select(&s.board, rows, r);
-            }
-        }
-        (Hit::Row(r), View::Closed) => {
-            if r >= s.closed.rows.len() {
-                return;
-            }
-            if s.closed.row == r {
-                action(s, Action::Open, now, fx);
-            } else {
-                s.closed.row = r;
-            }
-        }
-        (Hit::Row(r), View::Escalations) => {
-            if r >= s.escalations.len() {
-                return;
-            }
-            if s.esc.cursor(&s.board, &s.escalations) == r {
-                action(s, Action::Open, now, fx);
-            } else {
-                let rows = std::mem::take(&mut s.escalations);
-                s.esc.select(&s.board, &rows, r);
-                s.escalations = rows;
-            }
-        }
-        _ => {}
-    }
-}
-
-fn set_text_filter(s: &mut State, text: String) {
-    let f = Filter {
-        text: text.trim().to_owned(),
-        ..s.board.filter().clone()
-    };
-    s.board.set_filter(f);
-    s.queue.offset = 0;
-}
-
-fn toggle(s: &mut State, change: impl FnOnce(&mut Filter)) {
-    let mut f = s.board.filter().clone();
-    change(&mut f);
-    s.board.set_filter(f);
-}
-
-/// Rows of the list in view, and its selection.
-fn list_len(s: &State) -> usize {
-    match s.view {
-        View::Escalations => s.escalations.len(),
-        _ => s.board.visible().len(),
-    }
-}
-
-fn page(s: &State) -> usize {
-    s.layout.page()
-}
-
-fn move_cursor(s: &mut State, to: impl FnOnce(usize, usize) -> usize) {
-    let n = list_len(s);
-    match s.view {
-        View::Queue => {
-            let rows = s.board.visible();
-            let cur = s.queue.cursor(&s.board, rows);
-            let row = to(cur, n);
-            s.queue.select(&s.board, rows, row);
-            // Scroll only when the cursor leaves the rows shown (as the renderer does).
-            let h = s.layout.list_rows;
-            let g = Some(&s.groups);
-            let (shown, _) = super::groups::lines(g, s.queue.offset, cur, h, n);
-            s.queue.offset = super::groups::lines(g, shown, row, h, n).0;
-        }
-        View::Escalations => {
-            let cur = s.esc.cursor(&s.board, &s.escalations);
-            let row = to(cur, n);
-            let rows = std::mem::take(&mut s.escalations);
-            s.esc.select(&s.board, &rows, row);
-            s.escalations = rows;
-        }
-        View::Ticket => {
-            let len = s
-                .ticket
-                .as_ref()
-                .and_then(|t| t.timeline.as_ref())
-                .map_or(0, Vec::len);
-            let h = s.layout.timeline_rows;
-            let max = len.saturating_sub(h);
-            if let Some(t) = &mut s.ticket {
-                let cur = t.scroll.unwrap_or(max).min(max);
-                let next = to(cur, max + 1).min(max);
-                t.scroll = if next >= max { None } else { Some(next) };
-            }
-        }
-        View::Help => {
-            let max = super::help::line_count(s).saturating_sub(s.layout.list_rows);
-            s.help_scroll = to(s.help_scroll, max + 1).min(max);
-        }
-        // Their own keys (see `compliance::action`, `nudges::action`).
-        View::Compliance | View::Nudges | View::Closed => {}
-    }
-}
-
+/// The pane in view first; what it leaves alone is the console's.
 fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
-    if super::compliance::action(s, a, now, fx)
-        || super::nudges::action(s, a, now, fx)
-        || super::closed::action(s, a, now, fx)
-    {
+    if panes::of(s.view).act(s, a, now, fx) || super::nudges::global_action(s, a, now) {
         return;
     }
-    let p = page(s);
     match a {
         Action::Quit => {
             s.quit = true;
@@ -556,8 +442,13 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 (at + n - 1) % n
             };
             s.switch(cycle[next]);
+        }
+        Action::Compliance => s.enter(View::Compliance),
+        Action::Closed => {
             if s.view == View::Closed {
-                super::closed::shown(s, now, fx);
+                s.back();
+            } else {
+                super::closed::search(s, "", now, fx);
             }
         }
         Action::Back => {
@@ -567,78 +458,15 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
                 s.board.set_filter(Filter::default());
             }
         }
-        Action::Filter if s.view == View::Closed => {
-            s.overlay = Some(Overlay::Filter(s.closed.query.text.clone()));
-        }
         Action::Filter => {
-            if matches!(
-                s.view,
-                View::Ticket | View::Help | View::Compliance | View::Nudges
-            ) {
+            if !matches!(s.view, View::Queue | View::Escalations) {
                 s.switch(View::Queue);
             }
             s.overlay = Some(Overlay::Filter(s.board.filter().text.clone()));
         }
         Action::Redraw => fx.push(Effect::Redraw),
         Action::Decide => super::decide::open(s, now),
-        Action::Open => {
-            if let Some(i) = s.target() {
-                if let Some(e) = s.board.entry(i) {
-                    let key = e.key().to_owned();
-                    s.open_ticket(&key, fx);
-                }
-            }
-        }
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom => {
-            move_cursor(s, |c, n| super::list::step(a, c, n, p).unwrap_or(c));
-        }
-        Action::FilterMine => toggle(s, |f| f.mine = !f.mine),
-        Action::FilterBreached => toggle(s, |f| f.breached = !f.breached),
-        Action::FilterAtRisk => toggle(s, |f| f.at_risk = !f.at_risk),
-        Action::FilterPaused => toggle(s, |f| f.paused = !f.paused),
-        Action::FilterP1 => toggle(s, |f| f.priorities ^= 1 << 1),
-        Action::FilterP2 => toggle(s, |f| f.priorities ^= 1 << 2),
-        Action::FilterP3 => toggle(s, |f| f.priorities ^= 1 << 3),
-        Action::FilterP4 => toggle(s, |f| f.priorities ^= 1 << 4),
-        Action::ClearFilters => s.board.set_filter(Filter::default()),
-        Action::FilterUnassigned => toggle(s, |f| f.unassigned = !f.unassigned),
-        Action::Sort => {
-            let mode = s.board.sort().mode.next();
-            sort_by(s, mode, now);
-        }
-        Action::SortReverse => {
-            let mut sort = s.board.sort();
-            sort.reverse = !sort.reverse;
-            s.board.set_sort(sort, s.board.grouping());
-            s.flash(format!("sorted by {}", sort.describe()), now, false);
-        }
-        Action::Group => {
-            let g = s.board.grouping().next();
-            s.board.set_sort(s.board.sort(), g);
-            let text = match g {
-                super::board::GroupBy::None => "not grouped".to_owned(),
-                g => format!("grouped by {}", g.label()),
-            };
-            s.flash(text, now, false);
-        }
-        Action::Freeze => {
-            let f = !s.board.frozen();
-            s.board.set_frozen(f);
-            s.flash(
-                if f {
-                    "queue order frozen (data still updates)"
-                } else {
-                    "queue order live"
-                },
-                now,
-                false,
-            );
-        }
+        Action::Open => s.open_selected(fx),
         a if a.records() => {
             let kind = match a {
                 Action::Acknowledge => FormKind::Acknowledge,
@@ -675,18 +503,6 @@ fn action(s: &mut State, a: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
         _ => {}
     }
-}
-
-/// Sorts the queue by `mode` in its natural order; by the same mode again, the
-/// other way round (as a click on a column's heading does).
-pub(super) fn sort_by(s: &mut State, mode: super::board::SortMode, now: DateTime<Utc>) {
-    let old = s.board.sort();
-    let sort = super::board::Sort {
-        mode,
-        reverse: old.mode == mode && !old.reverse,
-    };
-    s.board.set_sort(sort, s.board.grouping());
-    s.flash(format!("sorted by {}", sort.describe()), now, false);
 }
 
 fn submit(s: &mut State, now: DateTime<Utc>, fx: &mut Vec<Effect>) {

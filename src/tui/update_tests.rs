@@ -861,7 +861,7 @@ fn a_closed_ticket_shows_everything_and_takes_notes_only() {
     update(&mut s, Msg::Resize(100, 30), now());
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
     let theme = crate::tui::theme::Theme::new(crate::tui::theme::ThemeName::Dark, false);
-    t.draw(|f| crate::tui::view::render(f, &s, &theme, now()))
+    t.draw(|f| crate::tui::screen::render(f, &s, &theme, now()))
         .unwrap();
     let screen = format!("{}", t.backend());
     assert!(!screen.contains("no longer open"), "{screen}");

@@ -184,3 +184,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         );
     }
 }
+
+/// The row a click at `y` in the list's `area` lands on.
+pub fn hit(area: Rect, s: &State, y: u16) -> Option<crate::tui::layout::Hit> {
+    let h = usize::from(area.height.saturating_sub(2));
+    let p = &s.closed;
+    let offset = crate::tui::list::window(p.offset, p.row, h, p.rows.len());
+    let r = offset + usize::from(y.checked_sub(area.y + 2)?);
+    (r < p.rows.len()).then_some(crate::tui::layout::Hit::Row(r))
+}

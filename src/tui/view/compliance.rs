@@ -164,7 +164,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     header(buf, body.x, body.y, &cols, theme);
     let h = table_height(area.height + 3).min(usize::from(body.height.saturating_sub(5)));
     let sel = p.sel.min(rows.len() - 1);
-    let offset = super::queue::window(p.offset, sel, h, rows.len());
+    let offset = crate::tui::list::window(p.offset, sel, h, rows.len());
     let tz = c
         .figures
         .customers
@@ -877,7 +877,7 @@ fn drill(
     }
     y += 1;
     let h = usize::from(area.bottom().saturating_sub(y));
-    let offset = super::queue::window(d.offset, d.sel, h, d.items.len());
+    let offset = crate::tui::list::window(d.offset, d.sel, h, d.items.len());
     for (i, item) in d.items.iter().enumerate().skip(offset).take(h) {
         let selected = i == d.sel;
         let sel = |st: Style| theme.row(st, selected);
@@ -889,7 +889,7 @@ fn drill(
             (Some(e), _) => (
                 e.facts.priority.to_string(),
                 e.facts.customer.to_string(),
-                super::queue::ticket_state(e),
+                crate::tui::fmt::ticket_state(e),
                 e.facts.title.to_string(),
             ),
             (None, Some(b)) => (

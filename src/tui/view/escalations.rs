@@ -23,7 +23,7 @@ enum Line {
 
 fn lines(s: &State) -> Vec<Line> {
     let mut out = Vec::new();
-    let rows = &s.escalations;
+    let rows = &s.esc.rows;
     let mut r = 0;
     while r < rows.len() {
         let level = level_of(s, rows[r]);
@@ -83,12 +83,12 @@ fn columns(w: usize, id: usize) -> Vec<(&'static str, usize)> {
 /// The lines and the first one shown in a body of `h` lines.
 fn shown(s: &State, h: usize) -> (Vec<Line>, usize) {
     let lines = lines(s);
-    let cur = s.esc.cursor(&s.board, &s.escalations);
+    let cur = s.esc.sel.cursor(&s.board, &s.esc.rows);
     let cur_line = lines
         .iter()
         .position(|l| matches!(l, Line::Ticket(r) if *r == cur))
         .unwrap_or(0);
-    let mut offset = super::queue::window(s.esc.offset, cur_line, h, lines.len());
+    let mut offset = crate::tui::list::window(s.esc.sel.offset, cur_line, h, lines.len());
     // Show the group heading above the first selected row of a group.
     if offset > 0 && offset == cur_line && matches!(lines[offset - 1], Line::Group { .. }) {
         offset -= 1;
@@ -109,7 +109,8 @@ pub fn hit(area: Rect, s: &State, y: u16) -> Option<crate::tui::layout::Hit> {
 pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let w = usize::from(area.width);
     let id = s
-        .escalations
+        .esc
+        .rows
         .iter()
         .filter_map(|&i| s.board.entry(i))
         .map(|e| crate::tui::sanitize::width(&e.facts.ticket))
@@ -127,7 +128,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
         area.width,
         area.height.saturating_sub(1),
     );
-    if s.escalations.is_empty() {
+    if s.esc.rows.is_empty() {
         let msg = if s.board.filter().is_empty() {
             "No escalated open tickets."
         } else {
@@ -138,7 +139,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
     }
     let h = usize::from(body.height);
     let (lines, offset) = shown(s, h);
-    let cur = s.esc.cursor(&s.board, &s.escalations);
+    let cur = s.esc.sel.cursor(&s.board, &s.esc.rows);
     let now_us = now.timestamp_micros();
     for (n, line) in lines.iter().enumerate().skip(offset).take(h) {
         let y = body.y + (n - offset) as u16;
@@ -160,7 +161,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
                 cell(buf, area.x, y, &t, w, theme.group);
             }
             Line::Ticket(r) => {
-                let Some(e) = s.board.entry(s.escalations[r]) else {
+                let Some(e) = s.board.entry(s.esc.rows[r]) else {
                     continue;
                 };
                 let Some(x) = e.facts.escalation.as_ref() else {

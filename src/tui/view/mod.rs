@@ -1,5 +1,6 @@
-//! Pure rendering: `render(frame, &State, &Theme, now)`. No I/O and no clock here, so
-//! every screen is a snapshot test with a fixed `now`.
+//! Drawing: each pane's body (one file per view), the forms and modals, and the
+//! header and footer every screen shares; `screen` puts them together. No I/O and
+//! no clock here.
 
 pub mod closed;
 pub mod columns;
@@ -25,7 +26,6 @@ use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::Frame;
 
 use super::action::{Action, Section};
 use super::fmt;
@@ -47,137 +47,6 @@ pub fn list_height(h: u16) -> usize {
 /// Timeline rows shown in the ticket view.
 pub fn timeline_height(h: u16) -> usize {
     crate::tui::layout::Layout::of(0, h).timeline_rows
-}
-
-pub fn render(frame: &mut Frame, s: &State, theme: &Theme, now: DateTime<Utc>) {
-    let area = frame.area();
-    let buf = frame.buffer_mut();
-    draw(buf, area, s, theme, now);
-    // A text field shows the terminal cursor where typing goes.
-    if let Some(pos) = cursor(area, s) {
-        frame.set_cursor_position(pos);
-    }
-}
-
-/// Everything, into a buffer (what `render` does, without the cursor).
-pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(buf, area, theme);
-        return;
-    }
-    buf.set_style(area, theme.base);
-    header(buf, area, s, theme, now);
-    let problem = header_problem(s);
-    if let Some(p) = &problem {
-        nudge_log::header_line(buf, area, area.y + 2, p, theme);
-    }
-    let body = body_of(area, problem.is_some());
-    match s.view {
-        View::Queue => queue::draw(buf, body, s, theme, now),
-        View::Escalations => escalations::draw(buf, body, s, theme, now),
-        View::Ticket => ticket::draw(buf, body, s, theme, now),
-        View::Help => help::draw(buf, body, s, theme),
-        View::Compliance => compliance::draw(buf, body, s, theme, now),
-        View::Nudges => nudge_log::draw(buf, body, s, theme, now),
-        View::Closed => closed::draw(buf, body, s, theme, now),
-    }
-    // The nudge log lists them itself.
-    if s.view != View::Nudges {
-        nudge_log::toasts(buf, body, s, theme, now);
-    }
-    footer(
-        buf,
-        Rect::new(area.x, area.bottom() - 1, area.width, 1),
-        s,
-        theme,
-        now,
-    );
-    if let Some(f) = s.form() {
-        form::draw(buf, area, f, form_row(area, s), s, theme);
-    }
-    if let Some(m) = s.snooze_modal() {
-        nudge_log::modal(buf, area, m, s, theme, now);
-    }
-    if let Some(m) = s.decide_modal() {
-        decide::modal(buf, area, m, s, theme);
-    }
-}
-
-/// What a click at (`x`, `y`) on a screen of `area` lands on (see `layout::Hit`).
-pub fn hit(area: Rect, s: &State, x: u16, y: u16) -> Option<crate::tui::layout::Hit> {
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT || s.overlay.is_some() {
-        return None;
-    }
-    let body = body_of(area, header_problem(s).is_some());
-    if y < body.y || y >= body.bottom() {
-        return None;
-    }
-    match s.view {
-        View::Queue => queue::hit(body, s, x, y),
-        View::Escalations => escalations::hit(body, s, y),
-        View::Closed => {
-            let h = usize::from(body.height.saturating_sub(2));
-            let p = &s.closed;
-            let offset = crate::tui::list::window(p.offset, p.row, h, p.rows.len());
-            let r = offset + usize::from(y.checked_sub(body.y + 2)?);
-            (r < p.rows.len()).then_some(crate::tui::layout::Hit::Row(r))
-        }
-        _ => None,
-    }
-}
-
-/// In the nudge log, a third header line when desktop notifications (or the record of
-/// sent nudges) fail; elsewhere a toast told it once.
-fn header_problem(s: &State) -> Option<String> {
-    (s.view == View::Nudges)
-        .then(|| s.nudges.problem())
-        .flatten()
-}
-
-/// Where the views draw: under the header (two rows, three with a problem line) and
-/// above the footer.
-fn body_of(area: Rect, problem_line: bool) -> Rect {
-    let top = if problem_line { 3 } else { 2 };
-    Rect::new(area.x, area.y + top, area.width, area.height - top - 1)
-}
-
-/// The row of the ticket a form is for, where the view shows one in a list.
-fn form_row(area: Rect, s: &State) -> Option<u16> {
-    let body = body_of(area, header_problem(s).is_some());
-    (s.view == View::Queue)
-        .then(|| queue::selected_y(body, s))
-        .flatten()
-}
-
-fn cursor(area: Rect, s: &State) -> Option<ratatui::layout::Position> {
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        return None;
-    }
-    if let Some(f) = s.form() {
-        return form::cursor(area, f, form_row(area, s));
-    }
-    if let Some((p, _)) = s.month_prompt() {
-        return Some(compliance::prompt_cursor(area, p));
-    }
-    s.filter_prompt().map(|p| {
-        let x = area.x + 9 + width(p) as u16;
-        ratatui::layout::Position::new(x.min(area.right() - 1), area.bottom() - 1)
-    })
-}
-
-fn too_small(buf: &mut Buffer, area: Rect, theme: &Theme) {
-    buf.set_style(area, theme.base);
-    let lines = [
-        "slawatch needs a larger terminal:".to_owned(),
-        format!("at least {MIN_WIDTH}x{MIN_HEIGHT},"),
-        format!("now {}x{}.", area.width, area.height),
-    ];
-    for (i, l) in lines.iter().enumerate() {
-        if (i as u16) < area.height {
-            let t = truncate(l, usize::from(area.width));
-            buf.set_string(area.x, area.y + i as u16, t, theme.stale);
-        }
-    }
 }
 
 /// Writes `text` at (x, y), cut to `max` columns. Returns the columns used.
@@ -270,7 +139,7 @@ fn clocks(tz: chrono_tz::Tz, now: DateTime<Utc>) -> (String, String) {
     )
 }
 
-fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+pub(crate) fn header(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let w = usize::from(area.width);
     let y = area.y;
     buf.set_style(Rect::new(area.x, y, area.width, 2), theme.header);
@@ -463,7 +332,7 @@ fn truncate_left(s: &str, max: usize) -> String {
     out.iter().rev().collect()
 }
 
-fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
+pub(crate) fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<Utc>) {
     let w = usize::from(area.width);
     if let Some((p, _)) = s.month_prompt() {
         compliance::footer_prompt(buf, area, s, p, theme);
@@ -571,7 +440,7 @@ fn footer(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTime<
             "filter: {} ({} shown) ",
             f.describe(),
             match s.view {
-                View::Escalations => s.escalations.len(),
+                View::Escalations => s.esc.rows.len(),
                 _ => s.board.visible().len(),
             }
         );

@@ -9,9 +9,9 @@ use super::{bar, cell, metric_short};
 use crate::sla::clock::ClockState;
 use crate::tui::board::{Board, Class, Entry, GroupBy, Sort, SortMode};
 use crate::tui::fmt;
+use crate::tui::fmt::ticket_state;
 use crate::tui::groups::{lines, Groups, Line};
 use crate::tui::layout::Hit;
-use crate::tui::sanitize::clean;
 use crate::tui::state::{ListSel, State};
 use crate::tui::theme::{severity_mark, Theme};
 
@@ -329,29 +329,6 @@ fn group_header(
         text.push_str(" (continued)");
     }
     cell(buf, body.x, y, &text, usize::from(body.width), theme.group);
-}
-
-pub use crate::tui::list::window;
-
-/// What a ticket's row says about its state, in words.
-pub fn ticket_state(e: &Entry) -> String {
-    let f = &e.facts;
-    if e.sum.class == Class::Problem {
-        return "no policy".into();
-    }
-    if f.resolved_at.is_some() {
-        return "resolved".into();
-    }
-    if let Some(p) = f.current_pause() {
-        return format!("paused:{}", clean(&p.reason));
-    }
-    if f.restored_at.is_some() {
-        "restored".into()
-    } else if f.first_response_at.is_some() {
-        "ack'd".into()
-    } else {
-        "new".into()
-    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -25,7 +25,8 @@ pub fn draw(s: &State, theme: ThemeName, now: DateTime<Utc>) -> Terminal<TestBac
     let (w, h) = s.size;
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let theme = Theme::new(theme, false);
-    t.draw(|f| super::render(f, s, &theme, now)).unwrap();
+    t.draw(|f| crate::tui::screen::render(f, s, &theme, now))
+        .unwrap();
     t
 }
 

@@ -14,7 +14,8 @@ fn render(s: &mut State, w: u16, h: u16, now: DateTime<Utc>) -> Terminal<TestBac
     update(s, Msg::Resize(w, h), now);
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let theme = Theme::new(ThemeName::Dark, false);
-    t.draw(|f| super::render(f, s, &theme, now)).unwrap();
+    t.draw(|f| crate::tui::screen::render(f, s, &theme, now))
+        .unwrap();
     t
 }
 
@@ -229,7 +230,8 @@ fn overdue_rows_are_unmistakable_without_colour() {
     update(&mut s, Msg::Resize(80, 24), now());
     let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let theme = Theme::new(ThemeName::Dark, true);
-    t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+    t.draw(|f| crate::tui::screen::render(f, &s, &theme, now()))
+        .unwrap();
     let buf = t.backend().buffer();
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
@@ -281,11 +283,13 @@ fn escape_sequences_in_ticket_text_never_reach_the_terminal() {
             },
         )
         .unwrap();
-        t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+        t.draw(|f| crate::tui::screen::render(f, &s, &theme, now()))
+            .unwrap();
         // The ticket view too, with the hostile title and history.
         press(&mut s, "<enter>", now());
         load_history(&mut s);
-        t.draw(|f| super::render(f, &s, &theme, now())).unwrap();
+        t.draw(|f| crate::tui::screen::render(f, &s, &theme, now()))
+            .unwrap();
         press(&mut s, "<esc>", now());
         let bytes = out.0.lock().unwrap().clone();
         let text = String::from_utf8_lossy(&bytes);

@@ -83,7 +83,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, s: &State, theme: &Theme, now: DateTim
             );
             y += 1;
             let mut parts = vec![
-                format!("state {}", super::queue::ticket_state(e)),
+                format!("state {}", crate::tui::fmt::ticket_state(e)),
                 format!("assignee {}", f.assignee.as_deref().unwrap_or("-")),
             ];
             if let Some(x) = &f.escalation {
