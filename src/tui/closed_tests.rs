@@ -39,6 +39,30 @@ fn closed_today_lists_what_closed_since_midnight_newest_first() {
     assert_eq!(s.view, View::Queue);
 }
 
+/// Back from a ticket opened there, the list asks again (a ticket may have closed
+/// meanwhile) and keeps its cursor on the same row; H asks once, not twice.
+#[test]
+fn coming_back_to_the_list_asks_again_and_keeps_the_row() {
+    let mut s = testkit::state();
+    let fx = press(&mut s, "H", now());
+    let asked = |fx: &[Effect]| {
+        fx.iter()
+            .filter(|e| matches!(e, Effect::LoadClosed(_)))
+            .count()
+    };
+    assert_eq!(asked(&fx), 1);
+    answer(&mut s, &fx);
+    press(&mut s, "j", now());
+    let fx = press(&mut s, "<enter>", now());
+    assert_eq!(s.view, View::Ticket);
+    assert_eq!(asked(&fx), 0);
+    let fx = press(&mut s, "<esc>", now());
+    assert_eq!(s.view, View::Closed);
+    assert_eq!(asked(&fx), 1);
+    answer(&mut s, &fx);
+    assert_eq!(s.closed.row, 1);
+}
+
 #[test]
 fn the_day_starts_at_local_midnight() {
     let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();

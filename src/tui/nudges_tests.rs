@@ -203,6 +203,24 @@ fn the_log_view_opens_the_ticket_on_enter() {
     assert_eq!(s.view, View::Nudges);
 }
 
+/// A ticket closed since its nudge still opens from the log: the ticket view shows
+/// its final verdicts once its history arrives.
+#[test]
+fn the_log_opens_a_ticket_closed_since() {
+    let mut s = testkit::state();
+    fire(
+        &mut s,
+        nudge("GONE-7", ThresholdKind::Percent(75), 60, false),
+    );
+    assert!(s.board.find("GONE-7").is_none());
+    press(&mut s, "L", now());
+    let fx = press(&mut s, "<enter>", now());
+    assert_eq!(s.view, View::Ticket);
+    assert_eq!(s.ticket.as_ref().unwrap().key, "GONE-7");
+    assert_eq!(fx, vec![Effect::LoadHistory("GONE-7".into())]);
+    assert!(s.flash.is_none(), "{:?}", s.flash);
+}
+
 #[test]
 fn desktop_unavailable_is_told_once_then_lives_in_the_nudge_log() {
     let mut s = testkit::state();
