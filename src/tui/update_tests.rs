@@ -866,6 +866,8 @@ fn a_closed_ticket_shows_everything_and_takes_notes_only() {
     let screen = format!("{}", t.backend());
     assert!(!screen.contains("no longer open"), "{screen}");
     assert!(screen.contains("state resolved"), "{screen}");
+    let tab = screen.lines().next().unwrap();
+    assert!(tab.contains(&format!(" {key} ")), "its tab names it: {tab}");
     assert!(
         screen.contains("fibre cut"),
         "the timeline is there: {screen}"

@@ -101,12 +101,12 @@ fn tabs(s: &State) -> Vec<Tab> {
                     n => (format!(" Escalations ({n} unack) "), format!(" Esc {n} ")),
                 },
                 View::Ticket => {
-                    let id = s
-                        .ticket
-                        .as_ref()
-                        .and_then(|t| s.board.find(&t.key))
-                        .and_then(|i| s.board.entry(i))
-                        .map_or(String::new(), |e| e.facts.ticket.to_string());
+                    // Closed, or not loaded yet, it is still named.
+                    let id = match (s.ticket_entry(), &s.ticket) {
+                        (Some(e), _) => e.facts.ticket.to_string(),
+                        (None, Some(t)) => super::sanitize::clean(&t.key),
+                        (None, None) => String::new(),
+                    };
                     (format!(" Ticket {id} "), format!(" {id} "))
                 }
                 View::Compliance => (" Compliance ".to_owned(), " Compl ".to_owned()),
