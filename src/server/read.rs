@@ -30,11 +30,11 @@ const FEED_LIMIT: usize = 1000;
 #[derive(Deserialize)]
 pub struct TicketsQuery {
     state: Option<String>,
-    /// With `state=closed`: closed at or after this instant (RFC 3339).
+    /// Closed tickets closed at or after this instant (RFC 3339).
     closed_since: Option<String>,
-    /// With `state=closed`: mentioned in the id, customer, title or assignee.
+    /// Closed tickets mentioned in the id, customer, title or assignee.
     q: Option<String>,
-    /// With `state=closed`: at most this many, the newest closed first.
+    /// At most this many closed tickets, the newest closed first.
     limit: Option<usize>,
 }
 
@@ -87,15 +87,15 @@ pub async fn tickets(
         })?,
     };
     let closed = q.closed()?;
-    if closed.is_some() && which != TicketState::Closed {
-        return Err(ApiError::bad_request(
-            "closed_since, q and limit go with state=closed only",
-        ));
-    }
     let mut snap = state.pool.run(move |s| s.snapshot(which)).await?;
-    if let Some(query) = closed {
-        let rows = std::mem::take(&mut snap.tickets);
-        snap.tickets = crate::sync::closed::pick_rows(&query, rows);
+    // They pick among the closed tickets; open ones are always all listed, so that a
+    // snapshot of open tickets stays whole whatever else the query says.
+    if let Some(query) = closed.filter(|_| which != TicketState::Open) {
+        let (mut open, closed): (Vec<_>, Vec<_>) = std::mem::take(&mut snap.tickets)
+            .into_iter()
+            .partition(|r| r.open);
+        open.extend(crate::sync::closed::pick_rows(&query, closed));
+        snap.tickets = open;
     }
     let body = json_bytes(SnapshotBody(snap)).await;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
