@@ -1,9 +1,9 @@
 //! One-event appends (what consoles and monitoring mostly post) from concurrent
-//! requests, stored together: a few worker threads, each with a store connection of
-//! its own, take every append waiting when they are free and hand them to the store
-//! as one group (`TeamStore::append_each`), which on PostgreSQL is one read, one call
-//! and one commit. Nothing waits to fill a group: under light load a group is one
-//! append; under heavy load the appends that queued during a commit share the next.
+//! requests, stored together: a worker takes every append waiting when it is free and
+//! stores them as one group, in one commit. Nothing waits to fill a group: under light
+//! load a group is one append; under heavy load the appends that queued during a
+//! commit share the next. On PostgreSQL the worker is a task (append_loop.rs); on
+//! SQLite, threads with a store connection each (`TeamStore::append_each`).
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -11,26 +11,46 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 use super::metrics::Metrics;
+use super::pool::Pool;
 use crate::model::Event;
 use crate::store::team::BatchOutcome;
 use crate::store::{open_team, StoreError, StoreTarget, TeamStore};
 
 /// The most appends one group stores.
-const MOST: usize = 64;
+pub(super) const MOST: usize = 64;
 
 type Answer = Result<BatchOutcome, StoreError>;
 
-struct Job {
-    event: Event,
-    expected: Option<String>,
-    answer: oneshot::Sender<Answer>,
+pub(super) struct Job {
+    pub event: Event,
+    pub expected: Option<String>,
+    pub answer: oneshot::Sender<Answer>,
 }
 
 pub struct Appender {
-    jobs: mpsc::Sender<Job>,
+    jobs: Queue,
+}
+
+enum Queue {
+    Threads(mpsc::Sender<Job>),
+    Task(tokio::sync::mpsc::UnboundedSender<Job>),
 }
 
 impl Appender {
+    /// The worker tasks on PostgreSQL at `url`, on the current runtime; appends their
+    /// groups leave to go alone go through `pool`.
+    pub async fn on_postgres(
+        url: &str,
+        pool: Arc<Pool>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Appender, StoreError> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        super::append_loop::start(rx, url, pool, metrics).await?;
+        Ok(Appender {
+            jobs: Queue::Task(tx),
+        })
+    }
+
     /// Starts `workers` threads on `target`, each opening its connection now (so that
     /// a store that cannot be opened fails `serve` at start).
     pub fn start(
@@ -50,7 +70,9 @@ impl Appender {
                     why: format!("cannot start an append worker: {e}"),
                 })?;
         }
-        Ok(Appender { jobs: tx })
+        Ok(Appender {
+            jobs: Queue::Threads(tx),
+        })
     }
 
     /// Stores `event` (at `expected`, when given) as `append_batch` would alone.
@@ -61,7 +83,11 @@ impl Appender {
             expected,
             answer,
         };
-        if self.jobs.send(job).is_err() {
+        let sent = match &self.jobs {
+            Queue::Threads(q) => q.send(job).is_ok(),
+            Queue::Task(q) => q.send(job).is_ok(),
+        };
+        if !sent {
             return Err(stopped());
         }
         answered.await.unwrap_or_else(|_| Err(stopped()))

@@ -2,6 +2,7 @@
 //! SQLite for one host, PostgreSQL for a team with several `serve` processes. The API
 //! is described in `assets/openapi.yaml`.
 
+mod append_loop;
 mod appender;
 mod auth;
 mod body;
@@ -29,6 +30,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::watch;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate as _, SizeAbove};
 
 use crate::store::StoreTarget;
 
@@ -124,10 +126,14 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         // The fastest level: a snapshot of 100,000 tickets is about 55 MB of JSON, which
         // the default level takes several times as long to compress for a fifth less.
+        // Not below 1 KiB: an answer to an append (some 200 bytes) gains nothing, and
+        // the compressor's state, hundreds of KiB zeroed per answer, cost more CPU than
+        // the rest of the append's work in `serve`.
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .gzip(true)
-                .quality(tower_http::CompressionLevel::Fastest),
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when(DefaultPredicate::new().and(SizeAbove::new(1024))),
         )
         .with_state(state)
 }
@@ -163,16 +169,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let pool =
         tokio::task::spawn_blocking(move || pool::Pool::open(target, config.connections)).await??;
     let metrics = Arc::new(Metrics::default());
-    // PostgreSQL commits two groups at once; SQLite has one writer at a time anyway.
-    let workers = match config.target {
-        StoreTarget::Postgres(_) => 1,
-        _ => 1,
-    };
-    let (target, m) = (config.target.clone(), Arc::clone(&metrics));
-    let appender = Arc::new(
-        tokio::task::spawn_blocking(move || appender::Appender::start(&target, workers, m))
-            .await??,
-    );
+    let appender = Arc::new(match &config.target {
+        StoreTarget::Postgres(url) => {
+            appender::Appender::on_postgres(url, Arc::clone(&pool), Arc::clone(&metrics)).await?
+        }
+        // One writer at a time on SQLite anyway.
+        target => {
+            let (target, m) = (target.clone(), Arc::clone(&metrics));
+            tokio::task::spawn_blocking(move || appender::Appender::start(&target, 1, m)).await??
+        }
+    });
     let heads = heads::Heads::new();
     tokio::spawn(Arc::clone(&heads).watch(Arc::clone(&pool), Arc::clone(&metrics)));
     let tokens = Arc::new(token_cache::TokenCache::default());

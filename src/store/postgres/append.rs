@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use postgres::{Client, GenericClient};
 use sha2::{Digest, Sha256};
 
+use super::group;
 use super::prepared::Prepared;
 use super::{decode_event, PgStore};
 use crate::model::{chain_hash, Event, GENESIS_HASH};
@@ -52,19 +53,19 @@ const HISTORY_AND_ID: &str = concat!(
     " FROM events WHERE ticket = $1 OR id = $2 ORDER BY seq"
 );
 const APPEND: &str = "SELECT outcome, stored_seq FROM slawatch_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-const APPEND_GROUP: &str = "SELECT i, outcome, stored_seq FROM slawatch_append_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+pub(super) const APPEND_GROUP: &str = "SELECT i, outcome, stored_seq FROM slawatch_append_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 /// The histories of a group's tickets and the events stored under its ids, in one read
 /// (with repeats).
-const HISTORIES_AND_IDS: &str = concat!(
+pub(super) const HISTORIES_AND_IDS: &str = concat!(
     "SELECT ",
     event_columns!(),
     " FROM slawatch_histories($1, $2) ORDER BY seq"
 );
-const NOTIFY: &str = "SELECT pg_notify($1, '')";
+pub(super) const NOTIFY: &str = "SELECT pg_notify($1, '')";
 const PUT_TICKET: &str = "SELECT slawatch_put_ticket($1, $2, $3, $4, $5, $6, $7)";
 
 /// What `slawatch_append` answered.
-enum Called {
+pub(super) enum Called {
     Stored(Seq),
     /// The id is stored already (by a transaction that committed after our read).
     Known,
@@ -180,7 +181,7 @@ impl<C: GenericClient> Conn<'_, C> {
     }
 }
 
-fn called(url: &str, outcome: &str, seq: Option<Seq>) -> Result<Called, StoreError> {
+pub(super) fn called(url: &str, outcome: &str, seq: Option<Seq>) -> Result<Called, StoreError> {
     match (outcome, seq) {
         ("stored", Some(seq)) => Ok(Called::Stored(seq)),
         ("known", _) => Ok(Called::Known),
@@ -276,155 +277,36 @@ fn grouped(
     conn: &mut Conn<'_, Client>,
     items: &[(Event, Option<String>)],
 ) -> Result<Vec<Option<Result<BatchOutcome, StoreError>>>, StoreError> {
-    let tickets: Vec<&str> = items.iter().map(|(e, _)| e.ticket.as_str()).collect();
+    let mut tickets: Vec<&str> = items.iter().map(|(e, _)| e.ticket.as_str()).collect();
     let ids: Vec<&str> = items.iter().map(|(e, _)| e.id.as_str()).collect();
-    let mut tickets_once = tickets.clone();
-    tickets_once.sort_unstable();
-    tickets_once.dedup();
-    let mut read = conn.events(HISTORIES_AND_IDS, &[&tickets_once, &ids])?;
+    tickets.sort_unstable();
+    tickets.dedup();
+    let mut read = conn.events(HISTORIES_AND_IDS, &[&tickets, &ids])?;
     read.dedup_by_key(|s| s.seq);
-    let mut by_id: BTreeMap<&str, &StoredEvent> = BTreeMap::new();
-    let mut histories: BTreeMap<&str, Vec<StoredEvent>> =
-        tickets.iter().map(|t| (*t, Vec::new())).collect();
-    for s in &read {
-        by_id.insert(s.event.id.as_str(), s);
-    }
-    for s in &read {
+    let mut histories: BTreeMap<String, Vec<StoredEvent>> = tickets
+        .iter()
+        .map(|t| ((*t).to_owned(), Vec::new()))
+        .collect();
+    let mut stored = BTreeMap::new();
+    for s in read {
         if let Some(h) = histories.get_mut(s.event.ticket.as_str()) {
             h.push(s.clone());
         }
+        stored.insert(s.event.id.clone(), s);
     }
-    let mut answers: Vec<Option<Result<BatchOutcome, StoreError>>> =
-        Vec::with_capacity(items.len());
-    let mut calls = Calls::default();
-    let mut seen_ids = BTreeSet::new();
-    for (n, (e, expected)) in items.iter().enumerate() {
-        if let Some(stored) = by_id.get(e.id.as_str()) {
-            answers.push(Some(stored_before((*stored).clone(), e)));
-            continue;
-        }
-        // The same id twice in the group: the second waits for the first's answer.
-        if !seen_ids.insert(e.id.as_str()) {
-            answers.push(None);
-            continue;
-        }
-        let history = histories
-            .get_mut(e.ticket.as_str())
-            .expect("a history for every ticket of the group");
-        let head = head_of(history);
-        if let Some(expected) = expected.as_ref().filter(|x| **x != head) {
-            // On top of an event of this group not yet stored: alone, once it is.
-            if history.iter().any(|s| s.seq == 0) {
-                answers.push(None);
-                continue;
-            }
-            answers.push(Some(Ok(BatchOutcome::Conflict {
-                ticket: e.ticket.clone(),
-                expected: expected.clone(),
-                head,
-                after: events_after(history.clone(), expected),
-            })));
-            continue;
-        }
-        let first = history.is_empty();
-        let (stored, row) = next(history, e);
-        calls.push(n, &stored, first, &row);
-        answers.push(None);
-        calls.stored.push(stored);
-    }
-    if calls.index.is_empty() {
-        return Ok(answers);
+    let mut plan = group::plan(items, histories, &stored);
+    if plan.calls.index.is_empty() {
+        return Ok(plan.answers);
     }
     let rows = conn
-        .query(
-            APPEND_GROUP,
-            &[
-                &calls.lock,
-                &calls.id,
-                &calls.ticket,
-                &calls.kind,
-                &calls.at,
-                &calls.recorded_at,
-                &calls.actor,
-                &calls.payload,
-                &calls.prev_hash,
-                &calls.first,
-                &calls.hash,
-                &calls.events,
-                &calls.open,
-                &calls.facts,
-                &calls.resolved_at,
-            ],
-        )
+        .query(APPEND_GROUP, &plan.calls.params())
         .map_err(conn.err())?;
-    for row in rows {
-        let i: i32 = row.get(0);
-        let k = usize::try_from(i - 1)
-            .ok()
-            .filter(|k| *k < calls.index.len());
-        let Some(k) = k else {
-            return Err(StoreError::Postgres {
-                url: conn.url.to_owned(),
-                message: format!(
-                    "slawatch_append_group answered for item {i} of {}",
-                    calls.index.len()
-                ),
-            });
-        };
-        // Known or moved: appended alone, which finds out which and answers.
-        if let Called::Stored(seq) = called(conn.url, row.get(1), row.get(2))? {
-            let mut stored = calls.stored[k].clone();
-            stored.seq = seq;
-            answers[calls.index[k]] = Some(Ok(BatchOutcome::Stored(vec![(stored, true)])));
-        }
-    }
-    Ok(answers)
-}
-
-/// `slawatch_append_group`'s arguments, one array per parameter.
-#[derive(Default)]
-struct Calls {
-    /// The item each call is for, and the event it stores (seq 0 until stored).
-    index: Vec<usize>,
-    stored: Vec<StoredEvent>,
-    lock: Vec<i64>,
-    id: Vec<String>,
-    ticket: Vec<String>,
-    kind: Vec<&'static str>,
-    at: Vec<i64>,
-    recorded_at: Vec<i64>,
-    actor: Vec<String>,
-    payload: Vec<String>,
-    prev_hash: Vec<String>,
-    first: Vec<bool>,
-    hash: Vec<String>,
-    events: Vec<i64>,
-    open: Vec<bool>,
-    facts: Vec<Option<Vec<u8>>>,
-    resolved_at: Vec<Option<i64>>,
-}
-
-impl Calls {
-    fn push(&mut self, index: usize, stored: &StoredEvent, first: bool, row: &TicketRow) {
-        let e = &stored.event;
-        self.index.push(index);
-        self.lock.push(lock_key(&e.ticket));
-        self.id.push(e.id.clone());
-        self.ticket.push(e.ticket.clone());
-        self.kind.push(e.kind.as_str());
-        self.at.push(e.at.timestamp_micros());
-        self.recorded_at.push(e.recorded_at.timestamp_micros());
-        self.actor.push(e.actor.clone());
-        self.payload
-            .push(serde_json::to_string(&e.payload).expect("a JSON map always serialises"));
-        self.prev_hash.push(stored.prev_hash.clone());
-        self.first.push(first);
-        self.hash.push(stored.hash.clone());
-        self.events.push(row.events);
-        self.open.push(row.open);
-        self.facts.push(row.facts_bytes());
-        self.resolved_at.push(row.resolved_at);
-    }
+    plan.settle(
+        conn.url,
+        rows.iter()
+            .map(|r| (r.get(0), r.get::<_, String>(1), r.get(2))),
+    )?;
+    Ok(plan.answers)
 }
 
 fn stored_any(outcome: &BatchOutcome) -> bool {
@@ -556,7 +438,7 @@ fn locked(
 
 /// The event `e` chained onto `history`, which it joins (with seq 0 until stored), and
 /// the ticket's projection row with it (its `last_seq` is the function's to set).
-fn next(history: &mut Vec<StoredEvent>, e: &Event) -> (StoredEvent, TicketRow) {
+pub(super) fn next(history: &mut Vec<StoredEvent>, e: &Event) -> (StoredEvent, TicketRow) {
     let prev_hash = head_of(history);
     let stored = StoredEvent {
         seq: 0,
@@ -569,13 +451,13 @@ fn next(history: &mut Vec<StoredEvent>, e: &Event) -> (StoredEvent, TicketRow) {
     (stored, row)
 }
 
-fn head_of(history: &[StoredEvent]) -> String {
+pub(super) fn head_of(history: &[StoredEvent]) -> String {
     history
         .last()
         .map_or_else(|| GENESIS_HASH.to_owned(), |s| s.hash.clone())
 }
 
-fn stored_before(stored: StoredEvent, e: &Event) -> Result<BatchOutcome, StoreError> {
+pub(super) fn stored_before(stored: StoredEvent, e: &Event) -> Result<BatchOutcome, StoreError> {
     let a = rules::already_stored(stored, e)?;
     Ok(BatchOutcome::Stored(vec![(a.stored, false)]))
 }
@@ -592,7 +474,7 @@ fn vanished(url: &str, e: &Event) -> StoreError {
 
 /// An advisory lock key per ticket: the first 8 bytes of a hash of its name (two
 /// tickets sharing one only wait for each other).
-fn lock_key(ticket: &str) -> i64 {
+pub(super) fn lock_key(ticket: &str) -> i64 {
     let d = Sha256::digest(format!("slawatch ticket {ticket}").as_bytes());
     i64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
 }

@@ -17,8 +17,11 @@ macro_rules! event_columns {
 
 mod append;
 mod feed;
+mod group;
 mod merkle;
+mod notifier;
 mod nudges;
+mod pipelined;
 mod prepared;
 mod schema;
 #[doc(hidden)]
@@ -42,6 +45,8 @@ use crate::model::{Event, EventKind};
 use crate::sla::Micros;
 
 pub use append::{CHANNEL as NOTIFY_CHANNEL, TOKENS_CHANNEL};
+pub use notifier::FeedNotifier;
+pub use pipelined::{GroupAppender, KnownHistories};
 pub use schema::LATEST as SCHEMA_VERSION;
 
 const EVENT_COLUMNS: &str = event_columns!();

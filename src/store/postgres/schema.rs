@@ -303,6 +303,101 @@ const MIGRATIONS: &[Migration] = &[
     END $$;
     "#,
     },
+    Migration {
+        version: 5,
+        name: "appends answer as before with cheaper plans: no nested calls per event",
+        sql: r#"
+    -- The same answers as migration 4's functions, for less of the database's time
+    -- (measured with track_functions: of some 230 us per grouped event, 80 went to
+    -- slawatch_put_ticket, a SQL function planned afresh at every call from plpgsql,
+    -- and a good part to calling slawatch_append_locked through RETURN QUERY). Each
+    -- statement below is planned once per connection.
+    CREATE OR REPLACE FUNCTION slawatch_append_locked(
+        p_id text, p_ticket text, p_kind text, p_at bigint,
+        p_recorded_at bigint, p_actor text, p_payload text, p_prev_hash text,
+        p_first boolean, p_hash text, p_events bigint, p_open boolean, p_facts bytea,
+        p_resolved_at bigint
+    ) RETURNS TABLE (outcome text, stored_seq bigint) LANGUAGE plpgsql AS $$
+    DECLARE
+        h text;
+    BEGIN
+        SELECT e.seq INTO stored_seq FROM events e WHERE e.id = p_id;
+        IF FOUND THEN
+            outcome := 'known';
+            RETURN NEXT;
+            RETURN;
+        END IF;
+        SELECT e.hash INTO h FROM events e WHERE e.ticket = p_ticket ORDER BY e.seq DESC LIMIT 1;
+        IF (h IS NULL) <> p_first OR (h IS NOT NULL AND h <> p_prev_hash) THEN
+            outcome := 'moved';
+            RETURN NEXT;
+            RETURN;
+        END IF;
+        INSERT INTO events (id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash)
+        VALUES (p_id, p_ticket, p_kind, p_at, p_recorded_at, p_actor, p_payload, p_prev_hash, p_hash)
+        RETURNING events.seq INTO stored_seq;
+        INSERT INTO tickets AS t (ticket, head, events, last_seq, open, facts, resolved_at)
+        VALUES (p_ticket, p_hash, p_events, stored_seq, p_open, p_facts, p_resolved_at)
+        ON CONFLICT (ticket) DO UPDATE SET head = EXCLUDED.head, events = EXCLUDED.events,
+            last_seq = EXCLUDED.last_seq, open = EXCLUDED.open, facts = EXCLUDED.facts,
+            resolved_at = EXCLUDED.resolved_at;
+        outcome := 'stored';
+        RETURN NEXT;
+    END $$;
+
+    -- As migration 4's: every ticket's lock first, in key order, before the first
+    -- write; then each event in array order, answered with its index (1-based), by the
+    -- body of slawatch_append_locked written out here rather than called.
+    CREATE OR REPLACE FUNCTION slawatch_append_group(
+        p_lock bigint[], p_id text[], p_ticket text[], p_kind text[], p_at bigint[],
+        p_recorded_at bigint[], p_actor text[], p_payload text[], p_prev_hash text[],
+        p_first boolean[], p_hash text[], p_events bigint[], p_open boolean[],
+        p_facts bytea[], p_resolved_at bigint[]
+    ) RETURNS TABLE (i integer, outcome text, stored_seq bigint) LANGUAGE plpgsql AS $$
+    DECLARE
+        k bigint;
+        h text;
+    BEGIN
+        IF array_length(p_lock, 1) = 1 THEN
+            PERFORM pg_advisory_xact_lock(p_lock[1]);
+        ELSE
+            FOR k IN SELECT DISTINCT l FROM unnest(p_lock) AS l ORDER BY l LOOP
+                PERFORM pg_advisory_xact_lock(k);
+            END LOOP;
+        END IF;
+        FOR n IN 1 .. coalesce(array_length(p_id, 1), 0) LOOP
+            i := n;
+            SELECT e.seq INTO stored_seq FROM events e WHERE e.id = p_id[n];
+            IF FOUND THEN
+                outcome := 'known';
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            h := NULL;
+            SELECT e.hash INTO h FROM events e WHERE e.ticket = p_ticket[n]
+                ORDER BY e.seq DESC LIMIT 1;
+            IF (h IS NULL) <> p_first[n] OR (h IS NOT NULL AND h <> p_prev_hash[n]) THEN
+                outcome := 'moved';
+                stored_seq := NULL;
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            INSERT INTO events (id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash)
+            VALUES (p_id[n], p_ticket[n], p_kind[n], p_at[n], p_recorded_at[n], p_actor[n],
+                p_payload[n], p_prev_hash[n], p_hash[n])
+            RETURNING events.seq INTO stored_seq;
+            INSERT INTO tickets AS t (ticket, head, events, last_seq, open, facts, resolved_at)
+            VALUES (p_ticket[n], p_hash[n], p_events[n], stored_seq, p_open[n], p_facts[n],
+                p_resolved_at[n])
+            ON CONFLICT (ticket) DO UPDATE SET head = EXCLUDED.head, events = EXCLUDED.events,
+                last_seq = EXCLUDED.last_seq, open = EXCLUDED.open, facts = EXCLUDED.facts,
+                resolved_at = EXCLUDED.resolved_at;
+            outcome := 'stored';
+            RETURN NEXT;
+        END LOOP;
+    END $$;
+    "#,
+    },
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -399,3 +399,186 @@ fn a_group_answers_each_append_as_it_would_be_answered_alone() {
     }
     assert!(grouped.verify().unwrap().problems.is_empty());
 }
+
+/// `serve`'s append connection, driven as the append workers drive it: what it leaves
+/// (`None`) is appended alone, after the group.
+struct Pipelined {
+    rt: tokio::runtime::Runtime,
+    conn: super::GroupAppender,
+}
+
+impl Pipelined {
+    fn connect(url: &str) -> Pipelined {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let conn = rt.block_on(async {
+            let feed = super::FeedNotifier::start(url);
+            super::GroupAppender::connect(url, super::KnownHistories::default(), feed).await
+        });
+        Pipelined {
+            rt,
+            conn: conn.unwrap(),
+        }
+    }
+
+    /// Each item's answer, and whether the group left it to go alone.
+    fn append_each(
+        &mut self,
+        alone: &mut PgStore,
+        items: &[(Event, Option<String>)],
+    ) -> Vec<(String, bool)> {
+        let answers = self.rt.block_on(self.conn.append_each(items));
+        answers
+            .into_iter()
+            .zip(items)
+            .map(|(a, (e, expected))| match a {
+                Some(a) => (said(&a), false),
+                None => {
+                    let expect = crate::store::team::expect_of(e, expected.as_deref());
+                    (
+                        said(&alone.append_batch(std::slice::from_ref(e), &expect)),
+                        true,
+                    )
+                }
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn the_append_connection_answers_each_append_as_it_would_be_answered_alone() {
+    let (Some(one_db), Some(db)) = (
+        ScratchDb::create("pg appends alone (pipelined)"),
+        ScratchDb::create("pg appends pipelined"),
+    ) else {
+        return;
+    };
+    let mut alone = PgStore::connect(&one_db.url).unwrap();
+    // Another `serve` on the same database, and what the connection leaves goes through.
+    let mut other = PgStore::connect(&db.url).unwrap();
+    let before = [detected("old", "T-OLD"), detected("b1", "T-B")];
+    alone.append_all(&before).unwrap();
+    other.append_all(&before).unwrap();
+    let mut pipelined = Pipelined::connect(&db.url);
+    let mut changed = detected("old", "T-OLD");
+    changed.payload.insert("customer".into(), "globex".into());
+    let mut invalid = note("bad", "T-X", 1);
+    invalid.ticket = String::new();
+    let a2 = ev("a2", "T-A", EventKind::Acknowledged, 2);
+    let head_a2 = chain_hash(
+        &chain_hash(GENESIS_HASH, &detected("a1", "T-A").normalized()),
+        &a2.clone().normalized(),
+    );
+    let rounds: Vec<Vec<(Event, Option<String>)>> = vec![
+        vec![
+            (detected("a1", "T-A"), None),
+            (a2, None),
+            (detected("b1", "T-B"), None),
+            (detected("a1", "T-A"), None),
+            (note("b2", "T-B", 3), Some(GENESIS_HASH.to_owned())),
+            (note("a3", "T-A", 4), Some(head_a2.clone())),
+            (changed, None),
+            (invalid, None),
+            (ev("c1", "T-C", EventKind::Detected, 5), None),
+        ],
+        // Known tickets now: a re-send, a head the ticket is past, and new events.
+        vec![
+            (note("a3", "T-A", 4), None),
+            (note("a4", "T-A", 6), Some(head_a2)),
+            (note("c2", "T-C", 6), None),
+            (note("b3", "T-B", 7), None),
+        ],
+    ];
+    for items in &rounds {
+        let one_by_one: Vec<String> = items
+            .iter()
+            .map(|(e, expected)| {
+                let expect = crate::store::team::expect_of(e, expected.as_deref());
+                said(&alone.append_batch(std::slice::from_ref(e), &expect))
+            })
+            .collect();
+        let together: Vec<String> = pipelined
+            .append_each(&mut other, items)
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
+        assert_eq!(together, one_by_one);
+    }
+    // Another writer appends to tickets the connection knows, and opens one it does
+    // not: what it kept is behind, its guess that `detected` opens T-D is wrong. Each
+    // such append goes alone and is chained onto the ticket as it is.
+    other.append_all(&[note("c3", "T-C", 8)]).unwrap();
+    other.append_all(&[detected("d1", "T-D")]).unwrap();
+    let late = vec![
+        (note("c4", "T-C", 9), None),
+        (detected("d2", "T-D"), None),
+        (note("b4", "T-B", 9), None),
+    ];
+    let answers = pipelined.append_each(&mut other, &late);
+    assert!(
+        answers[0].0.starts_with("stored c4") && answers[0].1,
+        "{answers:?}"
+    );
+    assert!(
+        answers[1].0.starts_with("stored d2") && answers[1].1,
+        "{answers:?}"
+    );
+    assert!(
+        answers[2].0.starts_with("stored b4") && !answers[2].1,
+        "{answers:?}"
+    );
+    let ids = |t: &str| -> Vec<String> {
+        other
+            .history(t)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event.id)
+            .collect()
+    };
+    assert_eq!(ids("T-C"), ["c1", "c2", "c3", "c4"]);
+    assert_eq!(ids("T-D"), ["d1", "d2"]);
+    let report = other.verify().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // The same chains as one append at a time gives, where both saw the same events.
+    for t in ["T-A", "T-B", "T-OLD"] {
+        let hashes = |s: &PgStore| -> Vec<String> {
+            s.history(t).unwrap().into_iter().map(|e| e.hash).collect()
+        };
+        let lone = hashes(&alone);
+        assert_eq!(hashes(&other)[..lone.len()], lone[..], "{t}");
+    }
+}
+
+#[test]
+fn appends_through_the_append_connection_wake_the_feeds_listeners() {
+    let Some(db) = ScratchDb::create("pg pipelined notifies") else {
+        return;
+    };
+    PgStore::connect(&db.url).unwrap();
+    let mut listener = Client::connect(&db.url, NoTls).unwrap();
+    listener
+        .batch_execute(&format!("LISTEN {}", super::NOTIFY_CHANNEL))
+        .unwrap();
+    let mut other = PgStore::connect(&db.url).unwrap();
+    let mut pipelined = Pipelined::connect(&db.url);
+    let stored = pipelined.append_each(&mut other, &[(detected("n1", "T-N"), None)]);
+    assert!(stored[0].0.starts_with("stored n1"), "{stored:?}");
+    // The notifying task runs on the connection's runtime: keep it turning.
+    let heard = pipelined.rt.block_on(async {
+        tokio::task::spawn_blocking(move || {
+            use postgres::fallible_iterator::FallibleIterator as _;
+            let mut n = listener.notifications();
+            let mut it = n.timeout_iter(std::time::Duration::from_secs(30));
+            it.next().map(|n| n.map(|n| n.channel().to_owned()))
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(
+        heard.unwrap().as_deref(),
+        Some(super::NOTIFY_CHANNEL),
+        "no notification came"
+    );
+}

@@ -1,0 +1,133 @@
+//! The append workers on PostgreSQL: tasks on `serve`'s runtime, each with an
+//! asynchronous connection of its own ([`GroupAppender`]), so that an append is handed
+//! from the request to a worker and back without waking a thread of its own, and
+//! costs the database one round trip when its ticket's history is known. Several
+//! workers take groups from one queue: while one group's commit waits for its flush,
+//! the appends that came meanwhile commit on another connection, and PostgreSQL
+//! flushes commits that wait together at once. An append a group leaves to go alone
+//! goes through the pool (`append_batch`), after the group.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use futures::FutureExt as _;
+use tokio::sync::{mpsc, Mutex};
+
+use super::appender::{Job, MOST};
+use super::metrics::Metrics;
+use super::pool::Pool;
+use crate::model::Event;
+use crate::store::postgres::{FeedNotifier, GroupAppender, KnownHistories};
+use crate::store::team::expect_of;
+use crate::store::StoreError;
+
+/// Append connections per `serve`: enough commits in flight at once for PostgreSQL to
+/// flush several with one write when the disk is slow, few enough that the appends of
+/// a busy moment still share groups.
+const WORKERS: usize = 4;
+
+/// Connects the workers now (so that a database that cannot be reached fails `serve`
+/// at start) and starts them on the current runtime.
+pub(super) async fn start(
+    jobs: mpsc::UnboundedReceiver<Job>,
+    url: &str,
+    pool: Arc<Pool>,
+    metrics: Arc<Metrics>,
+) -> Result<(), StoreError> {
+    let known = KnownHistories::default();
+    let feed = FeedNotifier::start(url);
+    let jobs = Arc::new(Mutex::new(jobs));
+    for _ in 0..WORKERS {
+        let conn = GroupAppender::connect(url, known.clone(), feed.clone()).await?;
+        tokio::spawn(run(
+            Arc::clone(&jobs),
+            conn,
+            (known.clone(), feed.clone()),
+            url.to_owned(),
+            Arc::clone(&pool),
+            Arc::clone(&metrics),
+        ));
+    }
+    Ok(())
+}
+
+/// Until every sender is gone (the server stopped).
+async fn run(
+    jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>,
+    first: GroupAppender,
+    (known, feed): (KnownHistories, FeedNotifier),
+    url: String,
+    pool: Arc<Pool>,
+    metrics: Arc<Metrics>,
+) {
+    let mut conn = Some(first);
+    loop {
+        let group = {
+            let mut jobs = jobs.lock().await;
+            let Some(job) = jobs.recv().await else { return };
+            let mut group = vec![job];
+            while group.len() < MOST {
+                match jobs.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        let items: Vec<(Event, Option<String>)> = group
+            .iter()
+            .map(|j| (j.event.clone(), j.expected.clone()))
+            .collect();
+        if !conn.as_ref().is_some_and(GroupAppender::is_usable) {
+            conn = match GroupAppender::connect(&url, known.clone(), feed.clone()).await {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot open the append connection");
+                    None
+                }
+            };
+        }
+        let answers = match conn.as_mut() {
+            Some(c) => match AssertUnwindSafe(c.append_each(&items)).catch_unwind().await {
+                Ok(answers) => answers,
+                // Dropped with its connection; each goes alone, none is answered twice.
+                Err(_) => {
+                    tracing::error!(appends = items.len(), "an append group panicked");
+                    conn = None;
+                    items.iter().map(|_| None).collect()
+                }
+            },
+            None => items.iter().map(|_| None).collect(),
+        };
+        metrics.append_groups.fetch_add(1, Ordering::Relaxed);
+        let mut alone = Vec::new();
+        for (job, answer) in group.into_iter().zip(answers) {
+            match answer {
+                Some(a) => {
+                    let _ = job.answer.send(a);
+                }
+                None => alone.push(job),
+            }
+        }
+        if !alone.is_empty() {
+            tokio::spawn(one_by_one(Arc::clone(&pool), alone));
+        }
+    }
+}
+
+/// In the order they came, each as `append_batch` answers it.
+async fn one_by_one(pool: Arc<Pool>, jobs: Vec<Job>) {
+    for job in jobs {
+        let (e, expected) = (job.event, job.expected);
+        let answer = pool
+            .run(move |s| {
+                s.append_batch(
+                    std::slice::from_ref(&e),
+                    &expect_of(&e, expected.as_deref()),
+                )
+            })
+            .await;
+        let _ = job.answer.send(answer);
+    }
+}
