@@ -14,7 +14,7 @@ use std::sync::Arc;
 use futures::FutureExt as _;
 use tokio::sync::{mpsc, Mutex};
 
-use super::appender::{Job, MOST};
+use super::append_job::{Job, MOST};
 use super::metrics::Metrics;
 use super::pool::Pool;
 use crate::model::Event;

@@ -10,22 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
+use super::append_job::{Answer, Job, MOST};
 use super::metrics::Metrics;
 use super::pool::Pool;
 use crate::model::Event;
-use crate::store::team::BatchOutcome;
 use crate::store::{open_team, StoreError, StoreTarget, TeamStore};
-
-/// The most appends one group stores.
-pub(super) const MOST: usize = 64;
-
-type Answer = Result<BatchOutcome, StoreError>;
-
-pub(super) struct Job {
-    pub event: Event,
-    pub expected: Option<String>,
-    pub answer: oneshot::Sender<Answer>,
-}
 
 pub struct Appender {
     jobs: Queue,

@@ -2,6 +2,7 @@
 //! SQLite for one host, PostgreSQL for a team with several `serve` processes. The API
 //! is described in `assets/openapi.yaml`.
 
+mod append_job;
 mod append_loop;
 mod appender;
 mod auth;

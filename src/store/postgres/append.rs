@@ -26,14 +26,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use postgres::{Client, GenericClient};
-use sha2::{Digest, Sha256};
 
+use super::chain::{called, head_of, lock_key, next, stored_before, Called};
 use super::group;
 use super::prepared::Prepared;
 use super::{decode_event, PgStore};
-use crate::model::{chain_hash, Event, GENESIS_HASH};
+use crate::model::Event;
 use crate::store::team::{events_after, expect_of, BatchOutcome};
-use crate::store::{rules, Seq, StoreError, StoredEvent, TicketRow};
+use crate::store::{rules, StoreError, StoredEvent, TicketRow};
 
 /// The channel `serve` processes LISTEN on for appends; writers notify it after commit.
 pub const CHANNEL: &str = "slawatch_events";
@@ -63,15 +63,6 @@ pub(super) const HISTORIES_AND_IDS: &str = concat!(
 );
 pub(super) const NOTIFY: &str = "SELECT pg_notify($1, '')";
 const PUT_TICKET: &str = "SELECT slawatch_put_ticket($1, $2, $3, $4, $5, $6, $7)";
-
-/// What `slawatch_append` answered.
-pub(super) enum Called {
-    Stored(Seq),
-    /// The id is stored already (by a transaction that committed after our read).
-    Known,
-    /// The ticket's head moved since our read.
-    Moved,
-}
 
 /// One connection's means: the client (or a transaction on it), its prepared
 /// statements, and the URL errors name.
@@ -178,20 +169,6 @@ impl<C: GenericClient> Conn<'_, C> {
         )
         .map_err(self.err())?;
         Ok(())
-    }
-}
-
-pub(super) fn called(url: &str, outcome: &str, seq: Option<Seq>) -> Result<Called, StoreError> {
-    match (outcome, seq) {
-        ("stored", Some(seq)) => Ok(Called::Stored(seq)),
-        ("known", _) => Ok(Called::Known),
-        ("moved", _) => Ok(Called::Moved),
-        (other, _) => Err(StoreError::Postgres {
-            url: url.to_owned(),
-            message: format!(
-                "slawatch_append answered {other:?} (seq {seq:?}), not stored with a seq, known or moved"
-            ),
-        }),
     }
 }
 
@@ -436,32 +413,6 @@ fn locked(
     Ok(BatchOutcome::Stored(out))
 }
 
-/// The event `e` chained onto `history`, which it joins (with seq 0 until stored), and
-/// the ticket's projection row with it (its `last_seq` is the function's to set).
-pub(super) fn next(history: &mut Vec<StoredEvent>, e: &Event) -> (StoredEvent, TicketRow) {
-    let prev_hash = head_of(history);
-    let stored = StoredEvent {
-        seq: 0,
-        hash: chain_hash(&prev_hash, e),
-        prev_hash,
-        event: e.clone(),
-    };
-    history.push(stored.clone());
-    let row = TicketRow::from_history(&e.ticket, history);
-    (stored, row)
-}
-
-pub(super) fn head_of(history: &[StoredEvent]) -> String {
-    history
-        .last()
-        .map_or_else(|| GENESIS_HASH.to_owned(), |s| s.hash.clone())
-}
-
-pub(super) fn stored_before(stored: StoredEvent, e: &Event) -> Result<BatchOutcome, StoreError> {
-    let a = rules::already_stored(stored, e)?;
-    Ok(BatchOutcome::Stored(vec![(a.stored, false)]))
-}
-
 fn vanished(url: &str, e: &Event) -> StoreError {
     StoreError::Postgres {
         url: url.to_owned(),
@@ -470,13 +421,6 @@ fn vanished(url: &str, e: &Event) -> StoreError {
             e.id
         ),
     }
-}
-
-/// An advisory lock key per ticket: the first 8 bytes of a hash of its name (two
-/// tickets sharing one only wait for each other).
-pub(super) fn lock_key(ticket: &str) -> i64 {
-    let d = Sha256::digest(format!("slawatch ticket {ticket}").as_bytes());
-    i64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
 }
 
 /// The same id inserted by another transaction between our look-up and our insert

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::append::{called, head_of, lock_key, next, stored_before, Called};
+use super::chain::{called, head_of, lock_key, next, stored_before, Called};
 use crate::model::Event;
 use crate::store::team::{events_after, BatchOutcome};
 use crate::store::{StoreError, StoredEvent, TicketRow};

@@ -16,6 +16,7 @@ macro_rules! event_columns {
 }
 
 mod append;
+mod chain;
 mod feed;
 mod group;
 mod merkle;

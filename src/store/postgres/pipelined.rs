@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use tokio_postgres::{Client, NoTls, Statement};
 
-use super::append::{head_of, APPEND_GROUP, HISTORIES_AND_IDS};
+use super::append::{APPEND_GROUP, HISTORIES_AND_IDS};
+use super::chain::head_of;
 use super::group::{plan, Answer};
 use super::notifier::FeedNotifier;
 use super::{decode_event, redact, PgStore};
