@@ -8,9 +8,10 @@
 //! - `update`: one `Msg` (key, tick, feed message, worker report) to state changes
 //!   and `effect::Effect`s, which `app` carries out.
 //! - `state`: what the views show; `board` every open ticket with its SLA summary,
-//!   sorted and counted incrementally (its `Evaluator` runs on the feed's thread for
-//!   the first snapshot); `compliance_state` / `compliance` and `nudges_state` /
-//!   `nudges` the compliance view's and the nudges' state and logic.
+//!   sorted and counted incrementally (its `Evaluator` runs off the UI task for the
+//!   first snapshot, on `loader`'s helpers while the feed worker reads on);
+//!   `compliance_state` / `compliance` and `nudges_state` / `nudges` the compliance
+//!   view's and the nudges' state and logic.
 //! - `overlay`: the one modal (form, filter prompt, month prompt, snooze, decision);
 //!   `form` the forms that record one event each; `decide` the decisions on events a
 //!   server's outbox could not deliver as recorded.
@@ -41,6 +42,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod list;
+pub mod loader;
 pub mod moved;
 #[cfg(test)]
 mod moved_tests;
