@@ -157,6 +157,11 @@ impl<T: Keyed> Slots<T> {
         value
     }
 
+    /// One past the highest slot number in use (slot numbers index a `Vec` that long).
+    pub fn bound(&self) -> usize {
+        self.values.len()
+    }
+
     /// Every filled slot, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
         self.values

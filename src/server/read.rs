@@ -19,7 +19,7 @@ use super::wire::{json_bytes, stored_json, ticket};
 use super::AppState;
 use crate::sla::Metric;
 use crate::store::team::{FeedCursor, TicketState};
-use crate::store::{Claim, NudgeRecord};
+use crate::store::{Claim, NudgeRecord, StoreError};
 use crate::sync::closed::{ClosedQuery, CLOSED_LIMIT};
 use chrono::DateTime;
 
@@ -87,18 +87,83 @@ pub async fn tickets(
         })?,
     };
     let closed = q.closed()?;
-    let mut snap = state.pool.run(move |s| s.snapshot(which)).await?;
     // They pick among the closed tickets; open ones are always all listed, so that a
     // snapshot of open tickets stays whole whatever else the query says.
-    if let Some(query) = closed.filter(|_| which != TicketState::Open) {
-        let (mut open, closed): (Vec<_>, Vec<_>) = std::mem::take(&mut snap.tickets)
-            .into_iter()
-            .partition(|r| r.open);
-        open.extend(crate::sync::closed::pick_rows(&query, closed));
-        snap.tickets = open;
-    }
+    let Some(query) = closed.filter(|_| which != TicketState::Open) else {
+        return streamed_snapshot(&state, which).await;
+    };
+    let mut snap = state.pool.run(move |s| s.snapshot(which)).await?;
+    let (mut open, closed): (Vec<_>, Vec<_>) = std::mem::take(&mut snap.tickets)
+        .into_iter()
+        .partition(|r| r.open);
+    open.extend(crate::sync::closed::pick_rows(&query, closed));
+    snap.tickets = open;
     let body = json_bytes(SnapshotBody(snap)).await;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Rows of a streamed snapshot serialised at a time.
+const SNAPSHOT_PART: usize = 2048;
+
+/// A snapshot's answer sent as the store reads it: its first rows are on their way
+/// while the last are read (100,000 tickets are tens of MB of JSON: serialised whole,
+/// the first byte left after most of a second). The cursor comes after the tickets. A
+/// store failure before the first rows is an error answer; after them, a cut body.
+async fn streamed_snapshot(state: &AppState, which: TicketState) -> Result<Response, ApiError> {
+    type Part = Result<Vec<u8>, StoreError>;
+    // Unbounded: a slow client must not hold a pooled connection while it downloads
+    // (the whole answer was in memory before it streamed, too).
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Part>();
+    let pool = std::sync::Arc::clone(&state.pool);
+    tokio::spawn(async move {
+        let failed = tx.clone();
+        let read = pool.run(move |s| {
+            let mut part = b"{\"tickets\":[".to_vec();
+            let mut first = true;
+            let cursor = s.snapshot_chunked(which, SNAPSHOT_PART, &mut |rows| {
+                for row in &rows {
+                    if !std::mem::take(&mut first) {
+                        part.push(b',');
+                    }
+                    serde_json::to_writer(&mut part, &ticket(row)).expect("rows serialise");
+                }
+                // A client gone: the rest is read and dropped.
+                let _ = tx.send(Ok(std::mem::take(&mut part)));
+            })?;
+            part.extend_from_slice(b"],\"cursor\":");
+            serde_json::to_writer(&mut part, &cursor.encode()).expect("strings serialise");
+            part.push(b'}');
+            let _ = tx.send(Ok(part));
+            Ok(())
+        });
+        if let Err(e) = read.await {
+            let _ = failed.send(Err(e));
+        }
+    });
+    let first = match rx.recv().await {
+        Some(Ok(part)) => part,
+        Some(Err(e)) => return Err(e.into()),
+        None => {
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the snapshot stopped",
+            ))
+        }
+    };
+    // Polled again after its end by the compression layer: answers that end each time.
+    let mut first = Some(first);
+    let parts = futures::stream::poll_fn(move |cx| {
+        if let Some(part) = first.take() {
+            return std::task::Poll::Ready(Some(Ok(part)));
+        }
+        rx.poll_recv(cx)
+            .map(|p| p.map(|p| p.map_err(|e| std::io::Error::other(e.to_string()))))
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(parts),
+    )
+        .into_response())
 }
 
 struct SnapshotBody(crate::store::team::Snapshot);

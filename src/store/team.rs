@@ -137,6 +137,19 @@ pub trait TeamStore: Store + super::TreeStore {
     }
     /// The tickets in `state` and the cursor the feed continues from.
     fn snapshot(&self, state: TicketState) -> Result<Snapshot, StoreError>;
+    /// [`TeamStore::snapshot`] passed to `each` a part at a time as it is read (at most
+    /// `chunk` rows), so that an answer can be on its way before the last row is read.
+    fn snapshot_chunked(
+        &self,
+        state: TicketState,
+        chunk: usize,
+        each: &mut dyn FnMut(Vec<TicketRow>),
+    ) -> Result<FeedCursor, StoreError> {
+        let _ = chunk;
+        let s = self.snapshot(state)?;
+        each(s.tickets);
+        Ok(s.cursor)
+    }
     /// At most `limit` committed events after `after`, in feed order: each exactly once,
     /// and each ticket's in chain order.
     fn feed(&self, after: &FeedCursor, limit: usize) -> Result<Feed, StoreError>;

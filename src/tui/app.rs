@@ -103,8 +103,16 @@ pub struct Stats {
     pub tick_frame_bytes: Vec<u64>,
     /// update + render time of those frames, in microseconds.
     pub tick_frame_us: Vec<u64>,
+    /// update + render time of the frames a key alone caused (the filter prompt
+    /// closed), in microseconds.
+    pub key_frame_us: Vec<u64>,
+    /// The same for keys typed into the queue's filter prompt (each filters the queue).
+    pub filter_frame_us: Vec<u64>,
     /// Longest update + render of any frame, in microseconds.
     pub max_frame_us: u64,
+    /// When the first part of the snapshot reached the UI, since start: what the
+    /// source took to answer at all (a server's whole answer is read before it).
+    pub snapshot_first_chunk_ms: Option<f64>,
     /// When the store worker's snapshot was complete (all rows read), since start.
     pub snapshot_read_ms: Option<f64>,
     /// UI time spent evaluating the snapshot's chunks as they arrived.
@@ -126,6 +134,16 @@ pub struct Console {
     pub compliance: super::compliance::Setup,
     /// The nudge service's configuration (`None`: no nudges).
     pub nudges: Option<super::nudges::Setup>,
+}
+
+/// What brought a frame about, for the stats: the last thing that asked for it
+/// (whose update the frame's time counts from): a tick, a key, or anything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cause {
+    Tick,
+    Key,
+    FilterKey,
+    Other,
 }
 
 /// The most nudge messages one turn of the loop takes.
@@ -157,25 +175,14 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     let (wtx, mut wrx) = tokio::sync::mpsc::unbounded_channel::<Report>();
     let wtx2 = wtx.clone();
     install_panic_hook();
-    let evaluator = state.board.evaluator();
+    // The snapshot is evaluated before it reaches the UI, which only inserts the
+    // entries, so it draws and takes keys while 100,000 load.
+    let loader =
+        super::loader::Loader::new(state.board.evaluator(), feed, move |m| tx.send(m).is_ok());
     let source = Feed::spawn(
         connect,
         poll,
-        move |m| {
-            if let Some(f) = &feed {
-                f.pass(&m);
-            }
-            // The snapshot is evaluated here, on the feed's thread: the UI only
-            // inserts the entries, so it draws and takes keys while 100,000 load.
-            let m = match m {
-                SourceMsg::LoadChunk { tickets, first } => Msg::Evaluated {
-                    parts: evaluator.evaluate(tickets, Utc::now(), true),
-                    first,
-                },
-                m => Msg::Source(m),
-            };
-            tx.send(m).is_ok()
-        },
+        move |m| loader.pass(m),
         move |r| {
             let _ = wtx.send(r);
         },
@@ -221,7 +228,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let mut dirty = true;
-    let mut only_tick = false;
+    let mut cause: Option<Cause> = None;
     let mut last_draw: Option<Instant> = None;
     let mut work_started = Instant::now();
     let mut failure: Option<String> = None;
@@ -249,12 +256,19 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
                     stats.cpu_ms_at_first_data_frame = cpu_ms("/proc/self/stat");
                     stats.ui_thread_cpu_ms_at_first_data_frame = cpu_ms("/proc/thread-self/stat");
                     stats.tickets = state.board.len();
-                } else if only_tick && stats.first_data_frame_ms.is_some() {
-                    stats.tick_frame_bytes.push(written);
-                    stats.tick_frame_us.push(us);
+                } else if stats.first_data_frame_ms.is_some() {
+                    match cause {
+                        Some(Cause::Tick) => {
+                            stats.tick_frame_bytes.push(written);
+                            stats.tick_frame_us.push(us);
+                        }
+                        Some(Cause::Key) => stats.key_frame_us.push(us),
+                        Some(Cause::FilterKey) => stats.filter_frame_us.push(us),
+                        Some(Cause::Other) | None => {}
+                    }
                 }
                 dirty = false;
-                only_tick = false;
+                cause = None;
                 last_draw = Some(Instant::now());
             }
         }
@@ -270,9 +284,13 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             _ = sigint.recv() => break,
             ev = events.recv() => {
                 work_started = Instant::now();
-                only_tick = false;
+                cause = Some(Cause::Other);
                 match ev {
-                    Some(Ok(TermEvent::Key(k))) => effects = update(&mut state, Msg::Key(k), Utc::now()),
+                    Some(Ok(TermEvent::Key(k))) => {
+                        effects = update(&mut state, Msg::Key(k), Utc::now());
+                        let filter = matches!(state.overlay, Some(super::overlay::Overlay::Filter(_)));
+                        cause = Some(if filter { Cause::FilterKey } else { Cause::Key });
+                    }
                     Some(Ok(TermEvent::Paste(p))) => effects = update(&mut state, Msg::Paste(p), Utc::now()),
                     Some(Ok(TermEvent::Resize(w, h))) => {
                         effects = update(&mut state, Msg::Resize(w, h), Utc::now());
@@ -293,7 +311,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             }
             Some(m) = rx.recv() => {
                 work_started = Instant::now();
-                only_tick = false;
+                cause = Some(Cause::Other);
                 effects = on_source(&mut state, &mut stats, m, started);
                 // Take whatever else is waiting before drawing, but no more than one
                 // snapshot chunk per turn, so keys and ticks are served while it loads.
@@ -305,7 +323,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             }
             Some(ev) = nrx.recv() => {
                 work_started = Instant::now();
-                only_tick = false;
+                cause = Some(Cause::Other);
                 effects = update(&mut state, Msg::Nudge(ev), Utc::now());
                 // A first start can fire a late nudge for every clock at once: take them
                 // in turns, so keys and ticks are served in between.
@@ -317,7 +335,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             }
             Some(r) = crx.recv() => {
                 work_started = Instant::now();
-                only_tick = false;
+                cause = Some(Cause::Other);
                 effects = update(&mut state, Msg::Compliance(r), Utc::now());
                 dirty = true;
             }
@@ -332,7 +350,7 @@ async fn event_loop(c: Console) -> anyhow::Result<()> {
             _ = tick.tick() => {
                 if !dirty {
                     work_started = Instant::now();
-                    only_tick = true;
+                    cause = Some(Cause::Tick);
                 }
                 effects = update(&mut state, Msg::Tick, Utc::now());
                 dirty = true;
@@ -400,8 +418,12 @@ fn cpu_ms(path: &str) -> Option<f64> {
 fn on_source(state: &mut State, stats: &mut Stats, m: Msg, started: Instant) -> Vec<Effect> {
     let last = matches!(m, Msg::Source(SourceMsg::Loaded { .. }));
     let snapshot = last || matches!(m, Msg::Evaluated { .. });
+    let at = || Some(started.elapsed().as_secs_f64() * 1e3);
+    if snapshot && stats.snapshot_first_chunk_ms.is_none() {
+        stats.snapshot_first_chunk_ms = at();
+    }
     if last {
-        stats.snapshot_read_ms = Some(started.elapsed().as_secs_f64() * 1e3);
+        stats.snapshot_read_ms = at();
     }
     let t = Instant::now();
     let effects = update(state, m, Utc::now());

@@ -475,60 +475,42 @@ pub struct Board {
 impl Evaluator {
     /// Evaluates open tickets into entries (on every core when `parallel` and there
     /// are many); closed ones and those whose history does not fold are left out.
+    /// The tickets are only borrowed: whoever passes them on next (the nudge
+    /// scheduler) takes them as they are, uncopied.
     pub fn evaluate(
         &self,
-        tickets: impl IntoIterator<Item = TicketFacts>,
+        tickets: impl AsRef<[TicketFacts]>,
         now: DateTime<Utc>,
         parallel: bool,
     ) -> Vec<Vec<Entry>> {
+        let tickets = tickets.as_ref();
         let now_us = now.timestamp_micros();
-        let open = tickets
-            .into_iter()
-            .filter_map(|(k, f)| f.filter(|f| f.is_open()).map(|f| (k, f)));
+        let part = |part: &[TicketFacts]| -> Vec<Entry> {
+            part.iter()
+                .filter_map(|(k, f)| {
+                    let f = f.as_ref().filter(|f| f.is_open())?;
+                    Some(self.make_entry(k, Arc::clone(f), now, now_us))
+                })
+                .collect()
+        };
         // Evaluating 100,000 tickets is the console's one big job: use every core.
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        if !parallel || threads == 1 {
-            let entries: Vec<Entry> = open
-                .map(|(k, f)| self.make_entry(&k, f, now, now_us))
+        if !parallel || threads == 1 || tickets.len() < 4096 {
+            return vec![part(tickets)];
+        }
+        let part = &part;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = tickets
+                .chunks(tickets.len().div_ceil(threads))
+                .map(|p| s.spawn(move || part(p)))
                 .collect();
-            return vec![entries];
-        }
-        let input: Vec<(String, Arc<Facts>)> = open.collect();
-        if input.len() >= 4096 {
-            let chunk = input.len().div_ceil(threads);
-            let mut parts: Vec<Vec<(String, Arc<Facts>)>> = Vec::new();
-            let mut rest = input;
-            while rest.len() > chunk {
-                let tail = rest.split_off(chunk);
-                parts.push(rest);
-                rest = tail;
-            }
-            parts.push(rest);
-            let this = self;
-            std::thread::scope(|s| {
-                let handles: Vec<_> = parts
-                    .into_iter()
-                    .map(|part| {
-                        s.spawn(move || {
-                            part.into_iter()
-                                .map(|(k, f)| this.make_entry(&k, f, now, now_us))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("evaluation thread"))
-                    .collect()
-            })
-        } else {
-            vec![input
+            handles
                 .into_iter()
-                .map(|(k, f)| self.make_entry(&k, f, now, now_us))
-                .collect()]
-        }
+                .map(|h| h.join().expect("evaluation thread"))
+                .collect()
+        })
     }
 
     /// One ticket's entry, open or closed (the console shows a closed ticket opened
@@ -700,6 +682,7 @@ impl Board {
         now: DateTime<Utc>,
         parallel: bool,
     ) {
+        let tickets: Vec<TicketFacts> = tickets.into_iter().collect();
         let parts = self.eval.evaluate(tickets, now, parallel);
         self.insert_loaded(parts);
     }
@@ -854,11 +837,12 @@ impl Board {
                 ..self.filter.clone()
             };
         self.filter = f;
-        if narrows {
+        if narrows && self.visible.len() < self.slots.len() / 4 {
             let visible = std::mem::take(&mut self.visible);
             self.visible = visible.into_iter().filter(|&i| self.matches(i)).collect();
             self.version += 1;
         } else {
+            // Of many, the ones shown are those of all that pass.
             self.refilter();
         }
     }
@@ -1069,13 +1053,25 @@ impl Board {
         self.visible = if self.filter.is_empty() {
             self.order.clone()
         } else {
+            let pass = self.passing();
             self.order
                 .iter()
                 .copied()
-                .filter(|&i| self.matches(i))
+                .filter(|&i| pass[i as usize])
                 .collect()
         };
         self.version += 1;
+    }
+
+    /// Whether each slot's entry passes the filter, read in slot order: entries and
+    /// their facts lie in memory about as they were loaded, so this reads them front
+    /// to back, several times faster at 100,000 than in the queue's order.
+    fn passing(&self) -> Vec<bool> {
+        let mut pass = vec![false; self.slots.bound()];
+        for (i, e) in self.slots.iter() {
+            pass[i as usize] = self.filter.matches(e, &self.agent);
+        }
+        pass
     }
 }
 

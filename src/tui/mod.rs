@@ -14,8 +14,8 @@
 //!   and `closed`; its drawing in `view/` under the same name; its state its own field
 //!   of `state::State` (the larger in `compliance_state`, `nudges_state`,
 //!   `closed_state`). `board` holds every open ticket with its SLA summary, sorted and
-//!   counted incrementally (its `Evaluator` runs on the feed's thread for the first
-//!   snapshot); `filters` are the quick filters the queue and escalations share.
+//!   counted incrementally (its `Evaluator` runs off the UI task for the first
+//!   snapshot, on `loader`'s helpers while the feed worker reads on); `filters` are the quick filters the queue and escalations share.
 //! - `screen`: one frame (header, pane, toasts, footer, modal); `overlay`: the one
 //!   modal (form, filter prompt, month prompt, snooze, decision); `form` the forms that
 //!   record one event each; `decide` the decisions on events a server's outbox could
@@ -49,6 +49,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod list;
+pub mod loader;
 pub mod moved;
 #[cfg(test)]
 mod moved_tests;

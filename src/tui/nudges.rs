@@ -377,20 +377,32 @@ impl<S: Fn(Vec<crate::store::TicketFacts>)> Feed<S> {
 
     pub fn pass(&self, m: &crate::sync::feed::SourceMsg) {
         use crate::sync::feed::SourceMsg;
+        if let SourceMsg::LoadChunk { tickets, first } = m {
+            return self.hold(tickets.clone(), *first);
+        }
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         match m {
-            SourceMsg::LoadChunk { tickets, first } => {
-                if *first {
-                    held.clear();
-                }
-                held.extend(tickets.iter().cloned());
-            }
             SourceMsg::Loaded { tickets, .. } => {
                 held.extend(tickets.iter().cloned());
                 (self.send)(std::mem::take(&mut *held));
             }
             SourceMsg::Changed { tickets } => (self.send)(tickets.clone()),
             _ => {}
+        }
+    }
+
+    /// A chunk of the snapshot, taken as it is (`first`: as [`SourceMsg::LoadChunk`]'s).
+    ///
+    /// [`SourceMsg::LoadChunk`]: crate::sync::feed::SourceMsg::LoadChunk
+    pub fn hold(&self, tickets: Vec<crate::store::TicketFacts>, first: bool) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if first {
+            held.clear();
+        }
+        if held.is_empty() {
+            *held = tickets;
+        } else {
+            held.extend(tickets);
         }
     }
 }

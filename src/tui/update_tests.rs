@@ -750,7 +750,7 @@ fn a_snapshot_evaluated_off_the_ui_task_loads_the_same_board() {
     let mut b = testkit::empty_state();
     let (one, two) = tickets.split_at(3);
     for (part, first) in [(one, true), (two, false)] {
-        let parts = b.board.evaluator().evaluate(part.to_vec(), now(), true);
+        let parts = b.board.evaluator().evaluate(part, now(), true);
         update(&mut b, Msg::Evaluated { parts, first }, now());
     }
     loaded(&mut b);

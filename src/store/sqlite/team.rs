@@ -11,7 +11,7 @@ use crate::model::{Event, GENESIS_HASH};
 use crate::sla::Micros;
 use crate::store::team::{events_after, BatchOutcome, Feed, FeedCursor, Snapshot, TicketState};
 use crate::store::tokens::{NewToken, TokenInfo};
-use crate::store::{rules, Expect, Store, StoreError, TeamStore};
+use crate::store::{rules, Expect, Store, StoreError, TeamStore, TicketRow};
 
 const TOKEN_COLUMNS: &str = "name, role, created_at, expires_at, revoked_at";
 
@@ -67,26 +67,26 @@ impl TeamStore for SqliteStore {
     }
 
     fn snapshot(&self, state: TicketState) -> Result<Snapshot, StoreError> {
+        let mut tickets = Vec::new();
+        let cursor = self.snapshot_chunked(state, 8192, &mut |rows| tickets.extend(rows))?;
+        Ok(Snapshot { tickets, cursor })
+    }
+
+    fn snapshot_chunked(
+        &self,
+        state: TicketState,
+        chunk: usize,
+        each: &mut dyn FnMut(Vec<TicketRow>),
+    ) -> Result<FeedCursor, StoreError> {
         let filter = match state {
             TicketState::Open => "WHERE open = 1",
             TicketState::Closed => "WHERE open = 0",
             TicketState::All => "",
         };
-        let mut tickets = Vec::new();
-        let seq = self.chunked(
-            TICKET_COLUMNS,
-            filter,
-            [],
-            8192,
-            decode_ticket,
-            &mut |rows| tickets.extend(rows),
-        )?;
-        Ok(Snapshot {
-            tickets,
-            cursor: FeedCursor {
-                seq,
-                ..FeedCursor::default()
-            },
+        let seq = self.chunked(TICKET_COLUMNS, filter, [], chunk, decode_ticket, each)?;
+        Ok(FeedCursor {
+            seq,
+            ..FeedCursor::default()
         })
     }
 

@@ -115,17 +115,7 @@ impl Http {
         body: Option<Vec<u8>>,
         timeout: Duration,
     ) -> Result<Answer, SourceError> {
-        let mut req = self
-            .client
-            .request(method, url.clone())
-            .bearer_auth(&self.token)
-            .timeout(timeout);
-        if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b);
-        }
-        let path = url.path().to_owned();
+        let req = self.request(method, &url, body, timeout);
         let answer = self.block(async move {
             let r = req.send().await?;
             let status = r.status();
@@ -133,10 +123,71 @@ impl Http {
             Ok::<_, reqwest::Error>(Answer { status, body })
         });
         let answer = answer.map_err(|e| self.unreachable(&e))?;
+        self.serving(&url, answer)
+    }
+
+    /// A GET whose body is read as it arrives (see [`Body`]). An answer other than
+    /// a success is read whole and returned as [`Http::call`] would.
+    pub fn stream(&self, url: Url, timeout: Duration) -> Result<Result<Body, Answer>, SourceError> {
+        let req = self.request(Method::GET, &url, None, timeout);
+        // `send` starts the timeout's timer: inside the runtime.
+        let r = self
+            .block(async move { req.send().await })
+            .map_err(|e| self.unreachable(&e))?;
+        let status = r.status();
+        if !status.is_success() {
+            let body = self.block(r.bytes()).map_err(|e| self.unreachable(&e))?;
+            return self.serving(&url, Answer { status, body }).map(Err);
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let base = self.base().to_owned();
+        let mut r = r;
+        self.runtime.spawn(async move {
+            loop {
+                let part = match r.chunk().await {
+                    Ok(Some(p)) => Ok(p),
+                    Ok(None) => break,
+                    Err(e) => Err(format!("{base} unreachable: {}", cause(&e))),
+                };
+                let failed = part.is_err();
+                if tx.send(part).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Ok(Body {
+            parts: rx,
+            part: bytes::Bytes::new(),
+        }))
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<Vec<u8>>,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
+        let req = self
+            .client
+            .request(method, url.clone())
+            .bearer_auth(&self.token)
+            .timeout(timeout);
+        match body {
+            Some(b) => req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b),
+            None => req,
+        }
+    }
+
+    /// The answer, unless it says the server cannot serve now (5xx, 429): `Unreachable`.
+    fn serving(&self, url: &Url, answer: Answer) -> Result<Answer, SourceError> {
         if answer.status.is_server_error() || answer.status == StatusCode::TOO_MANY_REQUESTS {
             return Err(SourceError::Unreachable(format!(
-                "{} answered {path} with {}: {}",
+                "{} answered {} with {}: {}",
                 self.base(),
+                url.path(),
                 answer.status.as_u16(),
                 answer.error()
             )));
@@ -180,6 +231,28 @@ impl Http {
 
     pub fn token(&self) -> &str {
         &self.token
+    }
+}
+
+/// A response body read from a worker thread as the transport's runtime receives it
+/// (decompressed). A failure on the way is an I/O error whose text says why.
+pub struct Body {
+    parts: tokio::sync::mpsc::Receiver<Result<bytes::Bytes, String>>,
+    part: bytes::Bytes,
+}
+
+impl std::io::Read for Body {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.part.is_empty() {
+            match self.parts.blocking_recv() {
+                Some(Ok(p)) => self.part = p,
+                Some(Err(e)) => return Err(std::io::Error::other(e)),
+                None => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.part.len());
+        out[..n].copy_from_slice(&self.part.split_to(n));
+        Ok(n)
     }
 }
 

@@ -19,6 +19,7 @@
 //!   server: its month needs every history, which the server's reports compute.
 
 mod http;
+mod snapshot;
 mod wire;
 
 use std::collections::{BTreeSet, HashMap};
@@ -167,6 +168,15 @@ impl Remote {
         body: Option<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Answer, SourceError> {
+        self.linked(|| self.http.call(method, url, body, timeout))
+    }
+
+    /// `request`, unless the server is in its backoff; the link's state follows the
+    /// outcome.
+    fn linked<T>(
+        &self,
+        request: impl FnOnce() -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
         {
             let l = lock(&self.link);
             if let Some(at) = l.retry_at.filter(|&at| Instant::now() < at) {
@@ -177,7 +187,7 @@ impl Remote {
                 )));
             }
         }
-        let r = self.http.call(method, url, body, timeout);
+        let r = request();
         let mut l = lock(&self.link);
         match &r {
             Err(SourceError::Unreachable(_)) => {
@@ -467,23 +477,33 @@ impl Source for RemoteSource {
         let r = &self.0;
         let mut url = r.http.url("v1/tickets", &[]);
         url.set_query(Some("state=open"));
-        let a = r.get(url, SNAPSHOT_TIMEOUT)?;
-        if !a.status.is_success() {
-            return Err(r.http.refused("the ticket snapshot", &a));
-        }
-        let snap: wire::Snapshot = a.json("the ticket snapshot")?;
-        drop(a);
-        {
+        let body = match r.linked(|| r.http.stream(url, SNAPSHOT_TIMEOUT))? {
+            Ok(body) => body,
+            Err(a) => return Err(r.http.refused("the ticket snapshot", &a)),
+        };
+        // Passed on as they are decoded: the first are evaluated while the rest arrive.
+        let cursor = snapshot::read(body, chunk, &mut |rows| {
             let mut heads = lock(&r.heads);
-            for row in &snap.tickets {
-                heads.insert(row.ticket.clone(), row.head.clone());
+            let facts = rows
+                .into_iter()
+                .map(|row| {
+                    heads.insert(row.ticket.clone(), row.head);
+                    (row.ticket, row.facts.map(Arc::new))
+                })
+                .collect();
+            drop(heads);
+            each(facts);
+        })
+        .map_err(|e| match e.classify() {
+            // Cut off on the way: trying again may work.
+            serde_json::error::Category::Io | serde_json::error::Category::Eof => {
+                SourceError::Unreachable(format!("the ticket snapshot: {e}"))
             }
-        }
-        let mut rows = snap.tickets.into_iter().map(wire::Row::facts).peekable();
-        while rows.peek().is_some() {
-            each(rows.by_ref().take(chunk.max(1)).collect());
-        }
-        Ok(Cursor::from_token(snap.cursor))
+            _ => SourceError::Rejected(format!(
+                "the server's answer to the ticket snapshot is not what this slawatch reads: {e}"
+            )),
+        })?;
+        Ok(Cursor::from_token(cursor))
     }
 
     fn changes(&mut self, from: &Cursor) -> Result<Changed, SourceError> {

@@ -25,10 +25,11 @@ impl Row {
     }
 }
 
+/// `GET /v1/tickets?state=closed` (the open ones are read as they arrive, see
+/// `snapshot`).
 #[derive(Deserialize)]
 pub struct Snapshot {
     pub tickets: Vec<Row>,
-    pub cursor: String,
 }
 
 #[derive(Deserialize)]

@@ -53,13 +53,29 @@ pub fn timeline_height(h: u16) -> usize {
 pub(crate) fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, max: usize, style: Style) -> u16 {
     let t = truncate(text, max);
     let w = width(&t) as u16;
-    buf.set_stringn(x, y, t, max, style);
+    set_text(buf, x, y, &t, max, style);
     w
 }
 
 /// A cell of exactly `w` columns.
 pub(crate) fn cell(buf: &mut Buffer, x: u16, y: u16, text: &str, w: usize, style: Style) {
-    buf.set_stringn(x, y, fit(text, w), w, style);
+    set_text(buf, x, y, &fit(text, w), w, style);
+}
+
+/// What `Buffer::set_stringn` does. Plain ASCII, nearly every text, goes in a cell per
+/// byte: ratatui's segmenting into graphemes was most of a frame's time.
+fn set_text(buf: &mut Buffer, x: u16, y: u16, text: &str, max: usize, style: Style) {
+    if !text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        buf.set_stringn(x, y, text, max, style);
+        return;
+    }
+    let room = buf.area.right().saturating_sub(x);
+    let room = usize::from(room).min(max);
+    for (i, b) in text.bytes().take(room).enumerate() {
+        buf[(x + i as u16, y)]
+            .set_char(char::from(b))
+            .set_style(style);
+    }
 }
 
 /// A view's tab: its name, and a shorter one for narrow terminals.
