@@ -7,6 +7,7 @@ pub mod formats;
 pub mod heap;
 pub mod model;
 pub mod notify;
+pub mod ordered;
 pub mod remote;
 pub mod report;
 pub mod search;

@@ -566,7 +566,6 @@ fn decode_ticket(row: &Row, path: &Path) -> Result<TicketRow, StoreError> {
     })
 }
 
-/// The facts in column `i` of a projection row whose newest event is `seq`.
 /// Runs `step` again while SQLite answers busy at once, for up to [`BUSY_TIMEOUT`].
 /// Switching a new file to WAL needs an exclusive lock that SQLite does not wait for
 /// (a waiting reader could deadlock a writer), so two processes creating the same store
@@ -586,6 +585,7 @@ fn until_not_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite:
     }
 }
 
+/// The facts in column `i` of a projection row whose newest event is `seq`.
 fn decode_facts_at(
     row: &Row,
     i: usize,
@@ -593,16 +593,39 @@ fn decode_facts_at(
     path: &Path,
 ) -> Result<Option<std::sync::Arc<crate::sla::Facts>>, StoreError> {
     // Borrowed: the bytes are decoded where SQLite keeps them.
-    let decoded = match row
+    facts_from(facts_bytes_at(row, i, path)?, seq, path)
+}
+
+/// The stored bytes of the facts in column `i` (`None`: the history does not fold), or
+/// what else the column holds.
+fn facts_bytes_at<'r>(
+    row: &'r Row,
+    i: usize,
+    path: &Path,
+) -> Result<Result<Option<&'r [u8]>, String>, StoreError> {
+    let value = row
         .get_ref(i)
-        .map_err(|e| StoreError::from_sqlite(path, e))?
-    {
-        ValueRef::Null => return Ok(None),
-        ValueRef::Blob(b) => super::projection::decode_facts(b),
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    Ok(match value {
+        ValueRef::Null => Ok(None),
+        ValueRef::Blob(b) => Ok(Some(b)),
         other => Err(format!(
             "expected the facts' bytes, found a {} value",
             other.data_type()
         )),
+    })
+}
+
+/// Facts from what [`facts_bytes_at`] read in the row whose newest event is `seq`.
+fn facts_from(
+    bytes: Result<Option<&[u8]>, String>,
+    seq: Seq,
+    path: &Path,
+) -> Result<Option<std::sync::Arc<crate::sla::Facts>>, StoreError> {
+    let decoded = match bytes {
+        Ok(None) => return Ok(None),
+        Ok(Some(b)) => super::projection::decode_facts(b),
+        Err(why) => Err(why),
     };
     let facts = decoded.map_err(|why| StoreError::Corrupt {
         path: path.to_path_buf(),

@@ -150,6 +150,7 @@ enum Cause {
 const NUDGES_PER_TURN: usize = 512;
 
 pub fn run(c: Console) -> anyhow::Result<()> {
+    crate::heap::arena_per_core();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -10,27 +10,25 @@
 //! anything sent after it. A panic while evaluating is the worker's, raised on its
 //! thread, so the worker restarts and reads the snapshot again, as for its own.
 
-use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
-use std::thread::JoinHandle;
 
 use chrono::Utc;
 
 use super::board::{Entry, Evaluator};
 use super::nudges::Feed as NudgeFeed;
 use super::update::{Msg, SourceMsg};
+use crate::ordered::InOrder;
 use crate::store::TicketFacts;
 
-/// A chunk being evaluated: its entries, the tickets themselves (for the nudges) and
+/// An evaluated chunk: its entries, the tickets themselves (for the nudges) and
 /// whether it starts a snapshot.
-type Pending = JoinHandle<(Vec<Vec<Entry>>, Vec<TicketFacts>, bool)>;
+type Evaluated = (Vec<Vec<Entry>>, Vec<TicketFacts>, bool);
 
 pub struct Loader<S, F> {
     eval: Evaluator,
     nudges: Option<NudgeFeed<S>>,
     ui: F,
-    pending: Mutex<VecDeque<Pending>>,
-    cores: usize,
+    pending: Mutex<InOrder<Evaluated>>,
 }
 
 impl<S, F> Loader<S, F>
@@ -45,8 +43,7 @@ where
             eval,
             nudges,
             ui,
-            pending: Mutex::new(VecDeque::new()),
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            pending: Mutex::new(InOrder::per_core("slawatch-eval")),
         }
     }
 
@@ -55,8 +52,8 @@ where
     pub fn pass(&self, m: SourceMsg) -> bool {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         let SourceMsg::LoadChunk { tickets, first } = m else {
-            while let Some(p) = pending.pop_front() {
-                if !self.deliver(p) {
+            while let Some(done) = pending.take_oldest() {
+                if !self.deliver(done) {
                     return false;
                 }
             }
@@ -65,32 +62,18 @@ where
             }
             return (self.ui)(Msg::Source(m));
         };
-        if pending.len() >= self.cores {
-            let oldest = pending.pop_front().expect("in flight");
-            if !self.deliver(oldest) {
-                return false;
-            }
-        }
         let eval = self.eval.clone();
-        let helper = std::thread::Builder::new()
-            .name("slawatch-eval".into())
-            .spawn(move || {
-                // Its panic is raised again on the worker's thread, which reports it.
-                crate::sync::supervise::quiet();
-                let parts = eval.evaluate(&tickets, Utc::now(), false);
-                (parts, tickets, first)
-            })
-            // The chunk went with the closure: the worker restarts and reads again.
-            .unwrap_or_else(|e| panic!("no thread to evaluate the snapshot on: {e}"));
-        pending.push_back(helper);
-        true
+        let oldest = pending.push(move || {
+            // Its panic is raised again on the worker's thread, which reports it.
+            crate::sync::supervise::quiet();
+            let parts = eval.evaluate(&tickets, Utc::now(), false);
+            (parts, tickets, first)
+        });
+        oldest.is_none_or(|done| self.deliver(done))
     }
 
-    /// Waits for a chunk's evaluation and sends it on.
-    fn deliver(&self, p: Pending) -> bool {
-        let (parts, tickets, first) = p
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    /// Sends an evaluated chunk on.
+    fn deliver(&self, (parts, tickets, first): Evaluated) -> bool {
         if let Some(n) = &self.nudges {
             n.hold(tickets, first);
         }

@@ -1,10 +1,18 @@
 //! Projection rows in chunks, so a reader can work on the first rows while the rest are
-//! still being decoded (the console evaluates 100,000 tickets' clocks while their rows
-//! stream in) and never holds more than a chunk of them twice.
+//! still being read (the console evaluates 100,000 tickets' clocks while their rows
+//! stream in) and never holds more than a few chunks of them at once.
+//!
+//! Facts are decoded on helper threads while the next rows are read: decoding costs
+//! about as much as SQLite's reading, so one thread doing both takes twice as long as
+//! two cores need. A chunk goes to its helper as a few buffers, not a value per row,
+//! so that handing it over costs the reader next to nothing.
+
+use std::path::Path;
 
 use rusqlite::Row;
 
-use super::{decode_facts_at, decode_ticket, max_seq, SqliteStore, TICKET_COLUMNS};
+use super::{decode_ticket, facts_bytes_at, facts_from, max_seq, SqliteStore, TICKET_COLUMNS};
+use crate::ordered::InOrder;
 use crate::sla::Micros;
 use crate::store::{Seq, StoreError, TicketFacts, TicketRow};
 
@@ -21,14 +29,7 @@ impl SqliteStore {
         chunk: usize,
         f: &mut dyn FnMut(Vec<TicketFacts>),
     ) -> Result<Seq, StoreError> {
-        self.chunked(
-            FACTS_COLUMNS,
-            "WHERE open = 1",
-            [],
-            chunk,
-            decode_ticket_facts,
-            f,
-        )
+        self.facts_chunked("WHERE open = 1", [], chunk, f)
     }
 
     /// Every ticket still open or resolved at or after `since` (µs), with the penalty
@@ -41,14 +42,12 @@ impl SqliteStore {
         chunk: usize,
         f: &mut dyn FnMut(Vec<TicketFacts>),
     ) -> Result<Seq, StoreError> {
-        self.chunked(
-            FACTS_COLUMNS,
+        self.facts_chunked(
             &format!(
                 "WHERE open = 1 UNION ALL SELECT {FACTS_COLUMNS} FROM tickets WHERE resolved_at >= ?1"
             ),
             [since],
             chunk,
-            decode_ticket_facts,
             f,
         )
     }
@@ -61,14 +60,7 @@ impl SqliteStore {
         chunk: usize,
         f: &mut dyn FnMut(Vec<TicketFacts>),
     ) -> Result<Seq, StoreError> {
-        self.chunked(
-            FACTS_COLUMNS,
-            "WHERE open = 0 AND resolved_at >= ?1",
-            [since],
-            chunk,
-            decode_ticket_facts,
-            f,
-        )
+        self.facts_chunked("WHERE open = 0 AND resolved_at >= ?1", [since], chunk, f)
     }
 
     /// Every open ticket's whole projection row, in chunks.
@@ -95,8 +87,72 @@ impl SqliteStore {
         filter: &str,
         params: impl rusqlite::Params,
         chunk: usize,
-        decode: fn(&Row, &std::path::Path) -> Result<T, StoreError>,
+        decode: fn(&Row, &Path) -> Result<T, StoreError>,
         f: &mut dyn FnMut(Vec<T>),
+    ) -> Result<Seq, StoreError> {
+        let chunk = chunk.max(1);
+        let mut buf = Vec::with_capacity(chunk);
+        let cursor = self.each_row(columns, filter, params, &mut |row| {
+            buf.push(decode(row, &self.path)?);
+            if buf.len() == chunk {
+                f(std::mem::replace(&mut buf, Vec::with_capacity(chunk)));
+            }
+            Ok(())
+        })?;
+        if !buf.is_empty() {
+            f(buf);
+        }
+        Ok(cursor)
+    }
+
+    /// The tickets and facts of `SELECT {FACTS_COLUMNS} FROM tickets {filter}`, each
+    /// chunk decoded on a helper thread while the next is read, passed to `f` in the
+    /// order read.
+    fn facts_chunked(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+        chunk: usize,
+        f: &mut dyn FnMut(Vec<TicketFacts>),
+    ) -> Result<Seq, StoreError> {
+        let chunk = chunk.max(1);
+        let mut decoding = InOrder::per_core("slawatch-decode");
+        let cursor = {
+            let mut raw = RawChunk::default();
+            let mut hand_over = |raw: RawChunk| -> Result<(), StoreError> {
+                let path = self.path.clone();
+                match decoding.push(move || raw.decode(&path)) {
+                    Some(decoded) => decoded.map(&mut *f),
+                    None => Ok(()),
+                }
+            };
+            let cursor = self.each_row(FACTS_COLUMNS, filter, params, &mut |row| {
+                raw.push(row, &self.path)?;
+                if raw.seqs.len() == chunk {
+                    hand_over(std::mem::take(&mut raw))?;
+                }
+                Ok(())
+            })?;
+            if !raw.seqs.is_empty() {
+                hand_over(raw)?;
+            }
+            cursor
+        };
+        while let Some(decoded) = decoding.take_oldest() {
+            f(decoded?);
+        }
+        Ok(cursor)
+    }
+
+    /// Calls `f` with each row of `SELECT {columns} FROM tickets {filter}` in one read
+    /// transaction, stopping at its first error; returns the change-feed cursor the rows
+    /// are consistent with.
+    fn each_row(
+        &self,
+        columns: &str,
+        filter: &str,
+        params: impl rusqlite::Params,
+        f: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<Seq, StoreError> {
         let err = self.err();
         let tx = self.conn.unchecked_transaction().map_err(&err)?;
@@ -105,28 +161,66 @@ impl SqliteStore {
             .prepare_cached(&format!("SELECT {columns} FROM tickets {filter}"))
             .map_err(&err)?;
         let mut rows = stmt.query(params).map_err(&err)?;
-        let chunk = chunk.max(1);
-        let mut buf = Vec::with_capacity(chunk);
         while let Some(row) = rows.next().map_err(&err)? {
-            buf.push(decode(row, &self.path)?);
-            if buf.len() == chunk {
-                f(std::mem::replace(&mut buf, Vec::with_capacity(chunk)));
-            }
-        }
-        if !buf.is_empty() {
-            f(buf);
+            f(row)?;
         }
         Ok(cursor)
     }
 }
 
-fn decode_ticket_facts(row: &Row, path: &std::path::Path) -> Result<TicketFacts, StoreError> {
-    let err = |e| StoreError::from_sqlite(path, e);
-    let seq: Seq = row.get(1).map_err(err)?;
-    Ok((
-        row.get(0).map_err(err)?,
-        decode_facts_at(row, 2, seq, path)?,
-    ))
+/// Rows of `FACTS_COLUMNS` as read, to be decoded elsewhere: every ticket's name in one
+/// string and every row's facts in one buffer, with where each ends.
+#[derive(Default)]
+struct RawChunk {
+    tickets: String,
+    ticket_ends: Vec<usize>,
+    seqs: Vec<Seq>,
+    facts: Vec<u8>,
+    /// Per row: where its facts end in `facts`, `None` if it has none, or what else
+    /// the column held.
+    facts_ends: Vec<Result<Option<usize>, String>>,
+}
+
+impl RawChunk {
+    fn push(&mut self, row: &Row, path: &Path) -> Result<(), StoreError> {
+        let err = |e| StoreError::from_sqlite(path, e);
+        let ticket = row
+            .get_ref(0)
+            .map_err(err)?
+            .as_str()
+            .map_err(|e| err(e.into()))?;
+        self.tickets.push_str(ticket);
+        self.ticket_ends.push(self.tickets.len());
+        self.seqs.push(row.get(1).map_err(err)?);
+        let end = facts_bytes_at(row, 2, path)?.map(|b| {
+            b.map(|b| {
+                self.facts.extend_from_slice(b);
+                self.facts.len()
+            })
+        });
+        self.facts_ends.push(end);
+        Ok(())
+    }
+
+    fn decode(self, path: &Path) -> Result<Vec<TicketFacts>, StoreError> {
+        let (mut ticket_from, mut facts_from_at) = (0, 0);
+        let mut out = Vec::with_capacity(self.seqs.len());
+        for (n, seq) in self.seqs.iter().enumerate() {
+            let ticket = &self.tickets[ticket_from..self.ticket_ends[n]];
+            ticket_from = self.ticket_ends[n];
+            let bytes = match &self.facts_ends[n] {
+                Ok(Some(end)) => {
+                    let b = &self.facts[facts_from_at..*end];
+                    facts_from_at = *end;
+                    Ok(Some(b))
+                }
+                Ok(None) => Ok(None),
+                Err(why) => Err(why.clone()),
+            };
+            out.push((ticket.to_owned(), facts_from(bytes, *seq, path)?));
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -774,13 +774,28 @@ fn facts_that_are_not_the_binary_encoding_are_reported_not_guessed() {
     );
     let err = s.open_tickets().unwrap_err().to_string();
     assert!(err.contains("projection facts unreadable"), "{err}");
+    // The chunked reader decodes on helper threads, and says the same.
+    let chunked = |s: &SqliteStore| {
+        let mut rows = 0;
+        s.open_tickets_chunked(1, &mut |c| rows += c.len())
+            .map(|_| rows)
+            .map_err(|e| e.to_string())
+    };
+    let err = chunked(&s).unwrap_err();
+    assert!(
+        err.contains("projection facts unreadable: expected the facts' bytes, found a Text value"),
+        "{err}"
+    );
     s.conn
         .execute("UPDATE tickets SET facts = x'ff00ff'", [])
         .unwrap();
     assert!(s.open_tickets().is_err());
+    let err = chunked(&s).unwrap_err();
+    assert!(err.contains("projection facts unreadable"), "{err}");
     s.rebuild_projection().unwrap();
     assert!(s.verify().unwrap().problems.is_empty());
     assert_eq!(s.open_tickets().unwrap().tickets.len(), 1);
+    assert_eq!(chunked(&s), Ok(1));
 }
 
 #[test]
