@@ -1,11 +1,11 @@
 //! The append workers on PostgreSQL: tasks on `serve`'s runtime, each with an
 //! asynchronous connection of its own ([`GroupAppender`]), so that an append is handed
 //! from the request to a worker and back without waking a thread of its own, and
-//! costs the database one round trip when its ticket's history is known. Several
-//! workers take groups from one queue: while one group's commit waits for its flush,
-//! the appends that came meanwhile commit on another connection, and PostgreSQL
-//! flushes commits that wait together at once. An append a group leaves to go alone
-//! goes through the pool (`append_batch`), after the group.
+//! costs the database one round trip when its ticket's history is known. The workers
+//! take groups from one queue: every append that came while a group was committing
+//! joins the next group, so the busier the server, the more appends share a commit.
+//! An append a group leaves to go alone goes through the pool (`append_batch`), after
+//! the group.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
@@ -22,10 +22,13 @@ use crate::store::postgres::{FeedNotifier, GroupAppender, KnownHistories};
 use crate::store::team::expect_of;
 use crate::store::StoreError;
 
-/// Append connections per `serve`: enough commits in flight at once for PostgreSQL to
-/// flush several with one write when the disk is slow, few enough that the appends of
-/// a busy moment still share groups.
-const WORKERS: usize = 4;
+/// Append connections per `serve`. One: each group then holds everything that queued
+/// during the previous commit, whatever the disk's speed. Measured with
+/// `scripts/bench-server` on two cores, eight clients: 1 connection made groups of 3.8
+/// appends and stored 5,039 a second; 2 made groups of 2.2 (3,731/s), 4 groups of 1.6
+/// (3,478/s), every commit costing the database and `serve` the same work whatever
+/// its size. A slow flush makes the next group larger rather than waiting for it.
+const WORKERS: usize = 1;
 
 /// Connects the workers now (so that a database that cannot be reached fails `serve`
 /// at start) and starts them on the current runtime.
