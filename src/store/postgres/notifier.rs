@@ -20,8 +20,12 @@ use tokio_postgres::NoTls;
 
 use super::append::{CHANNEL, NOTIFY};
 
-/// How long the commits that follow a first one may join its NOTIFY.
-pub const GATHER: Duration = Duration::from_millis(2);
+/// How long the commits that follow a first one may join its NOTIFY. Each NOTIFY is
+/// a transaction and wakes every listening connection and its process: on a small
+/// machine one every 2 ms took about 4 % of the appends a single client made
+/// (`scripts/bench-server`), while the feed's waiters on other `serve` processes hear
+/// of an append at most this much later (a long-poll's own process wakes them at once).
+pub const GATHER: Duration = Duration::from_millis(10);
 
 #[derive(Clone)]
 pub struct FeedNotifier {

@@ -116,6 +116,25 @@ fn chains_hashes_and_projection_match_the_sqlite_store() {
 }
 
 #[test]
+fn ticket_rows_leave_room_for_their_next_version() {
+    let Some(db) = ScratchDb::create("pg fillfactor") else {
+        return;
+    };
+    let mut pg = PgStore::connect(&db.url).unwrap();
+    pg.append_all(&[detected("e0", "T-1"), note("e1", "T-1", 1)])
+        .unwrap();
+    let mut raw = Client::connect(&db.url, NoTls).unwrap();
+    let options: Vec<String> = raw
+        .query_one(
+            "SELECT reloptions FROM pg_class WHERE relname = 'tickets'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(options, ["fillfactor=70"]);
+}
+
+#[test]
 fn the_log_refuses_updates_deletes_and_truncation() {
     let Some(db) = ScratchDb::create("pg append-only") else {
         return;
