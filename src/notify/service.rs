@@ -383,6 +383,9 @@ impl<C: WallClock> Driver<C> {
                         for (ticket, facts) in &changes {
                             s.update(ticket, facts.as_ref(), now);
                         }
+                        drop(changes);
+                        // A first snapshot's plan leaves megabytes freed behind it.
+                        crate::heap::trim();
                     })
                     .await;
                 }
