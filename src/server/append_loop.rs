@@ -14,10 +14,9 @@ use std::sync::Arc;
 use futures::FutureExt as _;
 use tokio::sync::{mpsc, Mutex};
 
-use super::append_job::{Job, MOST};
+use super::append_job::{self, Job};
 use super::metrics::Metrics;
 use super::pool::Pool;
-use crate::model::Event;
 use crate::store::postgres::{FeedNotifier, GroupAppender, KnownHistories};
 use crate::store::team::expect_of;
 use crate::store::StoreError;
@@ -69,19 +68,9 @@ async fn run(
         let group = {
             let mut jobs = jobs.lock().await;
             let Some(job) = jobs.recv().await else { return };
-            let mut group = vec![job];
-            while group.len() < MOST {
-                match jobs.try_recv() {
-                    Ok(job) => group.push(job),
-                    Err(_) => break,
-                }
-            }
-            group
+            append_job::group(job, || jobs.try_recv().ok())
         };
-        let items: Vec<(Event, Option<String>)> = group
-            .iter()
-            .map(|j| (j.event.clone(), j.expected.clone()))
-            .collect();
+        let items = append_job::items(&group);
         if !conn.as_ref().is_some_and(GroupAppender::is_usable) {
             conn = match GroupAppender::connect(&url, known.clone(), feed.clone()).await {
                 Ok(c) => Some(c),

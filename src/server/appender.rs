@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use super::append_job::{Answer, Job, MOST};
+use super::append_job::{group, items, Answer, Job};
 use super::metrics::Metrics;
 use super::pool::Pool;
 use crate::model::Event;
@@ -101,21 +101,11 @@ fn work(
         let jobs = {
             let rx = rx.lock().expect("appender queue lock");
             let Ok(job) = rx.recv() else { return };
-            let mut jobs = vec![job];
-            while jobs.len() < MOST {
-                match rx.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
-            }
-            jobs
+            group(job, || rx.try_recv().ok())
         };
         let answers = match store.take().map_or_else(|| open_team(target), Ok) {
             Ok(mut s) => {
-                let items: Vec<(Event, Option<String>)> = jobs
-                    .iter()
-                    .map(|j| (j.event.clone(), j.expected.clone()))
-                    .collect();
+                let items = items(&jobs);
                 let run = std::panic::AssertUnwindSafe(|| s.append_each(&items));
                 match std::panic::catch_unwind(run) {
                     Ok(answers) => {
