@@ -128,12 +128,12 @@ impl SqliteStore {
             };
             let cursor = self.each_row(FACTS_COLUMNS, filter, params, &mut |row| {
                 raw.push(row, &self.path)?;
-                if raw.seqs.len() == chunk {
+                if raw.len() == chunk {
                     hand_over(std::mem::take(&mut raw))?;
                 }
                 Ok(())
             })?;
-            if !raw.seqs.is_empty() {
+            if raw.len() > 0 {
                 hand_over(raw)?;
             }
             cursor
@@ -169,19 +169,27 @@ impl SqliteStore {
 }
 
 /// Rows of `FACTS_COLUMNS` as read, to be decoded elsewhere: every ticket's name in one
-/// string and every row's facts in one buffer, with where each ends.
+/// string and every row's facts in one buffer, with where each row's part ends.
 #[derive(Default)]
 struct RawChunk {
     tickets: String,
-    ticket_ends: Vec<usize>,
-    seqs: Vec<Seq>,
     facts: Vec<u8>,
-    /// Per row: where its facts end in `facts`, `None` if it has none, or what else
-    /// the column held.
-    facts_ends: Vec<Result<Option<usize>, String>>,
+    rows: Vec<RawRow>,
+}
+
+struct RawRow {
+    ticket_end: usize,
+    seq: Seq,
+    /// Where its facts end in `facts`, `None` if it has none, or what else the column
+    /// held.
+    facts_end: Result<Option<usize>, String>,
 }
 
 impl RawChunk {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
     fn push(&mut self, row: &Row, path: &Path) -> Result<(), StoreError> {
         let err = |e| StoreError::from_sqlite(path, e);
         let ticket = row
@@ -190,34 +198,36 @@ impl RawChunk {
             .as_str()
             .map_err(|e| err(e.into()))?;
         self.tickets.push_str(ticket);
-        self.ticket_ends.push(self.tickets.len());
-        self.seqs.push(row.get(1).map_err(err)?);
-        let end = facts_bytes_at(row, 2, path)?.map(|b| {
+        let facts_end = facts_bytes_at(row, 2, path)?.map(|b| {
             b.map(|b| {
                 self.facts.extend_from_slice(b);
                 self.facts.len()
             })
         });
-        self.facts_ends.push(end);
+        self.rows.push(RawRow {
+            ticket_end: self.tickets.len(),
+            seq: row.get(1).map_err(err)?,
+            facts_end,
+        });
         Ok(())
     }
 
     fn decode(self, path: &Path) -> Result<Vec<TicketFacts>, StoreError> {
-        let (mut ticket_from, mut facts_from_at) = (0, 0);
-        let mut out = Vec::with_capacity(self.seqs.len());
-        for (n, seq) in self.seqs.iter().enumerate() {
-            let ticket = &self.tickets[ticket_from..self.ticket_ends[n]];
-            ticket_from = self.ticket_ends[n];
-            let bytes = match &self.facts_ends[n] {
+        let (mut ticket_start, mut facts_start) = (0, 0);
+        let mut out = Vec::with_capacity(self.rows.len());
+        for r in &self.rows {
+            let ticket = &self.tickets[ticket_start..r.ticket_end];
+            ticket_start = r.ticket_end;
+            let bytes = match &r.facts_end {
                 Ok(Some(end)) => {
-                    let b = &self.facts[facts_from_at..*end];
-                    facts_from_at = *end;
+                    let b = &self.facts[facts_start..*end];
+                    facts_start = *end;
                     Ok(Some(b))
                 }
                 Ok(None) => Ok(None),
                 Err(why) => Err(why.clone()),
             };
-            out.push((ticket.to_owned(), facts_from(bytes, *seq, path)?));
+            out.push((ticket.to_owned(), facts_from(bytes, r.seq, path)?));
         }
         Ok(out)
     }
