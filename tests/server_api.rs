@@ -377,6 +377,60 @@ fn snapshots_are_gzipped_when_asked_and_metrics_count() {
 }
 
 #[test]
+fn bad_serve_flags_name_the_flag_and_nothing_listens() {
+    let s = setup();
+    for (flag, value, says) in [
+        (
+            "--connections",
+            "0",
+            "--connections 0: must be from 1 to 64",
+        ),
+        (
+            "--connections",
+            "65",
+            "--connections 65: must be from 1 to 64",
+        ),
+        ("--io-threads", "0", "--io-threads 0: must be from 1 to 256"),
+        (
+            "--io-threads",
+            "100000",
+            "--io-threads 100000: must be from 1 to 256",
+        ),
+        ("--io-threads", "two", "--io-threads"),
+    ] {
+        let port = server_support::free_port();
+        let out = std::process::Command::new(server_support::BIN)
+            .args(s.store())
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                flag,
+                value,
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flag} {value} was taken");
+        assert!(err.contains(says), "{flag} {value}: {err}");
+        assert!(
+            TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "{flag} {value}: listening"
+        );
+    }
+    // The smallest runtime answers as the default one does.
+    let srv = Serve::start(&s.store(), &["--io-threads", "1", "--connections", "1"]);
+    let (status, _) = srv.post(
+        &s.agent,
+        "/v1/events",
+        &detected("io1", "T-IO", "alice").to_string(),
+    );
+    assert_eq!(status, 201);
+    let (status, body) = srv.get(&s.viewer, "/v1/tickets/T-IO");
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
 fn too_many_requests_per_token_get_429() {
     let s = setup();
     let srv = Serve::start(&s.store(), &["--rate-limit", "1"]);

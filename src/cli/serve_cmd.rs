@@ -29,6 +29,12 @@ pub struct ServeArgs {
     /// Store connections; each answers one request at a time.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub connections: usize,
+    /// Threads that run the HTTP connections and the appends' database round trips
+    /// (default: a quarter of the cores, at least one). The work that takes CPU (store
+    /// reads, reports, evidence, large answers' encoding) runs on other threads; more
+    /// of these mostly adds hand-offs between them (see the README's serve figures).
+    #[arg(long, value_name = "N")]
+    pub io_threads: Option<usize>,
     /// Sign a checkpoint of the Merkle tree this often (such as 1h or 30m) with the
     /// server's key, when the tree grew; off unless given. Several servers on one store
     /// share the schedule.
@@ -79,6 +85,17 @@ pub fn run(args: ServeArgs, db: &StoreTarget) -> anyhow::Result<()> {
     if args.rate_limit == 0 {
         return Err(anyhow!("--rate-limit: must be at least 1"));
     }
+    if !(1..=64).contains(&args.connections) {
+        return Err(anyhow!(
+            "--connections {}: must be from 1 to 64",
+            args.connections
+        ));
+    }
+    let io_threads = match args.io_threads {
+        None => std::thread::available_parallelism().map_or(1, |n| (n.get() / 4).max(1)),
+        Some(n @ 1..=256) => n,
+        Some(n) => return Err(anyhow!("--io-threads {n}: must be from 1 to 256")),
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(Tls::load(cert, key)?),
         _ => None,
@@ -89,7 +106,8 @@ pub fn run(args: ServeArgs, db: &StoreTarget) -> anyhow::Result<()> {
     crate::server::run(Config {
         listen,
         target: db.clone(),
-        connections: args.connections.clamp(1, 64),
+        connections: args.connections,
+        io_threads,
         tls,
         reports: std::sync::Arc::new(reports),
         limits: Limits {

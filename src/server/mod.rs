@@ -46,6 +46,8 @@ pub struct Config {
     pub limits: Limits,
     /// Store connections (each runs one request's queries at a time).
     pub connections: usize,
+    /// The async runtime's worker threads.
+    pub io_threads: usize,
     /// HTTPS instead of plain HTTP.
     pub tls: Option<Tls>,
     /// What `/v1/report`, `/v1/penalties` and `/v1/evidence` compute with.
@@ -159,6 +161,7 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
 /// Runs the server until SIGTERM or SIGINT.
 pub fn run(config: Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.io_threads)
         .enable_all()
         .thread_name("slawatch-serve")
         .build()?;

@@ -409,6 +409,80 @@ const MIGRATIONS: &[Migration] = &[
     ALTER TABLE tickets SET (fillfactor = 70);
     "#,
     },
+    Migration {
+        version: 7,
+        name: "a group's appends read the head from the projection and insert once",
+        sql: r#"
+    -- The same answers as migration 5's for the same work, with fewer index probes per
+    -- event (measured with pgbench on the function alone):
+    --  * the head is the ticket's projection row (one primary-key probe on a small
+    --    table, the row the append updates next) instead of a backward scan of the
+    --    ticket's events. The projection is written with every event under the same
+    --    lock, so the two agree; where they do not (a projection damaged by hand), the
+    --    event is answered 'moved' and appended alone from the log, or the log's
+    --    UNIQUE (ticket, prev_hash) refuses it: never a forked chain;
+    --  * a known id is found by the insert itself (ON CONFLICT (id) DO NOTHING) rather
+    --    than by a lookup before it; an id known while its ticket has moved is answered
+    --    'moved', and the caller's append alone then answers it as known;
+    --  * the projection row is updated in place (a plain UPDATE), inserted only for a
+    --    ticket's first event or a row missing (a projection being rebuilt).
+    CREATE OR REPLACE FUNCTION slawatch_append_group(
+        p_lock bigint[], p_id text[], p_ticket text[], p_kind text[], p_at bigint[],
+        p_recorded_at bigint[], p_actor text[], p_payload text[], p_prev_hash text[],
+        p_first boolean[], p_hash text[], p_events bigint[], p_open boolean[],
+        p_facts bytea[], p_resolved_at bigint[]
+    ) RETURNS TABLE (i integer, outcome text, stored_seq bigint) LANGUAGE plpgsql AS $$
+    DECLARE
+        k bigint;
+        h text;
+    BEGIN
+        IF array_length(p_lock, 1) = 1 THEN
+            PERFORM pg_advisory_xact_lock(p_lock[1]);
+        ELSE
+            FOR k IN SELECT DISTINCT l FROM unnest(p_lock) AS l ORDER BY l LOOP
+                PERFORM pg_advisory_xact_lock(k);
+            END LOOP;
+        END IF;
+        FOR n IN 1 .. coalesce(array_length(p_id, 1), 0) LOOP
+            i := n;
+            stored_seq := NULL;
+            h := NULL;
+            SELECT t.head INTO h FROM tickets t WHERE t.ticket = p_ticket[n];
+            IF (h IS NULL) <> p_first[n] OR (h IS NOT NULL AND h <> p_prev_hash[n]) THEN
+                outcome := 'moved';
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            INSERT INTO events (id, ticket, kind, at, recorded_at, actor, payload, prev_hash, hash)
+            VALUES (p_id[n], p_ticket[n], p_kind[n], p_at[n], p_recorded_at[n], p_actor[n],
+                p_payload[n], p_prev_hash[n], p_hash[n])
+            ON CONFLICT (id) DO NOTHING
+            RETURNING events.seq INTO stored_seq;
+            IF NOT FOUND THEN
+                SELECT e.seq INTO stored_seq FROM events e WHERE e.id = p_id[n];
+                outcome := 'known';
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            IF NOT p_first[n] THEN
+                UPDATE tickets SET head = p_hash[n], events = p_events[n], last_seq = stored_seq,
+                    open = p_open[n], facts = p_facts[n], resolved_at = p_resolved_at[n]
+                WHERE ticket = p_ticket[n];
+            END IF;
+            IF p_first[n] OR NOT FOUND THEN
+                INSERT INTO tickets AS t (ticket, head, events, last_seq, open, facts, resolved_at)
+                VALUES (p_ticket[n], p_hash[n], p_events[n], stored_seq, p_open[n], p_facts[n],
+                    p_resolved_at[n])
+                ON CONFLICT (ticket) DO UPDATE SET head = EXCLUDED.head, events = EXCLUDED.events,
+                    last_seq = EXCLUDED.last_seq, open = EXCLUDED.open, facts = EXCLUDED.facts,
+                    resolved_at = EXCLUDED.resolved_at;
+            END IF;
+            outcome := 'stored';
+            RETURN NEXT;
+        END LOOP;
+    END $$;
+    "#,
+    },
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -419,6 +419,65 @@ fn a_group_answers_each_append_as_it_would_be_answered_alone() {
     assert!(grouped.verify().unwrap().problems.is_empty());
 }
 
+#[test]
+fn a_projection_damaged_by_hand_never_forks_a_chain_and_is_mended_by_the_next_append() {
+    let Some(db) = ScratchDb::create("pg damaged projection") else {
+        return;
+    };
+    let mut store = PgStore::connect(&db.url).unwrap();
+    store
+        .append_all(&[
+            detected("p1", "T-P"),
+            note("p2", "T-P", 1),
+            detected("q1", "T-Q"),
+        ])
+        .unwrap();
+    let first_of_p = store.history("T-P").unwrap()[0].hash.clone();
+    // The group's function takes a ticket's head from its projection row: one behind
+    // its log, and one gone.
+    let mut sql = Client::connect(&db.url, NoTls).unwrap();
+    sql.execute(
+        "UPDATE tickets SET head = $1 WHERE ticket = 'T-P'",
+        &[&first_of_p],
+    )
+    .unwrap();
+    sql.execute("DELETE FROM tickets WHERE ticket = 'T-Q'", &[])
+        .unwrap();
+    let answers = store.append_each(&[
+        (note("p3", "T-P", 2), None),
+        (note("q2", "T-Q", 2), None),
+        (note("p2", "T-P", 1), None),
+    ]);
+    let said: Vec<String> = answers.iter().map(said).collect();
+    assert!(
+        said[0].starts_with("stored p3") && said[0].ends_with("new=true"),
+        "{said:?}"
+    );
+    assert!(
+        said[1].starts_with("stored q2") && said[1].ends_with("new=true"),
+        "{said:?}"
+    );
+    assert!(
+        said[2].starts_with("stored p2") && said[2].ends_with("new=false"),
+        "{said:?}"
+    );
+    for (t, ids) in [("T-P", vec!["p1", "p2", "p3"]), ("T-Q", vec!["q1", "q2"])] {
+        let history = store.history(t).unwrap();
+        let got: Vec<&str> = history.iter().map(|s| s.event.id.as_str()).collect();
+        assert_eq!(got, ids, "{t}");
+        for pair in history.windows(2) {
+            assert_eq!(pair[1].prev_hash, pair[0].hash, "{t}: one chain");
+        }
+        let row = sql
+            .query_one("SELECT head, events FROM tickets WHERE ticket = $1", &[&t])
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), history.last().unwrap().hash, "{t}");
+        assert_eq!(row.get::<_, i64>(1), ids.len() as i64, "{t}");
+    }
+    let report = store.verify().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
 /// `serve`'s append connection, driven as the append workers drive it: what it leaves
 /// (`None`) is appended alone, after the group.
 struct Pipelined {
