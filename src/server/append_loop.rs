@@ -1,18 +1,24 @@
-//! The append workers on PostgreSQL: tasks on `serve`'s runtime, each with an
-//! asynchronous connection of its own ([`GroupAppender`]), so that an append is handed
-//! from the request to a worker and back without waking a thread of its own, and
-//! costs the database one round trip when its ticket's history is known. The workers
-//! take groups from one queue: every append that came while a group was committing
-//! joins the next group, so the busier the server, the more appends share a commit.
-//! An append a group leaves to go alone goes through the pool (`append_batch`), after
-//! the group.
+//! The append worker on PostgreSQL: a task on `serve`'s runtime with an asynchronous
+//! connection of its own ([`GroupAppender`]), so that an append is handed from the
+//! request to the worker and back without waking a thread of its own, and costs the
+//! database one round trip when its ticket's history is known. Every append that came
+//! while a group was committing joins the next group, so the busier the server, the
+//! more appends share a commit. An append a group leaves to go alone goes through the
+//! pool (`append_batch`), after the group.
+//!
+//! One connection per `serve`: each group then holds everything that queued during the
+//! previous commit, whatever the disk's speed. Measured with `scripts/bench-server` on
+//! two cores, eight clients: 1 connection made groups of 3.8 appends and stored 5,039 a
+//! second; 2 made groups of 2.2 (3,731/s), 4 groups of 1.6 (3,478/s), every commit
+//! costing the database and `serve` the same work whatever its size. A slow flush makes
+//! the next group larger rather than waiting for it.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use futures::FutureExt as _;
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::mpsc;
 
 use super::append_job::{self, Job};
 use super::metrics::Metrics;
@@ -21,16 +27,8 @@ use crate::store::postgres::{FeedNotifier, GroupAppender, KnownHistories};
 use crate::store::team::expect_of;
 use crate::store::StoreError;
 
-/// Append connections per `serve`. One: each group then holds everything that queued
-/// during the previous commit, whatever the disk's speed. Measured with
-/// `scripts/bench-server` on two cores, eight clients: 1 connection made groups of 3.8
-/// appends and stored 5,039 a second; 2 made groups of 2.2 (3,731/s), 4 groups of 1.6
-/// (3,478/s), every commit costing the database and `serve` the same work whatever
-/// its size. A slow flush makes the next group larger rather than waiting for it.
-const WORKERS: usize = 1;
-
-/// Connects the workers now (so that a database that cannot be reached fails `serve`
-/// at start) and starts them on the current runtime.
+/// Connects the worker now (so that a database that cannot be reached fails `serve`
+/// at start) and starts it on the current runtime.
 pub(super) async fn start(
     jobs: mpsc::UnboundedReceiver<Job>,
     url: &str,
@@ -39,24 +37,21 @@ pub(super) async fn start(
 ) -> Result<(), StoreError> {
     let known = KnownHistories::default();
     let feed = FeedNotifier::start(url);
-    let jobs = Arc::new(Mutex::new(jobs));
-    for _ in 0..WORKERS {
-        let conn = GroupAppender::connect(url, known.clone(), feed.clone()).await?;
-        tokio::spawn(run(
-            Arc::clone(&jobs),
-            conn,
-            (known.clone(), feed.clone()),
-            url.to_owned(),
-            Arc::clone(&pool),
-            Arc::clone(&metrics),
-        ));
-    }
+    let conn = GroupAppender::connect(url, known.clone(), feed.clone()).await?;
+    tokio::spawn(run(
+        jobs,
+        conn,
+        (known, feed),
+        url.to_owned(),
+        pool,
+        metrics,
+    ));
     Ok(())
 }
 
 /// Until every sender is gone (the server stopped).
 async fn run(
-    jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
     first: GroupAppender,
     (known, feed): (KnownHistories, FeedNotifier),
     url: String,
@@ -65,11 +60,8 @@ async fn run(
 ) {
     let mut conn = Some(first);
     loop {
-        let group = {
-            let mut jobs = jobs.lock().await;
-            let Some(job) = jobs.recv().await else { return };
-            append_job::group(job, || jobs.try_recv().ok())
-        };
+        let Some(job) = jobs.recv().await else { return };
+        let group = append_job::group(job, || jobs.try_recv().ok());
         let items = append_job::items(&group);
         if !conn.as_ref().is_some_and(GroupAppender::is_usable) {
             conn = match GroupAppender::connect(&url, known.clone(), feed.clone()).await {

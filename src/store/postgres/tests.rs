@@ -478,7 +478,7 @@ fn a_projection_damaged_by_hand_never_forks_a_chain_and_is_mended_by_the_next_ap
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 
-/// `serve`'s append connection, driven as the append workers drive it: what it leaves
+/// `serve`'s append connection, driven as the append worker drives it: what it leaves
 /// (`None`) is appended alone, after the group.
 struct Pipelined {
     rt: tokio::runtime::Runtime,
